@@ -1,0 +1,29 @@
+//! Sans-IO state machines for the classic Internet protocols.
+//!
+//! Each protocol has a `Client` and a `Server` machine. Bytes received go
+//! in; typed events come out; typed commands or replies go in; bytes to
+//! transmit come out. The machines own no sockets, threads, clocks or
+//! async runtime, so the same code serves a tokio service, a hand-rolled
+//! epoll loop, a fuzzer or a small device. Every machine implements
+//! [`wire::Machine`], so one driver per I/O model serves them all.
+//!
+//! | module | protocol |
+//! | --- | --- |
+//! | [`http`] | HTTP/1.1 (RFC 9110, RFC 9112) |
+//!
+//! # Features
+//! - `std` (default): the blocking driver in [`io`]. Without it the crate is
+//!   `#![no_std]` with `alloc`.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod http;
+#[cfg(feature = "std")]
+pub mod io;
+pub mod sasl;
+pub mod wire;

@@ -1,0 +1,184 @@
+//! The shared sans-IO core: the one interface every machine of the crate
+//! implements, and the framing that several protocols share.
+//!
+//! # The driving loop
+//!
+//! Every protocol machine (HTTP, SMTP, POP3, ... in both roles) implements
+//! [`Machine`]. A driver, whatever its I/O model, does the same four things:
+//!
+//! 1. **Transmit**: while [`Machine::outbox`] is not empty, write its chunks
+//!    to the peer (vectored writes are welcome: see [`Outbox::chunks`]) and
+//!    [`Outbox::advance`] by what was written.
+//! 2. **Pull events**: call [`Machine::poll_event`] until it returns
+//!    [`Next::NeedInput`] or [`Next::Paused`]. Each call hands out at most one
+//!    event, and the machine's state advances only as events are handed out,
+//!    so the caller always sees the state that matches the last event.
+//! 3. **Receive**: read from the peer straight into the machine's receive
+//!    buffer, with no intermediate copy: [`Inbox::spare`] gives writable
+//!    space and [`Inbox::commit`] records how much arrived. On end of
+//!    stream, call [`Machine::receive_eof`].
+//! 4. **Act**: feed the machine typed commands or replies through its own
+//!    protocol-specific methods; they queue bytes in the outbox.
+//!
+//! After every input, drain the outbox: some protocols answer input with
+//! no user action (Telnet negotiation, IMAP continuations, greetings).
+//!
+//! # Errors
+//!
+//! A machine's error is sticky: once [`Machine::poll_event`] returns an
+//! error, every later call returns the same error. Each error says who broke
+//! the protocol ([`Fault`]) and, where the protocol has one, what to answer
+//! ([`ProtocolError::reply_hint`]: an HTTP status, an SMTP reply code, ...).
+//!
+//! # Framing shared by the line protocols
+//!
+//! [`LineReader`] splits CRLF-terminated lines out of an [`Inbox`] with
+//! `memchr`, resuming where it stopped, so each byte is looked at once
+//! however the input is chunked.
+
+mod dot;
+mod inbox;
+mod line;
+mod outbox;
+mod reply;
+
+pub use dot::{DotStuffer, DotUnstuffer, Unstuffed};
+pub use inbox::Inbox;
+pub use line::{Line, LineEnding, LineError, LineReader};
+pub use outbox::Outbox;
+pub use reply::{MultiLine, MultiLineError, ReplyLine};
+
+use core::fmt;
+
+/// What a machine has for its caller after [`Machine::poll_event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next<E> {
+    /// An event; call again for the next one.
+    Event(E),
+    /// Nothing more until more bytes (or end of stream) arrive.
+    NeedInput,
+    /// Nothing more until the local side acts (for example an HTTP server
+    /// that must answer the current request before it reads the next one,
+    /// or a machine that has handed its connection over to another
+    /// protocol). Reading more input will not help.
+    Paused,
+}
+
+impl<E> Next<E> {
+    /// The event, if this is one.
+    pub fn event(self) -> Option<E> {
+        match self {
+            Next::Event(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Who broke the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// The peer sent something the protocol (or our limits) forbid.
+    Remote,
+    /// Our own caller misused the machine: a command out of sequence, an
+    /// argument that would smuggle CR, LF or NUL, and so on. Nothing was
+    /// sent for the call that failed.
+    Local,
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Fault::Remote => "peer",
+            Fault::Local => "local",
+        })
+    }
+}
+
+/// What every protocol's `Error` type tells about itself.
+pub trait ProtocolError: fmt::Debug + fmt::Display {
+    /// Who broke the protocol.
+    fn fault(&self) -> Fault;
+
+    /// The reply a server should send before it closes, where the protocol
+    /// has numeric replies: an HTTP status (400, 413, 414, 431, 501) or an
+    /// SMTP reply code (500, 501, 552, ...). `None` where there is nothing
+    /// useful to say.
+    fn reply_hint(&self) -> Option<u16> {
+        None
+    }
+}
+
+/// A request to change what carries the bytes, reported by
+/// [`Machine::transport`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Keep going on the same stream.
+    Same,
+    /// Start TLS now (STARTTLS, STLS, AUTH TLS): the machine has checked
+    /// that no plaintext is buffered behind the go-ahead. Run the handshake
+    /// on the same stream, then call [`Machine::tls_established`].
+    StartTls,
+    /// The machine is done with the stream (HTTP `101 Switching Protocols`,
+    /// a tunnel after `CONNECT`). Bytes it had already received but not
+    /// consumed are left in its [`Inbox`] for the next protocol.
+    HandOff,
+}
+
+/// The interface every protocol machine of the crate implements, so that one
+/// blocking driver and one async driver serve all of them.
+///
+/// See the [module documentation](self) for the driving loop.
+pub trait Machine {
+    /// What the machine reports to its caller.
+    type Event;
+    /// The machine's sticky error.
+    type Error: ProtocolError;
+
+    /// The receive buffer: read from the peer straight into it.
+    fn inbox(&mut self) -> &mut Inbox;
+
+    /// The bytes waiting to be sent to the peer.
+    fn outbox(&mut self) -> &mut Outbox;
+
+    /// The peer closed its sending side.
+    fn receive_eof(&mut self) {
+        self.inbox().set_eof();
+    }
+
+    /// Hands out the next event, or says why there is none.
+    fn poll_event(&mut self) -> Result<Next<Self::Event>, Self::Error>;
+
+    /// Whether the stream under the machine must change before it can go
+    /// on. Checked by drivers after every event.
+    fn transport(&self) -> Transport {
+        Transport::Same
+    }
+
+    /// The TLS handshake asked for by [`Transport::StartTls`] completed; the
+    /// machine goes on over the encrypted stream.
+    fn tls_established(&mut self) {}
+
+    /// Whether the conversation is over: nothing more will be sent or
+    /// received on this connection, and the driver may close it once the
+    /// outbox is empty.
+    fn is_closed(&self) -> bool {
+        false
+    }
+
+    /// Copies `data` into the receive buffer; a convenience for tests,
+    /// fuzzers and callers whose bytes arrive in their own buffers.
+    fn receive(&mut self, data: &[u8]) {
+        self.inbox().extend_from_slice(data);
+    }
+}
+
+/// Checks that a caller's argument cannot smuggle a line break or NUL into
+/// a command: the rule every protocol's encoder applies before it writes.
+///
+/// ```
+/// assert!(sanswire::wire::is_safe_argument(b"alice@example.org"));
+/// assert!(!sanswire::wire::is_safe_argument(b"x\r\nRCPT TO:<eve>"));
+/// ```
+pub fn is_safe_argument(arg: &[u8]) -> bool {
+    memchr::memchr3(b'\r', b'\n', 0, arg).is_none()
+}

@@ -1,0 +1,166 @@
+use alloc::collections::VecDeque;
+use bytes::{Buf, Bytes, BytesMut};
+
+/// The bytes a machine has queued for its peer.
+///
+/// Small protocol text (heads, command lines, chunk-size lines) is written
+/// into one reused buffer; the caller's payload is queued as the
+/// [`Bytes`] it came in, so framing goes *around* the caller's bytes and a
+/// driver can send both with one vectored write, no copy.
+///
+/// ```
+/// use bytes::Bytes;
+/// use sanswire::wire::Outbox;
+/// let mut out = Outbox::new();
+/// out.write(b"5\r\n");
+/// out.push(Bytes::from_static(b"hello"));
+/// out.write(b"\r\n");
+/// assert_eq!(out.chunks().collect::<Vec<_>>(), [&b"5\r\n"[..], b"hello", b"\r\n"]);
+/// out.advance(4);
+/// assert_eq!(out.to_vec(), b"ello\r\n");
+/// ```
+#[derive(Debug, Default)]
+pub struct Outbox {
+    /// Chunks ready to go, oldest first; `pending` follows them.
+    queue: VecDeque<Bytes>,
+    /// Small writes since the last pushed chunk.
+    pending: BytesMut,
+    len: usize,
+}
+
+impl Outbox {
+    /// An empty outbox.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether nothing waits to be sent.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many bytes wait to be sent.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Appends protocol text (copied into a reused buffer).
+    pub fn write(&mut self, bytes: &[u8]) {
+        self.pending.extend_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    /// Appends a chunk of payload without copying it.
+    pub fn push(&mut self, chunk: Bytes) {
+        if chunk.is_empty() {
+            return;
+        }
+        self.seal_pending();
+        self.len += chunk.len();
+        self.queue.push_back(chunk);
+    }
+
+    /// The waiting bytes, in order, as slices for a vectored write.
+    pub fn chunks(&self) -> impl Iterator<Item = &[u8]> {
+        self.queue
+            .iter()
+            .map(|c| &c[..])
+            .chain(core::iter::once(&self.pending[..]))
+            .filter(|c| !c.is_empty())
+    }
+
+    /// The first waiting slice (empty when nothing waits).
+    pub fn front(&self) -> &[u8] {
+        self.queue.front().map_or(&self.pending[..], |c| &c[..])
+    }
+
+    /// Marks the first `n` waiting bytes as sent. `n` beyond what waits is
+    /// clamped.
+    pub fn advance(&mut self, mut n: usize) {
+        n = n.min(self.len);
+        self.len -= n;
+        while n > 0 {
+            match self.queue.front_mut() {
+                Some(front) if front.len() <= n => {
+                    n -= front.len();
+                    self.queue.pop_front();
+                }
+                Some(front) => {
+                    front.advance(n);
+                    n = 0;
+                }
+                None => {
+                    self.pending.advance(n);
+                    n = 0;
+                }
+            }
+        }
+    }
+
+    /// Takes the next chunk of waiting bytes, for drivers that hand owned
+    /// buffers to their I/O layer.
+    pub fn pop_chunk(&mut self) -> Option<Bytes> {
+        let chunk = match self.queue.pop_front() {
+            Some(c) => c,
+            None if !self.pending.is_empty() => self.pending.split().freeze(),
+            None => return None,
+        };
+        self.len -= chunk.len();
+        Some(chunk)
+    }
+
+    /// Copies every waiting byte out and empties the outbox; for tests and
+    /// in-memory pairs.
+    pub fn take_vec(&mut self) -> alloc::vec::Vec<u8> {
+        let v = self.to_vec();
+        self.advance(self.len);
+        v
+    }
+
+    /// Copies every waiting byte out, leaving them waiting.
+    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec::Vec::with_capacity(self.len);
+        for c in self.chunks() {
+            v.extend_from_slice(c);
+        }
+        v
+    }
+
+    fn seal_pending(&mut self) {
+        if !self.pending.is_empty() {
+            self.queue.push_back(self.pending.split().freeze());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_is_kept_across_writes_and_pushes() {
+        let mut out = Outbox::new();
+        out.write(b"a");
+        out.push(Bytes::from_static(b"bc"));
+        out.write(b"d");
+        out.write(b"e");
+        out.push(Bytes::new());
+        assert_eq!(out.len(), 5);
+        assert_eq!(out.to_vec(), b"abcde");
+        out.advance(2);
+        assert_eq!(out.front(), b"c");
+        assert_eq!(out.pop_chunk().unwrap(), Bytes::from_static(b"c"));
+        assert_eq!(out.pop_chunk().unwrap(), Bytes::from_static(b"de"));
+        assert!(out.pop_chunk().is_none());
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn advance_past_end_is_clamped() {
+        let mut out = Outbox::new();
+        out.write(b"xyz");
+        out.advance(100);
+        assert!(out.is_empty());
+        assert_eq!(out.chunks().count(), 0);
+    }
+}
