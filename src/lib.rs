@@ -27,3 +27,8 @@ pub mod http;
 pub mod io;
 pub mod sasl;
 pub mod wire;
+
+/// The README's example, compiled and run as a doc test so it cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -5,5 +5,6 @@
 //! module are thin layers over them.
 
 mod blocking;
+pub mod http;
 
 pub use blocking::{DriveError, Driver};

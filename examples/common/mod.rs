@@ -1,0 +1,56 @@
+//! Code the examples share: the small servers behind `serve` and `tour`.
+#![allow(dead_code)]
+
+pub mod http_server;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What every small server is told on its command line.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The folder served (HTTP files, maildir, ...).
+    pub root: PathBuf,
+    /// `USER:PASS` that authenticates, when given.
+    pub user: Option<(String, String)>,
+}
+
+impl ServerConfig {
+    /// Whether `user`/`pass` match the configured credentials.
+    pub fn check(&self, user: &str, pass: &str) -> bool {
+        matches!(&self.user, Some((u, p)) if u == user && p == pass)
+    }
+}
+
+/// Splits `USER:PASS`.
+pub fn split_user(s: &str) -> Option<(String, String)> {
+    let (u, p) = s.split_once(':')?;
+    Some((u.to_string(), p.to_string()))
+}
+
+/// One connection handler per protocol.
+pub type Handler = fn(TcpStream, &ServerConfig);
+
+/// The handler for a protocol name, if it exists.
+pub fn handler(protocol: &str) -> Option<Handler> {
+    match protocol {
+        "http" => Some(http_server::serve_connection),
+        _ => None,
+    }
+}
+
+/// Binds `addr` and serves every connection on its own thread, forever.
+/// Returns the bound address at once.
+pub fn spawn(listen: &str, handler: Handler, config: ServerConfig) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind(listen)?;
+    let addr = listener.local_addr()?;
+    let config = Arc::new(config);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let config = Arc::clone(&config);
+            std::thread::spawn(move || handler(stream, &config));
+        }
+    });
+    Ok(addr)
+}

@@ -1,0 +1,365 @@
+//! A curl-like client for every scheme the crate speaks.
+//!
+//! ```text
+//! cargo run --release --example fetch -- [OPTIONS] URL
+//! ```
+//! For a URL that curl accepts, `fetch` prints the same bytes that `curl URL`
+//! prints, so it can stand in for curl in a script. Failures (including an
+//! HTTP status of 400 or more, as with curl's `-f`) print one line on stderr
+//! and exit non-zero.
+
+use bytes::Bytes;
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use sanswire::http::{Request, Response, Version};
+use sanswire::io::http::Client as HttpClient;
+use std::fs::File;
+use std::io::{IsTerminal, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// How much of an upload goes into one write.
+const UPLOAD_CHUNK: usize = 256 * 1024;
+/// The receive buffer's read size: bulk downloads want few, large reads.
+const READ_SIZE: usize = 1024 * 1024;
+
+#[derive(Parser, Debug)]
+#[command(about = "Fetch a URL, like curl", version)]
+struct Args {
+    /// The URL (http://host[:port]/path).
+    url: String,
+    /// Write the resource to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Upload FILE (`-` for stdin); for http, a PUT.
+    #[arg(short = 'T', long = "upload-file", value_name = "FILE")]
+    upload: Option<String>,
+    /// Credentials, USER:PASS.
+    #[arg(short = 'u', long = "user", value_name = "USER:PASS")]
+    user: Option<String>,
+    /// A custom request (for http, the method).
+    #[arg(short = 'X', long = "request", value_name = "COMMAND")]
+    request: Option<String>,
+    /// An extra header, `Name: value` (http; repeatable).
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    headers: Vec<String>,
+    /// A body to POST (http); `@FILE` reads it from FILE.
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    data: Option<String>,
+    /// Show the conversation on stderr.
+    #[arg(short = 'v', long = "verbose")]
+    verbose: bool,
+    /// Give up after SECS seconds.
+    #[arg(short = 'm', long = "max-time", value_name = "SECS")]
+    max_time: Option<f64>,
+    /// Accepted for curl compatibility: fetch shows no meter unless stderr is a terminal.
+    #[arg(short = 's', long = "silent")]
+    silent: bool,
+    /// Accepted for curl compatibility: fetch always fails on HTTP errors.
+    #[arg(short = 'f', long = "fail")]
+    fail: bool,
+}
+
+/// A failure: the message and curl's exit code for it.
+struct Failure(i32, String);
+
+impl<E: std::fmt::Display> From<sanswire::io::DriveError<E>> for Failure {
+    fn from(e: sanswire::io::DriveError<E>) -> Self {
+        match e {
+            sanswire::io::DriveError::Io(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+                Failure(28, "Operation timed out".into())
+            }
+            sanswire::io::DriveError::UnexpectedEof => Failure(52, "Empty reply or connection closed early".into()),
+            other => Failure(56, other.to_string()),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure(23, e.to_string())
+    }
+}
+
+fn main() {
+    let args = Args::parse();
+    let started = Instant::now();
+    if let Err(Failure(code, message)) = run(&args, started) {
+        eprintln!("fetch: ({code}) {message}");
+        std::process::exit(code);
+    }
+}
+
+fn run(args: &Args, started: Instant) -> Result<(), Failure> {
+    let url = Url::parse(&args.url).map_err(|e| Failure(3, format!("URL rejected: {e}")))?;
+    match url.scheme() {
+        "http" => fetch_http(args, &url, started),
+        other => Err(Failure(1, format!("Protocol \"{other}\" not supported"))),
+    }
+}
+
+/// Where the fetched resource goes, with a progress bar for long transfers.
+struct Sink {
+    out: Box<dyn Write>,
+    bar: Option<ProgressBar>,
+    started: Instant,
+    total: Option<u64>,
+    done: u64,
+}
+
+impl Sink {
+    fn open(args: &Args, started: Instant) -> Result<Sink, Failure> {
+        let out: Box<dyn Write> = match &args.output {
+            Some(path) => Box::new(File::create(path).map_err(|e| Failure(23, format!("{}: {e}", path.display())))?),
+            None => Box::new(std::io::stdout().lock()),
+        };
+        Ok(Sink { out, bar: None, started, total: None, done: 0 })
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), Failure> {
+        self.out.write_all(data).map_err(|e| Failure(23, format!("write failed: {e}")))?;
+        self.done += data.len() as u64;
+        self.tick();
+        Ok(())
+    }
+
+    /// Shows a bar once a transfer has run for a second, on a terminal only.
+    fn tick(&mut self) {
+        if self.bar.is_none() && self.started.elapsed() > Duration::from_secs(1) && std::io::stderr().is_terminal() {
+            let bar = match self.total {
+                Some(n) => ProgressBar::new(n),
+                None => ProgressBar::new_spinner(),
+            };
+            bar.set_style(
+                ProgressStyle::with_template("{bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            self.bar = Some(bar);
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.done);
+        }
+    }
+
+    fn finish(mut self) -> Result<(), Failure> {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        self.out.flush().map_err(|e| Failure(23, format!("write failed: {e}")))
+    }
+}
+
+fn connect(url: &Url, default_port: u16, args: &Args, started: Instant) -> Result<TcpStream, Failure> {
+    let host = url.host_str().ok_or_else(|| Failure(3, "URL has no host".into()))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port = url.port().unwrap_or(default_port);
+    if args.verbose {
+        eprintln!("*   Trying {host}:{port}...");
+    }
+    let stream = TcpStream::connect((host, port)).map_err(|e| Failure(7, format!("Failed to connect to {host} port {port}: {e}")))?;
+    stream.set_nodelay(true)?;
+    if let Some(secs) = args.max_time {
+        let left = Duration::from_secs_f64(secs).saturating_sub(started.elapsed()).max(Duration::from_millis(1));
+        stream.set_read_timeout(Some(left))?;
+        stream.set_write_timeout(Some(left))?;
+    }
+    if args.verbose {
+        eprintln!("* Connected to {host} port {port}");
+    }
+    Ok(stream)
+}
+
+/// `USER:PASS` from `-u`, else from the URL.
+fn credentials(args: &Args, url: &Url) -> Option<(String, String)> {
+    if let Some(u) = &args.user {
+        let (user, pass) = u.split_once(':').unwrap_or((u, ""));
+        return Some((user.to_string(), pass.to_string()));
+    }
+    if url.username().is_empty() {
+        return None;
+    }
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    Some((decode(url.username()), decode(url.password().unwrap_or(""))))
+}
+
+/// What an upload reads from.
+enum Upload {
+    File(File, u64),
+    Stdin,
+}
+
+fn open_upload(name: &str) -> Result<Upload, Failure> {
+    if name == "-" {
+        return Ok(Upload::Stdin);
+    }
+    let file = File::open(name).map_err(|e| Failure(26, format!("Failed to open/read local data from file/application: {name}: {e}")))?;
+    let len = file.metadata()?.len();
+    Ok(Upload::File(file, len))
+}
+
+fn fetch_http(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
+    let stream = connect(url, 80, args, started)?;
+    let mut client = HttpClient::new(stream);
+    client.driver().machine().inbox().set_read_size(READ_SIZE);
+
+    let (request, body) = http_request(args, url)?;
+    log_request(args, &request);
+    client.send_head(&request)?;
+    match body {
+        HttpBody::None => {}
+        HttpBody::Bytes(b) => client.send_body(b)?,
+        HttpBody::Upload(mut upload) => {
+            let mut buf = vec![0u8; UPLOAD_CHUNK];
+            loop {
+                let n = match &mut upload {
+                    Upload::File(f, _) => f.read(&mut buf)?,
+                    Upload::Stdin => std::io::stdin().read(&mut buf)?,
+                };
+                if n == 0 {
+                    break;
+                }
+                client.send_body(Bytes::copy_from_slice(&buf[..n]))?;
+            }
+        }
+    }
+    client.finish()?;
+
+    let response = client.response()?;
+    log_response(args, &response);
+    if response.status() >= 400 {
+        return Err(Failure(22, format!("The requested URL returned error: {}", response.status())));
+    }
+    let mut sink = Sink::open(args, started)?;
+    sink.total = response
+        .headers()
+        .get("content-length")
+        .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse().ok());
+    while let Some(chunk) = client.read_body()? {
+        sink.write(&chunk)?;
+    }
+    sink.finish()
+}
+
+enum HttpBody {
+    None,
+    Bytes(Bytes),
+    Upload(Upload),
+}
+
+/// The request curl would send for these options.
+fn http_request(args: &Args, url: &Url) -> Result<(Request, HttpBody), Failure> {
+    let mut target = url.path().to_string();
+    let mut body = HttpBody::None;
+    let mut method = "GET";
+    let mut framing: Option<(&str, String)> = None;
+    let mut content_type = None;
+    if let Some(name) = &args.upload {
+        method = "PUT";
+        if target.ends_with('/') && name != "-" {
+            let file_name = std::path::Path::new(name).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            target.push_str(&percent_encoding::utf8_percent_encode(&file_name, percent_encoding::NON_ALPHANUMERIC).to_string());
+        }
+        let upload = open_upload(name)?;
+        framing = Some(match &upload {
+            Upload::File(_, len) => ("Content-Length", len.to_string()),
+            Upload::Stdin => ("Transfer-Encoding", "chunked".to_string()),
+        });
+        body = HttpBody::Upload(upload);
+    } else if let Some(data) = &args.data {
+        method = "POST";
+        let bytes = match data.strip_prefix('@') {
+            // curl -d @file drops CR and LF from the file.
+            Some(path) => std::fs::read(path)
+                .map_err(|e| Failure(26, format!("{path}: {e}")))?
+                .into_iter()
+                .filter(|b| *b != b'\r' && *b != b'\n')
+                .collect(),
+            None => data.as_bytes().to_vec(),
+        };
+        framing = Some(("Content-Length", bytes.len().to_string()));
+        content_type = Some("application/x-www-form-urlencoded");
+        body = HttpBody::Bytes(Bytes::from(bytes));
+    }
+    if let Some(q) = url.query() {
+        target.push('?');
+        target.push_str(q);
+    }
+    let method = args.request.as_deref().unwrap_or(method);
+    let mut host = url.host_str().unwrap_or("").to_string();
+    if let Some(port) = url.port() {
+        host = format!("{host}:{port}");
+    }
+    let mut headers: Vec<(String, String)> = vec![
+        ("Host".into(), host),
+        ("User-Agent".into(), concat!("sanswire-fetch/", env!("CARGO_PKG_VERSION")).into()),
+        ("Accept".into(), "*/*".into()),
+    ];
+    if let Some((user, pass)) = credentials(args, url) {
+        use base64::Engine;
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+        headers.push(("Authorization".into(), format!("Basic {token}")));
+    }
+    if let Some((name, value)) = framing {
+        headers.push((name.into(), value));
+    }
+    if let Some(ct) = content_type {
+        headers.push(("Content-Type".into(), ct.into()));
+    }
+    for h in &args.headers {
+        apply_header(&mut headers, h)?;
+    }
+    let mut request = Request::new(method.to_string(), target).with_version(Version::Http11);
+    for (name, value) in headers {
+        request = request.with_header(name, value);
+    }
+    Ok((request, body))
+}
+
+/// `-H 'Name: value'` replaces a default header of that name; `-H 'Name:'`
+/// removes it; `-H 'Name;'` sends it empty (curl's rules).
+fn apply_header(headers: &mut Vec<(String, String)>, h: &str) -> Result<(), Failure> {
+    if let Some(name) = h.strip_suffix(';') {
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        headers.push((name.to_string(), String::new()));
+        return Ok(());
+    }
+    let (name, value) = h.split_once(':').ok_or_else(|| Failure(2, format!("bad header {h:?}")))?;
+    let value = value.trim();
+    headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    if !value.is_empty() {
+        headers.push((name.to_string(), value.to_string()));
+    }
+    Ok(())
+}
+
+fn log_request(args: &Args, request: &Request) {
+    if !args.verbose {
+        return;
+    }
+    let version = match request.version() {
+        Version::Http10 => "HTTP/1.0",
+        Version::Http11 => "HTTP/1.1",
+    };
+    eprintln!("> {} {} {version}", String::from_utf8_lossy(request.method()), String::from_utf8_lossy(request.target()));
+    for (name, value) in request.headers().iter() {
+        eprintln!("> {}: {}", String::from_utf8_lossy(name), String::from_utf8_lossy(value));
+    }
+    eprintln!(">");
+}
+
+fn log_response(args: &Args, response: &Response) {
+    if !args.verbose {
+        return;
+    }
+    let version = match response.version() {
+        Version::Http10 => "HTTP/1.0",
+        Version::Http11 => "HTTP/1.1",
+    };
+    eprintln!("< {version} {} {}", response.status(), String::from_utf8_lossy(response.reason()));
+    for (name, value) in response.headers().iter() {
+        eprintln!("< {}: {}", String::from_utf8_lossy(name), String::from_utf8_lossy(value));
+    }
+    eprintln!("<");
+}

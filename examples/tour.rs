@@ -1,0 +1,84 @@
+//! A tour of the crate: for every protocol, a server and the matching
+//! client talk over loopback, and a short transcript is printed.
+//!
+//! ```text
+//! cargo run --example tour
+//! ```
+
+mod common;
+
+use common::ServerConfig;
+use sanswire::http::Request;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+type Step = Result<(), Box<dyn std::error::Error>>;
+
+fn main() {
+    let root = scratch_root();
+    let tours: [(&str, fn(&PathBuf) -> Step); 1] = [("http", tour_http)];
+    let mut failed = false;
+    for (name, tour) in tours {
+        println!("== {name}");
+        if let Err(e) = tour(&root) {
+            println!("!! {name} failed: {e}");
+            failed = true;
+        }
+        println!();
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    if failed {
+        std::process::exit(1);
+    }
+}
+
+/// A fresh folder for the servers' files.
+fn scratch_root() -> PathBuf {
+    let root = std::env::temp_dir().join(format!("sanswire-tour-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("temp folder");
+    root.canonicalize().expect("temp folder")
+}
+
+fn start(protocol: &str, root: &PathBuf, user: Option<(&str, &str)>) -> Result<SocketAddr, Box<dyn std::error::Error>> {
+    let handler = common::handler(protocol).ok_or("no such server")?;
+    let config = ServerConfig {
+        root: root.clone(),
+        user: user.map(|(u, p)| (u.to_string(), p.to_string())),
+    };
+    Ok(common::spawn("127.0.0.1:0", handler, config)?)
+}
+
+fn tour_http(root: &PathBuf) -> Step {
+    let dir = root.join("www");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("hello.txt"), "Hello from sanswire!\n")?;
+    let addr = start("http", &dir, Some(("alice", "secret")))?;
+    println!("server: serve http on {addr}");
+    let mut client = sanswire::io::http::Client::connect(addr)?;
+    let host = addr.to_string();
+
+    let get = Request::get("/hello.txt").with_header("Host", host.as_str());
+    let (response, body) = client.fetch(&get, None)?;
+    println!("> GET /hello.txt");
+    println!("< {} {}", response.status(), String::from_utf8_lossy(response.reason()));
+    print!("< body: {}", String::from_utf8_lossy(&body));
+
+    use base64::Engine;
+    let auth = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("alice:secret"));
+    let put = Request::new("PUT", "/note.txt")
+        .with_header("Host", host.as_str())
+        .with_header("Authorization", auth);
+    let (response, _) = client.fetch(&put, Some(bytes::Bytes::from_static(b"stored over keep-alive\n")))?;
+    println!("> PUT /note.txt (same connection)");
+    println!("< {} {}", response.status(), String::from_utf8_lossy(response.reason()));
+
+    let listing = Request::get("/").with_header("Host", host.as_str());
+    let (response, body) = client.fetch(&listing, None)?;
+    let entries = String::from_utf8_lossy(&body).matches("<li>").count();
+    println!("> GET / (same connection)");
+    println!("< {} listing with {entries} entries", response.status());
+    let stored = std::fs::read_to_string(dir.join("note.txt"))?;
+    println!("server stored note.txt: {stored:?}");
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! Helpers shared by the fuzz targets: cutting the input into chunks and
+//! driving any machine, checking that chunking never changes the events.
+
+use sanswire::wire::{Machine, Next};
+use std::fmt::Debug;
+
+/// Splits a fuzz input into a chunking plan (its first byte) and the bytes.
+pub fn plan(data: &[u8]) -> (usize, &[u8]) {
+    match data.split_first() {
+        Some((&seed, rest)) => (usize::from(seed % 64) + 1, rest),
+        None => (1, &[]),
+    }
+}
+
+/// Everything a machine reported for `input` fed in `chunk`-sized pieces:
+/// events and the final error, as text, and the bytes it transmitted.
+/// `on_paused` lets the caller act as the local side when the machine waits
+/// for it; it returns false to stop.
+pub fn run<M: Machine>(
+    mut machine: M,
+    input: &[u8],
+    chunk: usize,
+    mut on_event: impl FnMut(&mut M, &M::Event),
+    mut on_paused: impl FnMut(&mut M) -> bool,
+) -> (Vec<String>, Vec<u8>)
+where
+    M::Event: Debug,
+{
+    let mut seen = Vec::new();
+    let mut sent = Vec::new();
+    let mut pieces = input.chunks(chunk.max(1));
+    let mut guard = 0usize;
+    loop {
+        guard += 1;
+        if guard > 1_000_000 {
+            panic!("machine loops without progress");
+        }
+        sent.extend(machine.outbox().take_vec());
+        match machine.poll_event() {
+            Ok(Next::Event(e)) => {
+                on_event(&mut machine, &e);
+                seen.push(format!("{e:?}"));
+            }
+            Ok(Next::NeedInput) => match pieces.next() {
+                Some(p) => machine.receive(p),
+                None if machine.inbox().is_eof() => break,
+                None => machine.receive_eof(),
+            },
+            Ok(Next::Paused) => {
+                if !on_paused(&mut machine) {
+                    break;
+                }
+            }
+            Err(e) => {
+                seen.push(format!("error: {e}"));
+                break;
+            }
+        }
+    }
+    sent.extend(machine.outbox().take_vec());
+    (seen, sent)
+}
