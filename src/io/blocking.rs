@@ -1,50 +1,6 @@
-use crate::wire::{Machine, Next, ProtocolError};
-use std::fmt;
+use super::{next_step, DriveError, Step, MAX_IOVECS, MIN_READ};
+use crate::wire::{Machine, Operation};
 use std::io::{self, IoSlice, Read, Write};
-
-/// The least room the driver wants for one read; whatever spare the inbox
-/// already has beyond it is offered too (see `Inbox::set_read_size`).
-const MIN_READ: usize = 4 * 1024;
-
-/// How many outbox chunks go into one vectored write.
-const MAX_IOVECS: usize = 64;
-
-/// A failure while driving a machine: the stream failed, or the protocol
-/// did.
-#[derive(Debug)]
-pub enum DriveError<E> {
-    /// Reading or writing the stream failed.
-    Io(io::Error),
-    /// The machine reported a protocol error (sticky: it will not go on).
-    Protocol(E),
-    /// The stream ended where the protocol needed more bytes.
-    UnexpectedEof,
-}
-
-impl<E: fmt::Display> fmt::Display for DriveError<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DriveError::Io(e) => write!(f, "I/O error: {e}"),
-            DriveError::Protocol(e) => write!(f, "protocol error: {e}"),
-            DriveError::UnexpectedEof => f.write_str("connection closed unexpectedly"),
-        }
-    }
-}
-
-impl<E: ProtocolError + 'static> std::error::Error for DriveError<E> {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            DriveError::Io(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl<E> From<io::Error> for DriveError<E> {
-    fn from(e: io::Error) -> Self {
-        DriveError::Io(e)
-    }
-}
 
 /// Drives any [`Machine`] over a blocking `Read + Write` stream.
 ///
@@ -57,7 +13,7 @@ impl<E> From<io::Error> for DriveError<E> {
 /// driver.machine().send_request(&http::Request::get("/"))?;
 /// while let Some(event) = driver.next_event()? {
 ///     println!("{event:?}");
-///     if matches!(event, http::Event::ResponseEnd { .. }) {
+///     if matches!(event, http::Event::End) {
 ///         break;
 ///     }
 /// }
@@ -113,16 +69,30 @@ impl<S: Read + Write, M: Machine> Driver<S, M> {
     /// Flushes, then returns the machine's next event, reading from the
     /// stream as often as the machine needs. `Ok(None)` means the machine
     /// is paused until the local side acts (see [`Next::Paused`]).
+    ///
+    /// [`Next::Paused`]: crate::wire::Next::Paused
     pub fn next_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
         loop {
-            self.flush()?;
-            match self.machine.poll_event().map_err(DriveError::Protocol)? {
-                Next::Event(event) => return Ok(Some(event)),
-                Next::Paused => return Ok(None),
-                Next::NeedInput if self.machine.inbox().is_eof() => {
-                    return Err(DriveError::UnexpectedEof)
-                }
-                Next::NeedInput => self.fill()?,
+            match next_step(&mut self.machine)? {
+                Step::Transmit => self.flush()?,
+                Step::Receive => self.fill()?,
+                Step::Event(event) => return Ok(Some(event)),
+                Step::Paused => return Ok(None),
+            }
+        }
+    }
+
+    /// Runs a whole [`Operation`]: starts it, then feeds it events until
+    /// it completes.
+    pub fn run<O: Operation<M>>(&mut self, mut op: O) -> Result<O::Output, DriveError<M::Error>> {
+        op.start(&mut self.machine).map_err(DriveError::Protocol)?;
+        loop {
+            let event = self.next_event()?.ok_or(DriveError::Stalled)?;
+            if let Some(out) = op
+                .on_event(&mut self.machine, event)
+                .map_err(DriveError::Protocol)?
+            {
+                return Ok(out);
             }
         }
     }

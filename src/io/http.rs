@@ -3,7 +3,7 @@
 //! Everything HTTP lives in [`crate::http::Client`]; this only moves bytes.
 
 use super::{DriveError, Driver};
-use crate::http::{self, Event, Request, Response};
+use crate::http::{self, ops, Request, Response};
 use bytes::Bytes;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -81,54 +81,17 @@ impl<S: Read + Write> Client<S> {
     /// Waits for the final response head, skipping informational (1xx)
     /// ones. Read the body with [`read_body`](Self::read_body).
     pub fn response(&mut self) -> Result<Response> {
-        loop {
-            match self.driver.next_event()? {
-                Some(Event::Response(r)) if r.status() >= 200 || r.status() == 101 => return Ok(r),
-                Some(_) => {}
-                None => return Err(DriveError::UnexpectedEof),
-            }
-        }
+        self.driver.run(ops::ResponseHead)
     }
 
     /// The next piece of the response body, `None` once it is complete.
     pub fn read_body(&mut self) -> Result<Option<Bytes>> {
-        loop {
-            match self.driver.next_event()? {
-                Some(Event::Data(d)) => return Ok(Some(d)),
-                Some(Event::End) | None => return Ok(None),
-                Some(_) => {}
-            }
-        }
+        self.driver.run(ops::BodyChunk)
     }
 
     /// Sends a whole request and reads the whole response. A body is
     /// framed with `Content-Length` unless the request already says how.
     pub fn fetch(&mut self, request: &Request, body: Option<Bytes>) -> Result<(Response, Vec<u8>)> {
-        let framed;
-        let request = match &body {
-            Some(b) if !has_framing(request) => {
-                framed = request
-                    .clone()
-                    .with_header("Content-Length", std::format!("{}", b.len()));
-                &framed
-            }
-            _ => request,
-        };
-        self.send_head(request)?;
-        if let Some(body) = body {
-            self.send_body(body)?;
-        }
-        self.finish()?;
-        let response = self.response()?;
-        let mut content = Vec::new();
-        while let Some(chunk) = self.read_body()? {
-            content.extend_from_slice(&chunk);
-        }
-        Ok((response, content))
+        self.driver.run(ops::Fetch::new(request.clone(), body))
     }
-}
-
-fn has_framing(request: &Request) -> bool {
-    let h = request.headers();
-    h.get("content-length").is_some() || h.get("transfer-encoding").is_some()
 }

@@ -48,6 +48,7 @@ pub use line::{Line, LineEnding, LineError, LineReader};
 pub use outbox::Outbox;
 pub use reply::{MultiLine, MultiLineError, ReplyLine};
 
+
 use core::fmt;
 
 /// What a machine has for its caller after [`Machine::poll_event`].
@@ -170,6 +171,28 @@ pub trait Machine {
     fn receive(&mut self, data: &[u8]) {
         self.inbox().extend_from_slice(data);
     }
+}
+
+/// A whole exchange over a machine (a request and its response, a mail
+/// transaction, a login), written once in the sans-IO core and run by any
+/// driver: the blocking one and the async ones each have a `run` that only
+/// moves bytes, so a typed client's logic is never written twice.
+///
+/// The driver calls [`start`](Self::start) once, transmits, then hands
+/// every event to [`on_event`](Self::on_event) until it returns the output.
+pub trait Operation<M: Machine> {
+    /// What the operation gives back when it is complete.
+    type Output;
+
+    /// Queues what the operation sends first.
+    fn start(&mut self, machine: &mut M) -> Result<(), M::Error>;
+
+    /// Takes the next event; `Some` once the operation is complete.
+    fn on_event(
+        &mut self,
+        machine: &mut M,
+        event: M::Event,
+    ) -> Result<Option<Self::Output>, M::Error>;
 }
 
 /// Checks that a caller's argument cannot smuggle a line break or NUL into

@@ -1,0 +1,121 @@
+//! Helpers for the interop tests: the example binaries, real peers (Python,
+//! curl), scratch folders and free ports.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A child process killed when dropped.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A built example (cargo test builds the examples beside the tests).
+pub fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test path");
+    let debug = exe.parent().and_then(Path::parent).expect("target dir");
+    let path = debug.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run the tests with `cargo test` (it builds examples)",
+        path.display()
+    );
+    path
+}
+
+/// A fresh scratch folder, removed when the test process ends is not
+/// guaranteed; each test uses its own name.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sanswire-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.canonicalize().unwrap()
+}
+
+/// Starts `serve PROTOCOL ARGS...` and returns it with its address.
+pub fn serve(protocol: &str, args: &[&str]) -> (Proc, String) {
+    let mut child = Command::new(example("serve"))
+        .arg(protocol)
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("serve said {line:?}"))
+        .to_string();
+    (Proc(child), addr)
+}
+
+/// A free loopback port (racy in theory, fine on a test machine).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something accepts connections on `port`.
+pub fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("nothing listens on port {port}");
+}
+
+/// Runs a Python 3 script with arguments; returns stdout, panics with
+/// stderr on failure.
+pub fn python(script: &str, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Runs a command; returns (exit success, stdout, stderr).
+pub fn run(cmd: &mut Command) -> (bool, Vec<u8>, String) {
+    let out = cmd.output().expect("command runs");
+    (
+        out.status.success(),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Bytes no text tool would leave alone: every byte value, CR, LF, dots.
+pub fn awkward_bytes(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| match i % 7 {
+            0 => b'\r',
+            1 => b'\n',
+            2 => b'.',
+            _ => (i * 31 % 256) as u8,
+        })
+        .collect()
+}
