@@ -1,0 +1,43 @@
+//! POP3: RFC 1939, with CAPA, PIPELINING, RESP-CODES and AUTH-RESP-CODE
+//! (RFC 2449, RFC 3206), STLS (RFC 2595), SASL AUTH (RFC 5034) and UTF8
+//! (RFC 6856).
+//!
+//! - [`Client`] queues [`Command`]s and reports one [`Event`] per command;
+//!   messages stream out as [`Event::Data`] slices of the receive buffer.
+//! - [`Server`] parses commands, enforces the AUTHORIZATION, TRANSACTION
+//!   and UPDATE states, and encodes the application's answers
+//!   (dot-stuffing messages without copying them).
+//! - [`Command`] and [`Response`] hold the one encoder and the one parser
+//!   both roles share.
+//!
+//! ```
+//! use sanswire::pop3::{Client, Event};
+//! use sanswire::wire::{Machine, Next};
+//! let mut client = Client::new();
+//! client.receive(b"+OK POP3 ready\r\n");
+//! assert!(matches!(client.poll_event(), Ok(Next::Event(Event::Greeting(_)))));
+//! client.retr(1).unwrap();
+//! assert_eq!(client.outbox().take_vec(), b"RETR 1\r\n");
+//! client.receive(b"+OK 9 octets\r\n..dot\r\nhi\r\n.\r\n");
+//! assert!(matches!(client.poll_event(), Ok(Next::Event(Event::MessageStart { msg: 1, .. }))));
+//! let Ok(Next::Event(Event::Data(data))) = client.poll_event() else { panic!() };
+//! assert_eq!(&data[..], b".dot\r\nhi\r\n");
+//! assert_eq!(client.poll_event(), Ok(Next::Event(Event::MessageEnd { msg: 1 })));
+//! ```
+
+mod apop;
+mod client;
+mod command;
+mod error;
+mod limits;
+mod response;
+mod server;
+
+pub use apop::{apop_digest, apop_verify};
+pub use client::{Client, Event};
+pub use command::{Command, ParseError};
+pub use error::Error;
+pub use limits::{Limits, MAX_COMMAND_LINE};
+pub use response::{Capabilities, Capability, Response, ResponseCode, Status};
+pub use server::top_of;
+pub use server::{Event as ServerEvent, Server, State};
