@@ -333,6 +333,9 @@ impl Capability {
             Capability::Sasl(mechs) => {
                 line.extend_from_slice(b"SASL");
                 for m in mechs {
+                    if !is_safe_argument(m) {
+                        return Err(Error::UnsafeArgument);
+                    }
                     if m.is_empty() || m.contains(&b' ') {
                         return Err(Error::InvalidArgument("SASL mechanism name"));
                     }
