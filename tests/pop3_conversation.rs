@@ -570,7 +570,7 @@ fn server_limits() {
     let mut server = Server::new(ok("hi")).unwrap();
     server.outbox().take_vec();
     let mut long = b"USER ".to_vec();
-    long.extend(std::iter::repeat_n(b'a', 300));
+    long.extend_from_slice(&[b'a'; 300]);
     server.receive(&long);
     assert_eq!(server.poll_event(), Err(Error::LineTooLong { limit: 255 }));
     assert_eq!(server.outbox().take_vec(), b"-ERR line too long\r\n");

@@ -27,10 +27,14 @@ pub struct Mailbox {
 
 impl Mailbox {
     pub fn new(messages: &[&'static [u8]]) -> Mailbox {
+        Self::with_messages(messages.iter().map(|m| Bytes::from_static(m)).collect())
+    }
+
+    pub fn with_messages(messages: Vec<Bytes>) -> Mailbox {
         Mailbox {
             user: b"mrose",
             password: b"tanstaaf",
-            messages: messages.iter().map(|m| Bytes::from_static(m)).collect(),
+            messages,
             capabilities: vec![
                 Capability::Top,
                 Capability::User,
