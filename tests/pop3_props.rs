@@ -144,6 +144,39 @@ proptest! {
         prop_assert_eq!(&sent, &pair.to_server);
     }
 
+    /// The client's commands fed to the server in any chunks give the same
+    /// server events and the same answers.
+    #[test]
+    fn server_events_do_not_depend_on_chunking(
+        messages in prop::collection::vec(message(), 1..3),
+        sizes in prop::collection::vec(1usize..30, 1..8),
+    ) {
+        let count = messages.len() as u32;
+        let messages: Vec<Bytes> = messages.into_iter().map(Bytes::from).collect();
+        let mut pair = Pair::new("ready", Mailbox::with_messages(messages.clone()));
+        queue_scenario(&mut pair.client, count);
+        pair.run();
+
+        let mut server = Server::new(Response::ok("ready")).unwrap();
+        let mut mailbox = Mailbox::with_messages(messages);
+        let mut sent = server.outbox().take_vec();
+        let input = &pair.to_server;
+        let (mut at, mut k) = (0, 0);
+        while at < input.len() {
+            let n = sizes[k % sizes.len()].min(input.len() - at);
+            k += 1;
+            server.receive(&input[at..at + n]);
+            at += n;
+            while let Next::Event(e) = server.poll_event().unwrap() {
+                mailbox.answer(&mut server, e);
+            }
+            sent.extend(server.outbox().take_vec());
+        }
+        prop_assert_eq!(&mailbox.seen, &pair.mailbox.seen);
+        prop_assert_eq!(&sent, &pair.to_client);
+        prop_assert_eq!(&mailbox.applied, &Some(vec![1]));
+    }
+
     /// Any bytes, stuffed by the server's RETR (given to it in any pieces)
     /// and unstuffed by the client, come out as the normalised content.
     #[test]

@@ -89,13 +89,20 @@ pub enum ParseError {
     BadBase64,
 }
 
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl ParseError {
+    /// A short description, as the server puts it after `-ERR`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
             ParseError::UnknownCommand => "unknown command",
             ParseError::BadArguments => "bad arguments",
             ParseError::BadBase64 => "initial response is not base64",
-        })
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

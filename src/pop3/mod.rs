@@ -10,6 +10,42 @@
 //! - [`Command`] and [`Response`] hold the one encoder and the one parser
 //!   both roles share.
 //!
+//! # Thin drivers
+//!
+//! All reply interpretation lives in the machines, so a blocking or async
+//! client is a loop that waits for the one event completing its command.
+//! A poplib-like `retr` over the crate's blocking driver:
+//!
+//! ```no_run
+//! use sanswire::io::Driver;
+//! use sanswire::pop3::{Client, Event};
+//! use std::net::TcpStream;
+//!
+//! fn retr(pop: &mut Driver<TcpStream, Client>, msg: u32) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+//!     pop.machine().retr(msg)?;
+//!     let mut content = Vec::new();
+//!     loop {
+//!         match pop.next_event()? {
+//!             Some(Event::Data(piece)) => content.extend_from_slice(&piece),
+//!             Some(Event::MessageEnd { .. }) => return Ok(content),
+//!             Some(Event::Err(r)) => return Err(String::from_utf8_lossy(&r.text).into()),
+//!             _ => {} // MessageStart; earlier pipelined commands' events
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! # Strictness
+//!
+//! Both machines accept only CRLF line ends on protocol lines, and a
+//! message block ends only at `CRLF . CRLF`. Message content reaches the
+//! client's caller byte for byte as the server stored it (bare LFs, NULs
+//! and bytes that are not UTF-8 included); the server normalises line
+//! ends to CRLF when it sends, so a dot after any kind of line start is
+//! stuffed.
+//!
+//! # In memory
+//!
 //! ```
 //! use sanswire::pop3::{Client, Event};
 //! use sanswire::wire::{Machine, Next};

@@ -531,7 +531,7 @@ impl Server {
             match Command::parse(&line) {
                 Err(e) => {
                     self.outbox.write(b"-ERR ");
-                    self.outbox.write(alloc::format!("{e}").as_bytes());
+                    self.outbox.write(e.as_str().as_bytes());
                     self.outbox.write(b"\r\n");
                 }
                 Ok(cmd) => {
