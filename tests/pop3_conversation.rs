@@ -13,7 +13,7 @@ use sanswire::wire::{Fault, Machine, Next, ProtocolError, Transport};
 
 const MSG1: &[u8] = b"From: a@example.org\r\nSubject: one\r\n\r\nbody line 1\r\n.leading dot\r\n..two dots\r\n.\r\nlast\r\n";
 const MSG2: &[u8] = b"Subject: two\r\n\r\nhello\r\n";
-/// Non-UTF-8 bytes, a line of a single dot, bare LF inside.
+/// Bytes that are not UTF-8, a NUL, lines of a single dot.
 const MSG3: &[u8] = b"Subject: \xff\xfe bin\r\n\r\n\x80\x81\x00\r\n.\r\n.\r\n\xc3\x28\r\n";
 
 fn mailbox() -> Mailbox {
@@ -659,6 +659,18 @@ fn client_limits_and_malformed_replies() {
 }
 
 #[test]
+fn unsolicited_lines_are_refused() {
+    let mut c = Client::new();
+    c.receive(b"+OK hi\r\n+OK surprise\r\n");
+    assert!(matches!(
+        c.poll_event(),
+        Ok(Next::Event(Event::Greeting(_)))
+    ));
+    assert_eq!(c.poll_event(), Err(Error::UnexpectedData));
+    assert_eq!(c.noop(), Err(Error::UnexpectedData));
+}
+
+#[test]
 fn err_greeting_and_response_codes() {
     let mut c = Client::new();
     c.receive(b"-ERR [SYS/TEMP] too busy\r\n");
@@ -768,4 +780,37 @@ fn server_refuses_injection_in_every_answer() {
         // Only the -ERR "no" lines went out.
         assert_eq!(p.server.outbox().take_vec(), b"-ERR no\r\n".repeat(5));
     }
+}
+
+#[test]
+fn client_decodes_stuffed_listings_and_empty_messages() {
+    let mut c = Client::new();
+    c.set_pipelining(true);
+    c.receive(b"+OK hi\r\n");
+    c.poll_event().unwrap();
+    c.capa().unwrap();
+    c.retr(4).unwrap();
+    c.list(None).unwrap();
+    assert_eq!(c.outbox().take_vec(), b"CAPA\r\nRETR 4\r\nLIST\r\n");
+    c.receive(b"+OK caps\r\n..X-DOT\r\nPIPELINING\r\n.\r\n+OK 0 octets\r\n.\r\n+OK\r\n.\r\n");
+    let mut events = Vec::new();
+    while let Next::Event(e) = c.poll_event().unwrap() {
+        events.push(e);
+    }
+    assert_eq!(
+        events,
+        [
+            Event::Capabilities(Capabilities(vec![
+                Capability::Other(Bytes::from_static(b".X-DOT")),
+                Capability::Pipelining,
+            ])),
+            Event::MessageStart {
+                msg: 4,
+                response: ok("0 octets")
+            },
+            Event::MessageEnd { msg: 4 },
+            Event::List(vec![]),
+        ]
+    );
+    assert_eq!(c.pending(), 0);
 }

@@ -550,7 +550,13 @@ impl Client {
                 };
             }
             let Some(front) = self.pending.front() else {
-                return Ok(Next::Paused);
+                if self.closed || self.inbox.is_empty() {
+                    return Ok(Next::Paused);
+                }
+                // Nothing was asked: taking these bytes as the answer to
+                // the next command would put every later answer out of
+                // step.
+                return Err(Error::UnexpectedData);
             };
             let expect = front.expect;
             let step = match &mut self.reading {
