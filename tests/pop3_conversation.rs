@@ -814,3 +814,11 @@ fn client_decodes_stuffed_listings_and_empty_messages() {
     );
     assert_eq!(c.pending(), 0);
 }
+
+#[test]
+fn machines_can_move_between_threads() {
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<Client>();
+    assert_send::<Server>();
+    assert_send::<Error>();
+}
