@@ -10,6 +10,7 @@
 //! | module | protocol |
 //! | --- | --- |
 //! | [`http`] | HTTP/1.1 (RFC 9110, RFC 9112) |
+//! | [`pop3`] | POP3 (RFC 1939, RFC 2449, RFC 2595, RFC 5034, RFC 6856) |
 //!
 //! # Features
 //! - `std` (default): the blocking driver in [`io`]. Without it the crate is
@@ -25,6 +26,7 @@ extern crate std;
 pub mod http;
 #[cfg(feature = "std")]
 pub mod io;
+pub mod pop3;
 pub mod sasl;
 pub mod wire;
 

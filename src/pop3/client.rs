@@ -1,0 +1,855 @@
+//! The client machine.
+
+use super::apop::apop_digest;
+use super::command::{decode_base64, push_base64};
+use super::response::{parse_number, parse_u64, Capabilities, Capability};
+use super::{Command, Error, Limits, Response};
+use crate::sasl::Mechanism;
+use crate::wire::{
+    DotUnstuffer, Inbox, LineEnding, LineError, LineReader, Machine, Next, Outbox, Transport,
+    Unstuffed,
+};
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use bytes::Bytes;
+use core::fmt;
+
+/// What the client machine reports. Every command completes with exactly
+/// one event: a typed one for its `+OK`, or [`Event::Err`]; RETR and TOP
+/// complete with [`Event::MessageEnd`] after their content (or with
+/// [`Event::Err`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The server's `+OK` greeting (its APOP timestamp, if any, is kept:
+    /// see [`Client::apop_timestamp`]).
+    Greeting(Response),
+    /// `+OK` to USER, PASS, APOP, AUTH, STLS, UTF8, DELE, RSET, NOOP or
+    /// QUIT. After STLS, check [`Machine::transport`]; after QUIT,
+    /// [`Machine::is_closed`].
+    Ok(Response),
+    /// `-ERR` to any command (or as the greeting).
+    Err(Response),
+    /// `+OK` to STAT.
+    Stat {
+        /// How many messages the maildrop holds.
+        count: u32,
+        /// Their total size in octets.
+        size: u64,
+    },
+    /// `+OK` to `LIST n`.
+    Scan {
+        /// The message number.
+        msg: u32,
+        /// Its size in octets.
+        size: u64,
+    },
+    /// The listing answering `LIST`: (message number, size) pairs.
+    List(Vec<(u32, u64)>),
+    /// `+OK` to `UIDL n`.
+    Uid {
+        /// The message number.
+        msg: u32,
+        /// Its unique-id.
+        uid: Bytes,
+    },
+    /// The listing answering `UIDL`: (message number, unique-id) pairs.
+    Uidl(Vec<(u32, Bytes)>),
+    /// The listing answering `CAPA` (also kept: see
+    /// [`Client::capabilities`]).
+    Capabilities(Capabilities),
+    /// `+OK` to RETR or TOP: the message's content follows as
+    /// [`Event::Data`], then [`Event::MessageEnd`].
+    MessageStart {
+        /// The message number asked for.
+        msg: u32,
+        /// The status line.
+        response: Response,
+    },
+    /// A piece of the message, unstuffed, exactly as stored (line ends
+    /// as the server sent them), as a slice of the receive buffer.
+    Data(Bytes),
+    /// The message's terminating `.` line arrived.
+    MessageEnd {
+        /// The message number asked for.
+        msg: u32,
+    },
+}
+
+/// What the answer to a command in flight looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Greeting,
+    Plain,
+    Login,
+    Utf8,
+    Stat,
+    ScanOne,
+    ScanAll,
+    UidOne,
+    UidAll,
+    Capa,
+    Message(u32),
+    Stls,
+    Auth,
+    Quit,
+}
+
+impl Expect {
+    fn of(cmd: &Command) -> Expect {
+        match cmd {
+            Command::Pass(_) | Command::Apop { .. } => Expect::Login,
+            Command::Auth { .. } => Expect::Auth,
+            Command::Utf8 => Expect::Utf8,
+            Command::Stat => Expect::Stat,
+            Command::List(None) => Expect::ScanAll,
+            Command::List(Some(_)) => Expect::ScanOne,
+            Command::Uidl(None) => Expect::UidAll,
+            Command::Uidl(Some(_)) => Expect::UidOne,
+            Command::Capa => Expect::Capa,
+            Command::Retr(msg) | Command::Top { msg, .. } => Expect::Message(*msg),
+            Command::Stls => Expect::Stls,
+            Command::Quit => Expect::Quit,
+            Command::User(_) | Command::Dele(_) | Command::Rset | Command::Noop => Expect::Plain,
+        }
+    }
+
+    /// Commands after which nothing may be sent until their answer came:
+    /// the greeting, AUTH (lines sent meanwhile would be read as SASL
+    /// responses), STLS (they would travel in plaintext) and QUIT.
+    fn is_barrier(self) -> bool {
+        matches!(
+            self,
+            Expect::Greeting | Expect::Auth | Expect::Stls | Expect::Quit
+        )
+    }
+}
+
+#[derive(Debug)]
+struct Pending {
+    expect: Expect,
+    /// The command line, until it is written to the outbox.
+    line: Option<Vec<u8>>,
+}
+
+#[derive(Debug)]
+enum Reading {
+    Status,
+    Listing(Listing),
+    Message(DotUnstuffer),
+}
+
+#[derive(Debug)]
+enum Listing {
+    Scan(Vec<(u32, u64)>),
+    Uid(Vec<(u32, Bytes)>),
+    Capa(Vec<Capability>),
+}
+
+impl Listing {
+    fn len(&self) -> usize {
+        match self {
+            Listing::Scan(v) => v.len(),
+            Listing::Uid(v) => v.len(),
+            Listing::Capa(v) => v.len(),
+        }
+    }
+}
+
+/// An AUTH exchange in progress.
+struct Sasl {
+    mechanism: Box<dyn Mechanism + Send>,
+    /// An initial response too long for the AUTH line (RFC 5034 §4): it
+    /// answers the server's first, empty challenge instead.
+    deferred: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for Sasl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sasl")
+            .field("mechanism", &self.mechanism.name())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tls {
+    Plain,
+    /// STLS is queued or in flight.
+    Requested,
+    /// `+OK` to STLS came; the handshake must run now.
+    Handshake,
+    Established,
+}
+
+/// A POP3 client (RFC 1939 with CAPA, PIPELINING, RESP-CODES, STLS, SASL
+/// AUTH and UTF8).
+///
+/// # Use
+/// - **Commands**: [`send`](Self::send) any [`Command`] but AUTH, or use the
+///   shorthands ([`user`](Self::user), [`retr`](Self::retr), ...);
+///   [`auth`](Self::auth) runs a SASL exchange and
+///   [`apop`](Self::apop) computes the digest. A refused argument (CR, LF,
+///   NUL, ...) is an [`Error`] with [`Fault::Local`](crate::wire::Fault)
+///   and nothing is queued.
+/// - **Events**: [`Machine::poll_event`] hands out [`Event`]s in the order
+///   of the commands; each command completes with one event.
+/// - **Pipelining**: commands may be queued at any time, any number of
+///   them. They go on the wire one at a time, each after the answer to
+///   the last, unless the server listed PIPELINING in its CAPA answer (or
+///   [`set_pipelining`](Self::set_pipelining) forced it): then they are all
+///   sent at once and answers are matched in order. The greeting, AUTH,
+///   STLS and QUIT are never pipelined with anything.
+/// - **STLS**: after the `+OK` to STLS, [`Machine::transport`] says
+///   [`Transport::StartTls`]; run the handshake, call
+///   [`Machine::tls_established`], then send CAPA again: the capabilities
+///   learnt in plaintext are forgotten. Bytes that arrive behind the `+OK`
+///   before the handshake are an error (CVE-2011-0411).
+///
+/// ```
+/// use sanswire::pop3::{Client, Event};
+/// use sanswire::wire::{Machine, Next};
+/// let mut client = Client::new();
+/// client.user("alice").unwrap();
+/// client.pass("secret").unwrap();
+/// client.stat().unwrap();
+/// assert!(client.outbox().is_empty()); // held until the greeting arrives
+/// client.receive(b"+OK ready\r\n");
+/// assert!(matches!(client.poll_event(), Ok(Next::Event(Event::Greeting(_)))));
+/// assert_eq!(client.outbox().take_vec(), b"USER alice\r\n");
+/// ```
+#[derive(Debug)]
+pub struct Client {
+    inbox: Inbox,
+    outbox: Outbox,
+    lines: LineReader,
+    limits: Limits,
+    /// Commands not yet answered, oldest first; the first `written` are on
+    /// the wire.
+    pending: VecDeque<Pending>,
+    written: usize,
+    reading: Reading,
+    sasl: Option<Sasl>,
+    capabilities: Option<Capabilities>,
+    force_pipelining: bool,
+    timestamp: Option<Bytes>,
+    tls: Tls,
+    quit_queued: bool,
+    closed: bool,
+    authenticated: bool,
+    utf8: bool,
+    error: Option<Error>,
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Client {
+    /// A client waiting for the server's greeting, with default limits.
+    pub fn new() -> Self {
+        Self::with_limits(Limits::default())
+    }
+
+    /// A client waiting for the server's greeting.
+    pub fn with_limits(limits: Limits) -> Self {
+        let mut pending = VecDeque::new();
+        pending.push_back(Pending {
+            expect: Expect::Greeting,
+            line: None,
+        });
+        Client {
+            inbox: Inbox::new(),
+            outbox: Outbox::new(),
+            lines: LineReader::new(limits.max_response_line),
+            limits,
+            pending,
+            written: 1,
+            reading: Reading::Status,
+            sasl: None,
+            capabilities: None,
+            force_pipelining: false,
+            timestamp: None,
+            tls: Tls::Plain,
+            quit_queued: false,
+            closed: false,
+            authenticated: false,
+            utf8: false,
+            error: None,
+        }
+    }
+
+    // --- getters ---
+
+    /// The capabilities of the last CAPA answer (forgotten after STLS).
+    pub fn capabilities(&self) -> Option<&Capabilities> {
+        self.capabilities.as_ref()
+    }
+
+    /// The APOP timestamp of the greeting, brackets included.
+    pub fn apop_timestamp(&self) -> Option<&Bytes> {
+        self.timestamp.as_ref()
+    }
+
+    /// Whether PASS, APOP or AUTH succeeded.
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated
+    }
+
+    /// Whether the server accepted UTF8 (RFC 6856).
+    pub fn is_utf8(&self) -> bool {
+        self.utf8
+    }
+
+    /// Whether TLS was established after STLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls == Tls::Established
+    }
+
+    /// How many commands (the greeting included) still wait for their
+    /// answer, sent or not.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Whether commands go on the wire without waiting for earlier
+    /// answers.
+    pub fn pipelining(&self) -> bool {
+        self.force_pipelining || self.capabilities.as_ref().is_some_and(|c| c.pipelining())
+    }
+
+    // --- mutators ---
+
+    /// Sends commands without waiting for answers even if the server did
+    /// not list PIPELINING (or stops forcing it).
+    pub fn set_pipelining(&mut self, on: bool) {
+        self.force_pipelining = on;
+        self.release();
+    }
+
+    /// Queues any command but AUTH (use [`auth`](Self::auth)).
+    pub fn send(&mut self, cmd: Command) -> Result<(), Error> {
+        self.check_can_send()?;
+        match cmd {
+            Command::Auth { .. } => return Err(Error::OutOfSequence("use Client::auth for AUTH")),
+            Command::Stls if self.tls != Tls::Plain => {
+                return Err(Error::OutOfSequence("TLS already active"))
+            }
+            _ => {}
+        }
+        let line = cmd.encode()?;
+        match cmd {
+            Command::Stls => self.tls = Tls::Requested,
+            Command::Quit => self.quit_queued = true,
+            _ => {}
+        }
+        self.enqueue(Expect::of(&cmd), line);
+        Ok(())
+    }
+
+    /// Queues `USER name`.
+    pub fn user(&mut self, name: impl AsRef<[u8]>) -> Result<(), Error> {
+        self.send(Command::User(Bytes::copy_from_slice(name.as_ref())))
+    }
+
+    /// Queues `PASS secret`.
+    pub fn pass(&mut self, secret: impl AsRef<[u8]>) -> Result<(), Error> {
+        self.send(Command::Pass(Bytes::copy_from_slice(secret.as_ref())))
+    }
+
+    /// Queues `APOP name digest`, the digest made from the greeting's
+    /// timestamp and `secret`. Refused before the greeting arrived, or if
+    /// it held no timestamp.
+    pub fn apop(&mut self, name: impl AsRef<[u8]>, secret: impl AsRef<[u8]>) -> Result<(), Error> {
+        let Some(ts) = &self.timestamp else {
+            return Err(Error::OutOfSequence("no APOP timestamp in the greeting"));
+        };
+        let digest = apop_digest(ts, secret.as_ref());
+        self.send(Command::Apop {
+            user: Bytes::copy_from_slice(name.as_ref()),
+            digest: Bytes::copy_from_slice(&digest),
+        })
+    }
+
+    /// Queues `AUTH` with `mechanism` and runs the exchange: the machine
+    /// answers the server's `+ ` challenges itself and reports only the
+    /// final [`Event::Ok`] or [`Event::Err`]. If the mechanism fails on a
+    /// challenge, the exchange is cancelled with `*` (the server then
+    /// answers `-ERR`). An initial response that would make the AUTH line
+    /// longer than 255 octets is sent after the server's first, empty
+    /// challenge instead (RFC 5034 §4).
+    pub fn auth<M: Mechanism + Send + 'static>(&mut self, mut mechanism: M) -> Result<(), Error> {
+        self.check_can_send()?;
+        if self.sasl.is_some() {
+            return Err(Error::OutOfSequence("an AUTH exchange is already queued"));
+        }
+        let name = Bytes::from_static(mechanism.name().as_bytes());
+        let initial = mechanism.initial_response()?;
+        let with_initial = Command::Auth {
+            mechanism: name.clone(),
+            initial_response: initial.clone().map(Bytes::from),
+        };
+        let (line, deferred) = match with_initial.encode() {
+            Ok(line) => (line, None),
+            Err(Error::CommandTooLong { .. }) if initial.is_some() => {
+                let bare = Command::Auth {
+                    mechanism: name,
+                    initial_response: None,
+                };
+                (bare.encode()?, initial)
+            }
+            Err(e) => return Err(e),
+        };
+        self.sasl = Some(Sasl {
+            mechanism: Box::new(mechanism),
+            deferred,
+        });
+        self.enqueue(Expect::Auth, line);
+        Ok(())
+    }
+
+    /// Queues `CAPA`.
+    pub fn capa(&mut self) -> Result<(), Error> {
+        self.send(Command::Capa)
+    }
+
+    /// Queues `STLS`. No other command is accepted until TLS is
+    /// established or the server refused.
+    pub fn stls(&mut self) -> Result<(), Error> {
+        self.send(Command::Stls)
+    }
+
+    /// Queues `UTF8`.
+    pub fn utf8(&mut self) -> Result<(), Error> {
+        self.send(Command::Utf8)
+    }
+
+    /// Queues `STAT`.
+    pub fn stat(&mut self) -> Result<(), Error> {
+        self.send(Command::Stat)
+    }
+
+    /// Queues `LIST` or `LIST msg`.
+    pub fn list(&mut self, msg: Option<u32>) -> Result<(), Error> {
+        self.send(Command::List(msg))
+    }
+
+    /// Queues `UIDL` or `UIDL msg`.
+    pub fn uidl(&mut self, msg: Option<u32>) -> Result<(), Error> {
+        self.send(Command::Uidl(msg))
+    }
+
+    /// Queues `RETR msg`.
+    pub fn retr(&mut self, msg: u32) -> Result<(), Error> {
+        self.send(Command::Retr(msg))
+    }
+
+    /// Queues `TOP msg lines`.
+    pub fn top(&mut self, msg: u32, lines: u32) -> Result<(), Error> {
+        self.send(Command::Top { msg, lines })
+    }
+
+    /// Queues `DELE msg`.
+    pub fn dele(&mut self, msg: u32) -> Result<(), Error> {
+        self.send(Command::Dele(msg))
+    }
+
+    /// Queues `RSET`.
+    pub fn rset(&mut self) -> Result<(), Error> {
+        self.send(Command::Rset)
+    }
+
+    /// Queues `NOOP`.
+    pub fn noop(&mut self) -> Result<(), Error> {
+        self.send(Command::Noop)
+    }
+
+    /// Queues `QUIT`; no command is accepted after it.
+    pub fn quit(&mut self) -> Result<(), Error> {
+        self.send(Command::Quit)
+    }
+
+    fn check_can_send(&self) -> Result<(), Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if self.quit_queued || self.closed {
+            return Err(Error::OutOfSequence("QUIT was sent"));
+        }
+        if matches!(self.tls, Tls::Requested | Tls::Handshake) {
+            return Err(Error::OutOfSequence("wait for STLS and the TLS handshake"));
+        }
+        Ok(())
+    }
+
+    fn enqueue(&mut self, expect: Expect, line: Vec<u8>) {
+        self.pending.push_back(Pending {
+            expect,
+            line: Some(line),
+        });
+        self.release();
+    }
+
+    /// Writes the queued commands that may go on the wire now.
+    fn release(&mut self) {
+        while self.written < self.pending.len() {
+            if self.written > 0 {
+                // A barrier is only ever sent alone, so it is at the front.
+                let barrier_in_flight = self.pending[0].expect.is_barrier();
+                let next_is_barrier = self.pending[self.written].expect.is_barrier();
+                if barrier_in_flight || next_is_barrier || !self.pipelining() {
+                    break;
+                }
+            }
+            if self.tls == Tls::Handshake {
+                break;
+            }
+            if let Some(line) = self.pending[self.written].line.take() {
+                self.outbox.write(&line);
+            }
+            self.written += 1;
+        }
+    }
+
+    /// The front command got its complete answer.
+    fn finish(&mut self) {
+        self.pending.pop_front();
+        self.written = self.written.saturating_sub(1);
+        self.reading = Reading::Status;
+        self.release();
+    }
+
+    fn need_input(&self) -> Result<Next<Event>, Error> {
+        if self.inbox.is_eof() {
+            Err(Error::UnexpectedEof)
+        } else {
+            Ok(Next::NeedInput)
+        }
+    }
+
+    /// The next protocol line, with the limit in force for it.
+    fn next_line(&mut self, limit: usize) -> Result<Option<Bytes>, Error> {
+        self.lines.set_max_len(limit);
+        match self.lines.next_line(&mut self.inbox) {
+            Ok(Some(line)) if line.ending == LineEnding::Lf => Err(Error::BareLineFeed),
+            Ok(Some(line)) => Ok(Some(line.bytes)),
+            Ok(None) => Ok(None),
+            Err(LineError::TooLong { limit }) => Err(Error::LineTooLong { limit }),
+        }
+    }
+
+    fn poll_inner(&mut self) -> Result<Next<Event>, Error> {
+        loop {
+            if self.tls == Tls::Handshake {
+                return if self.inbox.is_empty() {
+                    Ok(Next::Paused)
+                } else {
+                    Err(Error::PlaintextAfterStls)
+                };
+            }
+            let Some(front) = self.pending.front() else {
+                if self.closed || self.inbox.is_empty() {
+                    return Ok(Next::Paused);
+                }
+                // Nothing was asked: taking these bytes as the answer to
+                // the next command would put every later answer out of
+                // step.
+                return Err(Error::UnexpectedData);
+            };
+            let expect = front.expect;
+            let step = match &mut self.reading {
+                Reading::Status => self.read_status(expect)?,
+                Reading::Listing(_) => self.read_listing()?,
+                Reading::Message(_) => self.read_message(expect)?,
+            };
+            match step {
+                Step::Event(e) => return Ok(Next::Event(e)),
+                Step::Again => continue,
+                Step::NeedInput => return self.need_input(),
+            }
+        }
+    }
+
+    fn read_status(&mut self, expect: Expect) -> Result<Step, Error> {
+        let limit = if expect == Expect::Auth {
+            self.limits.max_response_line.max(self.limits.max_sasl_line)
+        } else {
+            self.limits.max_response_line
+        };
+        let Some(line) = self.next_line(limit)? else {
+            return Ok(Step::NeedInput);
+        };
+        if expect == Expect::Auth && is_challenge(&line) {
+            self.answer_challenge(&line);
+            return Ok(Step::Again);
+        }
+        let response = Response::parse(line).ok_or(Error::MalformedResponse)?;
+        if !response.is_ok() {
+            self.on_refusal(expect);
+            self.finish();
+            return Ok(Step::Event(Event::Err(response)));
+        }
+        self.on_ok(expect, response)
+    }
+
+    fn on_refusal(&mut self, expect: Expect) {
+        match expect {
+            Expect::Auth => self.sasl = None,
+            Expect::Stls => self.tls = Tls::Plain,
+            // A server may refuse QUIT in UPDATE ("-ERR some deleted
+            // messages not removed") and still closes.
+            Expect::Quit => self.closed = true,
+            _ => {}
+        }
+    }
+
+    fn on_ok(&mut self, expect: Expect, response: Response) -> Result<Step, Error> {
+        let event = match expect {
+            Expect::Greeting => {
+                self.timestamp = response.apop_timestamp();
+                Event::Greeting(response)
+            }
+            Expect::Plain => Event::Ok(response),
+            Expect::Login | Expect::Auth => {
+                self.sasl = None;
+                self.authenticated = true;
+                Event::Ok(response)
+            }
+            Expect::Utf8 => {
+                self.utf8 = true;
+                Event::Ok(response)
+            }
+            Expect::Stat => {
+                let (count, size) = two_numbers(&response.text).ok_or(Error::MalformedStatus)?;
+                let count = u32::try_from(count).map_err(|_| Error::MalformedStatus)?;
+                Event::Stat { count, size }
+            }
+            Expect::ScanOne => {
+                let (msg, size) = scan_line(&response.text).ok_or(Error::MalformedStatus)?;
+                Event::Scan { msg, size }
+            }
+            Expect::UidOne => {
+                let (msg, uid) = uid_line(&response.text).ok_or(Error::MalformedStatus)?;
+                Event::Uid { msg, uid }
+            }
+            Expect::ScanAll | Expect::UidAll | Expect::Capa => {
+                self.reading = Reading::Listing(match expect {
+                    Expect::ScanAll => Listing::Scan(Vec::new()),
+                    Expect::UidAll => Listing::Uid(Vec::new()),
+                    _ => Listing::Capa(Vec::new()),
+                });
+                return Ok(Step::Again);
+            }
+            Expect::Message(msg) => {
+                self.reading = Reading::Message(DotUnstuffer::new(self.limits.max_message_line));
+                return Ok(Step::Event(Event::MessageStart { msg, response }));
+            }
+            Expect::Stls => {
+                self.tls = Tls::Handshake;
+                if !self.inbox.is_empty() {
+                    return Err(Error::PlaintextAfterStls);
+                }
+                Event::Ok(response)
+            }
+            Expect::Quit => {
+                self.closed = true;
+                Event::Ok(response)
+            }
+        };
+        self.finish();
+        Ok(Step::Event(event))
+    }
+
+    fn read_listing(&mut self) -> Result<Step, Error> {
+        let Some(line) = self.next_line(self.limits.max_response_line)? else {
+            return Ok(Step::NeedInput);
+        };
+        let Reading::Listing(listing) = &mut self.reading else {
+            return Ok(Step::Again);
+        };
+        if &line[..] == b"." {
+            let event = match core::mem::replace(listing, Listing::Scan(Vec::new())) {
+                Listing::Scan(v) => Event::List(v),
+                Listing::Uid(v) => Event::Uidl(v),
+                Listing::Capa(v) => {
+                    let caps = Capabilities(v);
+                    self.capabilities = Some(caps.clone());
+                    Event::Capabilities(caps)
+                }
+            };
+            self.finish();
+            return Ok(Step::Event(event));
+        }
+        if listing.len() >= self.limits.max_listing_entries {
+            return Err(Error::TooManyEntries {
+                limit: self.limits.max_listing_entries,
+            });
+        }
+        // Undo dot-stuffing: no scan or uid line starts with a dot, but a
+        // capability line could.
+        let line = if line.first() == Some(&b'.') {
+            line.slice(1..)
+        } else {
+            line
+        };
+        match listing {
+            Listing::Scan(v) => v.push(scan_line(&line).ok_or(Error::MalformedListing)?),
+            Listing::Uid(v) => v.push(uid_line(&line).ok_or(Error::MalformedListing)?),
+            Listing::Capa(v) => v.push(Capability::parse(line)),
+        }
+        Ok(Step::Again)
+    }
+
+    fn read_message(&mut self, expect: Expect) -> Result<Step, Error> {
+        let Reading::Message(unstuffer) = &mut self.reading else {
+            return Ok(Step::Again);
+        };
+        match unstuffer.next(&mut self.inbox) {
+            Ok(Some(Unstuffed::Data(data))) => Ok(Step::Event(Event::Data(data))),
+            Ok(Some(Unstuffed::End)) => {
+                // The unstuffer consumed the inbox behind the line reader.
+                self.lines.reset();
+                self.finish();
+                let msg = match expect {
+                    Expect::Message(msg) => msg,
+                    _ => 0,
+                };
+                Ok(Step::Event(Event::MessageEnd { msg }))
+            }
+            Ok(None) => Ok(Step::NeedInput),
+            Err(LineError::TooLong { limit }) => Err(Error::LineTooLong { limit }),
+        }
+    }
+
+    /// Answers a `+ ` challenge of an AUTH exchange, or cancels it with
+    /// `*` when the challenge is not base64 or the mechanism gives up.
+    fn answer_challenge(&mut self, line: &[u8]) {
+        let payload = line.get(2..).unwrap_or_default();
+        let answer = match (self.sasl.as_mut(), decode_base64(payload)) {
+            (Some(sasl), Ok(challenge)) => match sasl.deferred.take() {
+                Some(initial) if challenge.is_empty() => Some(initial),
+                _ => sasl.mechanism.step(&challenge).ok(),
+            },
+            _ => None,
+        };
+        match answer {
+            Some(answer) => {
+                let mut out = Vec::with_capacity(answer.len() * 4 / 3 + 6);
+                // RFC 5034 §4: `=` stands for an empty *initial* response
+                // only; an empty continuation is an empty line.
+                if !answer.is_empty() {
+                    push_base64(&mut out, &answer);
+                }
+                out.extend_from_slice(b"\r\n");
+                self.outbox.write(&out);
+            }
+            None => {
+                self.sasl = None;
+                self.outbox.write(b"*\r\n");
+            }
+        }
+    }
+}
+
+enum Step {
+    Event(Event),
+    Again,
+    NeedInput,
+}
+
+/// A challenge is `+` alone or `+ ` and base64; `+OK` is a status.
+fn is_challenge(line: &[u8]) -> bool {
+    line == b"+" || line.starts_with(b"+ ")
+}
+
+/// `a b [anything]`: two numbers separated by a space, as in STAT and scan
+/// listings (RFC 1939 allows more information after them).
+fn two_numbers(text: &[u8]) -> Option<(u64, u64)> {
+    let mut words = text.splitn(3, |&b| b == b' ');
+    let a = parse_u64(words.next()?)?;
+    let b = parse_u64(words.next()?)?;
+    Some((a, b))
+}
+
+fn scan_line(text: &[u8]) -> Option<(u32, u64)> {
+    let (msg, size) = two_numbers(text)?;
+    Some((u32::try_from(msg).ok()?, size))
+}
+
+/// `msg uid`; the uid is kept as a slice of the line.
+fn uid_line(text: &Bytes) -> Option<(u32, Bytes)> {
+    let space = memchr::memchr(b' ', text)?;
+    let msg = parse_number(&text[..space])?;
+    let uid = text.slice(space + 1..);
+    if uid.is_empty() || uid.contains(&b' ') {
+        return None;
+    }
+    Some((msg, uid))
+}
+
+impl Machine for Client {
+    type Event = Event;
+    type Error = Error;
+
+    fn inbox(&mut self) -> &mut Inbox {
+        &mut self.inbox
+    }
+
+    fn outbox(&mut self) -> &mut Outbox {
+        &mut self.outbox
+    }
+
+    fn poll_event(&mut self) -> Result<Next<Event>, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let result = self.poll_inner();
+        if let Err(e) = &result {
+            self.error = Some(e.clone());
+        }
+        result
+    }
+
+    fn transport(&self) -> Transport {
+        if self.tls == Tls::Handshake && self.error.is_none() {
+            Transport::StartTls
+        } else {
+            Transport::Same
+        }
+    }
+
+    fn tls_established(&mut self) {
+        if self.tls == Tls::Handshake {
+            self.tls = Tls::Established;
+            // RFC 2595 §4: what the server said in plaintext is forgotten.
+            self.capabilities = None;
+            self.lines.reset();
+            self.release();
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listing_lines() {
+        assert_eq!(scan_line(b"1 120"), Some((1, 120)));
+        assert_eq!(scan_line(b"1 120 extra info"), Some((1, 120)));
+        assert_eq!(scan_line(b"1"), None);
+        assert_eq!(scan_line(b"x 1"), None);
+        let (n, uid) = uid_line(&Bytes::from_static(b"2 QhdPYR:00WBw1Ph7x7")).unwrap();
+        assert_eq!((n, &uid[..]), (2, &b"QhdPYR:00WBw1Ph7x7"[..]));
+        assert_eq!(uid_line(&Bytes::from_static(b"2 ")), None);
+        assert!(is_challenge(b"+"));
+        assert!(is_challenge(b"+ YQ=="));
+        assert!(!is_challenge(b"+OK"));
+    }
+}

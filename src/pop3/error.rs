@@ -1,0 +1,111 @@
+use crate::sasl::SaslError;
+use crate::wire::{Fault, ProtocolError};
+use core::fmt;
+
+/// What went wrong in a POP3 machine. Sticky: once a machine returns an
+/// error, every later [`poll_event`](crate::wire::Machine::poll_event)
+/// returns it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    // --- the local caller's mistakes: nothing was sent ---
+    /// An argument holds CR, LF or NUL (command injection, CVE-2025-15367
+    /// in poplib).
+    UnsafeArgument,
+    /// An argument is not valid for the command: empty, holds a space
+    /// where one token is expected, a message number of 0, a unique-id
+    /// outside the allowed bytes, a response code holding `]`, and so on.
+    InvalidArgument(&'static str),
+    /// The command line would be longer than RFC 2449's 255 octets.
+    CommandTooLong {
+        /// The limit (CRLF included).
+        limit: usize,
+    },
+    /// The call does not fit the conversation at this point (a command
+    /// after QUIT, an answer when no command waits for one, ...).
+    OutOfSequence(&'static str),
+    /// The SASL mechanism failed before anything was sent.
+    Sasl(SaslError),
+
+    // --- the peer's mistakes ---
+    /// The server sent a line that is neither `+OK`, `-ERR` nor (during
+    /// AUTH) a `+ ` challenge.
+    MalformedResponse,
+    /// A `+OK` line whose arguments do not parse (STAT, LIST n, UIDL n).
+    MalformedStatus,
+    /// A line of a LIST or UIDL listing that does not parse.
+    MalformedListing,
+    /// A line was longer than the limit in [`Limits`](super::Limits).
+    LineTooLong {
+        /// The limit that was crossed (line ending included).
+        limit: usize,
+    },
+    /// A protocol line ended in a bare LF instead of CRLF.
+    BareLineFeed,
+    /// A listing had more entries than the limit.
+    TooManyEntries {
+        /// The limit that was crossed.
+        limit: usize,
+    },
+    /// The client pipelined more unread bytes than the server buffers.
+    TooMuchPipelined {
+        /// The limit that was crossed, in bytes.
+        limit: usize,
+    },
+    /// Bytes arrived behind the `+OK` to STLS, before the TLS handshake:
+    /// they would be read as if they came over TLS (CVE-2011-0411).
+    PlaintextAfterStls,
+    /// The peer sent something while nothing was expected from it.
+    UnexpectedData,
+    /// The connection closed in the middle of a reply or command.
+    UnexpectedEof,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::UnsafeArgument => f.write_str("argument holds CR, LF or NUL"),
+            Error::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
+            Error::CommandTooLong { limit } => {
+                write!(f, "command line longer than {limit} octets")
+            }
+            Error::OutOfSequence(why) => write!(f, "out of sequence: {why}"),
+            Error::Sasl(e) => write!(f, "SASL: {e}"),
+            Error::MalformedResponse => f.write_str("malformed POP3 response line"),
+            Error::MalformedStatus => f.write_str("malformed arguments in a +OK line"),
+            Error::MalformedListing => f.write_str("malformed line in a listing"),
+            Error::LineTooLong { limit } => write!(f, "line longer than {limit} bytes"),
+            Error::BareLineFeed => f.write_str("line ended in a bare LF"),
+            Error::TooManyEntries { limit } => write!(f, "listing of more than {limit} entries"),
+            Error::TooMuchPipelined { limit } => {
+                write!(f, "more than {limit} bytes of pipelined commands")
+            }
+            Error::PlaintextAfterStls => {
+                f.write_str("plaintext received after STLS, before the TLS handshake")
+            }
+            Error::UnexpectedData => f.write_str("data received while none was expected"),
+            Error::UnexpectedEof => f.write_str("connection closed unexpectedly"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+impl ProtocolError for Error {
+    fn fault(&self) -> Fault {
+        match self {
+            Error::UnsafeArgument
+            | Error::InvalidArgument(_)
+            | Error::CommandTooLong { .. }
+            | Error::OutOfSequence(_)
+            | Error::Sasl(_) => Fault::Local,
+            _ => Fault::Remote,
+        }
+    }
+}
+
+impl From<SaslError> for Error {
+    fn from(e: SaslError) -> Self {
+        Error::Sasl(e)
+    }
+}
