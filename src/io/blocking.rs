@@ -57,7 +57,7 @@ impl<E> From<io::Error> for DriveError<E> {
 /// driver.machine().send_request(&http::Request::get("/"))?;
 /// while let Some(event) = driver.next_event()? {
 ///     println!("{event:?}");
-///     if matches!(event, http::Event::ResponseEnd { .. }) {
+///     if matches!(event, http::Event::End) {
 ///         break;
 ///     }
 /// }
