@@ -19,14 +19,14 @@ impl Pair {
     }
 
     /// Moves what the client wrote to the server; returns the bytes.
-    fn to_server(&mut self) -> Vec<u8> {
+    fn deliver_to_server(&mut self) -> Vec<u8> {
         let bytes = self.client.outbox().take_vec();
         self.server.receive(&bytes);
         bytes
     }
 
     /// Moves what the server wrote to the client; returns the bytes.
-    fn to_client(&mut self) -> Vec<u8> {
+    fn deliver_to_client(&mut self) -> Vec<u8> {
         let bytes = self.server.outbox().take_vec();
         self.client.receive(&bytes);
         bytes
@@ -83,7 +83,7 @@ fn keep_alive_serves_several_requests_on_one_connection() {
     for i in 0..3 {
         p.client.send_request(&host("/n")).unwrap();
         assert_eq!(
-            p.to_server(),
+            p.deliver_to_server(),
             b"GET /n HTTP/1.1\r\nHost: example.org\r\n\r\n"
         );
         let (events, next) = p.server_events();
@@ -97,7 +97,7 @@ fn keep_alive_serves_several_requests_on_one_connection() {
         p.server.send_data(Bytes::from_static(b"ok")).unwrap();
         p.server.send_end(None).unwrap();
         assert_eq!(
-            p.to_client(),
+            p.deliver_to_client(),
             b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
         );
         let (events, next) = p.client_events();
@@ -118,7 +118,7 @@ fn pipelined_requests_are_answered_in_order_with_a_head_in_the_middle() {
         .unwrap();
     p.client.send_request(&host("/c")).unwrap();
     assert_eq!(p.client.in_flight(), 3);
-    p.to_server();
+    p.deliver_to_server();
 
     let mut answers = Vec::new();
     for (target, body) in [("/a", "A"), ("/b", "BBBBB"), ("/c", "CC")] {
@@ -185,7 +185,7 @@ fn chunked_both_ways_with_trailers() {
     trailers.push("X-Sum", "42");
     p.client.send_end(Some(&trailers)).unwrap();
     assert_eq!(
-        p.to_server(),
+        p.deliver_to_server(),
         b"POST /up HTTP/1.1\r\nHost: example.org\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n\
           6\r\nhello \r\n5\r\nworld\r\n0\r\nX-Sum: 42\r\n\r\n"
     );
@@ -208,7 +208,7 @@ fn chunked_both_ways_with_trailers() {
     trailers.push("Server-Timing", "db;dur=5");
     p.server.send_end(Some(&trailers)).unwrap();
     assert_eq!(
-        p.to_client(),
+        p.deliver_to_client(),
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
           11\r\n0123456789abcdef!\r\n0\r\nServer-Timing: db;dur=5\r\n\r\n"
     );
@@ -228,12 +228,12 @@ fn expect_100_continue_then_body() {
         .with_header("Content-Length", "5")
         .with_header("Expect", "100-continue");
     p.client.send_request(&req).unwrap();
-    p.to_server();
+    p.deliver_to_server();
     let (events, next) = p.server_events();
     assert_eq!(events.len(), 1);
     assert_eq!(next, Next::NeedInput, "the body has not come");
     p.server.send_response(&Response::new(100)).unwrap();
-    assert_eq!(p.to_client(), b"HTTP/1.1 100 Continue\r\n\r\n");
+    assert_eq!(p.deliver_to_client(), b"HTTP/1.1 100 Continue\r\n\r\n");
     let (events, next) = p.client_events();
     assert_eq!(response_of(&events[0]).status(), 100);
     assert_eq!(events.len(), 1, "no End after a 1xx");
@@ -241,13 +241,13 @@ fn expect_100_continue_then_body() {
 
     p.client.send_data(Bytes::from_static(b"hello")).unwrap();
     p.client.send_end(None).unwrap();
-    p.to_server();
+    p.deliver_to_server();
     let (events, _) = p.server_events();
     assert_eq!(events, [data("hello"), Event::End]);
     p.server
         .send_response(&Response::new(201).with_header("Content-Length", "0"))
         .unwrap();
-    p.to_client();
+    p.deliver_to_client();
     let (events, _) = p.client_events();
     assert_eq!(response_of(&events[0]).status(), 201);
     assert_eq!(events[1], Event::End);
@@ -262,7 +262,7 @@ fn expect_100_continue_refused_without_the_body() {
         .with_header("Content-Length", "100000")
         .with_header("Expect", "100-continue");
     p.client.send_request(&req).unwrap();
-    p.to_server();
+    p.deliver_to_server();
     let (events, _) = p.server_events();
     assert_eq!(events.len(), 1);
     p.server
@@ -275,7 +275,7 @@ fn expect_100_continue_refused_without_the_body() {
     assert!(p.server.is_closed(), "the unread body cannot be skipped");
     assert_eq!(p.server.poll_event().unwrap(), Next::Paused);
     assert_eq!(
-        p.to_client(),
+        p.deliver_to_client(),
         b"HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
     );
     let (events, next) = p.client_events();
@@ -344,7 +344,7 @@ fn upgrade_hands_off_with_the_bytes_after_the_head() {
         p.client.send_request(&host("/")).unwrap_err().kind(),
         ErrorKind::OutOfSequence
     );
-    p.to_server();
+    p.deliver_to_server();
     p.server.receive(b"\x81\x05early");
     let (events, next) = p.server_events();
     assert!(request_of(&events[0])
@@ -362,7 +362,7 @@ fn upgrade_hands_off_with_the_bytes_after_the_head() {
     assert_eq!(p.server.transport(), Transport::HandOff);
     assert_eq!(p.server.poll_event().unwrap(), Next::Paused);
     assert_eq!(&p.server.inbox().take_all()[..], b"\x81\x05early");
-    let head = p.to_client();
+    let head = p.deliver_to_client();
     assert_eq!(
         head,
         b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
@@ -381,14 +381,14 @@ fn connect_opens_a_tunnel() {
     let mut p = Pair::new();
     let req = Request::new("CONNECT", "example.org:443").with_header("Host", "example.org:443");
     p.client.send_request(&req).unwrap();
-    p.to_server();
+    p.deliver_to_server();
     p.server.receive(b"\x16\x03\x01TLS");
     let (events, _) = p.server_events();
     assert_eq!(request_of(&events[0]).target(), b"example.org:443");
     p.server.send_response(&Response::new(200)).unwrap();
     assert_eq!(p.server.transport(), Transport::HandOff);
     assert_eq!(
-        p.to_client(),
+        p.deliver_to_client(),
         b"HTTP/1.1 200 OK\r\n\r\n",
         "no framing added"
     );
@@ -406,14 +406,14 @@ fn connect_refused_goes_on_normally() {
     let mut p = Pair::new();
     let req = Request::new("CONNECT", "example.org:443").with_header("Host", "example.org:443");
     p.client.send_request(&req).unwrap();
-    p.to_server();
+    p.deliver_to_server();
     p.server_events();
     p.server
         .send_response(&Response::new(403).with_header("Content-Length", "2"))
         .unwrap();
     p.server.send_data(Bytes::from_static(b"no")).unwrap();
     p.server.send_end(None).unwrap();
-    p.to_client();
+    p.deliver_to_client();
     let (events, _) = p.client_events();
     assert_eq!(events[1..], [data("no"), Event::End]);
     assert_eq!(p.client.transport(), Transport::Same);
@@ -426,7 +426,7 @@ fn http10_response_is_close_delimited() {
     p.client
         .send_request(&Request::get("/old").with_version(Version::Http10))
         .unwrap();
-    assert_eq!(p.to_server(), b"GET /old HTTP/1.0\r\n\r\n");
+    assert_eq!(p.deliver_to_server(), b"GET /old HTTP/1.0\r\n\r\n");
     assert_eq!(
         p.client.send_request(&host("/")).unwrap_err().kind(),
         ErrorKind::ConnectionClosing,
@@ -439,7 +439,7 @@ fn http10_response_is_close_delimited() {
     p.server.send_data(Bytes::from_static(b"there")).unwrap();
     p.server.send_end(None).unwrap();
     assert!(p.server.is_closed());
-    assert_eq!(p.to_client(), b"HTTP/1.1 200 OK\r\n\r\nhello there");
+    assert_eq!(p.deliver_to_client(), b"HTTP/1.1 200 OK\r\n\r\nhello there");
     let (events, next) = p.client_events();
     assert_eq!(events[1], data("hello there"));
     assert_eq!(next, Next::NeedInput, "the body runs until close");
@@ -457,7 +457,7 @@ fn http10_keep_alive_when_both_say_so() {
         .with_version(Version::Http10)
         .with_header("Connection", "keep-alive");
     p.client.send_request(&req).unwrap();
-    p.to_server();
+    p.deliver_to_server();
     p.server_events();
     p.server
         .send_response(
@@ -470,12 +470,12 @@ fn http10_keep_alive_when_both_say_so() {
     p.server.send_data(Bytes::from_static(b"1")).unwrap();
     p.server.send_end(None).unwrap();
     assert!(!p.server.is_closed());
-    p.to_client();
+    p.deliver_to_client();
     let (events, _) = p.client_events();
     assert_eq!(events[1..], [data("1"), Event::End]);
     assert!(!p.client.is_closed());
     p.client.send_request(&req).unwrap();
-    p.to_server();
+    p.deliver_to_server();
     let (events, _) = p.server_events();
     assert_eq!(events.len(), 2);
 }
@@ -490,7 +490,7 @@ fn connection_close_ends_the_connection_after_the_response() {
         p.client.send_request(&host("/more")).unwrap_err().kind(),
         ErrorKind::ConnectionClosing
     );
-    p.to_server();
+    p.deliver_to_server();
     // Anything after the request is not read.
     p.server
         .receive(b"GET /ignored HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -506,7 +506,7 @@ fn connection_close_ends_the_connection_after_the_response() {
             .kind(),
         ErrorKind::ConnectionClosing
     );
-    assert_eq!(p.to_client(), b"HTTP/1.1 204 No Content\r\n\r\n");
+    assert_eq!(p.deliver_to_client(), b"HTTP/1.1 204 No Content\r\n\r\n");
     let (events, next) = p.client_events();
     assert_eq!(events[1], Event::End);
     assert_eq!(next, Next::Paused);
@@ -555,7 +555,7 @@ fn eof_between_messages_is_closed_and_inside_one_is_an_error() {
 fn informational_responses_before_the_final_one() {
     let mut p = Pair::new();
     p.client.send_request(&host("/")).unwrap();
-    p.to_server();
+    p.deliver_to_server();
     p.server_events();
     p.server
         .send_response(&Response::new(103).with_header("Link", "</s.css>; rel=preload"))
@@ -563,7 +563,7 @@ fn informational_responses_before_the_final_one() {
     p.server
         .send_response(&Response::new(200).with_header("Content-Length", "0"))
         .unwrap();
-    p.to_client();
+    p.deliver_to_client();
     let (events, _) = p.client_events();
     let statuses: Vec<u16> = events
         .iter()
@@ -643,7 +643,7 @@ fn local_errors_write_nothing_and_change_nothing() {
         ErrorKind::BodyNotAllowed
     );
     p.client.send_end(None).unwrap();
-    p.to_server();
+    p.deliver_to_server();
     p.server_events();
     assert_eq!(
         p.server
@@ -686,7 +686,7 @@ fn local_errors_write_nothing_and_change_nothing() {
     p.server.send_data(Bytes::from_static(b"c")).unwrap();
     p.server.send_end(None).unwrap();
     assert_eq!(
-        p.to_client(),
+        p.deliver_to_client(),
         b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
     );
 }
