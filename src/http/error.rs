@@ -1,0 +1,265 @@
+use crate::wire::{Fault, ProtocolError};
+use core::fmt;
+
+/// What went wrong, one variant per rule.
+///
+/// Variants for the peer's faults ([`Fault::Remote`]) come with the status
+/// a server should answer (see [`Error::reply_hint`]); variants for the
+/// caller's faults ([`Fault::Local`]) come from `send_*` calls.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    // ---- limits ----
+    /// The head (start line and header section) is longer than
+    /// [`Limits::max_head_bytes`](super::Limits::max_head_bytes). 431.
+    HeadTooLarge,
+    /// The request line or its target is longer than
+    /// [`Limits::max_target_bytes`](super::Limits::max_target_bytes) allows. 414.
+    UriTooLong,
+    /// More header fields than [`Limits::max_headers`](super::Limits::max_headers). 431.
+    TooManyHeaders,
+    /// A chunk extension longer than
+    /// [`Limits::max_chunk_ext_bytes`](super::Limits::max_chunk_ext_bytes). 400.
+    ChunkExtensionTooLong,
+    /// A trailer section longer than
+    /// [`Limits::max_trailer_bytes`](super::Limits::max_trailer_bytes). 431.
+    TrailersTooLarge,
+    /// A body longer than [`Limits::max_body_bytes`](super::Limits::max_body_bytes). 413.
+    BodyTooLarge,
+
+    // ---- the head ----
+    /// A line ended in a bare LF, without CR (see
+    /// [`Limits::allow_bare_lf`](super::Limits::allow_bare_lf)). 400.
+    BareLf,
+    /// A CR not followed by LF. 400.
+    BareCr,
+    /// The request line is malformed (method, spaces, target). 400.
+    InvalidRequestLine,
+    /// The status line is malformed.
+    InvalidStatusLine,
+    /// An HTTP version other than 1.0 and 1.1. 505.
+    UnsupportedVersion,
+    /// A header name with a character a token does not allow, or no colon. 400.
+    InvalidHeaderName,
+    /// Whitespace between a header name and its colon (RFC 9112 §5.1). 400.
+    WhitespaceBeforeColon,
+    /// A header line folded onto the next line (obs-fold, RFC 9112 §5.2);
+    /// refused in requests, and in responses unless
+    /// [`Limits::allow_obs_fold_in_responses`](super::Limits::allow_obs_fold_in_responses). 400.
+    ObsFold,
+    /// NUL or another control character in a header value. 400.
+    CtlInHeaderValue,
+    /// An HTTP/1.1 request without exactly one `Host` header (RFC 9112 §3.2). 400.
+    InvalidHost,
+
+    // ---- framing (request smuggling) ----
+    /// Both `Content-Length` and `Transfer-Encoding` (RFC 9112 §6.3). 400.
+    ContentLengthWithTransferEncoding,
+    /// `Content-Length` values that differ. 400.
+    ConflictingContentLength,
+    /// A `Content-Length` that is not a decimal number (or overflows). 400.
+    InvalidContentLength,
+    /// A request `Transfer-Encoding` whose final coding is not `chunked`. 501.
+    UnsupportedTransferCoding,
+    /// `chunked` applied twice or not last, or an empty coding list. 400.
+    InvalidTransferEncoding,
+    /// `Transfer-Encoding` in an HTTP/1.0 request (RFC 9112 §6.1). 400.
+    TransferEncodingInHttp10,
+    /// A chunk size that is not hexadecimal digits, has a `0x` prefix or
+    /// whitespace around it. 400.
+    InvalidChunkSize,
+    /// A chunk size too large for 64 bits. 400.
+    ChunkSizeOverflow,
+    /// A chunk extension with forbidden characters. 400.
+    InvalidChunkExtension,
+    /// Chunk data not followed by CRLF (h11's CVE-2025-43859). 400.
+    MissingCrlfAfterChunk,
+    /// A malformed trailer section. 400.
+    InvalidTrailers,
+    /// The stream ended in the middle of a message. 400.
+    IncompleteMessage,
+    /// The server sent a response with no request waiting for one.
+    UnsolicitedResponse,
+    /// `101 Switching Protocols` to a request that did not ask to upgrade.
+    UnexpectedSwitchingProtocols,
+
+    // ---- the caller's mistakes (Fault::Local) ----
+    /// A method, target, header name, header value or reason phrase that
+    /// holds CR, LF, NUL, another control character, or a character its
+    /// grammar forbids. Nothing was sent.
+    InvalidArgument,
+    /// A status code outside 100..=999. Nothing was sent.
+    InvalidStatus,
+    /// Header fields that frame the body in a way we refuse to send (both
+    /// `Content-Length` and `Transfer-Encoding`, a final coding other than
+    /// `chunked`, chunked to HTTP/1.0, a framing header on 1xx or 204, ...).
+    InvalidFraming,
+    /// A call out of sequence: a response with no request to answer, data
+    /// with no body in progress, a new request before the last body ended.
+    OutOfSequence,
+    /// Data for a message that has no body (HEAD responses, 204, 304, a
+    /// request without `Content-Length` or `Transfer-Encoding`).
+    BodyNotAllowed,
+    /// More body than `Content-Length` announced, or less at `send_end`.
+    BodyLengthMismatch,
+    /// Trailers given for a body that is not chunked.
+    TrailersNotAllowed,
+    /// The connection is closing (`Connection: close` was sent or
+    /// received, or it was handed off); nothing more can be sent.
+    ConnectionClosing,
+}
+
+impl ErrorKind {
+    /// Who is at fault for errors of this kind.
+    pub fn fault(self) -> Fault {
+        use ErrorKind::*;
+        match self {
+            InvalidArgument | InvalidStatus | InvalidFraming | OutOfSequence | BodyNotAllowed
+            | BodyLengthMismatch | TrailersNotAllowed | ConnectionClosing => Fault::Local,
+            _ => Fault::Remote,
+        }
+    }
+
+    /// The status a server should answer with for this kind, if any.
+    pub fn reply_hint(self) -> Option<u16> {
+        use ErrorKind::*;
+        Some(match self {
+            HeadTooLarge | TooManyHeaders | TrailersTooLarge => 431,
+            UriTooLong => 414,
+            BodyTooLarge => 413,
+            UnsupportedVersion => 505,
+            UnsupportedTransferCoding => 501,
+            InvalidStatusLine | UnsolicitedResponse | UnexpectedSwitchingProtocols => return None,
+            k if k.fault() == Fault::Local => return None,
+            _ => 400,
+        })
+    }
+
+    fn describe(self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            HeadTooLarge => "message head too large",
+            UriTooLong => "request target too long",
+            TooManyHeaders => "too many header fields",
+            ChunkExtensionTooLong => "chunk extension too long",
+            TrailersTooLarge => "trailer section too large",
+            BodyTooLarge => "message body too large",
+            BareLf => "line ended in a bare LF",
+            BareCr => "bare CR",
+            InvalidRequestLine => "malformed request line",
+            InvalidStatusLine => "malformed status line",
+            UnsupportedVersion => "unsupported HTTP version",
+            InvalidHeaderName => "invalid header name",
+            WhitespaceBeforeColon => "whitespace between header name and colon",
+            ObsFold => "obsolete line folding in a header",
+            CtlInHeaderValue => "control character in a header value",
+            InvalidHost => "HTTP/1.1 request without exactly one Host header",
+            ContentLengthWithTransferEncoding => "both Content-Length and Transfer-Encoding",
+            ConflictingContentLength => "conflicting Content-Length values",
+            InvalidContentLength => "invalid Content-Length",
+            UnsupportedTransferCoding => "final transfer coding is not chunked",
+            InvalidTransferEncoding => "invalid Transfer-Encoding",
+            TransferEncodingInHttp10 => "Transfer-Encoding in an HTTP/1.0 request",
+            InvalidChunkSize => "invalid chunk size",
+            ChunkSizeOverflow => "chunk size overflows",
+            InvalidChunkExtension => "invalid chunk extension",
+            MissingCrlfAfterChunk => "chunk data not followed by CRLF",
+            InvalidTrailers => "malformed trailer section",
+            IncompleteMessage => "connection closed in the middle of a message",
+            UnsolicitedResponse => "response with no request outstanding",
+            UnexpectedSwitchingProtocols => "101 Switching Protocols without an Upgrade request",
+            InvalidArgument => "argument with a forbidden character",
+            InvalidStatus => "status code outside 100..=999",
+            InvalidFraming => "body framing headers that cannot be sent",
+            OutOfSequence => "call out of sequence",
+            BodyNotAllowed => "this message has no body",
+            BodyLengthMismatch => "body length differs from Content-Length",
+            TrailersNotAllowed => "trailers need a chunked body",
+            ConnectionClosing => "the connection is closing",
+        }
+    }
+}
+
+/// An HTTP error: what rule was broken ([`kind`](Self::kind)), by whom
+/// ([`fault`](ProtocolError::fault)), and what a server should answer
+/// ([`reply_hint`](ProtocolError::reply_hint)).
+///
+/// # Errors from the peer ([`Fault::Remote`])
+///
+/// They come from `poll_event` and are sticky: every later poll returns
+/// the same error, the machine reads nothing more, and the connection
+/// must be closed ([`Machine::is_closed`](crate::wire::Machine::is_closed)
+/// turns true). A [`Server`](super::Server) that is not in the middle of a
+/// response may still send one last response first: use the hint as its
+/// status (400, 413, 414, 431, 501 or 505), add `Connection: close`, end
+/// it, flush, and close.
+///
+/// ```
+/// use sanswire::http::{ErrorKind, Response, Server};
+/// use sanswire::wire::{Machine, ProtocolError};
+/// let mut server = Server::new();
+/// server.receive(b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 2\r\n\r\n");
+/// let err = server.poll_event().unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::ConflictingContentLength);
+/// let status = err.reply_hint().unwrap();
+/// server.send_response(&Response::new(status).with_header("Connection", "close")
+///     .with_header("Content-Length", "0")).unwrap();
+/// assert_eq!(server.outbox().take_vec(),
+///     b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+/// assert!(server.is_closed());
+/// ```
+///
+/// # Errors of the caller ([`Fault::Local`])
+///
+/// They come from `send_*` calls, which then wrote nothing and changed
+/// nothing: the machine goes on as if the call had not been made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Error { kind }
+    }
+
+    /// The rule that was broken.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Who broke it (the same as [`ProtocolError::fault`]).
+    pub fn fault(&self) -> Fault {
+        self.kind.fault()
+    }
+
+    /// The status a server should answer before it closes (the same as
+    /// [`ProtocolError::reply_hint`]).
+    pub fn reply_hint(&self) -> Option<u16> {
+        self.kind.reply_hint()
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::new(kind)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {} error: {}", self.fault(), self.kind.describe())
+    }
+}
+
+impl core::error::Error for Error {}
+
+impl ProtocolError for Error {
+    fn fault(&self) -> Fault {
+        Error::fault(self)
+    }
+
+    fn reply_hint(&self) -> Option<u16> {
+        Error::reply_hint(self)
+    }
+}

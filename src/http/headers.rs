@@ -1,0 +1,249 @@
+use alloc::vec::Vec;
+use bytes::Bytes;
+use core::fmt;
+use core::ops::Range;
+
+/// How many received fields are kept inline before spilling to the heap.
+/// Typical requests carry 6 to 15; 24 covers nearly all without a heap
+/// allocation.
+const INLINE: usize = 24;
+
+/// Where one received field lies in the frozen head.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Span {
+    name: (u32, u32),
+    value: (u32, u32),
+}
+
+impl Span {
+    fn name<'a>(&self, head: &'a [u8]) -> &'a [u8] {
+        &head[self.name.0 as usize..self.name.1 as usize]
+    }
+
+    fn value<'a>(&self, head: &'a [u8]) -> &'a [u8] {
+        &head[self.value.0 as usize..self.value.1 as usize]
+    }
+}
+
+/// The header fields of a message, in order, names in the case they came
+/// in.
+///
+/// Received fields are not copied: the headers keep the received head as
+/// one shared [`Bytes`] and the positions of each name and value in it
+/// (inline for up to 24 fields). Fields [`push`](Self::push)ed by the
+/// caller follow the received ones.
+///
+/// ```
+/// use sanswire::http::Headers;
+/// let mut h = Headers::new();
+/// h.push("Content-Type", "text/plain");
+/// h.push("Connection", "keep-alive, Upgrade");
+/// assert_eq!(h.get("content-type"), Some(&b"text/plain"[..]));
+/// assert!(h.has_token("connection", "upgrade"));
+/// assert_eq!(h.len(), 2);
+/// ```
+#[derive(Clone, Default)]
+pub struct Headers {
+    /// The received head the spans point into (empty for built headers).
+    head: Bytes,
+    inline: [Span; INLINE],
+    inline_len: usize,
+    /// Spans past the inline ones.
+    spill: Vec<Span>,
+    /// Fields pushed by the caller.
+    owned: Vec<(Bytes, Bytes)>,
+}
+
+impl Headers {
+    /// No fields.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fields that will point into `head` (see [`push_span`](Self::push_span)).
+    pub(crate) fn from_head(head: Bytes) -> Self {
+        Headers {
+            head,
+            ..Self::default()
+        }
+    }
+
+    /// Records a received field by its position in the head.
+    pub(crate) fn push_span(&mut self, name: Range<usize>, value: Range<usize>) {
+        let span = Span {
+            name: (name.start as u32, name.end as u32),
+            value: (value.start as u32, value.end as u32),
+        };
+        if self.inline_len < INLINE {
+            self.inline[self.inline_len] = span;
+            self.inline_len += 1;
+        } else {
+            self.spill.push(span);
+        }
+    }
+
+    /// The received head the fields point into.
+    pub(crate) fn head(&self) -> &Bytes {
+        &self.head
+    }
+
+    /// Replaces the received head by one of the same length (after
+    /// unfolding obs-fold in place).
+    pub(crate) fn set_head(&mut self, head: Bytes) {
+        debug_assert_eq!(head.len(), self.head.len());
+        self.head = head;
+    }
+
+    /// The value ranges of the received fields, in order.
+    pub(crate) fn value_ranges(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        self.spans().map(|s| s.value.0 as usize..s.value.1 as usize)
+    }
+
+    fn spans(&self) -> impl Iterator<Item = &Span> {
+        self.inline[..self.inline_len]
+            .iter()
+            .chain(self.spill.iter())
+    }
+
+    /// Appends a field, for sending. Names and values are checked when the
+    /// message is sent.
+    pub fn push(&mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) {
+        self.owned.push((name.into(), value.into()));
+    }
+
+    /// The value of the first field called `name` (any case).
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v)
+    }
+
+    /// The values of every field called `name` (any case), in order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v)
+    }
+
+    /// Every field as `(name as received, value)`, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let head = &self.head[..];
+        self.spans()
+            .map(move |s| (s.name(head), s.value(head)))
+            .chain(self.owned.iter().map(|(n, v)| (&n[..], &v[..])))
+    }
+
+    /// How many fields there are.
+    pub fn len(&self) -> usize {
+        self.inline_len + self.spill.len() + self.owned.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether any field called `name` holds `token` in its comma-separated
+    /// list, comparing without regard to case (`Connection: keep-alive`,
+    /// `Connection: Upgrade`, `Transfer-Encoding: chunked`).
+    ///
+    /// ```
+    /// use sanswire::http::Headers;
+    /// let mut h = Headers::new();
+    /// h.push("Connection", "Keep-Alive ,  upgrade");
+    /// assert!(h.has_token("CONNECTION", "keep-alive"));
+    /// assert!(h.has_token("connection", "Upgrade"));
+    /// assert!(!h.has_token("connection", "close"));
+    /// ```
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        self.get_all(name)
+            .flat_map(list_elements)
+            .any(|t| t.eq_ignore_ascii_case(token.as_bytes()))
+    }
+}
+
+/// The non-empty elements of a comma-separated list, without the optional
+/// whitespace around them (RFC 9110 §5.6.1).
+pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    value
+        .split(|&b| b == b',')
+        .map(trim_ows)
+        .filter(|e| !e.is_empty())
+}
+
+/// `value` without leading and trailing spaces and tabs.
+pub(crate) fn trim_ows(mut value: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = value {
+        value = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = value {
+        value = rest;
+    }
+    value
+}
+
+impl PartialEq for Headers {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers {}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|(n, v)| (Lossy(n), Lossy(v))))
+            .finish()
+    }
+}
+
+/// Shows bytes as text, escaping what is not printable ASCII.
+pub(crate) struct Lossy<'a>(pub(crate) &'a [u8]);
+
+impl fmt::Debug for Lossy<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        for &b in self.0 {
+            if b == b'"' || b == b'\\' {
+                write!(f, "\\{}", b as char)?;
+            } else if (0x20..0x7f).contains(&b) {
+                write!(f, "{}", b as char)?;
+            } else {
+                write!(f, "\\x{b:02x}")?;
+            }
+        }
+        f.write_str("\"")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_point_into_the_head_and_spill_past_inline() {
+        let mut text = Vec::new();
+        for i in 0..30u8 {
+            text.extend_from_slice(&[b'a' + (i % 26), b':', b'0' + (i % 10)]);
+        }
+        let head = Bytes::from(text);
+        let mut h = Headers::from_head(head);
+        for i in 0..30 {
+            h.push_span(i * 3..i * 3 + 1, i * 3 + 2..i * 3 + 3);
+        }
+        h.push("X-Own", "v");
+        assert_eq!(h.len(), 31);
+        let all: Vec<_> = h.iter().collect();
+        assert_eq!(all[0], (&b"a"[..], &b"0"[..]));
+        assert_eq!(all[29], (&b"d"[..], &b"9"[..]));
+        assert_eq!(all[30], (&b"X-Own"[..], &b"v"[..]));
+        assert_eq!(h.get_all("A").collect::<Vec<_>>(), [&b"0"[..], b"6"]);
+    }
+
+    #[test]
+    fn list_elements_trim_and_skip_empty() {
+        let v: Vec<_> = list_elements(b" a ,, b\t,c").collect();
+        assert_eq!(v, [&b"a"[..], b"b", b"c"]);
+    }
+}

@@ -1,0 +1,133 @@
+use super::headers::{Headers, Lossy};
+use bytes::Bytes;
+use core::fmt;
+
+/// The HTTP version of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Version {
+    /// HTTP/1.0: connections close after each exchange unless both sides
+    /// say `Connection: keep-alive`; no chunked encoding.
+    Http10,
+    /// HTTP/1.1, the default.
+    #[default]
+    Http11,
+}
+
+impl Version {
+    /// The version as it appears on the wire: `HTTP/1.1`.
+    pub fn as_bytes(self) -> &'static [u8] {
+        match self {
+            Version::Http10 => b"HTTP/1.0",
+            Version::Http11 => b"HTTP/1.1",
+        }
+    }
+
+    pub(crate) fn from_minor(minor: u8) -> Self {
+        if minor == 0 {
+            Version::Http10
+        } else {
+            Version::Http11
+        }
+    }
+}
+
+/// A request head: method, target, version and header fields.
+///
+/// Received requests hold slices of the receive buffer, not copies.
+///
+/// ```
+/// use sanswire::http::{Request, Version};
+/// let req = Request::new("POST", "/upload")
+///     .with_header("Host", "example.org")
+///     .with_header("Content-Length", "5");
+/// assert_eq!(req.method(), b"POST");
+/// assert_eq!(req.version(), Version::Http11);
+/// assert_eq!(req.headers().get("host"), Some(&b"example.org"[..]));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Request {
+    method: Bytes,
+    target: Bytes,
+    version: Version,
+    headers: Headers,
+}
+
+impl Request {
+    /// An HTTP/1.1 request with no header fields.
+    pub fn new(method: impl Into<Bytes>, target: impl Into<Bytes>) -> Self {
+        Request {
+            method: method.into(),
+            target: target.into(),
+            version: Version::Http11,
+            headers: Headers::new(),
+        }
+    }
+
+    pub(crate) fn from_parts(
+        method: Bytes,
+        target: Bytes,
+        version: Version,
+        headers: Headers,
+    ) -> Self {
+        Request {
+            method,
+            target,
+            version,
+            headers,
+        }
+    }
+
+    /// A `GET` request for `target`.
+    pub fn get(target: impl Into<Bytes>) -> Self {
+        Self::new(Bytes::from_static(b"GET"), target)
+    }
+
+    /// Adds a header field.
+    pub fn with_header(mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) -> Self {
+        self.headers.push(name, value);
+        self
+    }
+
+    /// Sets the version.
+    pub fn with_version(mut self, v: Version) -> Self {
+        self.version = v;
+        self
+    }
+
+    /// The method, as sent (methods are case-sensitive).
+    pub fn method(&self) -> &[u8] {
+        &self.method
+    }
+
+    /// The request target (`/path?query`, an absolute URI, `host:port` for
+    /// `CONNECT`, or `*`).
+    pub fn target(&self) -> &[u8] {
+        &self.target
+    }
+
+    /// The version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The header fields.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+
+    /// The header fields, to add to them.
+    pub fn headers_mut(&mut self) -> &mut Headers {
+        &mut self.headers
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &Lossy(&self.method))
+            .field("target", &Lossy(&self.target))
+            .field("version", &self.version)
+            .field("headers", &self.headers)
+            .finish()
+    }
+}

@@ -1,0 +1,470 @@
+use super::body::{request_framing, wants_keep_alive, BodyReader, Decoded, Framing, MethodKind};
+use super::encode::{check_response, outgoing_framing, write_response_head, BodyWriter};
+use super::error::{Error, ErrorKind};
+use super::event::Event;
+use super::headers::Headers;
+use super::limits::Limits;
+use super::parse::{parse_request, BlockFramer, BlockKind};
+use super::request::{Request, Version};
+use super::response::Response;
+use crate::wire::{Inbox, Machine, Next, Outbox, Transport};
+use bytes::Bytes;
+
+/// The most unread request body (announced by `Content-Length`) the server
+/// reads and throws away when the application answered without reading
+/// it; with more (or a chunked body) it closes the connection instead.
+pub const DISCARD_LIMIT: u64 = 64 * 1024;
+
+/// What the server knows about the request it is answering.
+#[derive(Debug, Clone, Copy, Default)]
+struct Exchange {
+    method: MethodKind,
+    version: Version,
+    /// The client lets the connection persist after this exchange.
+    keep_alive: bool,
+    /// The request carried `Upgrade`, so a 101 may answer it.
+    upgrade: bool,
+    /// The request carried `Expect: 100-continue`.
+    expect_continue: bool,
+    /// A `100 Continue` went out for it.
+    continue_sent: bool,
+}
+
+impl Exchange {
+    fn of(req: &Request) -> Self {
+        let headers = req.headers();
+        Exchange {
+            method: MethodKind::of(req.method()),
+            version: req.version(),
+            keep_alive: wants_keep_alive(req.version(), headers),
+            upgrade: headers.get("upgrade").is_some(),
+            expect_continue: headers.has_token("expect", "100-continue"),
+            continue_sent: false,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Read {
+    /// Waiting for the next request head.
+    Head,
+    /// Handing out the current request's body; `discard` drops its data
+    /// because the response already went out.
+    Body { reader: BodyReader, discard: bool },
+    /// The request's End went out; nothing is read until its response is
+    /// complete (pipelined requests stay buffered, in order).
+    AwaitResponse,
+    /// Nothing more will be read: closing, handed off, or the peer left.
+    Stopped,
+}
+
+#[derive(Debug)]
+enum Write {
+    /// No request to answer. `end_ok`: the last response needed no body,
+    /// so one `send_end(None)` is still welcome.
+    Idle { end_ok: bool },
+    /// A request was handed out; its final response has not started.
+    AwaitHead,
+    /// Sending the response body.
+    Body(BodyWriter),
+}
+
+/// The server side of an HTTP/1.1 connection.
+///
+/// # Driving it
+///
+/// Poll it for [`Event::Request`], then the request's [`Event::Data`]
+/// (and [`Event::Trailers`]) and [`Event::End`]. Answer with
+/// [`send_response`](Self::send_response), then
+/// [`send_data`](Self::send_data) and [`send_end`](Self::send_end).
+/// Pipelined requests are handled strictly in order: after a request's
+/// End the server returns [`Next::Paused`] until its response is complete,
+/// then goes on with the next request already buffered.
+///
+/// ```
+/// use sanswire::http::{Event, Response, Server};
+/// use sanswire::wire::{Machine, Next};
+/// let mut server = Server::new();
+/// server.receive(b"GET /hi HTTP/1.1\r\nHost: example.org\r\n\r\n");
+/// let Next::Event(Event::Request(req)) = server.poll_event()? else { panic!() };
+/// assert_eq!(req.target(), b"/hi");
+/// assert_eq!(server.poll_event()?, Next::Event(Event::End));
+/// assert_eq!(server.poll_event()?, Next::Paused);
+/// server.send_response(&Response::new(200).with_header("Content-Length", "2"))?;
+/// server.send_data("hi".into())?;
+/// server.send_end(None)?;
+/// assert_eq!(server.outbox().take_vec(), b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+/// assert_eq!(server.poll_event()?, Next::NeedInput);
+/// # Ok::<(), sanswire::http::Error>(())
+/// ```
+///
+/// # Body framing of responses
+///
+/// Chosen from the response's own fields: `Content-Length` sends exactly
+/// that many bytes; `Transfer-Encoding: chunked` chunks. With neither, a
+/// response that has a body is chunked (the server adds
+/// `Transfer-Encoding: chunked`, the only field it ever adds) when both
+/// the request and the response are HTTP/1.1, and otherwise runs until
+/// the connection closes. Responses to HEAD, 1xx, 204 and 304 have no
+/// body. A response with no body, or `Content-Length: 0`, is complete
+/// when sent; a `send_end(None)` after it is accepted and writes nothing.
+///
+/// # Connection persistence
+///
+/// The connection closes after the response ([`is_closed`](Machine::is_closed)
+/// turns true and nothing more is read) when the request or response says
+/// `Connection: close`, when the response runs until close, or for an
+/// HTTP/1.0 request unless both it and the response say
+/// `Connection: keep-alive`.
+///
+/// # `Expect: 100-continue` and unread bodies
+///
+/// For a request with `Expect: 100-continue`, send
+/// `Response::new(100)` before polling for the body if you want it; the
+/// server does not send it by itself. You may instead answer with a final
+/// response without reading the body (417, 401, 413...). When a response
+/// is complete and its request's body is not yet all read:
+/// - if the request expected 100-continue and no 100 was sent, the client
+///   may never send the body, so the connection closes (add
+///   `Connection: close` to such responses so the client knows);
+/// - if the body is framed by `Content-Length` and at most
+///   [`DISCARD_LIMIT`] bytes are left, they are read and dropped: no more
+///   Data events, only the request's End, then the next request;
+/// - otherwise (chunked, or more left) the connection closes.
+///
+/// # Upgrade and CONNECT
+///
+/// Once the request's End is handed out, a `101 Switching Protocols` (for
+/// a request with `Upgrade`) or a 2xx to `CONNECT` hands the connection
+/// off: [`transport`](Machine::transport) returns
+/// [`Transport::HandOff`], polls return [`Next::Paused`], and bytes the
+/// client sent after the request stay in [`inbox`](Machine::inbox)
+/// (`inbox().take_all()`) for the next protocol. No `send_end` is needed.
+#[derive(Debug)]
+pub struct Server {
+    limits: Limits,
+    inbox: Inbox,
+    outbox: Outbox,
+    framer: BlockFramer,
+    read: Read,
+    write: Write,
+    exchange: Exchange,
+    /// Whether the connection persists after the response being sent.
+    response_keep_alive: bool,
+    /// No more exchanges: the last response closes the connection, or the
+    /// peer left.
+    closed: bool,
+    handed_off: bool,
+    error: Option<Error>,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Server {
+    /// A server with the default [`Limits`].
+    pub fn new() -> Self {
+        Self::with_limits(Limits::default())
+    }
+
+    /// A server with the given limits.
+    pub fn with_limits(l: Limits) -> Self {
+        Server {
+            limits: l,
+            inbox: Inbox::new(),
+            outbox: Outbox::new(),
+            framer: BlockFramer::default(),
+            read: Read::Head,
+            write: Write::Idle { end_ok: false },
+            exchange: Exchange::default(),
+            response_keep_alive: false,
+            closed: false,
+            handed_off: false,
+            error: None,
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Sends a response head for the current request: any number of 1xx
+    /// first (`100 Continue`, `103 Early Hints`), then one final response,
+    /// or a 101 that hands the connection off.
+    ///
+    /// After a [`Fault::Remote`](crate::wire::Fault::Remote) error, one
+    /// final response may still be sent (see [`Error`]); the connection
+    /// closes after it. Errors: [`ErrorKind::OutOfSequence`] with no
+    /// request to answer, [`ErrorKind::InvalidArgument`] /
+    /// [`ErrorKind::InvalidStatus`] for what cannot be written,
+    /// [`ErrorKind::InvalidFraming`] for framing fields that cannot be
+    /// sent; nothing is written then.
+    pub fn send_response(&mut self, resp: &Response) -> Result<(), Error> {
+        self.send_response_inner(resp).map_err(Error::new)
+    }
+
+    /// Sends a piece of the response body; chunked framing goes around
+    /// `chunk`, which is queued, not copied.
+    pub fn send_data(&mut self, chunk: Bytes) -> Result<(), Error> {
+        match &mut self.write {
+            Write::Body(w) => w.send_data(&mut self.outbox, chunk).map_err(Error::new),
+            Write::Idle { end_ok: true } => Err(ErrorKind::BodyNotAllowed.into()),
+            _ => Err(ErrorKind::OutOfSequence.into()),
+        }
+    }
+
+    /// Ends the response body: the last chunk and `trailers` when chunked;
+    /// a `Content-Length` body must be complete. The response is then
+    /// complete and the next request can be read.
+    pub fn send_end(&mut self, trailers: Option<&Headers>) -> Result<(), Error> {
+        let no_trailers = trailers.map_or(true, |t| t.is_empty());
+        match &mut self.write {
+            Write::Body(w) => {
+                w.check_end(trailers)?;
+                w.write_end(&mut self.outbox, trailers);
+                let until_close = *w == BodyWriter::UntilClose;
+                self.response_complete(false);
+                if until_close {
+                    self.close();
+                }
+                Ok(())
+            }
+            Write::Idle { end_ok: true } if no_trailers => {
+                self.write = Write::Idle { end_ok: false };
+                Ok(())
+            }
+            Write::Idle { end_ok: true } => Err(ErrorKind::TrailersNotAllowed.into()),
+            _ if self.handed_off && no_trailers => Ok(()),
+            _ => Err(ErrorKind::OutOfSequence.into()),
+        }
+    }
+
+    fn send_response_inner(&mut self, resp: &Response) -> Result<(), ErrorKind> {
+        let error_reply = self.error.is_some();
+        if self.closed || self.handed_off {
+            return Err(ErrorKind::ConnectionClosing);
+        }
+        match self.write {
+            Write::AwaitHead => {}
+            Write::Idle { .. } if error_reply => {
+                // Answering a request that could not be read.
+                self.exchange = Exchange::default();
+            }
+            _ => return Err(ErrorKind::OutOfSequence),
+        }
+        check_response(resp)?;
+        let status = resp.status();
+        let ex = self.exchange;
+        if status < 200 {
+            return self.send_informational(resp, error_reply);
+        }
+        if ex.method == MethodKind::Connect && status < 300 && !error_reply {
+            return self.send_switch(resp);
+        }
+        let bodiless = ex.method == MethodKind::Head || status == 204 || status == 304;
+        let framing = outgoing_framing(resp.headers())?;
+        if status == 204 && framing.is_some() {
+            return Err(ErrorKind::InvalidFraming);
+        }
+        let both_11 = ex.version == Version::Http11 && resp.version() == Version::Http11;
+        let (writer, add_chunked) = match framing {
+            _ if bodiless => (None, false),
+            Some(Framing::Chunked) if !both_11 => return Err(ErrorKind::InvalidFraming),
+            Some(f) => (BodyWriter::for_framing(f), false),
+            None if both_11 => (Some(BodyWriter::Chunked), true),
+            None => (Some(BodyWriter::UntilClose), false),
+        };
+        let mut keep_alive = ex.keep_alive
+            && !error_reply
+            && writer != Some(BodyWriter::UntilClose)
+            && wants_keep_alive(resp.version(), resp.headers());
+        if ex.version == Version::Http10 {
+            // An HTTP/1.0 client only persists when told so.
+            keep_alive &= resp.headers().has_token("connection", "keep-alive");
+        }
+        write_response_head(&mut self.outbox, resp, add_chunked);
+        self.response_keep_alive = keep_alive;
+        match writer {
+            Some(w) => self.write = Write::Body(w),
+            None => self.response_complete(true),
+        }
+        Ok(())
+    }
+
+    fn send_informational(&mut self, resp: &Response, error_reply: bool) -> Result<(), ErrorKind> {
+        let ex = self.exchange;
+        // No 1xx to HTTP/1.0 clients (RFC 9110 §15.2), nor as an error reply.
+        if error_reply || ex.version == Version::Http10 {
+            return Err(ErrorKind::InvalidStatus);
+        }
+        if outgoing_framing(resp.headers())?.is_some() {
+            return Err(ErrorKind::InvalidFraming);
+        }
+        if resp.status() == 101 {
+            if !ex.upgrade {
+                return Err(ErrorKind::InvalidStatus);
+            }
+            return self.send_switch(resp);
+        }
+        write_response_head(&mut self.outbox, resp, false);
+        if resp.status() == 100 {
+            self.exchange.continue_sent = true;
+        }
+        Ok(())
+    }
+
+    /// 101 to an Upgrade, 2xx to CONNECT: the last head on this connection.
+    fn send_switch(&mut self, resp: &Response) -> Result<(), ErrorKind> {
+        if !matches!(self.read, Read::AwaitResponse) {
+            // The request's body must be read first.
+            return Err(ErrorKind::OutOfSequence);
+        }
+        if outgoing_framing(resp.headers())?.is_some() {
+            return Err(ErrorKind::InvalidFraming);
+        }
+        write_response_head(&mut self.outbox, resp, false);
+        self.read = Read::Stopped;
+        self.write = Write::Idle { end_ok: false };
+        self.handed_off = true;
+        Ok(())
+    }
+
+    /// The response to the current request is complete.
+    fn response_complete(&mut self, end_ok: bool) {
+        self.write = Write::Idle { end_ok };
+        if !self.response_keep_alive || self.error.is_some() {
+            self.close();
+            return;
+        }
+        let ex = self.exchange;
+        match &mut self.read {
+            Read::AwaitResponse => self.read = Read::Head,
+            Read::Body { reader, discard } => {
+                let small = reader.known_remaining().is_some_and(|n| n <= DISCARD_LIMIT);
+                if (ex.expect_continue && !ex.continue_sent) || !small {
+                    self.close();
+                } else {
+                    *discard = true;
+                }
+            }
+            Read::Head | Read::Stopped => {}
+        }
+    }
+
+    fn close(&mut self) {
+        self.closed = true;
+        self.read = Read::Stopped;
+    }
+
+    fn poll_inner(&mut self) -> Result<Next<Event>, ErrorKind> {
+        loop {
+            match &mut self.read {
+                Read::AwaitResponse | Read::Stopped => return Ok(Next::Paused),
+                Read::Head => match self.read_head()? {
+                    Some(next) => return Ok(next),
+                    None => continue,
+                },
+                Read::Body { reader, discard } => {
+                    match reader.decode(&mut self.inbox, &self.limits)? {
+                        Decoded::NeedInput => return Ok(Next::NeedInput),
+                        Decoded::Data(_) | Decoded::Trailers(_) if *discard => continue,
+                        Decoded::Data(d) => return Ok(Next::Event(Event::Data(d))),
+                        Decoded::Trailers(t) => return Ok(Next::Event(Event::Trailers(t))),
+                        Decoded::End => {
+                            self.read = if matches!(self.write, Write::Idle { .. }) {
+                                // The response went out already.
+                                Read::Head
+                            } else {
+                                Read::AwaitResponse
+                            };
+                            return Ok(Next::Event(Event::End));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Frames and parses the next request head; `None` when an empty line
+    /// before it was skipped.
+    fn read_head(&mut self) -> Result<Option<Next<Event>>, ErrorKind> {
+        if self.inbox.is_empty() {
+            if self.inbox.is_eof() {
+                self.close();
+                return Ok(Some(Next::Event(Event::Closed)));
+            }
+            return Ok(Some(Next::NeedInput));
+        }
+        let found = self
+            .framer
+            .find(self.inbox.data(), &self.limits, BlockKind::RequestHead)?;
+        let Some(n) = found else {
+            if self.inbox.is_eof() {
+                return Err(ErrorKind::IncompleteMessage);
+            }
+            return Ok(Some(Next::NeedInput));
+        };
+        let lines = self.framer.lines();
+        self.framer.reset();
+        let head = self.inbox.split_to(n);
+        if lines == 0 {
+            // RFC 9112 §2.2: empty lines before a request line are ignored.
+            return Ok(None);
+        }
+        let req = parse_request(head, lines - 1, &self.limits)?;
+        let framing = request_framing(&req)?;
+        if let (Framing::Length(n), Some(max)) = (framing, self.limits.max_body_bytes) {
+            if n > max {
+                return Err(ErrorKind::BodyTooLarge);
+            }
+        }
+        self.exchange = Exchange::of(&req);
+        self.read = Read::Body {
+            reader: BodyReader::new(framing),
+            discard: false,
+        };
+        self.write = Write::AwaitHead;
+        Ok(Some(Next::Event(Event::Request(req))))
+    }
+}
+
+impl Machine for Server {
+    type Event = Event;
+    type Error = Error;
+
+    fn inbox(&mut self) -> &mut Inbox {
+        &mut self.inbox
+    }
+
+    fn outbox(&mut self) -> &mut Outbox {
+        &mut self.outbox
+    }
+
+    fn poll_event(&mut self) -> Result<Next<Event>, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        self.poll_inner().map_err(|kind| {
+            let e = Error::new(kind);
+            self.error = Some(e.clone());
+            self.read = Read::Stopped;
+            e
+        })
+    }
+
+    fn transport(&self) -> Transport {
+        if self.handed_off {
+            Transport::HandOff
+        } else {
+            Transport::Same
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed || self.error.is_some()
+    }
+}
