@@ -66,7 +66,9 @@ fn serve_one(server: &mut Server, reply: &Response) {
 fn heads(c: &mut Criterion) {
     let mut group = c.benchmark_group("request");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("httparse", |b| b.iter(|| httparse_request(black_box(REQUEST))));
+    group.bench_function("httparse", |b| {
+        b.iter(|| httparse_request(black_box(REQUEST)))
+    });
     let reply = Response::new(204);
     let mut server = Server::new();
     group.bench_function("server", |b| {

@@ -13,6 +13,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use sanswire::http::{Request, Response, Version};
 use sanswire::io::http::Client as HttpClient;
+use sanswire::wire::Machine;
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
 use std::net::TcpStream;
@@ -68,10 +69,15 @@ struct Failure(i32, String);
 impl<E: std::fmt::Display> From<sanswire::io::DriveError<E>> for Failure {
     fn from(e: sanswire::io::DriveError<E>) -> Self {
         match e {
-            sanswire::io::DriveError::Io(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+            sanswire::io::DriveError::Io(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
                 Failure(28, "Operation timed out".into())
             }
-            sanswire::io::DriveError::UnexpectedEof => Failure(52, "Empty reply or connection closed early".into()),
+            sanswire::io::DriveError::UnexpectedEof => {
+                Failure(52, "Empty reply or connection closed early".into())
+            }
             other => Failure(56, other.to_string()),
         }
     }
@@ -112,14 +118,24 @@ struct Sink {
 impl Sink {
     fn open(args: &Args, started: Instant) -> Result<Sink, Failure> {
         let out: Box<dyn Write> = match &args.output {
-            Some(path) => Box::new(File::create(path).map_err(|e| Failure(23, format!("{}: {e}", path.display())))?),
+            Some(path) => Box::new(
+                File::create(path).map_err(|e| Failure(23, format!("{}: {e}", path.display())))?,
+            ),
             None => Box::new(std::io::stdout().lock()),
         };
-        Ok(Sink { out, bar: None, started, total: None, done: 0 })
+        Ok(Sink {
+            out,
+            bar: None,
+            started,
+            total: None,
+            done: 0,
+        })
     }
 
     fn write(&mut self, data: &[u8]) -> Result<(), Failure> {
-        self.out.write_all(data).map_err(|e| Failure(23, format!("write failed: {e}")))?;
+        self.out
+            .write_all(data)
+            .map_err(|e| Failure(23, format!("write failed: {e}")))?;
         self.done += data.len() as u64;
         self.tick();
         Ok(())
@@ -127,14 +143,19 @@ impl Sink {
 
     /// Shows a bar once a transfer has run for a second, on a terminal only.
     fn tick(&mut self) {
-        if self.bar.is_none() && self.started.elapsed() > Duration::from_secs(1) && std::io::stderr().is_terminal() {
+        if self.bar.is_none()
+            && self.started.elapsed() > Duration::from_secs(1)
+            && std::io::stderr().is_terminal()
+        {
             let bar = match self.total {
                 Some(n) => ProgressBar::new(n),
                 None => ProgressBar::new_spinner(),
             };
             bar.set_style(
-                ProgressStyle::with_template("{bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             self.bar = Some(bar);
         }
@@ -147,21 +168,33 @@ impl Sink {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        self.out.flush().map_err(|e| Failure(23, format!("write failed: {e}")))
+        self.out
+            .flush()
+            .map_err(|e| Failure(23, format!("write failed: {e}")))
     }
 }
 
-fn connect(url: &Url, default_port: u16, args: &Args, started: Instant) -> Result<TcpStream, Failure> {
-    let host = url.host_str().ok_or_else(|| Failure(3, "URL has no host".into()))?;
+fn connect(
+    url: &Url,
+    default_port: u16,
+    args: &Args,
+    started: Instant,
+) -> Result<TcpStream, Failure> {
+    let host = url
+        .host_str()
+        .ok_or_else(|| Failure(3, "URL has no host".into()))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let port = url.port().unwrap_or(default_port);
     if args.verbose {
         eprintln!("*   Trying {host}:{port}...");
     }
-    let stream = TcpStream::connect((host, port)).map_err(|e| Failure(7, format!("Failed to connect to {host} port {port}: {e}")))?;
+    let stream = TcpStream::connect((host, port))
+        .map_err(|e| Failure(7, format!("Failed to connect to {host} port {port}: {e}")))?;
     stream.set_nodelay(true)?;
     if let Some(secs) = args.max_time {
-        let left = Duration::from_secs_f64(secs).saturating_sub(started.elapsed()).max(Duration::from_millis(1));
+        let left = Duration::from_secs_f64(secs)
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(1));
         stream.set_read_timeout(Some(left))?;
         stream.set_write_timeout(Some(left))?;
     }
@@ -180,7 +213,11 @@ fn credentials(args: &Args, url: &Url) -> Option<(String, String)> {
     if url.username().is_empty() {
         return None;
     }
-    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     Some((decode(url.username()), decode(url.password().unwrap_or(""))))
 }
 
@@ -194,7 +231,12 @@ fn open_upload(name: &str) -> Result<Upload, Failure> {
     if name == "-" {
         return Ok(Upload::Stdin);
     }
-    let file = File::open(name).map_err(|e| Failure(26, format!("Failed to open/read local data from file/application: {name}: {e}")))?;
+    let file = File::open(name).map_err(|e| {
+        Failure(
+            26,
+            format!("Failed to open/read local data from file/application: {name}: {e}"),
+        )
+    })?;
     let len = file.metadata()?.len();
     Ok(Upload::File(file, len))
 }
@@ -229,7 +271,10 @@ fn fetch_http(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
     let response = client.response()?;
     log_response(args, &response);
     if response.status() >= 400 {
-        return Err(Failure(22, format!("The requested URL returned error: {}", response.status())));
+        return Err(Failure(
+            22,
+            format!("The requested URL returned error: {}", response.status()),
+        ));
     }
     let mut sink = Sink::open(args, started)?;
     sink.total = response
@@ -258,8 +303,17 @@ fn http_request(args: &Args, url: &Url) -> Result<(Request, HttpBody), Failure> 
     if let Some(name) = &args.upload {
         method = "PUT";
         if target.ends_with('/') && name != "-" {
-            let file_name = std::path::Path::new(name).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            target.push_str(&percent_encoding::utf8_percent_encode(&file_name, percent_encoding::NON_ALPHANUMERIC).to_string());
+            let file_name = std::path::Path::new(name)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            target.push_str(
+                &percent_encoding::utf8_percent_encode(
+                    &file_name,
+                    percent_encoding::NON_ALPHANUMERIC,
+                )
+                .to_string(),
+            );
         }
         let upload = open_upload(name)?;
         framing = Some(match &upload {
@@ -293,7 +347,10 @@ fn http_request(args: &Args, url: &Url) -> Result<(Request, HttpBody), Failure> 
     }
     let mut headers: Vec<(String, String)> = vec![
         ("Host".into(), host),
-        ("User-Agent".into(), concat!("sanswire-fetch/", env!("CARGO_PKG_VERSION")).into()),
+        (
+            "User-Agent".into(),
+            concat!("sanswire-fetch/", env!("CARGO_PKG_VERSION")).into(),
+        ),
         ("Accept".into(), "*/*".into()),
     ];
     if let Some((user, pass)) = credentials(args, url) {
@@ -325,7 +382,9 @@ fn apply_header(headers: &mut Vec<(String, String)>, h: &str) -> Result<(), Fail
         headers.push((name.to_string(), String::new()));
         return Ok(());
     }
-    let (name, value) = h.split_once(':').ok_or_else(|| Failure(2, format!("bad header {h:?}")))?;
+    let (name, value) = h
+        .split_once(':')
+        .ok_or_else(|| Failure(2, format!("bad header {h:?}")))?;
     let value = value.trim();
     headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
     if !value.is_empty() {
@@ -342,9 +401,17 @@ fn log_request(args: &Args, request: &Request) {
         Version::Http10 => "HTTP/1.0",
         Version::Http11 => "HTTP/1.1",
     };
-    eprintln!("> {} {} {version}", String::from_utf8_lossy(request.method()), String::from_utf8_lossy(request.target()));
+    eprintln!(
+        "> {} {} {version}",
+        String::from_utf8_lossy(request.method()),
+        String::from_utf8_lossy(request.target())
+    );
     for (name, value) in request.headers().iter() {
-        eprintln!("> {}: {}", String::from_utf8_lossy(name), String::from_utf8_lossy(value));
+        eprintln!(
+            "> {}: {}",
+            String::from_utf8_lossy(name),
+            String::from_utf8_lossy(value)
+        );
     }
     eprintln!(">");
 }
@@ -357,9 +424,17 @@ fn log_response(args: &Args, response: &Response) {
         Version::Http10 => "HTTP/1.0",
         Version::Http11 => "HTTP/1.1",
     };
-    eprintln!("< {version} {} {}", response.status(), String::from_utf8_lossy(response.reason()));
+    eprintln!(
+        "< {version} {} {}",
+        response.status(),
+        String::from_utf8_lossy(response.reason())
+    );
     for (name, value) in response.headers().iter() {
-        eprintln!("< {}: {}", String::from_utf8_lossy(name), String::from_utf8_lossy(value));
+        eprintln!(
+            "< {}: {}",
+            String::from_utf8_lossy(name),
+            String::from_utf8_lossy(value)
+        );
     }
     eprintln!("<");
 }

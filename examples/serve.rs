@@ -48,7 +48,8 @@ fn run(args: Args) -> Result<(), String> {
         .canonicalize()
         .map_err(|e| format!("--root {}: {e}", args.root.display()))?;
     let config = common::ServerConfig { root, user };
-    let addr = common::spawn(&args.listen, handler, config).map_err(|e| format!("{}: {e}", args.listen))?;
+    let addr = common::spawn(&args.listen, handler, config)
+        .map_err(|e| format!("{}: {e}", args.listen))?;
     println!("listening on {addr}");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     loop {

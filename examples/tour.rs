@@ -10,13 +10,15 @@ mod common;
 use common::ServerConfig;
 use sanswire::http::Request;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 type Step = Result<(), Box<dyn std::error::Error>>;
+/// One protocol's tour: its name and the function that runs it.
+type Tour = (&'static str, fn(&Path) -> Step);
 
 fn main() {
     let root = scratch_root();
-    let tours: [(&str, fn(&PathBuf) -> Step); 1] = [("http", tour_http)];
+    let tours: [Tour; 1] = [("http", tour_http)];
     let mut failed = false;
     for (name, tour) in tours {
         println!("== {name}");
@@ -40,16 +42,20 @@ fn scratch_root() -> PathBuf {
     root.canonicalize().expect("temp folder")
 }
 
-fn start(protocol: &str, root: &PathBuf, user: Option<(&str, &str)>) -> Result<SocketAddr, Box<dyn std::error::Error>> {
+fn start(
+    protocol: &str,
+    root: &Path,
+    user: Option<(&str, &str)>,
+) -> Result<SocketAddr, Box<dyn std::error::Error>> {
     let handler = common::handler(protocol).ok_or("no such server")?;
     let config = ServerConfig {
-        root: root.clone(),
+        root: root.to_path_buf(),
         user: user.map(|(u, p)| (u.to_string(), p.to_string())),
     };
     Ok(common::spawn("127.0.0.1:0", handler, config)?)
 }
 
-fn tour_http(root: &PathBuf) -> Step {
+fn tour_http(root: &Path) -> Step {
     let dir = root.join("www");
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("hello.txt"), "Hello from sanswire!\n")?;
@@ -58,22 +64,36 @@ fn tour_http(root: &PathBuf) -> Step {
     let mut client = sanswire::io::http::Client::connect(addr)?;
     let host = addr.to_string();
 
-    let get = Request::get("/hello.txt").with_header("Host", host.as_str());
+    let get = Request::get("/hello.txt").with_header("Host", host.clone());
     let (response, body) = client.fetch(&get, None)?;
     println!("> GET /hello.txt");
-    println!("< {} {}", response.status(), String::from_utf8_lossy(response.reason()));
+    println!(
+        "< {} {}",
+        response.status(),
+        String::from_utf8_lossy(response.reason())
+    );
     print!("< body: {}", String::from_utf8_lossy(&body));
 
     use base64::Engine;
-    let auth = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("alice:secret"));
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("alice:secret")
+    );
     let put = Request::new("PUT", "/note.txt")
-        .with_header("Host", host.as_str())
+        .with_header("Host", host.clone())
         .with_header("Authorization", auth);
-    let (response, _) = client.fetch(&put, Some(bytes::Bytes::from_static(b"stored over keep-alive\n")))?;
+    let (response, _) = client.fetch(
+        &put,
+        Some(bytes::Bytes::from_static(b"stored over keep-alive\n")),
+    )?;
     println!("> PUT /note.txt (same connection)");
-    println!("< {} {}", response.status(), String::from_utf8_lossy(response.reason()));
+    println!(
+        "< {} {}",
+        response.status(),
+        String::from_utf8_lossy(response.reason())
+    );
 
-    let listing = Request::get("/").with_header("Host", host.as_str());
+    let listing = Request::get("/").with_header("Host", host.clone());
     let (response, body) = client.fetch(&listing, None)?;
     let entries = String::from_utf8_lossy(&body).matches("<li>").count();
     println!("> GET / (same connection)");

@@ -84,7 +84,7 @@ fn blocking_client_against_python_http_server() {
     let host = format!("127.0.0.1:{port}");
     let (response, body) = client
         .fetch(
-            &Request::get("/big.bin").with_header("Host", host.as_str()),
+            &Request::get("/big.bin").with_header("Host", host.clone()),
             None,
         )
         .unwrap();
@@ -94,7 +94,7 @@ fn blocking_client_against_python_http_server() {
     let mut client = sanswire::io::http::Client::connect(("127.0.0.1", port)).unwrap();
     let (response, body) = client
         .fetch(
-            &Request::get("/nope").with_header("Host", host.as_str()),
+            &Request::get("/nope").with_header("Host", host.clone()),
             None,
         )
         .unwrap();
@@ -145,10 +145,7 @@ fn fetch_fails_like_curl_f_on_errors() {
 #[test]
 fn curl_and_fetch_upload_to_serve() {
     let root = scratch("uploads");
-    let (_serve, addr) = serve(
-        "http",
-        &["--root", root.to_str().unwrap(), "--user", "u:p"],
-    );
+    let (_serve, addr) = serve("http", &["--root", root.to_str().unwrap(), "--user", "u:p"]);
     let src = root.join("src.bin");
     let payload = awkward_bytes(700_000);
     std::fs::write(&src, &payload).unwrap();

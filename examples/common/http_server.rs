@@ -6,7 +6,6 @@ use base64::Engine;
 use bytes::Bytes;
 use sanswire::http::{Event, Request, Response, Server};
 use sanswire::io::{DriveError, Driver};
-use sanswire::wire::ProtocolError;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -20,15 +19,16 @@ type Conn = Driver<TcpStream, Server>;
 pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let _ = stream.set_nodelay(true);
     let mut conn = Driver::new(stream, Server::new());
-    if let Err(e) = serve_requests(&mut conn, config) {
-        if let DriveError::Protocol(err) = &e {
-            let status = err.reply_hint().unwrap_or(400);
-            let _ = reply_text(&mut conn, status, &format!("{err}\n"));
-        }
+    if let Err(DriveError::Protocol(err)) = serve_requests(&mut conn, config) {
+        let status = err.reply_hint().unwrap_or(400);
+        let _ = reply_text(&mut conn, status, &format!("{err}\n"));
     }
 }
 
-fn serve_requests(conn: &mut Conn, config: &ServerConfig) -> Result<(), DriveError<sanswire::http::Error>> {
+fn serve_requests(
+    conn: &mut Conn,
+    config: &ServerConfig,
+) -> Result<(), DriveError<sanswire::http::Error>> {
     while let Some(event) = conn.next_event()? {
         match event {
             Event::Request(request) => handle(conn, config, request)?,
@@ -40,7 +40,11 @@ fn serve_requests(conn: &mut Conn, config: &ServerConfig) -> Result<(), DriveErr
 }
 
 /// Answers one request; its body (if any) is read here.
-fn handle(conn: &mut Conn, config: &ServerConfig, request: Request) -> Result<(), DriveError<sanswire::http::Error>> {
+fn handle(
+    conn: &mut Conn,
+    config: &ServerConfig,
+    request: Request,
+) -> Result<(), DriveError<sanswire::http::Error>> {
     let Some(path) = resolve(&config.root, request.target()) else {
         drain_body(conn)?;
         return reply_text(conn, 400, "bad path\n");
@@ -87,12 +91,19 @@ fn drain_body(conn: &mut Conn) -> Result<(), DriveError<sanswire::http::Error>> 
     Ok(())
 }
 
-fn send_path(conn: &mut Conn, path: &Path, request: &Request, head_only: bool) -> Result<(), DriveError<sanswire::http::Error>> {
+fn send_path(
+    conn: &mut Conn,
+    path: &Path,
+    request: &Request,
+    head_only: bool,
+) -> Result<(), DriveError<sanswire::http::Error>> {
     if path.is_dir() {
         let target = String::from_utf8_lossy(request.target()).into_owned();
         if !target.ends_with('/') {
             let location = format!("{target}/");
-            let response = Response::new(301).with_header("Location", location).with_header("Content-Length", "0");
+            let response = Response::new(301)
+                .with_header("Location", location)
+                .with_header("Content-Length", "0");
             return send(conn, &response, Bytes::new(), head_only);
         }
         let index = path.join("index.html");
@@ -108,7 +119,11 @@ fn send_path(conn: &mut Conn, path: &Path, request: &Request, head_only: bool) -
     send_file(conn, path, head_only)
 }
 
-fn send_file(conn: &mut Conn, path: &Path, head_only: bool) -> Result<(), DriveError<sanswire::http::Error>> {
+fn send_file(
+    conn: &mut Conn,
+    path: &Path,
+    head_only: bool,
+) -> Result<(), DriveError<sanswire::http::Error>> {
     let Ok(mut file) = File::open(path) else {
         return reply_text(conn, 404, "not found\n");
     };
@@ -116,22 +131,33 @@ fn send_file(conn: &mut Conn, path: &Path, head_only: bool) -> Result<(), DriveE
     let response = Response::new(200)
         .with_header("Content-Type", content_type(path))
         .with_header("Content-Length", len.to_string());
-    conn.machine().send_response(&response).map_err(DriveError::Protocol)?;
+    conn.machine()
+        .send_response(&response)
+        .map_err(DriveError::Protocol)?;
     if !head_only {
         let mut left = len;
         while left > 0 {
             let mut buf = vec![0u8; FILE_CHUNK.min(left as usize)];
             file.read_exact(&mut buf)?;
             left -= buf.len() as u64;
-            conn.machine().send_data(Bytes::from(buf)).map_err(DriveError::Protocol)?;
+            conn.machine()
+                .send_data(Bytes::from(buf))
+                .map_err(DriveError::Protocol)?;
             conn.flush()?;
         }
     }
-    conn.machine().send_end(None).map_err(DriveError::Protocol)?;
+    conn.machine()
+        .send_end(None)
+        .map_err(DriveError::Protocol)?;
     Ok(conn.flush()?)
 }
 
-fn put(conn: &mut Conn, config: &ServerConfig, path: &Path, request: &Request) -> Result<(), DriveError<sanswire::http::Error>> {
+fn put(
+    conn: &mut Conn,
+    config: &ServerConfig,
+    path: &Path,
+    request: &Request,
+) -> Result<(), DriveError<sanswire::http::Error>> {
     if config.user.is_none() {
         drain_body(conn)?;
         return reply_text(conn, 405, "uploads need serve --user\n");
@@ -172,16 +198,32 @@ fn authorized(config: &ServerConfig, request: &Request) -> bool {
     matches!(decoded.split_once(':'), Some((u, p)) if config.check(u, p))
 }
 
-fn reply_text(conn: &mut Conn, status: u16, text: &str) -> Result<(), DriveError<sanswire::http::Error>> {
+fn reply_text(
+    conn: &mut Conn,
+    status: u16,
+    text: &str,
+) -> Result<(), DriveError<sanswire::http::Error>> {
     let response = Response::new(status)
         .with_header("Content-Type", "text/plain; charset=utf-8")
         .with_header("Content-Length", text.len().to_string());
-    send(conn, &response, Bytes::copy_from_slice(text.as_bytes()), false)
+    send(
+        conn,
+        &response,
+        Bytes::copy_from_slice(text.as_bytes()),
+        false,
+    )
 }
 
-fn send(conn: &mut Conn, response: &Response, body: Bytes, head_only: bool) -> Result<(), DriveError<sanswire::http::Error>> {
+fn send(
+    conn: &mut Conn,
+    response: &Response,
+    body: Bytes,
+    head_only: bool,
+) -> Result<(), DriveError<sanswire::http::Error>> {
     let machine = conn.machine();
-    machine.send_response(response).map_err(DriveError::Protocol)?;
+    machine
+        .send_response(response)
+        .map_err(DriveError::Protocol)?;
     if !head_only && !body.is_empty() {
         machine.send_data(body).map_err(DriveError::Protocol)?;
     }
@@ -208,7 +250,10 @@ fn listing(dir: &Path, target: &str) -> String {
     let mut page = format!("<!DOCTYPE html>\n<html><head><title>Index of {title}</title></head><body>\n<h1>Index of {title}</h1>\n<ul>\n");
     for name in names {
         let href = percent_encoding::utf8_percent_encode(&name, HREF).to_string();
-        page.push_str(&format!("<li><a href=\"{href}\">{}</a></li>\n", html_escape(&name)));
+        page.push_str(&format!(
+            "<li><a href=\"{href}\">{}</a></li>\n",
+            html_escape(&name)
+        ));
     }
     page.push_str("</ul>\n</body></html>\n");
     page
@@ -224,7 +269,10 @@ const HREF: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'?');
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn content_type(path: &Path) -> &'static str {

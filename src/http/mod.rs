@@ -65,6 +65,7 @@ mod error;
 mod event;
 mod headers;
 mod limits;
+pub mod ops;
 mod parse;
 mod request;
 mod response;

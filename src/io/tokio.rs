@@ -39,7 +39,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin, M: Machine> Driver<S, M> {
         let outbox = self.machine.outbox();
         while !outbox.is_empty() {
             let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-            let count = slices.iter_mut().zip(outbox.chunks()).map(|(s, c)| *s = IoSlice::new(c)).count();
+            let count = slices
+                .iter_mut()
+                .zip(outbox.chunks())
+                .map(|(s, c)| *s = IoSlice::new(c))
+                .count();
             let n = self.stream.write_vectored(&slices[..count]).await?;
             if n == 0 {
                 return Err(io::ErrorKind::WriteZero.into());
@@ -63,11 +67,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin, M: Machine> Driver<S, M> {
     }
 
     /// Runs a whole [`Operation`] to completion.
-    pub async fn run<O: Operation<M>>(&mut self, mut op: O) -> Result<O::Output, DriveError<M::Error>> {
+    pub async fn run<O: Operation<M>>(
+        &mut self,
+        mut op: O,
+    ) -> Result<O::Output, DriveError<M::Error>> {
         op.start(&mut self.machine).map_err(DriveError::Protocol)?;
         loop {
             let event = self.next_event().await?.ok_or(DriveError::Stalled)?;
-            if let Some(out) = op.on_event(&mut self.machine, event).map_err(DriveError::Protocol)? {
+            if let Some(out) = op
+                .on_event(&mut self.machine, event)
+                .map_err(DriveError::Protocol)?
+            {
                 return Ok(out);
             }
         }

@@ -48,7 +48,6 @@ pub use line::{Line, LineEnding, LineError, LineReader};
 pub use outbox::Outbox;
 pub use reply::{MultiLine, MultiLineError, ReplyLine};
 
-
 use core::fmt;
 
 /// What a machine has for its caller after [`Machine::poll_event`].
