@@ -38,7 +38,9 @@ impl Exchange {
             version: req.version(),
             keep_alive: wants_keep_alive(req.version(), headers),
             upgrade: headers.get("upgrade").is_some(),
-            expect_continue: headers.has_token("expect", "100-continue"),
+            // RFC 9110 §10.1.1: ignored in HTTP/1.0 requests.
+            expect_continue: req.version() == Version::Http11
+                && headers.has_token("expect", "100-continue"),
             continue_sent: false,
         }
     }
