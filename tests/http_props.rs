@@ -302,3 +302,72 @@ proptest! {
         prop_assert_eq!(client_events(&requests, &stream, &[1]), whole);
     }
 }
+
+/// Feeds arbitrary bytes; answers whatever request comes. Must never
+/// panic, and the outcome must not depend on the chunking.
+fn server_outcome(
+    stream: &[u8],
+    sizes: &[usize],
+) -> (Vec<Event>, Option<sanswire::http::ErrorKind>) {
+    let mut server = Server::new();
+    let mut events = Vec::new();
+    let mut at = 0;
+    let mut sizes = sizes.iter().cycle();
+    loop {
+        match server.poll_event() {
+            Ok(Next::Event(e)) => events.push(e),
+            Ok(Next::Paused) if server.is_closed() => return (merge_data(events), None),
+            Ok(Next::Paused) => {
+                if server.send_response(&Response::new(204)).is_err() {
+                    return (merge_data(events), None);
+                }
+            }
+            Ok(Next::NeedInput) if at < stream.len() => {
+                let n = (*sizes.next().unwrap()).min(stream.len() - at);
+                server.receive(&stream[at..at + n]);
+                at += n;
+            }
+            Ok(Next::NeedInput) => return (merge_data(events), None),
+            Err(e) => {
+                assert_eq!(server.poll_event().unwrap_err(), e, "sticky");
+                return (merge_data(events), Some(e.kind()));
+            }
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn garbage_never_panics_and_chunking_does_not_matter(
+        prefix in prop::sample::select(vec![
+            &b""[..],
+            b"GET / HTTP/1.1\r\nHost: a\r\n",
+            b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n",
+        ]),
+        garbage in prop::collection::vec(
+            prop_oneof![any::<u8>(), prop::sample::select(b"\r\n :;0123456789abcdefHTP/.".to_vec())],
+            0..200,
+        ),
+        sizes in sizes(),
+    ) {
+        let mut stream = prefix.to_vec();
+        stream.extend_from_slice(&garbage);
+        let whole = server_outcome(&stream, &[stream.len().max(1)]);
+        prop_assert_eq!(server_outcome(&stream, &sizes), whole.clone());
+        prop_assert_eq!(server_outcome(&stream, &[1]), whole);
+
+        let mut client = Client::new();
+        client.send_request(&Request::get("/").with_header("Host", "a")).unwrap();
+        let mut response = b"HTTP/1.1 200 OK\r\n".to_vec();
+        response.extend_from_slice(&garbage);
+        client.receive(&response);
+        client.receive_eof();
+        for _ in 0..1000 {
+            match client.poll_event() {
+                Ok(Next::Event(_)) => {}
+                _ => break,
+            }
+        }
+    }
+}
