@@ -387,3 +387,85 @@ impl Machine for Client {
         self.closed || self.error.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events_until_error(input: &[u8]) -> Result<alloc::vec::Vec<Event>, ErrorKind> {
+        let mut client = Client::new();
+        client
+            .send_request(&Request::get("/").with_header("Host", "a"))
+            .unwrap();
+        client.receive(input);
+        let mut events = alloc::vec::Vec::new();
+        loop {
+            match client.poll_event() {
+                Ok(Next::Event(e)) => events.push(e),
+                Ok(_) => return Ok(events),
+                Err(e) => return Err(e.kind()),
+            }
+        }
+    }
+
+    #[test]
+    fn response_framing_is_checked() {
+        assert_eq!(
+            events_until_error(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+            ),
+            Err(ErrorKind::ContentLengthWithTransferEncoding)
+        );
+        assert_eq!(
+            events_until_error(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n"
+            ),
+            Err(ErrorKind::ConflictingContentLength)
+        );
+        // An unknown final coding in a response: the body runs until close.
+        let events =
+            events_until_error(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzzz").unwrap();
+        assert_eq!(events[1], Event::Data(Bytes::from_static(b"zzz")));
+        assert_eq!(events.len(), 2, "End comes with EOF");
+    }
+
+    #[test]
+    fn bare_lf_and_obs_fold_leniencies() {
+        let input = b"HTTP/1.1 200 OK\nContent-Length: 0\n\n";
+        assert_eq!(events_until_error(input), Err(ErrorKind::BareLf));
+        let mut client = Client::with_limits(Limits {
+            allow_bare_lf: true,
+            allow_obs_fold_in_responses: true,
+            ..Limits::default()
+        });
+        client
+            .send_request(&Request::get("/").with_header("Host", "a"))
+            .unwrap();
+        client
+            .receive(b"HTTP/1.1 200 OK\nWWW-Authenticate: Basic\n realm=x\nContent-Length: 0\n\n");
+        let Next::Event(Event::Response(resp)) = client.poll_event().unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            resp.headers().get("www-authenticate"),
+            Some(&b"Basic  realm=x"[..])
+        );
+        assert_eq!(client.poll_event().unwrap(), Next::Event(Event::End));
+    }
+
+    #[test]
+    fn http10_response_closes_unless_keep_alive() {
+        let mut client = Client::new();
+        let req = Request::get("/").with_header("Host", "a");
+        client.send_request(&req).unwrap();
+        client.receive(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n");
+        while let Next::Event(_) = client.poll_event().unwrap() {}
+        assert!(client.is_closed());
+        let mut client = Client::new();
+        client.send_request(&req).unwrap();
+        client.receive(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
+        while let Next::Event(_) = client.poll_event().unwrap() {}
+        assert!(!client.is_closed());
+        client.send_request(&req).unwrap();
+    }
+}

@@ -263,3 +263,36 @@ impl ProtocolError for Error {
         Error::reply_hint(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_follow_the_rule() {
+        use ErrorKind::*;
+        let cases = [
+            (HeadTooLarge, Some(431)),
+            (TooManyHeaders, Some(431)),
+            (TrailersTooLarge, Some(431)),
+            (UriTooLong, Some(414)),
+            (BodyTooLarge, Some(413)),
+            (ChunkExtensionTooLong, Some(400)),
+            (UnsupportedTransferCoding, Some(501)),
+            (UnsupportedVersion, Some(505)),
+            (ContentLengthWithTransferEncoding, Some(400)),
+            (MissingCrlfAfterChunk, Some(400)),
+            (InvalidStatusLine, None),
+            (InvalidArgument, None),
+        ];
+        for (kind, hint) in cases {
+            assert_eq!(Error::new(kind).reply_hint(), hint, "{kind:?}");
+        }
+        assert_eq!(Error::new(BareLf).fault(), Fault::Remote);
+        assert_eq!(Error::new(OutOfSequence).fault(), Fault::Local);
+        assert_eq!(
+            alloc::format!("{}", Error::new(ConflictingContentLength)),
+            "HTTP peer error: conflicting Content-Length values"
+        );
+    }
+}

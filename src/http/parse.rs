@@ -219,6 +219,9 @@ pub(crate) fn parse_response(
 
 /// Parses a complete trailer section (field lines and the blank line).
 pub(crate) fn parse_trailers(block: Bytes, field_lines: usize) -> Result<Headers, ErrorKind> {
+    if block.len() > u32::MAX as usize {
+        return Err(ErrorKind::TrailersTooLarge);
+    }
     let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
     let mut heap;
     let slots: &mut [httparse::Header<'_>] = if field_lines < STACK_HEADERS {

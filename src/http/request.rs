@@ -77,7 +77,9 @@ impl Request {
         }
     }
 
-    /// A `GET` request for `target`.
+    /// A `GET` request for `target`. HTTP/1.1 requires a `Host` field
+    /// (RFC 9112 §3.2): add one with [`with_header`](Self::with_header);
+    /// servers, ours included, refuse requests without it.
     pub fn get(target: impl Into<Bytes>) -> Self {
         Self::new(Bytes::from_static(b"GET"), target)
     }

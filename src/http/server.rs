@@ -38,7 +38,9 @@ impl Exchange {
             version: req.version(),
             keep_alive: wants_keep_alive(req.version(), headers),
             upgrade: headers.get("upgrade").is_some(),
-            expect_continue: headers.has_token("expect", "100-continue"),
+            // RFC 9110 §10.1.1: ignored in HTTP/1.0 requests.
+            expect_continue: req.version() == Version::Http11
+                && headers.has_token("expect", "100-continue"),
             continue_sent: false,
         }
     }
@@ -466,5 +468,155 @@ impl Machine for Server {
 
     fn is_closed(&self) -> bool {
         self.closed || self.error.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_error(input: &[u8], limits: Limits) -> Error {
+        let mut server = Server::with_limits(limits);
+        server.receive(input);
+        loop {
+            match server.poll_event() {
+                Ok(Next::Event(_)) => {}
+                Ok(other) => panic!("no error, stopped at {other:?}"),
+                Err(e) => return e,
+            }
+        }
+    }
+
+    #[test]
+    fn smuggling_rules_give_their_own_errors_and_hints() {
+        let cases: [(&[u8], ErrorKind, u16); 8] = [
+            (
+                b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n",
+                ErrorKind::UnsupportedTransferCoding,
+                501,
+            ),
+            (
+                b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+                ErrorKind::TransferEncodingInHttp10,
+                400,
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
+                ErrorKind::ConflictingContentLength,
+                400,
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x3\r\n\r\n",
+                ErrorKind::InvalidContentLength,
+                400,
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXX",
+                ErrorKind::MissingCrlfAfterChunk,
+                400,
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n 3\r\nabc\r\n",
+                ErrorKind::InvalidChunkSize,
+                400,
+            ),
+            (
+                b"GET / HTTP/1.1\r\nHost: a\r\nX: \x01\r\n\r\n",
+                ErrorKind::CtlInHeaderValue,
+                400,
+            ),
+            (
+                b"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n  folded\r\n\r\n",
+                ErrorKind::ObsFold,
+                400,
+            ),
+        ];
+        for (input, kind, hint) in cases {
+            let e = first_error(input, Limits::default());
+            assert_eq!((e.kind(), e.reply_hint()), (kind, Some(hint)));
+        }
+    }
+
+    #[test]
+    fn body_limit_refuses_an_announced_length_at_once() {
+        let limits = Limits {
+            max_body_bytes: Some(10),
+            ..Limits::default()
+        };
+        let e = first_error(
+            b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n",
+            limits,
+        );
+        assert_eq!(
+            (e.kind(), e.reply_hint()),
+            (ErrorKind::BodyTooLarge, Some(413))
+        );
+    }
+
+    #[test]
+    fn header_limits_through_the_machine() {
+        let limits = Limits {
+            max_headers: 3,
+            ..Limits::default()
+        };
+        let e = first_error(
+            b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n",
+            limits,
+        );
+        assert_eq!(
+            (e.kind(), e.reply_hint()),
+            (ErrorKind::TooManyHeaders, Some(431))
+        );
+        let limits = Limits {
+            max_head_bytes: 40,
+            ..Limits::default()
+        };
+        let e = first_error(
+            b"GET / HTTP/1.1\r\nHost: a\r\nCookie: aaaaaaaaaaaaaaaaaaa",
+            limits,
+        );
+        assert_eq!(
+            (e.kind(), e.reply_hint()),
+            (ErrorKind::HeadTooLarge, Some(431))
+        );
+    }
+
+    #[test]
+    fn no_request_no_response() {
+        let mut server = Server::new();
+        assert_eq!(
+            server
+                .send_response(&Response::new(200))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::OutOfSequence
+        );
+        assert_eq!(
+            server
+                .send_data(Bytes::from_static(b"x"))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::OutOfSequence
+        );
+        assert!(server.outbox().is_empty());
+    }
+
+    #[test]
+    fn chunked_refused_to_http10_clients() {
+        let mut server = Server::new();
+        server.receive(b"GET / HTTP/1.0\r\n\r\n");
+        while let Next::Event(_) = server.poll_event().unwrap() {}
+        let chunked = Response::new(200).with_header("Transfer-Encoding", "chunked");
+        assert_eq!(
+            server.send_response(&chunked).unwrap_err().kind(),
+            ErrorKind::InvalidFraming
+        );
+        assert_eq!(
+            server
+                .send_response(&Response::new(100))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidStatus
+        );
     }
 }
