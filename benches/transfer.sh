@@ -16,7 +16,9 @@ cargo build --release --example fetch --example serve -q
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/www" "$work/logs"
+chmod 755 "$work" "$work/www"
 head -c "$((size_mib * 1024 * 1024))" /dev/urandom > "$work/www/big.bin"
+chmod 644 "$work/www/big.bin"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$work/nginx.conf" <<CONF
