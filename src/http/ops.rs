@@ -108,3 +108,65 @@ impl Operation<Client> for Fetch {
         Ok(None)
     }
 }
+
+/// Sends a request head and waits for nothing: follow with [`SendBody`]
+/// and [`Finish`], then [`ResponseHead`].
+#[derive(Debug, Clone, Copy)]
+pub struct SendHead<'a>(pub &'a Request);
+
+impl Operation<Client> for SendHead<'_> {
+    type Output = ();
+
+    fn start(&mut self, client: &mut Client) -> Result<(), Error> {
+        client.send_request(self.0)
+    }
+
+    fn on_event(&mut self, _: &mut Client, _: Event) -> Result<Option<()>, Error> {
+        Ok(None)
+    }
+
+    fn sent(&mut self, _: &mut Client) -> Option<()> {
+        Some(())
+    }
+}
+
+/// Sends a piece of the request body (queued, not copied) and waits for
+/// nothing.
+#[derive(Debug, Clone)]
+pub struct SendBody(pub Bytes);
+
+impl Operation<Client> for SendBody {
+    type Output = ();
+
+    fn start(&mut self, client: &mut Client) -> Result<(), Error> {
+        client.send_data(core::mem::take(&mut self.0))
+    }
+
+    fn on_event(&mut self, _: &mut Client, _: Event) -> Result<Option<()>, Error> {
+        Ok(None)
+    }
+
+    fn sent(&mut self, _: &mut Client) -> Option<()> {
+        Some(())
+    }
+}
+
+/// Ends the request body and waits for nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Finish;
+
+impl Operation<Client> for Finish {
+    type Output = ();
+
+    fn start(&mut self, client: &mut Client) -> Result<(), Error> {
+        client.send_end(None)
+    }
+
+    fn on_event(&mut self, _: &mut Client, _: Event) -> Result<Option<()>, Error> {
+        Ok(None)
+    }
+
+    fn sent(&mut self, _: &mut Client) -> Option<()> {
+        Some(())
+    }
+}

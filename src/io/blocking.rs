@@ -86,6 +86,10 @@ impl<S: Read + Write, M: Machine> Driver<S, M> {
     /// it completes.
     pub fn run<O: Operation<M>>(&mut self, mut op: O) -> Result<O::Output, DriveError<M::Error>> {
         op.start(&mut self.machine).map_err(DriveError::Protocol)?;
+        self.flush()?;
+        if let Some(out) = op.sent(&mut self.machine) {
+            return Ok(out);
+        }
         loop {
             let event = self.next_event()?.ok_or(DriveError::Stalled)?;
             if let Some(out) = op

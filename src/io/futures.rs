@@ -1,6 +1,8 @@
 //! The driver for `futures_io::AsyncRead + AsyncWrite` (feature
 //! `futures-io`): smol, async-std and every runtime built on those traits.
 
+pub mod http;
+
 use super::{next_step, DriveError, Step, MAX_IOVECS, MIN_READ};
 use crate::wire::{Machine, Operation};
 use core::future::poll_fn;
@@ -77,6 +79,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin, M: Machine> Driver<S, M> {
         mut op: O,
     ) -> Result<O::Output, DriveError<M::Error>> {
         op.start(&mut self.machine).map_err(DriveError::Protocol)?;
+        self.flush().await?;
+        if let Some(out) = op.sent(&mut self.machine) {
+            return Ok(out);
+        }
         loop {
             let event = self.next_event().await?.ok_or(DriveError::Stalled)?;
             if let Some(out) = op

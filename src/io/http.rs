@@ -1,6 +1,8 @@
 //! A thin typed HTTP/1.1 client on the blocking [`Driver`].
 //!
-//! Everything HTTP lives in [`crate::http::Client`]; this only moves bytes.
+//! Everything HTTP lives in [`crate::http::Client`] and [`crate::http::ops`];
+//! each method here runs one operation, exactly as the async clients
+//! (`io::tokio::http::Client`, `io::futures::http::Client`) do.
 
 use super::{DriveError, Driver};
 use crate::http::{self, ops, Request, Response};
@@ -54,28 +56,17 @@ impl<S: Read + Write> Client<S> {
     /// Sends a request head; follow with [`send_body`](Self::send_body)
     /// and [`finish`](Self::finish).
     pub fn send_head(&mut self, request: &Request) -> Result<()> {
-        self.driver
-            .machine()
-            .send_request(request)
-            .map_err(DriveError::Protocol)
+        self.driver.run(ops::SendHead(request))
     }
 
     /// Sends a piece of the request body (written at once, not copied).
     pub fn send_body(&mut self, chunk: Bytes) -> Result<()> {
-        self.driver
-            .machine()
-            .send_data(chunk)
-            .map_err(DriveError::Protocol)?;
-        Ok(self.driver.flush()?)
+        self.driver.run(ops::SendBody(chunk))
     }
 
     /// Ends the request body and flushes.
     pub fn finish(&mut self) -> Result<()> {
-        self.driver
-            .machine()
-            .send_end(None)
-            .map_err(DriveError::Protocol)?;
-        Ok(self.driver.flush()?)
+        self.driver.run(ops::Finish)
     }
 
     /// Waits for the final response head, skipping informational (1xx)

@@ -5,17 +5,38 @@
 //! ([`next_step`]); each driver only performs the reads and writes. The typed
 //! clients in each protocol module are thin layers over them, running the
 //! protocol's [`Operation`](crate::wire::Operation)s.
+//!
+//! | I/O model | driver | typed HTTP client | TLS (feature) |
+//! | --- | --- | --- | --- |
+//! | blocking `Read + Write` | [`Driver`] | [`http::Client`] | `tls` (`rustls`) |
+//! | tokio | `tokio::Driver` (`tokio`) | `tokio::http::Client` | `tls::tokio` (`tokio-rustls`) |
+//! | futures-io | `futures::Driver` (`futures-io`) | `futures::http::Client` | `tls::futures` (`futures-rustls`) |
+//!
+//! # Changing transport (STARTTLS)
+//!
+//! When a machine reports [`Transport::StartTls`](crate::wire::Transport),
+//! its driver runs the handshake on the same connection and then calls
+//! [`Machine::tls_established`]. Each I/O model does that in one generic
+//! method over a stream that can carry plaintext or TLS (`tls::Stream`,
+//! `tls::tokio::Stream`, `tls::futures::Stream`): `start_tls` (client) and
+//! `accept_tls` (server), so a protocol handler keeps one driver type for the
+//! whole connection. Before the handshake the driver checks, for every
+//! protocol alike, that the machine asked for it and that no plaintext is
+//! buffered behind the go-ahead ([`check_upgrade`]); the machines check the
+//! same themselves, where the protocol knows it first.
 
 mod blocking;
 #[cfg(feature = "futures-io")]
 pub mod futures;
 pub mod http;
+#[cfg(feature = "rustls")]
+pub mod tls;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
 pub use blocking::Driver;
 
-use crate::wire::{Machine, Next, ProtocolError};
+use crate::wire::{Machine, Next, ProtocolError, Transport};
 use std::fmt;
 use std::io;
 
@@ -86,6 +107,52 @@ pub fn next_step<M: Machine>(machine: &mut M) -> Result<Step<M::Event>, DriveErr
         Next::NeedInput if machine.inbox().is_eof() => Err(DriveError::UnexpectedEof),
         Next::NeedInput => Ok(Step::Receive),
     }
+}
+
+/// Why a driver refused to change the transport under a machine; carried
+/// inside [`DriveError::Io`] (kind `InvalidData`), so it can be told apart
+/// with `io::Error::get_ref` and `downcast_ref`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpgradeRefused {
+    /// The machine did not ask for TLS ([`Machine::transport`] is not
+    /// `StartTls`): the go-ahead has not come, or was refused.
+    NotRequested,
+    /// Bytes received in plaintext wait unread behind the go-ahead; they
+    /// would be taken as if they had come over TLS (CVE-2011-0411).
+    PlaintextBuffered,
+}
+
+impl fmt::Display for UpgradeRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UpgradeRefused::NotRequested => "the protocol did not ask for TLS",
+            UpgradeRefused::PlaintextBuffered => {
+                "plaintext was received behind the STARTTLS go-ahead"
+            }
+        })
+    }
+}
+
+impl std::error::Error for UpgradeRefused {}
+
+/// Checks, before a TLS handshake on a connection that carried plaintext,
+/// that the machine asked for it and that nothing it received is left
+/// unread. Every driver's `start_tls`/`accept_tls` calls this after writing
+/// the outbox (the server's go-ahead must reach the client first).
+pub fn check_upgrade<M: Machine>(machine: &mut M) -> Result<(), DriveError<M::Error>> {
+    let refused = |why: UpgradeRefused| {
+        Err(DriveError::Io(io::Error::new(
+            io::ErrorKind::InvalidData,
+            why,
+        )))
+    };
+    if machine.transport() != Transport::StartTls {
+        return refused(UpgradeRefused::NotRequested);
+    }
+    if !machine.inbox().is_empty() {
+        return refused(UpgradeRefused::PlaintextBuffered);
+    }
+    Ok(())
 }
 
 /// The least room a driver wants for one read; whatever spare the inbox

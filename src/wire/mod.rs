@@ -192,6 +192,76 @@ pub trait Operation<M: Machine> {
         machine: &mut M,
         event: M::Event,
     ) -> Result<Option<Self::Output>, M::Error>;
+
+    /// Called once what [`start`](Self::start) queued has been written:
+    /// an operation that waits for no answer (sending a piece of a request
+    /// body, a pipelined command) completes here with `Some`. The default
+    /// waits for events.
+    fn sent(&mut self, machine: &mut M) -> Option<Self::Output> {
+        let _ = machine;
+        None
+    }
+}
+
+/// The error a client machine reports when its caller required TLS and the
+/// server does not offer the in-band upgrade (SMTP `STARTTLS`, POP3 `STLS`,
+/// IMAP `STARTTLS`, NNTP `STARTTLS`, FTP `AUTH TLS`), or refused it.
+///
+/// Never silently downgrade: a client that was told to require TLS checks
+/// the server's capabilities in its core and returns this (wrapped in its
+/// own `Error`) instead of going on in plaintext. Drivers have nothing to
+/// decide here; they only run the handshake once the machine reports
+/// [`Transport::StartTls`].
+///
+/// ```
+/// use sanswire::wire::{Fault, ProtocolError, TlsUnavailable};
+/// let e = TlsUnavailable::NotOffered { command: "STLS" };
+/// assert_eq!(e.fault(), Fault::Remote);
+/// assert_eq!(e.to_string(), "TLS is required but the server does not offer STLS");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsUnavailable {
+    /// The server's capabilities do not list the upgrade command.
+    NotOffered {
+        /// The command that was missing (`STARTTLS`, `STLS`, `AUTH TLS`).
+        command: &'static str,
+    },
+    /// The server answered the upgrade command with a refusal.
+    Refused {
+        /// The command that was refused.
+        command: &'static str,
+        /// The server's reply code, where the protocol has one.
+        code: Option<u16>,
+    },
+}
+
+impl fmt::Display for TlsUnavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsUnavailable::NotOffered { command } => {
+                write!(f, "TLS is required but the server does not offer {command}")
+            }
+            TlsUnavailable::Refused {
+                command,
+                code: Some(code),
+            } => write!(
+                f,
+                "TLS is required but the server refused {command} ({code})"
+            ),
+            TlsUnavailable::Refused {
+                command,
+                code: None,
+            } => write!(f, "TLS is required but the server refused {command}"),
+        }
+    }
+}
+
+impl core::error::Error for TlsUnavailable {}
+
+impl ProtocolError for TlsUnavailable {
+    fn fault(&self) -> Fault {
+        Fault::Remote
+    }
 }
 
 /// Checks that a caller's argument cannot smuggle a line break or NUL into
