@@ -13,6 +13,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use sanswire::http::{Request, Response, Version};
 use sanswire::io::http::Client as HttpClient;
+use sanswire::io::tls::{self, TlsConnector};
 use sanswire::wire::Machine;
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
@@ -29,7 +30,7 @@ const READ_SIZE: usize = 1024 * 1024;
 #[derive(Parser, Debug)]
 #[command(about = "Fetch a URL, like curl", version)]
 struct Args {
-    /// The URL (http://host[:port]/path).
+    /// The URL (http[s]://host[:port]/path).
     url: String,
     /// Write the resource to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -61,6 +62,16 @@ struct Args {
     /// Accepted for curl compatibility: fetch always fails on HTTP errors.
     #[arg(short = 'f', long = "fail")]
     fail: bool,
+    /// Verify servers against the CA certificates in this PEM file only.
+    #[arg(long = "cacert", value_name = "FILE")]
+    cacert: Option<PathBuf>,
+    /// Skip certificate verification (encrypted, NOT authenticated).
+    #[arg(short = 'k', long = "insecure")]
+    insecure: bool,
+    /// Require TLS: for protocols with STARTTLS (smtp, pop3), fail if the
+    /// server does not offer it. https is always TLS.
+    #[arg(long = "ssl-reqd")]
+    ssl_reqd: bool,
 }
 
 /// A failure: the message and curl's exit code for it.
@@ -101,7 +112,8 @@ fn main() {
 fn run(args: &Args, started: Instant) -> Result<(), Failure> {
     let url = Url::parse(&args.url).map_err(|e| Failure(3, format!("URL rejected: {e}")))?;
     match url.scheme() {
-        "http" => fetch_http(args, &url, started),
+        "http" => fetch_http(args, &url, started, false),
+        "https" => fetch_http(args, &url, started, true),
         other => Err(Failure(1, format!("Protocol \"{other}\" not supported"))),
     }
 }
@@ -241,8 +253,60 @@ fn open_upload(name: &str) -> Result<Upload, Failure> {
     Ok(Upload::File(file, len))
 }
 
-fn fetch_http(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
-    let stream = connect(url, 80, args, started)?;
+/// The TLS client configuration the options ask for.
+fn tls_connector(args: &Args) -> Result<TlsConnector, Failure> {
+    let connector = if args.insecure {
+        TlsConnector::dangerous_accept_any_certificate()
+    } else if let Some(path) = &args.cacert {
+        TlsConnector::with_ca_file(path).map_err(|e| Failure(77, e.to_string()))?
+    } else {
+        TlsConnector::new()
+    };
+    Ok(connector)
+}
+
+/// curl's exit code for a failed handshake: 60 when the certificate did
+/// not verify, 35 for any other TLS failure.
+fn tls_failure(e: std::io::Error) -> Failure {
+    let cert = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<tls::rustls::Error>())
+        .is_some_and(|e| matches!(e, tls::rustls::Error::InvalidCertificate(_)));
+    if cert {
+        Failure(60, format!("SSL certificate problem: {e}"))
+    } else {
+        Failure(35, format!("TLS connect error: {e}"))
+    }
+}
+
+/// Connects, and for https runs the TLS handshake.
+fn open(
+    args: &Args,
+    url: &Url,
+    started: Instant,
+    https: bool,
+) -> Result<tls::Stream<TcpStream>, Failure> {
+    let stream = connect(url, if https { 443 } else { 80 }, args, started)?;
+    if !https {
+        return Ok(tls::Stream::plain(stream));
+    }
+    let host = url.host_str().unwrap_or_default();
+    let connector = tls_connector(args)?.with_alpn(&[b"http/1.1"]);
+    let stream = tls::Stream::connect(stream, &connector, host).map_err(tls_failure)?;
+    if args.verbose {
+        if let Some(conn) = stream.client_connection() {
+            eprintln!(
+                "* TLS connection using {:?} / {:?}",
+                conn.protocol_version(),
+                conn.negotiated_cipher_suite().map(|s| s.suite())
+            );
+        }
+    }
+    Ok(stream)
+}
+
+fn fetch_http(args: &Args, url: &Url, started: Instant, https: bool) -> Result<(), Failure> {
+    let stream = open(args, url, started, https)?;
     let mut client = HttpClient::new(stream);
     client.driver().machine().inbox().set_read_size(READ_SIZE);
 

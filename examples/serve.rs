@@ -2,7 +2,11 @@
 //!
 //! ```text
 //! cargo run --release --example serve -- PROTOCOL [--listen ADDR] [--root DIR] [--user USER:PASS]
+//!     [--tls-cert FILE --tls-key FILE [--implicit-tls]]
 //! ```
+//! With `--tls-cert` and `--tls-key`, protocols with STARTTLS offer it;
+//! `--implicit-tls` speaks TLS from the first byte instead (https, smtps,
+//! pop3s).
 //! The first line on stdout is `listening on IP:PORT`. Each connection gets
 //! a thread of its own.
 
@@ -26,6 +30,15 @@ struct Args {
     /// USER:PASS that may authenticate (and, for http, upload with PUT).
     #[arg(long)]
     user: Option<String>,
+    /// PEM certificate chain (leaf first) for TLS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// TLS from the first byte (https, smtps, pop3s) instead of STARTTLS.
+    #[arg(long, requires = "tls_cert")]
+    implicit_tls: bool,
 }
 
 fn main() {
@@ -47,7 +60,23 @@ fn run(args: Args) -> Result<(), String> {
         .root
         .canonicalize()
         .map_err(|e| format!("--root {}: {e}", args.root.display()))?;
-    let config = common::ServerConfig { root, user };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let acceptor = sanswire::io::tls::TlsAcceptor::from_pem_files(cert, key)
+                .map_err(|e| e.to_string())?;
+            Some(match args.protocol.as_str() {
+                "http" => acceptor.with_alpn(&[b"http/1.1"]),
+                _ => acceptor,
+            })
+        }
+        _ => None,
+    };
+    let config = common::ServerConfig {
+        root,
+        user,
+        tls,
+        implicit_tls: args.implicit_tls,
+    };
     let addr = common::spawn(&args.listen, handler, config)
         .map_err(|e| format!("{}: {e}", args.listen))?;
     println!("listening on {addr}");

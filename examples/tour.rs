@@ -51,6 +51,8 @@ fn start(
     let config = ServerConfig {
         root: root.to_path_buf(),
         user: user.map(|(u, p)| (u.to_string(), p.to_string())),
+        tls: None,
+        implicit_tls: false,
     };
     Ok(common::spawn("127.0.0.1:0", handler, config)?)
 }

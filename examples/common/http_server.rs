@@ -5,7 +5,7 @@ use super::ServerConfig;
 use base64::Engine;
 use bytes::Bytes;
 use sanswire::http::{Event, Request, Response, Server};
-use sanswire::io::{DriveError, Driver};
+use sanswire::io::{tls, DriveError, Driver};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -13,16 +13,21 @@ use std::path::{Component, Path, PathBuf};
 
 const FILE_CHUNK: usize = 256 * 1024;
 
-type Conn = Driver<TcpStream, Server>;
+type Conn = Driver<tls::Stream<TcpStream>, Server>;
 
-/// Serves one connection until it closes.
+/// Serves one connection until it closes (over TLS from the first byte
+/// when the configuration says so).
 pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let _ = stream.set_nodelay(true);
+    let Ok(stream) = config.open(stream) else {
+        return; // a failed TLS handshake: nothing to answer
+    };
     let mut conn = Driver::new(stream, Server::new());
     if let Err(DriveError::Protocol(err)) = serve_requests(&mut conn, config) {
         let status = err.reply_hint().unwrap_or(400);
         let _ = reply_text(&mut conn, status, &format!("{err}\n"));
     }
+    let _ = conn.stream().close_notify();
 }
 
 fn serve_requests(

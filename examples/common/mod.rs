@@ -3,6 +3,7 @@
 
 pub mod http_server;
 
+use sanswire::io::tls::{self, TlsAcceptor};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,12 +15,28 @@ pub struct ServerConfig {
     pub root: PathBuf,
     /// `USER:PASS` that authenticates, when given.
     pub user: Option<(String, String)>,
+    /// The certificate and key for TLS (STARTTLS, or implicit TLS).
+    pub tls: Option<TlsAcceptor>,
+    /// TLS from the first byte (https, smtps, pop3s) instead of STARTTLS.
+    pub implicit_tls: bool,
 }
 
 impl ServerConfig {
     /// Whether `user`/`pass` match the configured credentials.
     pub fn check(&self, user: &str, pass: &str) -> bool {
         matches!(&self.user, Some((u, p)) if u == user && p == pass)
+    }
+}
+
+impl ServerConfig {
+    /// The connection's stream: TLS from the first byte when implicit TLS
+    /// is configured (the handshake runs here), else plaintext that a
+    /// handler may upgrade with `Driver::accept_tls` on STARTTLS.
+    pub fn open(&self, stream: TcpStream) -> std::io::Result<tls::Stream<TcpStream>> {
+        match (&self.tls, self.implicit_tls) {
+            (Some(acceptor), true) => tls::Stream::accept(stream, acceptor),
+            _ => Ok(tls::Stream::plain(stream)),
+        }
     }
 }
 

@@ -1,0 +1,557 @@
+//! The drivers over real loopback sockets: HTTP over the blocking, tokio
+//! and futures-io drivers, plain and over TLS; the generic STARTTLS upgrade
+//! (POP3 STLS both ways) and its refusals when plaintext is injected behind
+//! the go-ahead.
+
+#[path = "common/pki.rs"]
+mod pki;
+
+use bytes::Bytes;
+use pki::Pki;
+use sanswire::http::{self, Request, Response};
+use sanswire::io::tls::{self, TlsConnector};
+use sanswire::io::{DriveError, Driver, UpgradeRefused};
+use sanswire::pop3;
+use sanswire::wire::{Fault, Inbox, Machine, Next, Outbox, ProtocolError, Transport};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::OnceLock;
+
+fn pki() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(Pki::new)
+}
+
+// --- an HTTP responder, sans-IO, shared by the three server loops ---
+
+/// Answers every request with `you asked for TARGET`; false once the
+/// client closed.
+fn respond(server: &mut http::Server, event: http::Event, target: &mut Vec<u8>) -> bool {
+    match event {
+        http::Event::Request(r) => *target = r.target().to_vec(),
+        http::Event::Data(d) => target.extend_from_slice(&d),
+        http::Event::End => {
+            let body = [b"you asked for ".as_slice(), target].concat();
+            let head = Response::new(200).with_header("Content-Length", body.len().to_string());
+            server.send_response(&head).unwrap();
+            server.send_data(Bytes::from(body)).unwrap();
+            server.send_end(None).unwrap();
+        }
+        http::Event::Closed => return false,
+        _ => {}
+    }
+    true
+}
+
+fn get(path: &str) -> Request {
+    let path = path.to_string();
+    Request::get(path).with_header("Host", "localhost")
+}
+
+fn post(path: &str, len: usize) -> Request {
+    let path = path.to_string();
+    Request::new("POST", path)
+        .with_header("Host", "localhost")
+        .with_header("Content-Length", len.to_string())
+}
+
+// --- blocking ---
+
+fn blocking_server(tls: bool) -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let stream = if tls {
+            tls::Stream::accept(tcp, &pki().acceptor()).unwrap()
+        } else {
+            tls::Stream::plain(tcp)
+        };
+        let mut conn = Driver::new(stream, http::Server::new());
+        let mut target = Vec::new();
+        while let Ok(Some(event)) = conn.next_event() {
+            if !respond(conn.machine(), event, &mut target) {
+                break;
+            }
+        }
+        let _ = conn.stream().close_notify();
+    });
+    addr
+}
+
+#[test]
+fn blocking_http_plain_and_tls() {
+    for use_tls in [false, true] {
+        let addr = blocking_server(use_tls);
+        let tcp = TcpStream::connect(addr).unwrap();
+        let stream = if use_tls {
+            tls::Stream::connect(tcp, &pki().connector(), "localhost").unwrap()
+        } else {
+            tls::Stream::plain(tcp)
+        };
+        assert_eq!(stream.is_tls(), use_tls);
+        let mut client = sanswire::io::http::Client::new(stream);
+        for path in ["/a", "/bb"] {
+            let (response, body) = client.fetch(&get(path), None).unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(body, format!("you asked for {path}").into_bytes());
+        }
+        client.send_head(&post("/up", 5)).unwrap();
+        client.send_body(Bytes::from_static(b"hello")).unwrap();
+        client.finish().unwrap();
+        assert_eq!(client.response().unwrap().status(), 200);
+        let mut body = Vec::new();
+        while let Some(chunk) = client.read_body().unwrap() {
+            body.extend_from_slice(&chunk);
+        }
+        assert_eq!(body, b"you asked for /uphello");
+    }
+}
+
+#[test]
+fn default_roots_refuse_a_private_ca_and_insecure_opt_in_accepts_it() {
+    let addr = blocking_server(true);
+    let tcp = TcpStream::connect(addr).unwrap();
+    let err = tls::Stream::connect(tcp, &TlsConnector::new(), "localhost").unwrap_err();
+    let inner = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<tls::rustls::Error>());
+    assert!(
+        matches!(inner, Some(tls::rustls::Error::InvalidCertificate(_))),
+        "{err:?}"
+    );
+
+    let addr = blocking_server(true);
+    let tcp = TcpStream::connect(addr).unwrap();
+    let insecure = TlsConnector::dangerous_accept_any_certificate();
+    let stream = tls::Stream::connect(tcp, &insecure, "localhost").unwrap();
+    let mut client = sanswire::io::http::Client::new(stream);
+    let (_, body) = client.fetch(&get("/k"), None).unwrap();
+    assert_eq!(body, b"you asked for /k");
+}
+
+#[test]
+fn a_wrong_host_name_is_refused() {
+    let addr = blocking_server(true);
+    let tcp = TcpStream::connect(addr).unwrap();
+    let err = tls::Stream::connect(tcp, &pki().connector(), "example.org").unwrap_err();
+    let inner = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<tls::rustls::Error>());
+    assert!(
+        matches!(inner, Some(tls::rustls::Error::InvalidCertificate(_))),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn ca_file_errors_name_the_file() {
+    let dir = std::env::temp_dir().join(format!("sanswire-cafile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    let err = TlsConnector::with_ca_file(&empty).unwrap_err();
+    assert!(err.to_string().contains("empty.pem"), "{err}");
+    assert!(TlsConnector::with_ca_file(dir.join("missing.pem")).is_err());
+}
+
+// --- tokio ---
+
+mod tokio_drivers {
+    use super::*;
+    use sanswire::io::tls::tokio::Stream;
+    use sanswire::io::tokio::Driver;
+
+    async fn server(tls: bool) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let stream = if tls {
+                Stream::accept(tcp, &pki().acceptor()).await.unwrap()
+            } else {
+                Stream::plain(tcp)
+            };
+            let mut conn = Driver::new(stream, http::Server::new());
+            let mut target = Vec::new();
+            while let Ok(Some(event)) = conn.next_event().await {
+                if !respond(conn.machine(), event, &mut target) {
+                    break;
+                }
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn http_plain_and_tls() {
+        for use_tls in [false, true] {
+            let addr = server(use_tls).await;
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let stream = if use_tls {
+                Stream::connect(tcp, &pki().connector(), "127.0.0.1")
+                    .await
+                    .unwrap()
+            } else {
+                Stream::plain(tcp)
+            };
+            assert_eq!(stream.is_tls(), use_tls);
+            let mut client = sanswire::io::tokio::http::Client::new(stream);
+            for path in ["/a", "/bb"] {
+                let (response, body) = client.fetch(&get(path), None).await.unwrap();
+                assert_eq!(response.status(), 200);
+                assert_eq!(body, format!("you asked for {path}").into_bytes());
+            }
+            client.send_head(&post("/up", 5)).await.unwrap();
+            client
+                .send_body(Bytes::from_static(b"hello"))
+                .await
+                .unwrap();
+            client.finish().await.unwrap();
+            assert_eq!(client.response().await.unwrap().status(), 200);
+            let mut body = Vec::new();
+            while let Some(chunk) = client.read_body().await.unwrap() {
+                body.extend_from_slice(&chunk);
+            }
+            assert_eq!(body, b"you asked for /uphello");
+        }
+    }
+
+    /// POP3 STLS between the two machines, both on the tokio driver.
+    #[tokio::test]
+    async fn pop3_stls_upgrade() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let greeting = pop3::Response::ok("ready");
+            let mut conn = Driver::new(Stream::plain(tcp), pop3::Server::new(greeting).unwrap());
+            let acceptor = pki().acceptor();
+            while let Some(event) = conn.next_event().await.unwrap() {
+                match event {
+                    pop3::ServerEvent::Stls => {
+                        conn.machine().reply(&pop3::Response::ok("go")).unwrap();
+                        conn.accept_tls(&acceptor).await.unwrap();
+                    }
+                    pop3::ServerEvent::User(name) => {
+                        assert!(conn.stream().is_tls());
+                        assert_eq!(&name[..], b"alice");
+                        conn.machine().reply(&pop3::Response::ok("hi")).unwrap();
+                    }
+                    pop3::ServerEvent::Quit { .. } => {
+                        conn.machine().reply(&pop3::Response::ok("bye")).unwrap();
+                        conn.flush().await.unwrap();
+                        break;
+                    }
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        });
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut pop = Driver::new(Stream::plain(tcp), pop3::Client::new());
+        pop.next_event().await.unwrap(); // greeting
+        pop.machine().stls().unwrap();
+        let ok = pop.next_event().await.unwrap();
+        assert!(matches!(ok, Some(pop3::Event::Ok(_))), "{ok:?}");
+        assert_eq!(pop.machine().transport(), Transport::StartTls);
+        pop.start_tls(&pki().connector(), "localhost")
+            .await
+            .unwrap();
+        assert!(pop.machine().is_tls() && pop.stream().is_tls());
+        pop.machine().user("alice").unwrap();
+        let ok = pop.next_event().await.unwrap();
+        assert!(matches!(ok, Some(pop3::Event::Ok(_))), "{ok:?}");
+        pop.machine().quit().unwrap();
+        pop.next_event().await.unwrap();
+        server.await.unwrap();
+    }
+}
+
+// --- futures-io (async-io reactor, futures-lite executor) ---
+
+mod futures_drivers {
+    use super::*;
+    use async_io::Async;
+    use futures_lite::future;
+    use sanswire::io::futures::Driver;
+    use sanswire::io::tls::futures::Stream;
+
+    #[test]
+    fn http_plain_and_tls() {
+        for use_tls in [false, true] {
+            future::block_on(async {
+                let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
+                let addr = listener.get_ref().local_addr().unwrap();
+                let server = async {
+                    let (tcp, _) = listener.accept().await.unwrap();
+                    let stream = if use_tls {
+                        Stream::accept(tcp, &pki().acceptor()).await.unwrap()
+                    } else {
+                        Stream::plain(tcp)
+                    };
+                    let mut conn = Driver::new(stream, http::Server::new());
+                    let mut target = Vec::new();
+                    while let Ok(Some(event)) = conn.next_event().await {
+                        if !respond(conn.machine(), event, &mut target) {
+                            break;
+                        }
+                    }
+                };
+                let client = async {
+                    let tcp = Async::<TcpStream>::connect(addr).await.unwrap();
+                    let stream = if use_tls {
+                        Stream::connect(tcp, &pki().connector(), "localhost")
+                            .await
+                            .unwrap()
+                    } else {
+                        Stream::plain(tcp)
+                    };
+                    let mut client = sanswire::io::futures::http::Client::new(stream);
+                    for path in ["/a", "/bb"] {
+                        let (response, body) = client.fetch(&get(path), None).await.unwrap();
+                        assert_eq!(response.status(), 200);
+                        assert_eq!(body, format!("you asked for {path}").into_bytes());
+                    }
+                    client.send_head(&post("/up", 2)).await.unwrap();
+                    client.send_body(Bytes::from_static(b"hi")).await.unwrap();
+                    client.finish().await.unwrap();
+                    assert_eq!(client.response().await.unwrap().status(), 200);
+                    assert_eq!(
+                        client.read_body().await.unwrap().as_deref(),
+                        Some(&b"you asked for /uphi"[..])
+                    );
+                    assert_eq!(client.read_body().await.unwrap(), None);
+                };
+                future::zip(server, client).await;
+            });
+        }
+    }
+}
+
+// --- STARTTLS: the upgrade over the blocking driver, and its refusals ---
+
+/// POP3 STLS between the two machines on the blocking driver.
+#[test]
+fn blocking_pop3_stls_upgrade() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let greeting = pop3::Response::ok("ready");
+        let mut conn = Driver::new(
+            tls::Stream::plain(tcp),
+            pop3::Server::new(greeting).unwrap(),
+        );
+        while let Some(event) = conn.next_event().unwrap() {
+            match event {
+                pop3::ServerEvent::Stls => {
+                    conn.machine().reply(&pop3::Response::ok("go")).unwrap();
+                    conn.accept_tls(&pki().acceptor()).unwrap();
+                }
+                pop3::ServerEvent::User(_) => {
+                    assert!(conn.machine().is_tls());
+                    conn.machine().reply(&pop3::Response::ok("hi")).unwrap();
+                    conn.flush().unwrap();
+                    break;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    });
+    let tcp = TcpStream::connect(addr).unwrap();
+    let mut pop = Driver::new(tls::Stream::plain(tcp), pop3::Client::new());
+    pop.next_event().unwrap();
+    pop.machine().stls().unwrap();
+    pop.next_event().unwrap();
+    pop.start_tls(&pki().connector(), "localhost").unwrap();
+    pop.machine().user("alice").unwrap();
+    assert!(matches!(
+        pop.next_event().unwrap(),
+        Some(pop3::Event::Ok(_))
+    ));
+    server.join().unwrap();
+}
+
+/// A server that sends its go-ahead and, in the same segment, a forged
+/// answer: the client must not take the forged bytes as if they had come
+/// over TLS (CVE-2011-0411), and must not start the handshake.
+#[test]
+fn client_refuses_plaintext_injected_after_stls_go_ahead() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let evil = std::thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        tcp.write_all(b"+OK ready\r\n").unwrap();
+        let mut line = [0u8; 6];
+        tcp.read_exact(&mut line).unwrap();
+        assert_eq!(&line, b"STLS\r\n");
+        tcp.write_all(b"+OK go ahead\r\n+OK forged USER answer\r\n")
+            .unwrap();
+        // Whatever comes next must not be a TLS ClientHello.
+        let mut rest = Vec::new();
+        let _ = tcp.read_to_end(&mut rest);
+        rest
+    });
+    let tcp = TcpStream::connect(addr).unwrap();
+    let mut pop = Driver::new(tls::Stream::plain(tcp), pop3::Client::new());
+    pop.next_event().unwrap();
+    pop.machine().stls().unwrap();
+    // One write on loopback arrives as one segment: the go-ahead and the
+    // forged line land in the inbox together.
+    let first = pop.next_event();
+    let err = match first {
+        Err(e) => e,
+        Ok(event) => pop
+            .next_event()
+            .expect_err(&format!("took {event:?} and went on")),
+    };
+    assert!(
+        matches!(err, DriveError::Protocol(pop3::Error::PlaintextAfterStls)),
+        "{err:?}"
+    );
+    // And the driver, asked anyway, refuses too: it does not rely on the
+    // caller having looked at the error.
+    let err = pop.start_tls(&pki().connector(), "localhost").unwrap_err();
+    assert!(matches!(err, DriveError::Io(_)), "{err:?}");
+    drop(pop);
+    assert_eq!(evil.join().unwrap(), b"");
+}
+
+/// A client that pipelines a command behind STLS in the same segment: the
+/// server must refuse to upgrade, since those bytes came in plaintext.
+#[test]
+fn server_refuses_plaintext_pipelined_behind_stls() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut evil = TcpStream::connect(addr).unwrap();
+    let (tcp, _) = listener.accept().unwrap();
+    let greeting = pop3::Response::ok("ready");
+    let mut conn = Driver::new(
+        tls::Stream::plain(tcp),
+        pop3::Server::new(greeting).unwrap(),
+    );
+    conn.flush().unwrap();
+    let mut buf = [0u8; 11];
+    evil.read_exact(&mut buf).unwrap();
+    evil.write_all(b"STLS\r\nUSER mallory\r\n").unwrap();
+    let event = conn.next_event().unwrap();
+    assert!(matches!(event, Some(pop3::ServerEvent::Stls)), "{event:?}");
+    let err = conn.machine().reply(&pop3::Response::ok("go")).unwrap_err();
+    assert_eq!(err, pop3::Error::PlaintextAfterStls);
+    let err = conn.accept_tls(&pki().acceptor()).unwrap_err();
+    assert!(matches!(err, DriveError::Io(_)), "{err:?}");
+    // Nothing was sent for STLS: no go-ahead, no handshake.
+    drop(conn);
+    let mut rest = Vec::new();
+    evil.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, b"");
+}
+
+/// A machine that claims whatever the test sets, to check the driver's own
+/// upgrade checks for every protocol at once.
+#[derive(Default)]
+struct Fake {
+    inbox: Inbox,
+    outbox: Outbox,
+    transport: Option<Transport>,
+    established: bool,
+}
+
+#[derive(Debug, Clone)]
+struct FakeError;
+
+impl std::fmt::Display for FakeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("fake")
+    }
+}
+
+impl ProtocolError for FakeError {
+    fn fault(&self) -> Fault {
+        Fault::Remote
+    }
+}
+
+impl Machine for Fake {
+    type Event = ();
+    type Error = FakeError;
+    fn inbox(&mut self) -> &mut Inbox {
+        &mut self.inbox
+    }
+    fn outbox(&mut self) -> &mut Outbox {
+        &mut self.outbox
+    }
+    fn poll_event(&mut self) -> Result<Next<()>, FakeError> {
+        Ok(Next::Paused)
+    }
+    fn transport(&self) -> Transport {
+        self.transport.unwrap_or(Transport::Same)
+    }
+    fn tls_established(&mut self) {
+        self.established = true;
+    }
+}
+
+fn refusal(err: DriveError<FakeError>) -> UpgradeRefused {
+    match err {
+        DriveError::Io(e) => *e
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<UpgradeRefused>())
+            .expect("an UpgradeRefused"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn driver_refuses_upgrades_the_machine_did_not_ask_for_or_with_plaintext_buffered() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (tcp, _) = listener.accept().unwrap();
+    let mut driver = Driver::new(tls::Stream::plain(tcp), Fake::default());
+
+    let err = driver
+        .start_tls(&pki().connector(), "localhost")
+        .unwrap_err();
+    assert_eq!(refusal(err), UpgradeRefused::NotRequested);
+    let err = driver.accept_tls(&pki().acceptor()).unwrap_err();
+    assert_eq!(refusal(err), UpgradeRefused::NotRequested);
+
+    driver.machine().transport = Some(Transport::StartTls);
+    driver.machine().receive(b"+OK injected\r\n");
+    let err = driver
+        .start_tls(&pki().connector(), "localhost")
+        .unwrap_err();
+    assert_eq!(refusal(err), UpgradeRefused::PlaintextBuffered);
+    let err = driver.accept_tls(&pki().acceptor()).unwrap_err();
+    assert_eq!(refusal(err), UpgradeRefused::PlaintextBuffered);
+    assert!(!driver.machine().established);
+    assert!(!driver.stream().is_tls());
+
+    // No handshake byte reached the peer.
+    drop(driver);
+    let mut rest = Vec::new();
+    (&peer).read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, b"");
+}
+
+/// The same checks through the tokio driver, where the upgrade is async.
+#[tokio::test]
+async fn tokio_driver_refuses_plaintext_buffered() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let _peer = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (tcp, _) = listener.accept().await.unwrap();
+    let fake = Fake {
+        transport: Some(Transport::StartTls),
+        ..Fake::default()
+    };
+    let mut driver =
+        sanswire::io::tokio::Driver::new(sanswire::io::tls::tokio::Stream::plain(tcp), fake);
+    driver.machine().receive(b"x");
+    let err = driver
+        .start_tls(&pki().connector(), "localhost")
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(err), UpgradeRefused::PlaintextBuffered);
+}
