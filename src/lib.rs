@@ -15,6 +15,10 @@
 //! # Features
 //! - `std` (default): the blocking driver in [`io`]. Without it the crate is
 //!   `#![no_std]` with `alloc`.
+//! - `tokio`, `futures-io`: the async drivers and typed HTTP clients.
+//! - `rustls`: TLS (`io::tls`): implicit TLS and the generic STARTTLS
+//!   upgrade; `tokio-rustls` and `futures-rustls` add the same for the
+//!   async drivers.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

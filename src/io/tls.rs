@@ -29,7 +29,7 @@
 //! When a machine reports [`Transport::StartTls`](crate::wire::Transport)
 //! (after the server's go-ahead), the driver's [`Driver::start_tls`]
 //! (client) or [`Driver::accept_tls`] (server, after it queued the go-ahead)
-//! writes what is queued, checks with [`check_upgrade`](super::check_upgrade)
+//! writes what is queued, checks with [`check_upgrade`]
 //! that the machine asked for TLS and that no plaintext waits unread behind
 //! the go-ahead, runs the handshake on the same connection, and calls
 //! [`Machine::tls_established`]. Written once, generic over the machine, so
