@@ -10,6 +10,7 @@
 //! | module | protocol |
 //! | --- | --- |
 //! | [`http`] | HTTP/1.1 (RFC 9110, RFC 9112) |
+//! | [`smtp`] | SMTP (RFC 5321) and LMTP (RFC 2033), client and server |
 //!
 //! # Features
 //! - `std` (default): the blocking driver in [`io`]. Without it the crate is
@@ -26,4 +27,5 @@ pub mod http;
 #[cfg(feature = "std")]
 pub mod io;
 pub mod sasl;
+pub mod smtp;
 pub mod wire;
