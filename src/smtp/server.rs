@@ -126,7 +126,7 @@ pub enum AuthRequest {
         pass: String,
     },
     /// `CRAM-MD5`: look the shared secret up by `user`, then call
-    /// [`AuthRequest::verify_cram_md5`].
+    /// [`AuthRequest::verify`].
     CramMd5 {
         /// The user name.
         user: String,
@@ -170,7 +170,7 @@ impl AuthRequest {
 
     /// For CRAM-MD5: whether the digest matches `secret`. For PLAIN and
     /// LOGIN: whether the password equals `secret`.
-    pub fn verify_cram_md5(&self, secret: &[u8]) -> bool {
+    pub fn verify(&self, secret: &[u8]) -> bool {
         match self {
             AuthRequest::CramMd5 {
                 challenge, digest, ..
