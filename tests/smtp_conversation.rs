@@ -330,8 +330,10 @@ fn refused_sender() {
 
 #[test]
 fn bdat_pipelined_and_chunked() {
-    let mut limits = sanswire::smtp::Limits::default();
-    limits.bdat_chunk = 4;
+    let limits = sanswire::smtp::Limits {
+        bdat_chunk: 4,
+        ..Default::default()
+    };
     let client = Client::with_limits("client.example.org", limits).unwrap();
     let mut p = Pair::new(client, config());
     p.take_c2s();
