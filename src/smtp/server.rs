@@ -263,6 +263,7 @@ enum State {
         unstuffer: DotUnstuffer,
         size: u64,
         refused: Option<Reply>,
+        bare_lf: bool,
     },
     Bdat {
         remaining: u64,
@@ -299,7 +300,11 @@ struct Txn {
 /// is read to its end and refused with `550 5.6.0` (like Postfix with
 /// `smtpd_forbid_bare_newline`), because a bare LF followed by `.` is how
 /// SMTP smuggling (CVE-2023-51764) hides a second message from servers
-/// that split lines differently; the session goes on.
+/// that split lines differently; the session goes on. The refusal comes
+/// as [`Event::MessageRejected`] in place of [`Event::MessageEnd`]: the
+/// content events before it are the same however the input was cut
+/// (content up to a bare LF, and up to the size limit, is handed out), so
+/// spool until the end and drop the spool on a rejection.
 ///
 /// STARTTLS: bytes pipelined behind the STARTTLS command, or arriving
 /// before [`Machine::tls_established`], are refused with
@@ -781,6 +786,7 @@ impl Server {
             unstuffer: DotUnstuffer::new(self.config.limits.text_line),
             size: 0,
             refused: None,
+            bare_lf: false,
         };
     }
 
@@ -818,6 +824,7 @@ impl Server {
             unstuffer,
             size,
             refused,
+            bare_lf,
         } = &mut self.state
         else {
             return Ok(Next::NeedInput);
@@ -836,33 +843,46 @@ impl Server {
             };
             match piece {
                 None => return Ok(Next::NeedInput),
-                Some(Unstuffed::Data(bytes)) => {
+                Some(Unstuffed::Data(mut bytes)) => {
                     self.lines.reset();
                     if refused.is_some() {
                         continue;
                     }
-                    *size += bytes.len() as u64;
-                    if *size > self.config.limits.message_size {
+                    // Checked at the end, not here, so that what is handed
+                    // out does not depend on how the input was cut.
+                    *bare_lf |= unstuffer.bare_line_ends() > 0;
+                    let limit = self.config.limits.message_size;
+                    let room = limit.saturating_sub(*size);
+                    if bytes.len() as u64 > room {
+                        // Hand out exactly up to the limit, whatever the
+                        // cuts, then read on to the end without keeping.
+                        bytes.truncate(room as usize);
+                        *size = limit;
                         *refused = Some(build(
                             &self.config,
                             552,
                             TOO_BIG,
                             "Message size exceeds fixed limit",
                         ));
-                    } else if unstuffer.bare_line_ends() > 0 {
+                        if bytes.is_empty() {
+                            continue;
+                        }
+                        return Ok(Next::Event(Event::Data(bytes)));
+                    }
+                    *size += bytes.len() as u64;
+                    return Ok(Next::Event(Event::Data(bytes)));
+                }
+                Some(Unstuffed::End) => {
+                    self.lines.reset();
+                    let size = *size;
+                    if refused.is_none() && *bare_lf {
                         *refused = Some(build(
                             &self.config,
                             550,
                             EnhancedCode::new(5, 6, 0),
                             "Bare <LF> received; lines must end with <CR><LF>",
                         ));
-                    } else {
-                        return Ok(Next::Event(Event::Data(bytes)));
                     }
-                }
-                Some(Unstuffed::End) => {
-                    self.lines.reset();
-                    let size = *size;
                     if let Some(reply) = refused.take() {
                         self.state = State::Command;
                         self.txn = None;
