@@ -790,3 +790,59 @@ fn server_pauses_for_decisions_and_answers_in_order() {
     assert_eq!(s.accept(), Err(Error::BadSequence("nothing to accept")));
     assert!(s.reject(Reply::new(250, None, "fine").unwrap()).is_err());
 }
+
+#[test]
+fn message_in_parts_is_stuffed_across_part_boundaries() {
+    for chunking in [false, true] {
+        let mut p = Pair::smtp(config());
+        p.client.set_prefer_chunking(chunking);
+        p.take_c2s();
+        let env = Envelope::new("a@example.org", ["b@example.net"]);
+        let parts = vec![
+            Bytes::from_static(b"Subject: x\r\n\r\nline\r"),
+            Bytes::from_static(b"\n.\r\n"),
+            Bytes::from_static(b".last"),
+        ];
+        p.client
+            .send_mail(&env, sanswire::smtp::Message::from(parts))
+            .unwrap();
+        p.run();
+        let sent = p.take_c2s();
+        if chunking {
+            assert!(sent.ends_with(
+                "BDAT 19\r\nSubject: x\r\n\r\nline\rBDAT 3\r\n\n.\r\nBDAT 5 LAST\r\n.last"
+            ));
+            assert_eq!(p.spool, b"Subject: x\r\n\r\nline\r\n.\r\n.last");
+        } else {
+            assert!(sent.ends_with("DATA\r\nSubject: x\r\n\r\nline\r\n..\r\n..last\r\n.\r\n"));
+            assert_eq!(p.spool, b"Subject: x\r\n\r\nline\r\n.\r\n.last\r\n");
+        }
+        assert!(p.outcome().is_complete());
+    }
+}
+
+#[test]
+fn unsupported_extensions_are_refused_locally() {
+    let mut p = Pair::smtp(no_pipelining());
+    p.take_c2s();
+    let mut env = Envelope::new("a@example.org", ["b@example.net"]);
+    env.params.envid = Some("x".into());
+    assert_eq!(
+        p.client.send_mail(&env, Bytes::new()),
+        Err(Error::NotOffered("DSN"))
+    );
+    env.params.envid = None;
+    env.params.body = Some(sanswire::smtp::Body::BinaryMime);
+    assert_eq!(
+        p.client.send_mail(&env, Bytes::new()),
+        Err(Error::NotOffered("BINARYMIME"))
+    );
+    assert_eq!(p.client.starttls(), Err(Error::NotOffered("STARTTLS")));
+    assert!(p.client.outbox().is_empty());
+    // Busy: one call at a time.
+    p.client.noop().unwrap();
+    assert_eq!(
+        p.client.noop(),
+        Err(Error::BadSequence("the client is not idle"))
+    );
+}

@@ -112,6 +112,63 @@ impl Envelope {
     }
 }
 
+/// A message to send: one or more parts sent one after the other, each
+/// queued as it is (no copy).
+///
+/// ```
+/// use bytes::Bytes;
+/// use sanswire::smtp::Message;
+/// let m = Message::from(vec![Bytes::from_static(b"Subject: x\r\n\r\n"), Bytes::from_static(b"body\r\n")]);
+/// assert_eq!(m.len(), 21);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Message {
+    parts: Vec<Bytes>,
+}
+
+impl Message {
+    /// The total size in octets (before dot-stuffing).
+    pub fn len(&self) -> u64 {
+        self.parts.iter().map(|p| p.len() as u64).sum()
+    }
+
+    /// Whether the message has no octets.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends a part.
+    pub fn push(&mut self, part: Bytes) {
+        self.parts.push(part);
+    }
+}
+
+impl From<Bytes> for Message {
+    fn from(part: Bytes) -> Self {
+        Message {
+            parts: alloc::vec![part],
+        }
+    }
+}
+
+impl From<Vec<Bytes>> for Message {
+    fn from(parts: Vec<Bytes>) -> Self {
+        Message { parts }
+    }
+}
+
+impl From<&'static [u8]> for Message {
+    fn from(bytes: &'static [u8]) -> Self {
+        Bytes::from_static(bytes).into()
+    }
+}
+
+impl From<Vec<u8>> for Message {
+    fn from(bytes: Vec<u8>) -> Self {
+        Bytes::from(bytes).into()
+    }
+}
+
 /// How one recipient fared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecipientResult {
@@ -201,7 +258,7 @@ struct Txn {
     rcpt: Vec<Option<Reply>>,
     /// RCPT lines not yet sent (without PIPELINING).
     rcpt_lines: VecDeque<Vec<u8>>,
-    body: Bytes,
+    body: Message,
     chunked: bool,
     pipelined: bool,
     /// BDAT chunks not yet sent (without PIPELINING).
@@ -376,13 +433,20 @@ impl Client {
     /// PIPELINING they go out in one flight; without, one at a time as
     /// replies come. Ends with [`Event::MailSent`].
     ///
-    /// The message is queued as it is (no copy); in DATA its bare CR and
+    /// The message ([`Bytes`], or a [`Message`] of several parts, for
+    /// example a header block and a body kept apart) is queued as it is
+    /// (no copy); in DATA its bare CR and
     /// LF become CRLF, and a line starting with `.` gets another `.`.
     ///
     /// Refused (nothing sent) when the client is not idle, an argument is
     /// invalid, there are no recipients, or a parameter needs an extension
     /// the server did not offer ([`Error::NotOffered`]).
-    pub fn send_mail(&mut self, envelope: &Envelope, message: Bytes) -> Result<(), Error> {
+    pub fn send_mail(
+        &mut self,
+        envelope: &Envelope,
+        message: impl Into<Message>,
+    ) -> Result<(), Error> {
+        let message = message.into();
         let caps = self.ensure_idle()?;
         if envelope.recipients.is_empty() {
             return Err(Error::InvalidArgument("no recipients"));
@@ -390,7 +454,7 @@ impl Client {
         let mut params = envelope.params.clone();
         check_offered(caps, &params, envelope)?;
         if params.size.is_none() && caps.size.is_some() {
-            params.size = Some(message.len() as u64);
+            params.size = Some(message.len());
         }
         let chunked =
             params.body == Some(Body::BinaryMime) || (self.prefer_chunking && caps.chunking);
@@ -752,7 +816,9 @@ impl Client {
                     txn.expected_deliveries = 1;
                 } else {
                     let mut stuffer = DotStuffer::new();
-                    stuffer.stuff(txn.body.clone(), &mut self.outbox);
+                    for part in &txn.body.parts {
+                        stuffer.stuff(part.clone(), &mut self.outbox);
+                    }
                     stuffer.finish(&mut self.outbox);
                     for _ in 0..self.expect_deliveries(&mut txn) {
                         self.expect.push_back(Expect::DataEnd);
@@ -863,18 +929,22 @@ fn check_offered(caps: &Capabilities, p: &MailParams, env: &Envelope) -> Result<
     Ok(())
 }
 
-fn split_chunks(message: &Bytes, max: usize) -> VecDeque<Bytes> {
+fn split_chunks(message: &Message, max: usize) -> VecDeque<Bytes> {
     let max = max.max(1);
-    let mut chunks = VecDeque::new();
-    let mut at = 0;
-    loop {
-        let end = (at + max).min(message.len());
-        chunks.push_back(message.slice(at..end));
-        at = end;
-        if at >= message.len() {
-            return chunks;
-        }
+    let mut chunks: VecDeque<Bytes> = message
+        .parts
+        .iter()
+        .flat_map(|part| {
+            (0..part.len())
+                .step_by(max)
+                .map(move |at| part.slice(at..(at + max).min(part.len())))
+        })
+        .collect();
+    if chunks.is_empty() {
+        // An empty message is one empty last chunk.
+        chunks.push_back(Bytes::new());
     }
+    chunks
 }
 
 fn outcome(txn: Txn, lmtp: bool) -> Outcome {

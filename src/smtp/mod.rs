@@ -38,7 +38,7 @@ mod limits;
 mod reply;
 mod server;
 
-pub use client::{Client, Envelope, Event, Outcome, Recipient, RecipientResult, Verb};
+pub use client::{Client, Envelope, Event, Message, Outcome, Recipient, RecipientResult, Verb};
 pub use command::{
     check_domain_or_literal, check_mailbox, Body, Command, MailParams, Notify, OriginalRecipient,
     Param, ParseError, RcptParams, Ret,
