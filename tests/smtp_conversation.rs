@@ -810,7 +810,7 @@ fn message_in_parts_is_stuffed_across_part_boundaries() {
         let sent = p.take_c2s();
         if chunking {
             assert!(sent.ends_with(
-                "BDAT 19\r\nSubject: x\r\n\r\nline\rBDAT 3\r\n\n.\r\nBDAT 5 LAST\r\n.last"
+                "BDAT 19\r\nSubject: x\r\n\r\nline\rBDAT 4\r\n\n.\r\nBDAT 5 LAST\r\n.last"
             ));
             assert_eq!(p.spool, b"Subject: x\r\n\r\nline\r\n.\r\n.last");
         } else {
