@@ -846,3 +846,63 @@ fn unsupported_extensions_are_refused_locally() {
         Err(Error::BadSequence("the client is not idle"))
     );
 }
+
+#[test]
+fn client_cancels_an_exchange_it_cannot_answer() {
+    let mut c = Client::new("c.example.org").unwrap();
+    c.receive(b"220 mx\r\n250-mx\r\n250 AUTH CRAM-MD5\r\n");
+    while let Ok(Next::Event(_)) = c.poll_event() {}
+    c.outbox().take_vec();
+    assert_eq!(c.login(&Credentials::new("tim", "pw")), Ok("CRAM-MD5"));
+    assert_eq!(c.outbox().take_vec(), b"AUTH CRAM-MD5\r\n");
+    c.receive(b"334 not base64!\r\n");
+    assert_eq!(c.poll_event(), Ok(Next::NeedInput));
+    assert_eq!(c.outbox().take_vec(), b"*\r\n");
+    c.receive(b"501 5.7.0 cancelled\r\n");
+    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::AuthFailed(r))) if r.code() == 501));
+    assert!(c.is_idle());
+}
+
+#[test]
+fn server_auth_cancel_and_malformed_responses() {
+    let mut s = Server::new(config()).unwrap();
+    s.outbox().take_vec();
+    s.receive(
+        b"EHLO c\r\nAUTH PLAIN\r\n*\r\nAUTH PLAIN\r\n!!\r\nAUTH PLAIN dGlt\r\nAUTH GSSAPI\r\n",
+    );
+    while let Ok(Next::Event(_)) = s.poll_event() {}
+    let out = String::from_utf8(s.outbox().take_vec()).unwrap();
+    let tail = out
+        .split_once("250 AUTH PLAIN LOGIN CRAM-MD5\r\n")
+        .unwrap()
+        .1;
+    assert_eq!(
+        tail,
+        "334 \r\n501 5.7.0 Authentication cancelled\r\n\
+334 \r\n501 5.5.2 Response is not base64\r\n\
+501 5.5.2 Malformed authentication response\r\n\
+504 5.5.4 Unrecognized authentication type\r\n"
+    );
+}
+
+#[test]
+fn server_data_line_limit_is_fatal() {
+    let mut cfg = config();
+    cfg.limits.text_line = 20;
+    let mut s = Server::new(cfg).unwrap();
+    s.receive(b"HELO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.z>\r\nDATA\r\n");
+    loop {
+        match s.poll_event().unwrap() {
+            Next::Event(ServerEvent::MailFrom { .. } | ServerEvent::RcptTo { .. }) => {
+                s.accept().unwrap()
+            }
+            Next::Event(_) => {}
+            _ => break,
+        }
+    }
+    s.outbox().take_vec();
+    s.receive(&[b'x'; 30]);
+    assert_eq!(s.poll_event(), Err(Error::LineTooLong { limit: 20 }));
+    assert_eq!(s.outbox().take_vec(), b"500 5.5.2 Line too long\r\n");
+    assert_eq!(s.poll_event(), Err(Error::LineTooLong { limit: 20 }));
+}

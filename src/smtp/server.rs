@@ -180,7 +180,14 @@ impl AuthRequest {
             }
             .verify(challenge, secret),
             AuthRequest::Plain { pass, .. } | AuthRequest::Login { pass, .. } => {
-                pass.as_bytes() == secret
+                // Same time wherever the first difference is.
+                let pass = pass.as_bytes();
+                pass.len() == secret.len()
+                    && pass
+                        .iter()
+                        .zip(secret)
+                        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                        == 0
             }
         }
     }
@@ -523,8 +530,7 @@ impl Server {
             }
         };
         match cmd {
-            Command::Ehlo(d) | Command::Helo(d) if self.config.lmtp => {
-                let _ = d;
+            Command::Ehlo(_) | Command::Helo(_) if self.config.lmtp => {
                 self.write_reply(500, SYNTAX, "This is LMTP: use LHLO");
                 Ok(None)
             }
@@ -837,7 +843,8 @@ impl Server {
             let piece = match piece {
                 Ok(p) => p,
                 Err(e) => {
-                    self.outbox.write(b"500 5.5.2 Line too long\r\n");
+                    let reply = build(&self.config, 500, SYNTAX, "Line too long");
+                    self.outbox.write(reply.as_bytes());
                     return Err(e);
                 }
             };
