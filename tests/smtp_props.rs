@@ -375,3 +375,49 @@ proptest! {
         prop_assert!(Client::new(&evil).is_err());
     }
 }
+
+fn mailbox() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![
+            "[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]{1,8}(\\.[a-z0-9]{1,5}){0,2}",
+            "\"[a-z @<>.,]{0,8}\"",
+        ],
+        "[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?(\\.[a-z]{2,6}){1,2}",
+    )
+        .prop_map(|(l, d)| format!("{l}@{d}"))
+}
+
+proptest! {
+    #[test]
+    fn encode_then_parse_roundtrips(
+        from in prop_oneof![Just(String::new()), mailbox()],
+        to in mailbox(),
+        size in proptest::option::of(0u64..u64::MAX),
+        envid in proptest::option::of("[ -~]{1,12}"),
+        notify in proptest::option::of((any::<bool>(), any::<bool>(), any::<bool>())),
+        orcpt in proptest::option::of(mailbox()),
+        bdat in (0u64..1 << 40, any::<bool>()),
+    ) {
+        let commands = [
+            Command::MailFrom {
+                from,
+                params: MailParams { size, envid, smtputf8: size.is_some(), ..Default::default() },
+            },
+            Command::RcptTo {
+                to,
+                params: RcptParams {
+                    notify: notify.map(|(success, failure, delay)| Notify { success, failure, delay }),
+                    orcpt: orcpt.map(|addr| OriginalRecipient { addr_type: "rfc822".into(), addr }),
+                    other: vec![],
+                },
+            },
+            Command::Bdat { size: bdat.0, last: bdat.1 },
+        ];
+        for cmd in commands {
+            let wire = cmd.to_bytes().unwrap();
+            prop_assert!(wire.ends_with(b"\r\n"));
+            prop_assert!(sanswire::wire::is_safe_argument(&wire[..wire.len() - 2]));
+            prop_assert_eq!(Command::parse(&wire[..wire.len() - 2]).unwrap(), cmd);
+        }
+    }
+}
