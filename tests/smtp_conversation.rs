@@ -906,3 +906,21 @@ fn server_data_line_limit_is_fatal() {
     assert_eq!(s.outbox().take_vec(), b"500 5.5.2 Line too long\r\n");
     assert_eq!(s.poll_event(), Err(Error::LineTooLong { limit: 20 }));
 }
+
+#[test]
+fn a_421_ends_what_is_in_flight() {
+    let mut c = Client::new("c.example.org").unwrap();
+    c.receive(b"220 mx\r\n250-mx\r\n250 PIPELINING\r\n");
+    while let Ok(Next::Event(_)) = c.poll_event() {}
+    let env = Envelope::new("a@example.org", ["b@example.net", "c@example.net"]);
+    c.send_mail(&env, Bytes::from_static(b"x\r\n")).unwrap();
+    c.outbox().take_vec();
+    c.receive(b"250 ok\r\n421 4.3.2 shutting down\r\n");
+    let Ok(Next::Event(Event::MailSent(o))) = c.poll_event() else {
+        panic!()
+    };
+    assert_eq!(o.reply.code(), 421);
+    assert_eq!(o.delivered().count(), 0);
+    assert!(c.is_closed());
+    assert!(c.outbox().is_empty(), "no RSET to a closing server");
+}

@@ -55,7 +55,8 @@ pub enum Verb {
     Vrfy,
     /// `HELP`.
     Help,
-    /// `QUIT`; the machine is closed after its reply.
+    /// `QUIT`; the machine is closed after its reply. Also reported for
+    /// a `421` (the server is shutting down) that answers nothing else.
     Quit,
     /// `STARTTLS`, refused by the server.
     StartTls,
@@ -868,6 +869,36 @@ impl Client {
         None
     }
 
+    /// `421`: the server is closing the connection (RFC 5321 §3.8); no
+    /// other reply will come. What was in flight ends with this reply.
+    fn on_shutdown(&mut self, expect: Expect, reply: Reply) -> Option<Event> {
+        if matches!(expect, Expect::Greeting | Expect::Hello(_)) {
+            return None; // Refused, by `handle`.
+        }
+        self.expect.clear();
+        self.closed = true;
+        self.auth = None;
+        if let Some(mut txn) = self.txn.take() {
+            txn.failure.get_or_insert(reply);
+            return Some(Event::MailSent(outcome(txn, self.lmtp)));
+        }
+        Some(match expect {
+            Expect::Auth => Event::AuthFailed(reply),
+            Expect::StartTls => Event::Reply {
+                command: Verb::StartTls,
+                reply,
+            },
+            Expect::Single(verb) => Event::Reply {
+                command: verb,
+                reply,
+            },
+            _ => Event::Reply {
+                command: Verb::Quit,
+                reply,
+            },
+        })
+    }
+
     fn poll_inner(&mut self) -> Result<Next<Event>, Error> {
         if self.tls == Tls::Pending {
             if !self.inbox.is_empty() {
@@ -893,7 +924,13 @@ impl Client {
                 .expect
                 .pop_front()
                 .ok_or(Error::UnexpectedReply(code))?;
-            if let Some(event) = self.handle(expect, Reply::from_raw(code, raw))? {
+            let reply = Reply::from_raw(code, raw);
+            if code == 421 {
+                if let Some(event) = self.on_shutdown(expect, reply.clone()) {
+                    return Ok(Next::Event(event));
+                }
+            }
+            if let Some(event) = self.handle(expect, reply)? {
                 return Ok(Next::Event(event));
             }
         }
