@@ -120,7 +120,7 @@ impl Envelope {
 /// use bytes::Bytes;
 /// use sanswire::smtp::Message;
 /// let m = Message::from(vec![Bytes::from_static(b"Subject: x\r\n\r\n"), Bytes::from_static(b"body\r\n")]);
-/// assert_eq!(m.len(), 21);
+/// assert_eq!(m.len(), 20);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Message {
