@@ -121,6 +121,8 @@ fn run(args: &Args, started: Instant) -> Result<(), Failure> {
 /// Where the fetched resource goes, with a progress bar for long transfers.
 struct Sink {
     out: Box<dyn Write>,
+    /// When `-m` runs out: the transfer fails with curl's code 28.
+    deadline: Option<Instant>,
     bar: Option<ProgressBar>,
     started: Instant,
     total: Option<u64>,
@@ -137,6 +139,9 @@ impl Sink {
         };
         Ok(Sink {
             out,
+            deadline: args
+                .max_time
+                .map(|secs| started + Duration::from_secs_f64(secs)),
             bar: None,
             started,
             total: None,
@@ -150,7 +155,13 @@ impl Sink {
             .map_err(|e| Failure(23, format!("write failed: {e}")))?;
         self.done += data.len() as u64;
         self.tick();
-        Ok(())
+        match self.deadline {
+            Some(d) if Instant::now() > d => Err(Failure(
+                28,
+                format!("Operation timed out after {} bytes", self.done),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Shows a bar once a transfer has run for a second, on a terminal only.

@@ -10,7 +10,9 @@
 //! | module | protocol |
 //! | --- | --- |
 //! | [`http`] | HTTP/1.1 (RFC 9110, RFC 9112) |
+//! | [`smtp`] | SMTP (RFC 5321) and LMTP (RFC 2033), client and server |
 //! | [`pop3`] | POP3 (RFC 1939, RFC 2449, RFC 2595, RFC 5034, RFC 6856) |
+//! | [`sasl`] | SASL mechanisms shared by the mail protocols (RFC 4422) |
 //!
 //! # Features
 //! - `std` (default): the blocking driver in [`io`]. Without it the crate is
@@ -32,6 +34,7 @@ pub mod http;
 pub mod io;
 pub mod pop3;
 pub mod sasl;
+pub mod smtp;
 pub mod wire;
 
 /// The README's example, compiled and run as a doc test so it cannot drift.

@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use sanswire::http::{Event, Response, Server};
 
 fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>) {
-    sanswire_fuzz::run(
+    let (events, sent) = sanswire_fuzz::run(
         Server::new(),
         input,
         chunk,
@@ -22,7 +22,8 @@ fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>) {
             }
         },
         |_| false,
-    )
+    );
+    (sanswire_fuzz::coalesce(events, "Data(b\""), sent)
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -60,3 +60,20 @@ where
     sent.extend(machine.outbox().take_vec());
     (seen, sent)
 }
+
+/// Joins adjacent data events, whose split follows the reads and is not
+/// part of what a machine promises. `prefix` opens a data event's debug
+/// text (`Data(b"`); the escaped bytes of two events simply concatenate.
+pub fn coalesce(events: Vec<String>, prefix: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(events.len());
+    for e in events {
+        match out.last_mut() {
+            Some(last) if last.starts_with(prefix) && e.starts_with(prefix) && last.ends_with("\")") => {
+                last.truncate(last.len() - 2);
+                last.push_str(&e[prefix.len()..]);
+            }
+            _ => out.push(e),
+        }
+    }
+    out
+}

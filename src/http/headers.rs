@@ -8,6 +8,44 @@ use core::ops::Range;
 /// allocation.
 const INLINE: usize = 24;
 
+/// Field names the machines look up on every message. Which of them are
+/// present is recorded as fields are added, so that looking up an absent
+/// one (`Transfer-Encoding` on a GET, `Expect`, `Upgrade`) costs no scan.
+const KNOWN: [&[u8]; 7] = [
+    b"host",
+    b"content-length",
+    b"transfer-encoding",
+    b"connection",
+    b"upgrade",
+    b"expect",
+    b"trailer",
+];
+
+/// The bit of a known field name in [`Headers::present`]; 0 for others.
+/// Called for every field received, so it decides on the length and first
+/// letter before comparing any text.
+#[inline]
+fn known_bit(name: &[u8]) -> u8 {
+    let Some(&first) = name.first() else {
+        return 0;
+    };
+    let index = match (name.len(), first | 0x20) {
+        (4, b'h') => 0,
+        (14, b'c') => 1,
+        (17, b't') => 2,
+        (10, b'c') => 3,
+        (7, b'u') => 4,
+        (6, b'e') => 5,
+        (7, b't') => 6,
+        _ => return 0,
+    };
+    if KNOWN[index].eq_ignore_ascii_case(name) {
+        1 << index
+    } else {
+        0
+    }
+}
+
 /// Where one received field lies in the frozen head.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Span {
@@ -15,7 +53,40 @@ struct Span {
     value: (u32, u32),
 }
 
+/// A [`Span`] in half the room, for heads shorter than 64 KiB (nearly
+/// all): the inline table stays small, and so do the events that carry
+/// it, which are moved several times on their way out of the machine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct NarrowSpan {
+    name: (u16, u16),
+    value: (u16, u16),
+}
+
+impl NarrowSpan {
+    fn new(span: &Span) -> Option<Self> {
+        let narrow = |(a, b): (u32, u32)| Some((u16::try_from(a).ok()?, u16::try_from(b).ok()?));
+        Some(NarrowSpan {
+            name: narrow(span.name)?,
+            value: narrow(span.value)?,
+        })
+    }
+
+    fn widen(&self) -> Span {
+        Span {
+            name: (self.name.0.into(), self.name.1.into()),
+            value: (self.value.0.into(), self.value.1.into()),
+        }
+    }
+}
+
 impl Span {
+    /// Whether the field is called `name` (any case); lengths are compared
+    /// first so most fields are passed over without touching their bytes.
+    fn is_named(&self, head: &[u8], name: &[u8]) -> bool {
+        (self.name.1 - self.name.0) as usize == name.len()
+            && self.name(head).eq_ignore_ascii_case(name)
+    }
+
     fn name<'a>(&self, head: &'a [u8]) -> &'a [u8] {
         &head[self.name.0 as usize..self.name.1 as usize]
     }
@@ -46,12 +117,14 @@ impl Span {
 pub struct Headers {
     /// The received head the spans point into (empty for built headers).
     head: Bytes,
-    inline: [Span; INLINE],
+    inline: [NarrowSpan; INLINE],
     inline_len: usize,
     /// Spans past the inline ones.
     spill: Vec<Span>,
     /// Fields pushed by the caller.
     owned: Vec<(Bytes, Bytes)>,
+    /// Which [`KNOWN`] names occur (one bit each).
+    present: u8,
 }
 
 impl Headers {
@@ -74,8 +147,11 @@ impl Headers {
             name: (name.start as u32, name.end as u32),
             value: (value.start as u32, value.end as u32),
         };
-        if self.inline_len < INLINE {
-            self.inline[self.inline_len] = span;
+        self.present |= known_bit(span.name(&self.head));
+        // Fields stay in order: once one spilled, all later ones do too.
+        let narrow = NarrowSpan::new(&span).filter(|_| self.spill.is_empty());
+        if let (Some(narrow), true) = (narrow, self.inline_len < INLINE) {
+            self.inline[self.inline_len] = narrow;
             self.inline_len += 1;
         } else {
             self.spill.push(span);
@@ -99,30 +175,62 @@ impl Headers {
         self.spans().map(|s| s.value.0 as usize..s.value.1 as usize)
     }
 
-    fn spans(&self) -> impl Iterator<Item = &Span> {
+    fn spans(&self) -> impl Iterator<Item = Span> + '_ {
         self.inline[..self.inline_len]
             .iter()
-            .chain(self.spill.iter())
+            .map(NarrowSpan::widen)
+            .chain(self.spill.iter().copied())
     }
 
     /// Appends a field, for sending. Names and values are checked when the
     /// message is sent.
     pub fn push(&mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) {
-        self.owned.push((name.into(), value.into()));
+        let name = name.into();
+        self.present |= known_bit(&name);
+        self.owned.push((name, value.into()));
     }
 
     /// The value of the first field called `name` (any case).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
-            .map(|(_, v)| v)
+        let name = name.as_bytes();
+        if self.surely_absent(name) {
+            return None;
+        }
+        let head = &self.head[..];
+        let received = self.spans().find(|s| s.is_named(head, name));
+        match received {
+            Some(s) => Some(s.value(head)),
+            None => self
+                .owned
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| &v[..]),
+        }
+    }
+
+    /// Whether `name` is a known name that no field has.
+    fn surely_absent(&self, name: &[u8]) -> bool {
+        let bit = known_bit(name);
+        bit != 0 && self.present & bit == 0
     }
 
     /// The values of every field called `name` (any case), in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
-            .map(|(_, v)| v)
+        let name = name.as_bytes();
+        let absent = self.surely_absent(name);
+        let head = &self.head[..];
+        let received = self
+            .spans()
+            .take(if absent { 0 } else { usize::MAX })
+            .filter(move |s| s.is_named(head, name))
+            .map(move |s| s.value(head));
+        let owned = self
+            .owned
+            .iter()
+            .take(if absent { 0 } else { usize::MAX })
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| &v[..]);
+        received.chain(owned)
     }
 
     /// Every field as `(name as received, value)`, in order.
@@ -156,19 +264,28 @@ impl Headers {
     /// assert!(!h.has_token("connection", "close"));
     /// ```
     pub fn has_token(&self, name: &str, token: &str) -> bool {
+        let token = token.as_bytes();
         self.get_all(name)
-            .flat_map(list_elements)
-            .any(|t| t.eq_ignore_ascii_case(token.as_bytes()))
+            .any(|value| list_elements(value).any(|t| t.eq_ignore_ascii_case(token)))
     }
 }
 
 /// The non-empty elements of a comma-separated list, without the optional
 /// whitespace around them (RFC 9110 §5.6.1).
 pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
-    value
-        .split(|&b| b == b',')
-        .map(trim_ows)
-        .filter(|e| !e.is_empty())
+    let mut rest = Some(value);
+    core::iter::from_fn(move || loop {
+        let v = rest?;
+        let (element, after) = match memchr::memchr(b',', v) {
+            Some(i) => (&v[..i], Some(&v[i + 1..])),
+            None => (v, None),
+        };
+        rest = after;
+        let element = trim_ows(element);
+        if !element.is_empty() {
+            return Some(element);
+        }
+    })
 }
 
 /// `value` without leading and trailing spaces and tabs.

@@ -9,6 +9,7 @@ use super::response::Response;
 use alloc::vec;
 use alloc::vec::Vec;
 use bytes::Bytes;
+use core::mem::MaybeUninit;
 
 /// How far past `max_target_bytes` an unfinished request line may run
 /// before it is refused as too long (room for the method and version).
@@ -115,6 +116,21 @@ fn offset(whole: &[u8], part: &[u8]) -> usize {
     part.as_ptr() as usize - whole.as_ptr() as usize
 }
 
+/// Runs `parse` with httparse header slots for `field_lines` fields:
+/// uninitialised (httparse writes only those it fills, so a typical head
+/// does not pay for zeroing them all), on the stack unless the head has
+/// more field lines than [`STACK_HEADERS`].
+fn with_slots<'b, R>(
+    field_lines: usize,
+    parse: impl for<'h> FnOnce(&'h mut [MaybeUninit<httparse::Header<'b>>]) -> R,
+) -> R {
+    if field_lines < STACK_HEADERS {
+        parse(&mut [const { MaybeUninit::uninit() }; STACK_HEADERS])
+    } else {
+        parse(&mut vec![MaybeUninit::uninit(); field_lines + 1])
+    }
+}
+
 /// Records httparse's fields as spans of `head`.
 fn collect_fields(head: &Bytes, fields: &[httparse::Header<'_>]) -> Headers {
     let mut headers = Headers::from_head(head.clone());
@@ -136,35 +152,34 @@ pub(crate) fn parse_request(
     if head.len() > u32::MAX as usize {
         return Err(ErrorKind::HeadTooLarge);
     }
-    let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
-    let mut heap;
-    let slots: &mut [httparse::Header<'_>] = if field_lines < STACK_HEADERS {
-        &mut stack
-    } else {
-        heap = vec![httparse::EMPTY_HEADER; field_lines + 1];
-        &mut heap
-    };
-    let mut req = httparse::Request::new(slots);
-    match req.parse(&head) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Ok(httparse::Status::Partial) => return Err(ErrorKind::InvalidRequestLine),
-        Err(e) => return Err(diagnose(&head, true, false, e)),
-    }
-    let (Some(method), Some(target), Some(minor)) = (req.method, req.path, req.version) else {
-        return Err(ErrorKind::InvalidRequestLine);
-    };
+    let (method, target, minor, headers) = with_slots(field_lines, |slots| {
+        let mut req = httparse::Request::new(&mut []);
+        match req.parse_with_uninit_headers(&head, slots) {
+            Ok(httparse::Status::Complete(_)) => {}
+            Ok(httparse::Status::Partial) => return Err(ErrorKind::InvalidRequestLine),
+            Err(e) => return Err(diagnose(&head, true, false, e)),
+        }
+        let (Some(method), Some(target), Some(minor)) = (req.method, req.path, req.version) else {
+            return Err(ErrorKind::InvalidRequestLine);
+        };
+        let method_at = offset(&head, method.as_bytes());
+        let target_at = offset(&head, target.as_bytes());
+        Ok((
+            method_at..method_at + method.len(),
+            target_at..target_at + target.len(),
+            minor,
+            collect_fields(&head, req.headers),
+        ))
+    })?;
     if target.len() > limits.max_target_bytes {
         return Err(ErrorKind::UriTooLong);
     }
-    let method_at = offset(&head, method.as_bytes());
-    let target_at = offset(&head, target.as_bytes());
-    let headers = collect_fields(&head, req.headers);
     check_values(&headers)?;
     let version = Version::from_minor(minor);
     check_host(&headers, version)?;
     Ok(Request::from_parts(
-        head.slice(method_at..method_at + method.len()),
-        head.slice(target_at..target_at + target.len()),
+        head.slice(method),
+        head.slice(target),
         version,
         headers,
     ))
@@ -180,33 +195,23 @@ pub(crate) fn parse_response(
     if head.len() > u32::MAX as usize {
         return Err(ErrorKind::HeadTooLarge);
     }
-    let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
-    let mut heap;
-    let slots: &mut [httparse::Header<'_>] = if field_lines < STACK_HEADERS {
-        &mut stack
-    } else {
-        heap = vec![httparse::EMPTY_HEADER; field_lines + 1];
-        &mut heap
-    };
     let mut config = httparse::ParserConfig::default();
     config.allow_obsolete_multiline_headers_in_responses(limits.allow_obs_fold_in_responses);
-    let mut resp = httparse::Response::new(slots);
-    match config.parse_response(&mut resp, &head) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Ok(httparse::Status::Partial) => return Err(ErrorKind::InvalidStatusLine),
-        Err(e) => {
-            return Err(diagnose(
-                &head,
-                false,
-                limits.allow_obs_fold_in_responses,
-                e,
-            ))
+    let (minor, status, mut headers) = with_slots(field_lines, |slots| {
+        let mut resp = httparse::Response::new(&mut []);
+        match config.parse_response_with_uninit_headers(&mut resp, &head, slots) {
+            Ok(httparse::Status::Complete(_)) => {}
+            Ok(httparse::Status::Partial) => return Err(ErrorKind::InvalidStatusLine),
+            Err(e) => {
+                let obs_fold_ok = limits.allow_obs_fold_in_responses;
+                return Err(diagnose(&head, false, obs_fold_ok, e));
+            }
         }
-    }
-    let (Some(minor), Some(status)) = (resp.version, resp.code) else {
-        return Err(ErrorKind::InvalidStatusLine);
-    };
-    let mut headers = collect_fields(&head, resp.headers);
+        let (Some(minor), Some(status)) = (resp.version, resp.code) else {
+            return Err(ErrorKind::InvalidStatusLine);
+        };
+        Ok((minor, status, collect_fields(&head, resp.headers)))
+    })?;
     unfold(&mut headers);
     check_values(&headers)?;
     Ok(Response::from_parts(
@@ -285,7 +290,7 @@ fn unfold(headers: &mut Headers) {
 /// Whether `b` may appear in a field value: HTAB, SP, visible ASCII,
 /// obs-text; never NUL, CR, LF, other controls or DEL.
 fn is_value_byte(b: u8) -> bool {
-    b == b'\t' || (b >= 0x20 && b != 0x7f)
+    (b == b'\t') | ((b >= 0x20) & (b != 0x7f))
 }
 
 /// Whether `b` is a `tchar` (RFC 9110 §5.6.2): the characters of methods
@@ -299,7 +304,11 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 fn check_values(headers: &Headers) -> Result<(), ErrorKind> {
     let head = headers.head();
     for r in headers.value_ranges() {
-        if !head[r].iter().all(|&b| is_value_byte(b)) {
+        // No early exit, so the compiler can check many bytes at once.
+        let bad = head[r]
+            .iter()
+            .fold(false, |bad, &b| bad | !is_value_byte(b));
+        if bad {
             return Err(ErrorKind::CtlInHeaderValue);
         }
     }

@@ -1,0 +1,81 @@
+use super::Reply;
+use crate::sasl::SaslError;
+use crate::wire::{Fault, MultiLineError, ProtocolError};
+use core::fmt;
+
+/// What went wrong in an SMTP machine. Sticky: once a machine returned an
+/// error from `poll_event`, it returns the same error forever.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// Local: an argument would carry CR, LF or NUL, or breaks the syntax
+    /// of its field (a `<` in an address, a bad domain, ...). Nothing was
+    /// written.
+    InvalidArgument(&'static str),
+    /// Local: the call is not allowed now (a command while another is in
+    /// flight, MAIL before EHLO, `accept` with no pending decision, ...).
+    BadSequence(&'static str),
+    /// Local: the request needs an extension the server did not offer.
+    NotOffered(&'static str),
+    /// Local: a SASL mechanism refused the credentials.
+    Sasl(SaslError),
+    /// Remote: a reply could not be framed.
+    MalformedReply(MultiLineError),
+    /// Remote: the server refused the session (greeting or EHLO/HELO not
+    /// positive); the reply says why.
+    Refused(Reply),
+    /// Remote: a reply came with no command waiting for one.
+    UnexpectedReply(u16),
+    /// Remote: bytes arrived between the go-ahead for STARTTLS and the end
+    /// of the TLS handshake (CVE-2011-0411: they would be taken as if they
+    /// came over TLS).
+    StartTlsInjection,
+    /// Remote: a line was longer than its limit where skipping it is not
+    /// safe (message text).
+    LineTooLong {
+        /// The limit crossed.
+        limit: usize,
+    },
+    /// Remote: the stream ended inside a reply, a command or a message.
+    UnexpectedEof,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
+            Error::BadSequence(what) => write!(f, "not allowed now: {what}"),
+            Error::NotOffered(ext) => write!(f, "the server does not offer {ext}"),
+            Error::Sasl(e) => e.fmt(f),
+            Error::MalformedReply(e) => write!(f, "malformed reply: {e}"),
+            Error::Refused(r) => write!(f, "server refused the session: {r}"),
+            Error::UnexpectedReply(code) => write!(f, "unexpected reply {code}"),
+            Error::StartTlsInjection => {
+                f.write_str("plaintext received after the STARTTLS go-ahead")
+            }
+            Error::LineTooLong { limit } => write!(f, "line longer than {limit} bytes"),
+            Error::UnexpectedEof => f.write_str("connection closed unexpectedly"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+impl ProtocolError for Error {
+    fn fault(&self) -> Fault {
+        match self {
+            Error::InvalidArgument(_)
+            | Error::BadSequence(_)
+            | Error::NotOffered(_)
+            | Error::Sasl(_) => Fault::Local,
+            _ => Fault::Remote,
+        }
+    }
+
+    fn reply_hint(&self) -> Option<u16> {
+        match self {
+            Error::LineTooLong { .. } => Some(500),
+            Error::StartTlsInjection => Some(554),
+            _ => None,
+        }
+    }
+}

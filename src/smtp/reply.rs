@@ -1,0 +1,456 @@
+use super::Error;
+use crate::wire::MultiLine;
+use alloc::string::String;
+use alloc::vec::Vec;
+use bytes::Bytes;
+use core::fmt;
+
+/// An enhanced status code (RFC 3463): `class.subject.detail`, as in
+/// `2.1.0` or `5.7.8`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EnhancedCode {
+    /// 2 (success), 4 (persistent transient failure) or 5 (permanent).
+    pub class: u8,
+    /// The subject (1 addressing, 2 mailbox, 3 mail system, ...).
+    pub subject: u16,
+    /// The detail within the subject.
+    pub detail: u16,
+}
+
+impl EnhancedCode {
+    /// A code from its three parts.
+    pub const fn new(class: u8, subject: u16, detail: u16) -> Self {
+        EnhancedCode {
+            class,
+            subject,
+            detail,
+        }
+    }
+
+    /// Parses `class.subject.detail` at the start of `text`, followed by a
+    /// space or the end; returns the code and the text after it. Each
+    /// number has at most three digits (RFC 3463 §2).
+    ///
+    /// ```
+    /// use sanswire::smtp::EnhancedCode;
+    /// let (code, rest) = EnhancedCode::parse_prefix(b"5.7.8 Bad credentials").unwrap();
+    /// assert_eq!(code, EnhancedCode::new(5, 7, 8));
+    /// assert_eq!(rest, 6);
+    /// assert!(EnhancedCode::parse_prefix(b"2.0 ok").is_none());
+    /// ```
+    pub fn parse_prefix(text: &[u8]) -> Option<(EnhancedCode, usize)> {
+        let mut nums = [0u16; 3];
+        let mut at = 0;
+        for (i, n) in nums.iter_mut().enumerate() {
+            let digits = text[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits == 0 || digits > 3 {
+                return None;
+            }
+            *n = text[at..at + digits]
+                .iter()
+                .fold(0, |v, d| v * 10 + u16::from(d - b'0'));
+            at += digits;
+            let sep = text.get(at).copied();
+            match (i, sep) {
+                (0 | 1, Some(b'.')) => at += 1,
+                (2, None) => {}
+                (2, Some(b' ')) => at += 1,
+                _ => return None,
+            }
+        }
+        if !matches!(nums[0], 2 | 4 | 5) {
+            return None;
+        }
+        Some((EnhancedCode::new(nums[0] as u8, nums[1], nums[2]), at))
+    }
+}
+
+impl fmt::Display for EnhancedCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
+    }
+}
+
+/// An SMTP reply: a three-digit code, maybe an enhanced code, and one or
+/// more lines of text, kept as the raw bytes that came off (or go on) the
+/// wire. Lines are handed out as slices of those bytes, never copied.
+///
+/// Servers build replies with [`Reply::new`] or [`Reply::builder`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Reply {
+    code: u16,
+    enhanced: Option<EnhancedCode>,
+    raw: Bytes,
+}
+
+impl fmt::Debug for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Reply(\"{}\")", self.raw.escape_ascii())
+    }
+}
+
+impl fmt::Display for Reply {
+    /// The first line, as `code text`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let first = MultiLine::lines(&self.raw).next();
+        let text = first.map(|l| l.text).unwrap_or_default();
+        write!(f, "{} {}", self.code, text.escape_ascii())
+    }
+}
+
+impl Reply {
+    /// Wraps a reply framed by [`MultiLine`]; the enhanced code is detected
+    /// on the first line when it has one whose class matches the reply
+    /// code (servers that offer ENHANCEDSTATUSCODES, and many that do not,
+    /// send one).
+    pub fn from_raw(code: u16, raw: Bytes) -> Reply {
+        let enhanced = if matches!(code / 100, 2 | 4 | 5) {
+            MultiLine::lines(&raw)
+                .next()
+                .and_then(|l| EnhancedCode::parse_prefix(&l.text))
+                .map(|(e, _)| e)
+                .filter(|e| u16::from(e.class) == code / 100)
+        } else {
+            None
+        };
+        Reply {
+            code,
+            enhanced,
+            raw,
+        }
+    }
+
+    /// A one-line reply: `code [enhanced ]text`.
+    ///
+    /// ```
+    /// use sanswire::smtp::Reply;
+    /// let r = Reply::new(550, Some("5.1.1"), "No such user").unwrap();
+    /// assert_eq!(r.as_bytes(), b"550 5.1.1 No such user\r\n");
+    /// assert!(Reply::new(250, None, "a\r\n250 b").is_err());
+    /// ```
+    pub fn new(code: u16, enhanced: Option<&str>, text: &str) -> Result<Reply, Error> {
+        let mut b = Reply::builder(code);
+        if let Some(e) = enhanced {
+            let (e, _) = EnhancedCode::parse_prefix(e.as_bytes())
+                .filter(|&(_, used)| used == e.len())
+                .ok_or(Error::InvalidArgument("enhanced status code"))?;
+            b = b.enhanced(e);
+        }
+        b.line(text).build()
+    }
+
+    /// A builder for multi-line replies.
+    ///
+    /// ```
+    /// use sanswire::smtp::{EnhancedCode, Reply};
+    /// let r = Reply::builder(250)
+    ///     .enhanced(EnhancedCode::new(2, 0, 0))
+    ///     .line("first")
+    ///     .line("second")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(r.as_bytes(), b"250-2.0.0 first\r\n250 2.0.0 second\r\n");
+    /// ```
+    pub fn builder(code: u16) -> ReplyBuilder {
+        ReplyBuilder {
+            code,
+            enhanced: None,
+            lines: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// The three-digit code.
+    pub fn code(&self) -> u16 {
+        self.code
+    }
+
+    /// The enhanced status code of the first line, if it has one.
+    pub fn enhanced(&self) -> Option<EnhancedCode> {
+        self.enhanced
+    }
+
+    /// The reply as it is on the wire, line endings included.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// The raw reply bytes (a cheap clone).
+    pub fn raw(&self) -> Bytes {
+        self.raw.clone()
+    }
+
+    /// The text of each line, without code, separator and (when the reply
+    /// has one) enhanced code; slices of the raw bytes.
+    pub fn lines(&self) -> impl Iterator<Item = Bytes> + '_ {
+        let strip = self.enhanced.is_some();
+        MultiLine::lines(&self.raw).map(move |l| {
+            if strip {
+                if let Some((_, used)) = EnhancedCode::parse_prefix(&l.text) {
+                    return l.text.slice(used..);
+                }
+            }
+            l.text
+        })
+    }
+
+    /// `2xx`: the command succeeded.
+    pub fn is_positive(&self) -> bool {
+        self.code / 100 == 2
+    }
+
+    /// `3xx`: go on (354 for DATA, 334 for AUTH).
+    pub fn is_intermediate(&self) -> bool {
+        self.code / 100 == 3
+    }
+
+    /// `4xx`: failed, may succeed later.
+    pub fn is_transient(&self) -> bool {
+        self.code / 100 == 4
+    }
+
+    /// `5xx`: failed for good.
+    pub fn is_permanent(&self) -> bool {
+        self.code / 100 == 5
+    }
+}
+
+/// Builds a [`Reply`] line by line; see [`Reply::builder`].
+#[derive(Debug, Clone)]
+pub struct ReplyBuilder {
+    code: u16,
+    enhanced: Option<EnhancedCode>,
+    lines: Vec<String>,
+    error: Option<Error>,
+}
+
+impl ReplyBuilder {
+    /// Puts an enhanced code in front of every line (RFC 2034 §4).
+    pub fn enhanced(mut self, code: EnhancedCode) -> Self {
+        self.enhanced = Some(code);
+        self
+    }
+
+    /// Adds a line of text. CR, LF and NUL are refused when building.
+    pub fn line(mut self, text: impl Into<String>) -> Self {
+        let text = text.into();
+        if !crate::wire::is_safe_argument(text.as_bytes()) {
+            self.error = Some(Error::InvalidArgument("reply text holds CR, LF or NUL"));
+        }
+        self.lines.push(text);
+        self
+    }
+
+    /// The reply; fails for a code outside 200..=599, a line with CR, LF
+    /// or NUL, or an enhanced code whose class differs from the code's.
+    pub fn build(self) -> Result<Reply, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if !(200..=599).contains(&self.code) {
+            return Err(Error::InvalidArgument("reply code"));
+        }
+        if let Some(e) = self.enhanced {
+            if u16::from(e.class) != self.code / 100 || e.class == 3 {
+                return Err(Error::InvalidArgument("enhanced code class"));
+            }
+        }
+        let mut raw = Vec::new();
+        let count = self.lines.len().max(1);
+        for i in 0..count {
+            let text = self.lines.get(i).map_or("", String::as_str);
+            raw.extend_from_slice(itoa3(self.code).as_slice());
+            raw.push(if i + 1 == count { b' ' } else { b'-' });
+            if let Some(e) = self.enhanced {
+                raw.extend_from_slice(alloc::format!("{e}").as_bytes());
+                if !text.is_empty() {
+                    raw.push(b' ');
+                }
+            }
+            raw.extend_from_slice(text.as_bytes());
+            raw.extend_from_slice(b"\r\n");
+        }
+        Ok(Reply {
+            code: self.code,
+            enhanced: self.enhanced,
+            raw: Bytes::from(raw),
+        })
+    }
+}
+
+fn itoa3(n: u16) -> [u8; 3] {
+    [
+        b'0' + (n / 100 % 10) as u8,
+        b'0' + (n / 10 % 10) as u8,
+        b'0' + (n % 10) as u8,
+    ]
+}
+
+/// What a server offers in its EHLO reply (RFC 5321 §4.1.1.1 and the
+/// extensions' RFCs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The domain the server named on the first line.
+    pub domain: String,
+    /// Whether the reply came from EHLO (or LHLO); after HELO nothing is
+    /// offered.
+    pub extended: bool,
+    /// `SIZE n` (RFC 1870): the largest message; `Some(0)` means offered
+    /// with no fixed limit.
+    pub size: Option<u64>,
+    /// `PIPELINING` (RFC 2920).
+    pub pipelining: bool,
+    /// `8BITMIME` (RFC 6152).
+    pub eight_bit_mime: bool,
+    /// `SMTPUTF8` (RFC 6531).
+    pub smtputf8: bool,
+    /// `DSN` (RFC 3461).
+    pub dsn: bool,
+    /// `CHUNKING` (RFC 3030): BDAT.
+    pub chunking: bool,
+    /// `BINARYMIME` (RFC 3030).
+    pub binary_mime: bool,
+    /// `STARTTLS` (RFC 3207).
+    pub starttls: bool,
+    /// `ENHANCEDSTATUSCODES` (RFC 2034).
+    pub enhanced_status_codes: bool,
+    /// `AUTH` mechanisms (RFC 4954), upper-cased.
+    pub auth: Vec<String>,
+    /// Every other keyword line, as sent.
+    pub other: Vec<String>,
+}
+
+impl Capabilities {
+    /// Reads an EHLO reply: the first line is the domain (and greeting),
+    /// each next line a keyword and its parameters.
+    pub fn from_ehlo(reply: &Reply) -> Capabilities {
+        let mut caps = Capabilities {
+            extended: true,
+            ..Capabilities::default()
+        };
+        let mut lines = MultiLine::lines(&reply.raw);
+        if let Some(first) = lines.next() {
+            let domain = first.text.split(|&b| b == b' ').next().unwrap_or(&[]);
+            caps.domain = String::from_utf8_lossy(domain).into_owned();
+        }
+        for line in lines {
+            caps.add_line(&line.text);
+        }
+        caps
+    }
+
+    fn add_line(&mut self, line: &[u8]) {
+        let text = String::from_utf8_lossy(line);
+        let mut words = text.split_ascii_whitespace();
+        let Some(keyword) = words.next() else {
+            return;
+        };
+        let upper = keyword.to_ascii_uppercase();
+        match upper.as_str() {
+            "SIZE" => {
+                self.size = Some(words.next().and_then(|n| n.parse().ok()).unwrap_or(0));
+            }
+            "PIPELINING" => self.pipelining = true,
+            "8BITMIME" => self.eight_bit_mime = true,
+            "SMTPUTF8" => self.smtputf8 = true,
+            "DSN" => self.dsn = true,
+            "CHUNKING" => self.chunking = true,
+            "BINARYMIME" => self.binary_mime = true,
+            "STARTTLS" => self.starttls = true,
+            "ENHANCEDSTATUSCODES" => self.enhanced_status_codes = true,
+            "AUTH" => self.add_auth(words),
+            // `AUTH=LOGIN PLAIN`: the pre-RFC form that old Microsoft
+            // Exchange and Outlook-era servers still send next to `AUTH`.
+            _ if upper.starts_with("AUTH=") => {
+                self.add_auth(core::iter::once(&keyword[5..]).chain(words))
+            }
+            _ => self.other.push(text.into_owned()),
+        }
+    }
+
+    fn add_auth<'a>(&mut self, names: impl Iterator<Item = &'a str>) {
+        for name in names {
+            let name = name.to_ascii_uppercase();
+            if !name.is_empty() && !self.auth.contains(&name) {
+                self.auth.push(name);
+            }
+        }
+    }
+
+    /// Whether the server offers the SASL mechanism `name` (any case).
+    pub fn offers_auth(&self, name: &str) -> bool {
+        self.auth.iter().any(|m| m.eq_ignore_ascii_case(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn reply(wire: &'static [u8]) -> Reply {
+        let mut inbox = crate::wire::Inbox::new();
+        inbox.extend_from_slice(wire);
+        let (code, raw) = MultiLine::new(512, 100).next(&mut inbox).unwrap().unwrap();
+        Reply::from_raw(code, raw)
+    }
+
+    #[test]
+    fn enhanced_codes_detected_and_stripped() {
+        let r = reply(b"250-2.1.0 Sender ok\r\n250 2.1.0 really\r\n");
+        assert_eq!(r.enhanced(), Some(EnhancedCode::new(2, 1, 0)));
+        let lines: Vec<Bytes> = r.lines().collect();
+        assert_eq!(lines, [&b"Sender ok"[..], b"really"]);
+        // Class mismatch: not an enhanced code.
+        let r = reply(b"550 2.1.0 odd\r\n");
+        assert_eq!(r.enhanced(), None);
+        assert_eq!(r.lines().next().unwrap(), &b"2.1.0 odd"[..]);
+        assert_eq!(reply(b"354 Go ahead\r\n").enhanced(), None);
+        assert_eq!(
+            EnhancedCode::parse_prefix(b"5.1.1000 x"),
+            None,
+            "at most three digits"
+        );
+        assert_eq!(
+            EnhancedCode::parse_prefix(b"4.4.2"),
+            Some((EnhancedCode::new(4, 4, 2), 5))
+        );
+    }
+
+    #[test]
+    fn capabilities_are_typed() {
+        let r = reply(
+            b"250-mx.example.org Hello\r\n250-SIZE 35882577\r\n250-PIPELINING\r\n\
+250-8BITMIME\r\n250-SMTPUTF8\r\n250-DSN\r\n250-CHUNKING\r\n250-BINARYMIME\r\n\
+250-STARTTLS\r\n250-AUTH PLAIN login\r\n250-AUTH=LOGIN CRAM-MD5\r\n\
+250-ENHANCEDSTATUSCODES\r\n250 X-FOO bar\r\n",
+        );
+        let caps = Capabilities::from_ehlo(&r);
+        assert_eq!(caps.domain, "mx.example.org");
+        assert_eq!(caps.size, Some(35882577));
+        assert!(caps.pipelining && caps.eight_bit_mime && caps.smtputf8 && caps.dsn);
+        assert!(caps.chunking && caps.binary_mime && caps.starttls);
+        assert!(caps.enhanced_status_codes);
+        assert_eq!(caps.auth, vec!["PLAIN", "LOGIN", "CRAM-MD5"]);
+        assert_eq!(caps.other, vec!["X-FOO bar"]);
+        assert!(caps.offers_auth("cram-md5"));
+        let bare = Capabilities::from_ehlo(&reply(b"250-x\r\n250 SIZE\r\n"));
+        assert_eq!(bare.size, Some(0));
+    }
+
+    #[test]
+    fn builder_validates() {
+        assert!(Reply::builder(250).line("a\nb").build().is_err());
+        assert!(Reply::builder(199).line("a").build().is_err());
+        assert!(Reply::builder(250)
+            .enhanced(EnhancedCode::new(5, 0, 0))
+            .build()
+            .is_err());
+        assert_eq!(Reply::builder(221).build().unwrap().as_bytes(), b"221 \r\n");
+        assert_eq!(
+            Reply::new(250, Some("2.0.0"), "").unwrap().as_bytes(),
+            b"250 2.0.0\r\n"
+        );
+        assert!(Reply::new(250, Some("2.0"), "x").is_err());
+    }
+}
