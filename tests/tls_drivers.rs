@@ -555,3 +555,54 @@ async fn tokio_driver_refuses_plaintext_buffered() {
         .unwrap_err();
     assert_eq!(refusal(err), UpgradeRefused::PlaintextBuffered);
 }
+
+/// SMTP STARTTLS between the two machines on the blocking driver: the
+/// same `start_tls`/`accept_tls` as POP3, with no SMTP code in the driver.
+#[test]
+fn blocking_smtp_starttls_upgrade() {
+    use sanswire::smtp;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let mut config = smtp::ServerConfig::new("mx.test");
+        config.starttls = true;
+        let mut conn = Driver::new(tls::Stream::plain(tcp), smtp::Server::new(config).unwrap());
+        let mut tls_seen = false;
+        while let Ok(Some(event)) = conn.next_event() {
+            match event {
+                smtp::ServerEvent::StartTls => {
+                    conn.accept_tls(&pki().acceptor()).unwrap();
+                    tls_seen = conn.machine().is_tls();
+                }
+                smtp::ServerEvent::Quit => break,
+                _ => {}
+            }
+        }
+        let _ = conn.flush();
+        tls_seen
+    });
+    let tcp = TcpStream::connect(addr).unwrap();
+    let mut mail = Driver::new(
+        tls::Stream::plain(tcp),
+        smtp::Client::new("client.test").unwrap(),
+    );
+    let ready = |mail: &mut Driver<_, smtp::Client>| loop {
+        match mail.next_event().unwrap() {
+            Some(smtp::Event::Ready { caps }) => break caps,
+            Some(_) => continue,
+            None => panic!("paused before Ready"),
+        }
+    };
+    assert!(ready(&mut mail).starttls);
+    mail.machine().starttls().unwrap();
+    let event = mail.next_event().unwrap();
+    assert!(matches!(event, Some(smtp::Event::StartTls)), "{event:?}");
+    mail.start_tls(&pki().connector(), "localhost").unwrap();
+    // The machine says EHLO again over TLS; STARTTLS is no longer offered.
+    assert!(!ready(&mut mail).starttls);
+    assert!(mail.machine().is_tls());
+    mail.machine().quit().unwrap();
+    let _ = mail.next_event();
+    assert!(server.join().unwrap());
+}
