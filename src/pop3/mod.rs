@@ -66,11 +66,12 @@ mod client;
 mod command;
 mod error;
 mod limits;
+pub mod ops;
 mod response;
 mod server;
 
 pub use apop::{apop_digest, apop_verify};
-pub use client::{Client, Event};
+pub use client::{raw_expects_block, Client, Event};
 pub use command::{Command, ParseError};
 pub use error::Error;
 pub use limits::{Limits, MAX_COMMAND_LINE};
