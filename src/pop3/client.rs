@@ -24,8 +24,8 @@ pub enum Event {
     /// The server's `+OK` greeting (its APOP timestamp, if any, is kept:
     /// see [`Client::apop_timestamp`]).
     Greeting(Response),
-    /// `+OK` to USER, PASS, APOP, AUTH, STLS, UTF8, DELE, RSET, NOOP or
-    /// QUIT. After STLS, check [`Machine::transport`]; after QUIT,
+    /// `+OK` to USER, PASS, APOP, AUTH, STLS, UTF8, DELE, RSET, NOOP,
+    /// QUIT, or a raw command without a block. After STLS, check [`Machine::transport`]; after QUIT,
     /// [`Machine::is_closed`].
     Ok(Response),
     /// `-ERR` to any command (or as the greeting).

@@ -9,6 +9,9 @@
 //!   (dot-stuffing messages without copying them).
 //! - [`Command`] and [`Response`] hold the one encoder and the one parser
 //!   both roles share.
+//! - [`ops`] holds whole client exchanges (login, STAT, RETR, ...) as
+//!   [`Operation`](crate::wire::Operation)s, run by any driver; the
+//!   blocking `sanswire::io::pop3::Client` is a thin layer over them.
 //!
 //! # Thin drivers
 //!
