@@ -30,7 +30,7 @@ const READ_SIZE: usize = 1024 * 1024;
 #[derive(Parser, Debug)]
 #[command(about = "Fetch a URL, like curl", version)]
 struct Args {
-    /// The URL (http[s]://host[:port]/path).
+    /// The URL (http[s]://host[:port]/path, pop3://[user:pass@]host[:port]/[N]).
     url: String,
     /// Write the resource to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -41,7 +41,7 @@ struct Args {
     /// Credentials, USER:PASS.
     #[arg(short = 'u', long = "user", value_name = "USER:PASS")]
     user: Option<String>,
-    /// A custom request (for http, the method).
+    /// A custom request (for http, the method; for pop3, the command).
     #[arg(short = 'X', long = "request", value_name = "COMMAND")]
     request: Option<String>,
     /// An extra header, `Name: value` (http; repeatable).
@@ -114,6 +114,7 @@ fn run(args: &Args, started: Instant) -> Result<(), Failure> {
     match url.scheme() {
         "http" => fetch_http(args, &url, started, false),
         "https" => fetch_http(args, &url, started, true),
+        "pop3" => fetch_pop3(args, &url, started),
         other => Err(Failure(1, format!("Protocol \"{other}\" not supported"))),
     }
 }
@@ -512,4 +513,156 @@ fn log_response(args: &Args, response: &Response) {
         );
     }
     eprintln!("<");
+}
+
+/// `pop3://host/` prints the LIST listing, `pop3://host/N` message N, and
+/// `-X CMD` the body of CMD's answer, as curl does. Login as curl chooses:
+/// SASL PLAIN if CAPA offers it, else APOP if the greeting has a
+/// timestamp, else USER/PASS.
+fn fetch_pop3(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
+    let stream = connect(url, 110, args, started)?;
+    let mut pop = Pop3Client::new(stream).map_err(pop3_failure)?;
+    pop.driver().machine().inbox().set_read_size(READ_SIZE);
+    let log = Pop3Log(args.verbose);
+    log.received(pop.greeting());
+    log.sent("CAPA");
+    // curl goes on without capabilities when CAPA is refused.
+    let capabilities = pop.capa().ok();
+    log.capabilities(capabilities.as_ref());
+    if let Some((user, pass)) = credentials(args, url) {
+        pop3_login(&mut pop, &log, capabilities.as_ref(), &user, &pass)?;
+    }
+    let id = url.path().trim_start_matches('/');
+    let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
+    let line = match (&args.request, id.is_empty()) {
+        (Some(cmd), true) => cmd.clone(),
+        (Some(cmd), false) => format!("{cmd} {id}"),
+        (None, true) => "LIST".to_string(),
+        (None, false) => format!("RETR {id}"),
+    };
+    let op = sanswire::pop3::ops::Raw::new(&line);
+    let has_block = op.has_block();
+    log.sent(&line);
+    let status = pop.raw(op).map_err(pop3_failure)?;
+    log.received(&status);
+    let mut sink = Sink::open(args, started)?;
+    if has_block {
+        while let Some(piece) = pop.read_message().map_err(pop3_failure)? {
+            sink.write(&piece)?;
+        }
+    }
+    sink.finish()?;
+    log.sent("QUIT");
+    if let Ok(bye) = pop.quit() {
+        log.received(&bye);
+    }
+    Ok(())
+}
+
+type Pop3Client = sanswire::io::pop3::Client<TcpStream>;
+
+fn pop3_login(
+    pop: &mut Pop3Client,
+    log: &Pop3Log,
+    capabilities: Option<&sanswire::pop3::Capabilities>,
+    user: &str,
+    pass: &str,
+) -> Result<(), Failure> {
+    let offers_plain = capabilities.is_some_and(|c| c.has_sasl("PLAIN"));
+    let result = if offers_plain {
+        log.sent("AUTH PLAIN");
+        pop.auth(Plain::new(user, pass))
+    } else if pop.driver().machine().apop_timestamp().is_some() {
+        log.sent(&format!("APOP {user} <digest>"));
+        pop.apop(user, pass)
+    } else {
+        log.sent(&format!("USER {user}"));
+        log.sent("PASS <secret>");
+        pop.login(user, pass)
+    };
+    match result {
+        Ok(r) => {
+            log.received(&r);
+            Ok(())
+        }
+        Err(e) => Err(Failure(67, format!("Login denied: {}", pop3_failure(e).1))),
+    }
+}
+
+/// curl's exit codes: 8 for a `-ERR` it did not expect, 67 for a refused
+/// login (set by the caller).
+fn pop3_failure(e: sanswire::io::DriveError<sanswire::pop3::Error>) -> Failure {
+    match e {
+        sanswire::io::DriveError::Protocol(sanswire::pop3::Error::Refused(r)) => Failure(
+            8,
+            format!(
+                "Weird server reply: -ERR {}",
+                String::from_utf8_lossy(&r.text)
+            ),
+        ),
+        other => Failure::from(other),
+    }
+}
+
+/// `-v` for POP3: `> ` lines sent, `< ` status lines received, on stderr.
+struct Pop3Log(bool);
+
+impl Pop3Log {
+    fn sent(&self, line: &str) {
+        if self.0 {
+            eprintln!("> {line}");
+        }
+    }
+
+    fn received(&self, response: &sanswire::pop3::Response) {
+        if self.0 {
+            let line = response.to_line().unwrap_or_default();
+            eprint!("< {}", String::from_utf8_lossy(&line));
+        }
+    }
+
+    fn capabilities(&self, capabilities: Option<&sanswire::pop3::Capabilities>) {
+        if !self.0 {
+            return;
+        }
+        let Some(caps) = capabilities else {
+            eprintln!("< -ERR");
+            return;
+        };
+        eprintln!("< +OK");
+        for cap in caps.iter() {
+            let mut out = sanswire::wire::Outbox::new();
+            if cap.write_to(&mut out).is_ok() {
+                eprint!("< {}", String::from_utf8_lossy(&out.take_vec()));
+            }
+        }
+        eprintln!("< .");
+    }
+}
+
+/// SASL PLAIN (RFC 4616) for fetch's login; a one-step mechanism.
+struct Plain(Option<Vec<u8>>);
+
+impl Plain {
+    fn new(user: &str, pass: &str) -> Self {
+        Plain(Some(format!("\0{user}\0{pass}").into_bytes()))
+    }
+}
+
+impl sanswire::sasl::Mechanism for Plain {
+    fn name(&self) -> &'static str {
+        "PLAIN"
+    }
+
+    /// curl sends no initial response (unless `--sasl-ir`): the
+    /// credentials answer the server's empty challenge.
+    fn initial_response(&mut self) -> Result<Option<Vec<u8>>, sanswire::sasl::SaslError> {
+        Ok(None)
+    }
+
+    fn step(&mut self, _challenge: &[u8]) -> Result<Vec<u8>, sanswire::sasl::SaslError> {
+        self.0
+            .take()
+            .ok_or(sanswire::sasl::SaslError::UnexpectedChallenge)
+    }
 }

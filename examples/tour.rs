@@ -18,7 +18,7 @@ type Tour = (&'static str, fn(&Path) -> Step);
 
 fn main() {
     let root = scratch_root();
-    let tours: [Tour; 1] = [("http", tour_http)];
+    let tours: [Tour; 2] = [("http", tour_http), ("pop3", tour_pop3)];
     let mut failed = false;
     for (name, tour) in tours {
         println!("== {name}");
@@ -102,5 +102,45 @@ fn tour_http(root: &Path) -> Step {
     println!("< {} listing with {entries} entries", response.status());
     let stored = std::fs::read_to_string(dir.join("note.txt"))?;
     println!("server stored note.txt: {stored:?}");
+    Ok(())
+}
+
+fn tour_pop3(root: &Path) -> Step {
+    let maildir = root.join("maildir");
+    std::fs::create_dir_all(maildir.join("new"))?;
+    std::fs::create_dir_all(maildir.join("cur"))?;
+    std::fs::write(
+        maildir.join("new").join("1700000000.M1.tour"),
+        "Subject: first\r\n\r\nHello from sanswire!\r\n.a line starting with a dot\r\n",
+    )?;
+    std::fs::write(
+        maildir.join("cur").join("1700000001.M2.tour:2,S"),
+        "Subject: second\r\n\r\nSecond message.\r\n",
+    )?;
+    let addr = start("pop3", &maildir, Some(("alice", "secret")))?;
+    println!("server: serve pop3 on {addr}, 2 messages in a maildir");
+    let mut pop = sanswire::io::pop3::Client::connect(addr)?;
+    println!("< +OK {}", String::from_utf8_lossy(&pop.greeting().text));
+    let ok = |r: sanswire::pop3::Response| format!("+OK {}", String::from_utf8_lossy(&r.text));
+    println!("> USER alice / PASS secret");
+    println!("< {}", ok(pop.login("alice", "secret")?));
+    let (count, size) = pop.stat()?;
+    println!("> STAT\n< {count} messages, {size} octets");
+    println!("> LIST\n< {:?}", pop.list()?);
+    let uids: Vec<_> = pop
+        .uidl()?
+        .into_iter()
+        .map(|(n, uid)| format!("{n} {}", String::from_utf8_lossy(&uid)))
+        .collect();
+    println!("> UIDL\n< {uids:?}");
+    let message = pop.retr(1)?;
+    println!("> RETR 1\n< {:?}", String::from_utf8_lossy(&message));
+    println!("> DELE 1\n< {}", ok(pop.dele(1)?));
+    println!("> QUIT\n< {}", ok(pop.quit()?));
+    let left = std::fs::read_dir(maildir.join("new"))?.count();
+    println!(
+        "server removed message 1 at QUIT: {} file(s) left in new/",
+        left
+    );
     Ok(())
 }

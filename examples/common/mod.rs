@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod http_server;
+pub mod pop3_server;
 
 use sanswire::io::tls::{self, TlsAcceptor};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -53,6 +54,7 @@ pub type Handler = fn(TcpStream, &ServerConfig);
 pub fn handler(protocol: &str) -> Option<Handler> {
     match protocol {
         "http" => Some(http_server::serve_connection),
+        "pop3" => Some(pop3_server::serve_connection),
         _ => None,
     }
 }

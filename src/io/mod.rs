@@ -29,6 +29,7 @@ mod blocking;
 #[cfg(feature = "futures-io")]
 pub mod futures;
 pub mod http;
+pub mod pop3;
 #[cfg(feature = "rustls")]
 pub mod tls;
 #[cfg(feature = "tokio")]
@@ -94,7 +95,8 @@ pub enum Step<E> {
     Paused,
 }
 
-/// Decides a driver's next step: transmit first, then events, then read.
+/// Decides a driver's next step: transmit first, then events, then read
+/// (transmitting again if polling queued bytes).
 /// Every driver (blocking, tokio, futures-io) loops on this, so the
 /// driving rules are written once.
 pub fn next_step<M: Machine>(machine: &mut M) -> Result<Step<M::Event>, DriveError<M::Error>> {
@@ -103,6 +105,10 @@ pub fn next_step<M: Machine>(machine: &mut M) -> Result<Step<M::Event>, DriveErr
     }
     match machine.poll_event().map_err(DriveError::Protocol)? {
         Next::Event(event) => Ok(Step::Event(event)),
+        // Polling itself may queue bytes (a SASL answer to a challenge, a
+        // server's own `-ERR` to a bad command): they must go out before
+        // the driver waits, or both peers wait for each other.
+        Next::NeedInput | Next::Paused if !machine.outbox().is_empty() => Ok(Step::Transmit),
         Next::Paused => Ok(Step::Paused),
         Next::NeedInput if machine.inbox().is_eof() => Err(DriveError::UnexpectedEof),
         Next::NeedInput => Ok(Step::Receive),

@@ -24,8 +24,8 @@ pub enum Event {
     /// The server's `+OK` greeting (its APOP timestamp, if any, is kept:
     /// see [`Client::apop_timestamp`]).
     Greeting(Response),
-    /// `+OK` to USER, PASS, APOP, AUTH, STLS, UTF8, DELE, RSET, NOOP or
-    /// QUIT. After STLS, check [`Machine::transport`]; after QUIT,
+    /// `+OK` to USER, PASS, APOP, AUTH, STLS, UTF8, DELE, RSET, NOOP,
+    /// QUIT, or a raw command without a block. After STLS, check [`Machine::transport`]; after QUIT,
     /// [`Machine::is_closed`].
     Ok(Response),
     /// `-ERR` to any command (or as the greeting).
@@ -61,7 +61,8 @@ pub enum Event {
     /// `+OK` to RETR or TOP: the message's content follows as
     /// [`Event::Data`], then [`Event::MessageEnd`].
     MessageStart {
-        /// The message number asked for.
+        /// The message number asked for (0 for a block answering
+        /// [`Client::send_raw`]).
         msg: u32,
         /// The status line.
         response: Response,
@@ -93,6 +94,11 @@ enum Expect {
     Stls,
     Auth,
     Quit,
+    /// A command sent with [`Client::send_raw`]; whether a `+OK` is
+    /// followed by a dot-terminated block.
+    Raw {
+        block: bool,
+    },
 }
 
 impl Expect {
@@ -120,7 +126,7 @@ impl Expect {
     fn is_barrier(self) -> bool {
         matches!(
             self,
-            Expect::Greeting | Expect::Auth | Expect::Stls | Expect::Quit
+            Expect::Greeting | Expect::Auth | Expect::Stls | Expect::Quit | Expect::Raw { .. }
         )
     }
 }
@@ -346,6 +352,58 @@ impl Client {
             _ => {}
         }
         self.enqueue(Expect::of(&cmd), line);
+        Ok(())
+    }
+
+    /// Queues a command line the machine does not know (curl's `-X`, an
+    /// extension), CRLF added. With `block`, a `+OK` is followed by a
+    /// dot-terminated block, reported like a message:
+    /// [`Event::MessageStart`] and [`Event::MessageEnd`] with `msg: 0`
+    /// around unstuffed [`Event::Data`]; without, the answer is
+    /// [`Event::Ok`]. [`raw_expects_block`] says which a known command
+    /// needs.
+    ///
+    /// The line is never pipelined. Refused: CR, LF or NUL in it, an
+    /// empty line, a line over 255 octets, and AUTH, STLS and QUIT, which
+    /// change the session (use [`auth`](Self::auth), [`stls`](Self::stls),
+    /// [`quit`](Self::quit)).
+    ///
+    /// ```
+    /// use sanswire::pop3::{Client, Event};
+    /// use sanswire::wire::{Machine, Next};
+    /// let mut client = Client::new();
+    /// client.receive(b"+OK ready\r\n");
+    /// client.poll_event().unwrap();
+    /// client.send_raw(b"XTND XMIT", true).unwrap();
+    /// assert_eq!(client.outbox().take_vec(), b"XTND XMIT\r\n");
+    /// assert!(client.send_raw(b"NOOP\r\nDELE 1", false).is_err());
+    /// ```
+    pub fn send_raw(&mut self, line: &[u8], block: bool) -> Result<(), Error> {
+        self.check_can_send()?;
+        if !crate::wire::is_safe_argument(line) {
+            return Err(Error::UnsafeArgument);
+        }
+        if line.is_empty() || line[0] == b' ' {
+            return Err(Error::InvalidArgument("raw command line"));
+        }
+        if line.len() + 2 > super::MAX_COMMAND_LINE {
+            return Err(Error::CommandTooLong {
+                limit: super::MAX_COMMAND_LINE,
+            });
+        }
+        let keyword = line.split(|&b| b == b' ').next().unwrap_or_default();
+        if [&b"AUTH"[..], b"STLS", b"QUIT"]
+            .iter()
+            .any(|k| keyword.eq_ignore_ascii_case(k))
+        {
+            return Err(Error::OutOfSequence(
+                "AUTH, STLS and QUIT have their own methods",
+            ));
+        }
+        let mut bytes = Vec::with_capacity(line.len() + 2);
+        bytes.extend_from_slice(line);
+        bytes.extend_from_slice(b"\r\n");
+        self.enqueue(Expect::Raw { block }, bytes);
         Ok(())
     }
 
@@ -611,7 +669,7 @@ impl Client {
                 self.timestamp = response.apop_timestamp();
                 Event::Greeting(response)
             }
-            Expect::Plain => Event::Ok(response),
+            Expect::Plain | Expect::Raw { block: false } => Event::Ok(response),
             Expect::Login | Expect::Auth => {
                 self.sasl = None;
                 self.authenticated = true;
@@ -642,7 +700,8 @@ impl Client {
                 });
                 return Ok(Step::Again);
             }
-            Expect::Message(msg) => {
+            Expect::Message(_) | Expect::Raw { block: true } => {
+                let msg = message_number(expect);
                 self.reading = Reading::Message(DotUnstuffer::new(self.limits.max_message_line));
                 return Ok(Step::Event(Event::MessageStart { msg, response }));
             }
@@ -712,11 +771,9 @@ impl Client {
                 // The unstuffer consumed the inbox behind the line reader.
                 self.lines.reset();
                 self.finish();
-                let msg = match expect {
-                    Expect::Message(msg) => msg,
-                    _ => 0,
-                };
-                Ok(Step::Event(Event::MessageEnd { msg }))
+                Ok(Step::Event(Event::MessageEnd {
+                    msg: message_number(expect),
+                }))
             }
             Ok(None) => Ok(Step::NeedInput),
             Err(LineError::TooLong { limit }) => Err(Error::LineTooLong { limit }),
@@ -757,6 +814,32 @@ enum Step {
     Event(Event),
     Again,
     NeedInput,
+}
+
+/// The message number reported around a block: 0 for a raw command.
+fn message_number(expect: Expect) -> u32 {
+    match expect {
+        Expect::Message(msg) => msg,
+        _ => 0,
+    }
+}
+
+/// Whether a `+OK` to this command line is followed by a dot-terminated
+/// block: as [`Command::expects_block`] for the commands of RFC 1939 and
+/// its extensions, and `true` for any other (as curl assumes for `-X`).
+///
+/// ```
+/// use sanswire::pop3::raw_expects_block;
+/// assert!(raw_expects_block(b"uidl"));
+/// assert!(!raw_expects_block(b"UIDL 3"));
+/// assert!(!raw_expects_block(b"NOOP"));
+/// assert!(raw_expects_block(b"XTND XLIST Subject"));
+/// ```
+pub fn raw_expects_block(line: &[u8]) -> bool {
+    match Command::parse(&Bytes::copy_from_slice(line)) {
+        Ok(cmd) => cmd.expects_block(),
+        Err(_) => true,
+    }
 }
 
 /// A challenge is `+` alone or `+ ` and base64; `+OK` is a status.

@@ -1,3 +1,4 @@
+use super::Response;
 use crate::sasl::SaslError;
 use crate::wire::{Fault, ProtocolError};
 use core::fmt;
@@ -26,6 +27,13 @@ pub enum Error {
     OutOfSequence(&'static str),
     /// The SASL mechanism failed before anything was sent.
     Sasl(SaslError),
+
+    // --- a refusal, not a breach ---
+    /// The server answered `-ERR` to a command run as an
+    /// [`Operation`](crate::wire::Operation) (see [`ops`](super::ops)).
+    /// Only operations return it, and it is not sticky: the machine
+    /// itself has no error and the session goes on.
+    Refused(Response),
 
     // --- the peer's mistakes ---
     /// The server sent a line that is neither `+OK`, `-ERR` nor (during
@@ -71,6 +79,17 @@ impl fmt::Display for Error {
             }
             Error::OutOfSequence(why) => write!(f, "out of sequence: {why}"),
             Error::Sasl(e) => write!(f, "SASL: {e}"),
+            Error::Refused(r) => {
+                f.write_str("server refused: -ERR")?;
+                if let Some(code) = &r.code {
+                    write!(
+                        f,
+                        " [{}]",
+                        alloc::string::String::from_utf8_lossy(code.as_bytes())
+                    )?;
+                }
+                write!(f, " {}", alloc::string::String::from_utf8_lossy(&r.text))
+            }
             Error::MalformedResponse => f.write_str("malformed POP3 response line"),
             Error::MalformedStatus => f.write_str("malformed arguments in a +OK line"),
             Error::MalformedListing => f.write_str("malformed line in a listing"),

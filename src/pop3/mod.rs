@@ -9,6 +9,9 @@
 //!   (dot-stuffing messages without copying them).
 //! - [`Command`] and [`Response`] hold the one encoder and the one parser
 //!   both roles share.
+//! - [`ops`] holds whole client exchanges (login, STAT, RETR, ...) as
+//!   [`Operation`](crate::wire::Operation)s, run by any driver; the
+//!   blocking `sanswire::io::pop3::Client` is a thin layer over them.
 //!
 //! # Thin drivers
 //!
@@ -66,11 +69,12 @@ mod client;
 mod command;
 mod error;
 mod limits;
+pub mod ops;
 mod response;
 mod server;
 
 pub use apop::{apop_digest, apop_verify};
-pub use client::{Client, Event};
+pub use client::{raw_expects_block, Client, Event};
 pub use command::{Command, ParseError};
 pub use error::Error;
 pub use limits::{Limits, MAX_COMMAND_LINE};
