@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sanswire::http::{Request, Response, Version};
 use sanswire::io::http::Client as HttpClient;
 use sanswire::io::tls::{self, TlsConnector};
+use sanswire::sasl::{Plain, WithoutInitialResponse};
 use sanswire::wire::Machine;
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
@@ -571,7 +572,8 @@ fn pop3_login(
     let offers_plain = capabilities.is_some_and(|c| c.has_sasl("PLAIN"));
     let result = if offers_plain {
         log.sent("AUTH PLAIN");
-        pop.auth(Plain::new(user, pass))
+        // curl sends no initial response unless given --sasl-ir.
+        pop.auth(WithoutInitialResponse(Plain::new(user, pass)))
     } else if pop.driver().machine().apop_timestamp().is_some() {
         log.sent(&format!("APOP {user} <digest>"));
         pop.apop(user, pass)
@@ -637,32 +639,5 @@ impl Pop3Log {
             }
         }
         eprintln!("< .");
-    }
-}
-
-/// SASL PLAIN (RFC 4616) for fetch's login; a one-step mechanism.
-struct Plain(Option<Vec<u8>>);
-
-impl Plain {
-    fn new(user: &str, pass: &str) -> Self {
-        Plain(Some(format!("\0{user}\0{pass}").into_bytes()))
-    }
-}
-
-impl sanswire::sasl::Mechanism for Plain {
-    fn name(&self) -> &'static str {
-        "PLAIN"
-    }
-
-    /// curl sends no initial response (unless `--sasl-ir`): the
-    /// credentials answer the server's empty challenge.
-    fn initial_response(&mut self) -> Result<Option<Vec<u8>>, sanswire::sasl::SaslError> {
-        Ok(None)
-    }
-
-    fn step(&mut self, _challenge: &[u8]) -> Result<Vec<u8>, sanswire::sasl::SaslError> {
-        self.0
-            .take()
-            .ok_or(sanswire::sasl::SaslError::UnexpectedChallenge)
     }
 }

@@ -284,3 +284,31 @@ mod tests {
         assert!(!s.contains("secret"));
     }
 }
+
+/// Any mechanism, made to wait for the server's first (empty) challenge
+/// instead of sending an initial response with the AUTH command: what curl
+/// does unless given `--sasl-ir`, and what servers that refuse initial
+/// responses need.
+///
+/// ```
+/// use sanswire::sasl::{Mechanism, Plain, WithoutInitialResponse};
+/// let mut m = WithoutInitialResponse(Plain::new("tim", "tanstaaf"));
+/// assert_eq!(m.initial_response().unwrap(), None);
+/// assert_eq!(m.step(b"").unwrap(), b"\0tim\0tanstaaf");
+/// ```
+#[derive(Debug, Clone)]
+pub struct WithoutInitialResponse<M>(pub M);
+
+impl<M: Mechanism> Mechanism for WithoutInitialResponse<M> {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn initial_response(&mut self) -> Result<Option<Vec<u8>>, SaslError> {
+        Ok(None)
+    }
+
+    fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
+        self.0.step(challenge)
+    }
+}
