@@ -44,6 +44,40 @@ fn respond(server: &mut http::Server, event: http::Event, target: &mut Vec<u8>) 
     true
 }
 
+/// The HTTP server loop over the async driver of any I/O family `R`.
+async fn serve_http<S: AsyncIo<R> + Unpin, R>(mut conn: nonblocking::Driver<S, http::Server, R>) {
+    let mut target = Vec::new();
+    while let Ok(Some(event)) = conn.next_event().await {
+        if !respond(conn.machine(), event, &mut target) {
+            break;
+        }
+    }
+}
+
+/// Two GETs and a POST with its body sent apart, through the async HTTP
+/// client of any I/O family `R`, against [`serve_http`].
+async fn exercise_http_client<S: AsyncIo<R> + Unpin, R>(
+    client: &mut nonblocking::http::Client<S, R>,
+) {
+    for path in ["/a", "/bb"] {
+        let (response, body) = client.fetch(&get(path), None).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(body, format!("you asked for {path}").into_bytes());
+    }
+    client.send_head(&post("/up", 5)).await.unwrap();
+    client
+        .send_body(Bytes::from_static(b"hello"))
+        .await
+        .unwrap();
+    client.finish().await.unwrap();
+    assert_eq!(client.response().await.unwrap().status(), 200);
+    assert_eq!(
+        client.read_body().await.unwrap().as_deref(),
+        Some(&b"you asked for /uphello"[..])
+    );
+    assert_eq!(client.read_body().await.unwrap(), None);
+}
+
 /// A POP3 server greets over the async driver of any I/O family `R`, then
 /// ends with `shutdown` (`close_notify` on TLS) or only a flush.
 async fn greet_and_end<S: AsyncIo<R> + Unpin, R>(stream: S, shut_down: bool) {
@@ -202,13 +236,7 @@ mod tokio_drivers {
             } else {
                 Stream::plain(tcp)
             };
-            let mut conn = Driver::new(stream, http::Server::new());
-            let mut target = Vec::new();
-            while let Ok(Some(event)) = conn.next_event().await {
-                if !respond(conn.machine(), event, &mut target) {
-                    break;
-                }
-            }
+            serve_http(Driver::new(stream, http::Server::new())).await;
         });
         addr
     }
@@ -227,23 +255,7 @@ mod tokio_drivers {
             };
             assert_eq!(stream.is_tls(), use_tls);
             let mut client = sanswire::io::tokio::http::Client::new(stream);
-            for path in ["/a", "/bb"] {
-                let (response, body) = client.fetch(&get(path), None).await.unwrap();
-                assert_eq!(response.status(), 200);
-                assert_eq!(body, format!("you asked for {path}").into_bytes());
-            }
-            client.send_head(&post("/up", 5)).await.unwrap();
-            client
-                .send_body(Bytes::from_static(b"hello"))
-                .await
-                .unwrap();
-            client.finish().await.unwrap();
-            assert_eq!(client.response().await.unwrap().status(), 200);
-            let mut body = Vec::new();
-            while let Some(chunk) = client.read_body().await.unwrap() {
-                body.extend_from_slice(&chunk);
-            }
-            assert_eq!(body, b"you asked for /uphello");
+            exercise_http_client(&mut client).await;
         }
     }
 
@@ -344,13 +356,7 @@ mod futures_drivers {
                     } else {
                         Stream::plain(tcp)
                     };
-                    let mut conn = Driver::new(stream, http::Server::new());
-                    let mut target = Vec::new();
-                    while let Ok(Some(event)) = conn.next_event().await {
-                        if !respond(conn.machine(), event, &mut target) {
-                            break;
-                        }
-                    }
+                    serve_http(Driver::new(stream, http::Server::new())).await;
                 };
                 let client = async {
                     let tcp = Async::<TcpStream>::connect(addr).await.unwrap();
@@ -362,20 +368,7 @@ mod futures_drivers {
                         Stream::plain(tcp)
                     };
                     let mut client = sanswire::io::futures::http::Client::new(stream);
-                    for path in ["/a", "/bb"] {
-                        let (response, body) = client.fetch(&get(path), None).await.unwrap();
-                        assert_eq!(response.status(), 200);
-                        assert_eq!(body, format!("you asked for {path}").into_bytes());
-                    }
-                    client.send_head(&post("/up", 2)).await.unwrap();
-                    client.send_body(Bytes::from_static(b"hi")).await.unwrap();
-                    client.finish().await.unwrap();
-                    assert_eq!(client.response().await.unwrap().status(), 200);
-                    assert_eq!(
-                        client.read_body().await.unwrap().as_deref(),
-                        Some(&b"you asked for /uphi"[..])
-                    );
-                    assert_eq!(client.read_body().await.unwrap(), None);
+                    exercise_http_client(&mut client).await;
                 };
                 future::zip(server, client).await;
             });
