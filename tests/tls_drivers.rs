@@ -9,6 +9,7 @@ mod pki;
 use bytes::Bytes;
 use pki::Pki;
 use sanswire::http::{self, Request, Response};
+use sanswire::io::nonblocking::{self, AsyncIo};
 use sanswire::io::tls::{self, TlsConnector};
 use sanswire::io::{DriveError, Driver, UpgradeRefused};
 use sanswire::pop3;
@@ -41,6 +42,69 @@ fn respond(server: &mut http::Server, event: http::Event, target: &mut Vec<u8>) 
         _ => {}
     }
     true
+}
+
+/// The HTTP server loop over the async driver of any I/O family `R`.
+async fn serve_http<S: AsyncIo<R> + Unpin, R>(mut conn: nonblocking::Driver<S, http::Server, R>) {
+    let mut target = Vec::new();
+    while let Ok(Some(event)) = conn.next_event().await {
+        if !respond(conn.machine(), event, &mut target) {
+            break;
+        }
+    }
+}
+
+/// Two GETs and a POST with its body sent apart, through the async HTTP
+/// client of any I/O family `R`, against [`serve_http`].
+async fn exercise_http_client<S: AsyncIo<R> + Unpin, R>(
+    client: &mut nonblocking::http::Client<S, R>,
+) {
+    for path in ["/a", "/bb"] {
+        let (response, body) = client.fetch(&get(path), None).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(body, format!("you asked for {path}").into_bytes());
+    }
+    client.send_head(&post("/up", 5)).await.unwrap();
+    client
+        .send_body(Bytes::from_static(b"hello"))
+        .await
+        .unwrap();
+    client.finish().await.unwrap();
+    assert_eq!(client.response().await.unwrap().status(), 200);
+    assert_eq!(
+        client.read_body().await.unwrap().as_deref(),
+        Some(&b"you asked for /uphello"[..])
+    );
+    assert_eq!(client.read_body().await.unwrap(), None);
+}
+
+/// A POP3 server greets over the async driver of any I/O family `R`, then
+/// ends with `shutdown` (`close_notify` on TLS) or only a flush.
+async fn greet_and_end<S: AsyncIo<R> + Unpin, R>(stream: S, shut_down: bool) {
+    let greeting = pop3::Response::ok("ready");
+    let server = pop3::Server::new(greeting).unwrap();
+    let mut conn = nonblocking::Driver::<S, _, R>::new(stream, server);
+    if shut_down {
+        conn.shutdown().await.unwrap();
+    } else {
+        conn.flush().await.unwrap();
+    }
+}
+
+/// What a TLS client read after the server's greeting: the greeting, then
+/// a clean end only if the server sent `close_notify` (`shut_down`).
+fn assert_tls_end(shut_down: bool, got: &[u8], end: std::io::Result<usize>) {
+    assert_eq!(got, b"+OK ready\r\n");
+    match end {
+        Ok(n) => assert!(
+            shut_down && n == got.len(),
+            "clean end without close_notify"
+        ),
+        Err(e) => assert!(
+            !shut_down && e.kind() == std::io::ErrorKind::UnexpectedEof,
+            "{e}"
+        ),
+    }
 }
 
 fn get(path: &str) -> Request {
@@ -160,7 +224,7 @@ fn ca_file_errors_name_the_file() {
 mod tokio_drivers {
     use super::*;
     use sanswire::io::tls::tokio::Stream;
-    use sanswire::io::tokio::Driver;
+    use sanswire::io::tokio::{Driver, Tokio};
 
     async fn server(tls: bool) -> std::net::SocketAddr {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -172,13 +236,7 @@ mod tokio_drivers {
             } else {
                 Stream::plain(tcp)
             };
-            let mut conn = Driver::new(stream, http::Server::new());
-            let mut target = Vec::new();
-            while let Ok(Some(event)) = conn.next_event().await {
-                if !respond(conn.machine(), event, &mut target) {
-                    break;
-                }
-            }
+            serve_http(Driver::new(stream, http::Server::new())).await;
         });
         addr
     }
@@ -197,23 +255,7 @@ mod tokio_drivers {
             };
             assert_eq!(stream.is_tls(), use_tls);
             let mut client = sanswire::io::tokio::http::Client::new(stream);
-            for path in ["/a", "/bb"] {
-                let (response, body) = client.fetch(&get(path), None).await.unwrap();
-                assert_eq!(response.status(), 200);
-                assert_eq!(body, format!("you asked for {path}").into_bytes());
-            }
-            client.send_head(&post("/up", 5)).await.unwrap();
-            client
-                .send_body(Bytes::from_static(b"hello"))
-                .await
-                .unwrap();
-            client.finish().await.unwrap();
-            assert_eq!(client.response().await.unwrap().status(), 200);
-            let mut body = Vec::new();
-            while let Some(chunk) = client.read_body().await.unwrap() {
-                body.extend_from_slice(&chunk);
-            }
-            assert_eq!(body, b"you asked for /uphello");
+            exercise_http_client(&mut client).await;
         }
     }
 
@@ -265,6 +307,31 @@ mod tokio_drivers {
         pop.next_event().await.unwrap();
         server.await.unwrap();
     }
+
+    /// `Driver::shutdown` ends a TLS connection with `close_notify`, so the
+    /// peer reads a clean end of stream; a connection merely dropped reads
+    /// as cut short.
+    #[tokio::test]
+    async fn shutdown_sends_close_notify() {
+        use tokio::io::AsyncReadExt;
+        for shut_down in [true, false] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = tokio::spawn(async move {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let stream = Stream::accept(tcp, &pki().acceptor()).await.unwrap();
+                greet_and_end::<_, Tokio>(stream, shut_down).await;
+            });
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let mut stream = Stream::connect(tcp, &pki().connector(), "localhost")
+                .await
+                .unwrap();
+            server.await.unwrap();
+            let mut got = Vec::new();
+            let end = stream.read_to_end(&mut got).await;
+            assert_tls_end(shut_down, &got, end);
+        }
+    }
 }
 
 // --- futures-io (async-io reactor, futures-lite executor) ---
@@ -273,7 +340,7 @@ mod futures_drivers {
     use super::*;
     use async_io::Async;
     use futures_lite::future;
-    use sanswire::io::futures::Driver;
+    use sanswire::io::futures::{Driver, FuturesIo};
     use sanswire::io::tls::futures::Stream;
 
     #[test]
@@ -289,13 +356,7 @@ mod futures_drivers {
                     } else {
                         Stream::plain(tcp)
                     };
-                    let mut conn = Driver::new(stream, http::Server::new());
-                    let mut target = Vec::new();
-                    while let Ok(Some(event)) = conn.next_event().await {
-                        if !respond(conn.machine(), event, &mut target) {
-                            break;
-                        }
-                    }
+                    serve_http(Driver::new(stream, http::Server::new())).await;
                 };
                 let client = async {
                     let tcp = Async::<TcpStream>::connect(addr).await.unwrap();
@@ -307,22 +368,37 @@ mod futures_drivers {
                         Stream::plain(tcp)
                     };
                     let mut client = sanswire::io::futures::http::Client::new(stream);
-                    for path in ["/a", "/bb"] {
-                        let (response, body) = client.fetch(&get(path), None).await.unwrap();
-                        assert_eq!(response.status(), 200);
-                        assert_eq!(body, format!("you asked for {path}").into_bytes());
-                    }
-                    client.send_head(&post("/up", 2)).await.unwrap();
-                    client.send_body(Bytes::from_static(b"hi")).await.unwrap();
-                    client.finish().await.unwrap();
-                    assert_eq!(client.response().await.unwrap().status(), 200);
-                    assert_eq!(
-                        client.read_body().await.unwrap().as_deref(),
-                        Some(&b"you asked for /uphi"[..])
-                    );
-                    assert_eq!(client.read_body().await.unwrap(), None);
+                    exercise_http_client(&mut client).await;
                 };
                 future::zip(server, client).await;
+            });
+        }
+    }
+
+    /// The same over futures-io, whose shutdown is `poll_close`.
+    #[test]
+    fn shutdown_sends_close_notify() {
+        use futures_lite::AsyncReadExt;
+        for shut_down in [true, false] {
+            future::block_on(async {
+                let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
+                let addr = listener.get_ref().local_addr().unwrap();
+                let server = async {
+                    let (tcp, _) = listener.accept().await.unwrap();
+                    let stream = Stream::accept(tcp, &pki().acceptor()).await.unwrap();
+                    greet_and_end::<_, FuturesIo>(stream, shut_down).await;
+                };
+                let client = async {
+                    let tcp = Async::<TcpStream>::connect(addr).await.unwrap();
+                    Stream::connect(tcp, &pki().connector(), "localhost")
+                        .await
+                        .unwrap()
+                };
+                // The server's connection is dropped (closed) when it ends.
+                let ((), mut stream) = future::zip(server, client).await;
+                let mut got = Vec::new();
+                let end = stream.read_to_end(&mut got).await;
+                assert_tls_end(shut_down, &got, end);
             });
         }
     }

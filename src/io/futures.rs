@@ -1,108 +1,55 @@
-//! The driver for `futures_io::AsyncRead + AsyncWrite` (feature
+//! The async driver over `futures_io::AsyncRead + AsyncWrite` (feature
 //! `futures-io`): smol, async-std and every runtime built on those traits.
+//! It is the shared [`nonblocking`] driver with the
+//! family [`FuturesIo`] filled in.
 
-pub mod http;
-
-use super::{next_step, DriveError, Step, MAX_IOVECS, MIN_READ};
-use crate::wire::{Machine, Operation};
-use core::future::poll_fn;
+use super::nonblocking::{self, AsyncIo};
 use core::pin::Pin;
+use core::task::{Context, Poll};
 use futures_io::{AsyncRead, AsyncWrite};
 use std::io::{self, IoSlice};
 
-/// Drives any [`Machine`] over a futures-io stream; the async twin of
-/// [`io::Driver`](super::Driver), with the same methods.
-#[derive(Debug)]
-pub struct Driver<S, M> {
-    stream: S,
-    machine: M,
+/// The futures-io I/O family: every `futures_io::AsyncRead + AsyncWrite`
+/// stream is an [`AsyncIo<FuturesIo>`](AsyncIo).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FuturesIo;
+
+/// Drives any [`Machine`](crate::wire::Machine) over a futures-io stream;
+/// see [`nonblocking::Driver`] for its methods.
+pub type Driver<S, M> = nonblocking::Driver<S, M, FuturesIo>;
+
+/// The typed HTTP/1.1 client over a futures-io stream.
+pub mod http {
+    /// An async HTTP/1.1 client over a futures-io stream; see
+    /// [`nonblocking::http::Client`](crate::io::nonblocking::http::Client)
+    /// for its methods.
+    pub type Client<S> = crate::io::nonblocking::http::Client<S, super::FuturesIo>;
+
+    pub use crate::io::nonblocking::http::Result;
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin, M: Machine> Driver<S, M> {
-    /// Wraps a connected stream and a fresh machine.
-    pub fn new(stream: S, machine: M) -> Self {
-        Driver { stream, machine }
+impl<S: AsyncRead + AsyncWrite + ?Sized> AsyncIo<FuturesIo> for S {
+    fn poll_read_slice(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read(cx, buf)
     }
 
-    /// The machine, to send commands or replies through.
-    pub fn machine(&mut self) -> &mut M {
-        &mut self.machine
+    fn poll_write_slices(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored(cx, bufs)
     }
 
-    /// The stream.
-    pub fn stream(&mut self) -> &mut S {
-        &mut self.stream
+    fn poll_flush_out(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
     }
 
-    /// Gives back the stream and the machine.
-    pub fn into_parts(self) -> (S, M) {
-        (self.stream, self.machine)
-    }
-
-    /// Writes everything the machine has queued.
-    pub async fn flush(&mut self) -> io::Result<()> {
-        let outbox = self.machine.outbox();
-        while !outbox.is_empty() {
-            let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-            let count = slices
-                .iter_mut()
-                .zip(outbox.chunks())
-                .map(|(s, c)| *s = IoSlice::new(c))
-                .count();
-            let stream = &mut self.stream;
-            let n = poll_fn(|cx| Pin::new(&mut *stream).poll_write_vectored(cx, &slices[..count]))
-                .await?;
-            if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            outbox.advance(n);
-        }
-        poll_fn(|cx| Pin::new(&mut self.stream).poll_flush(cx)).await
-    }
-
-    /// Flushes, then returns the machine's next event, reading as often as
-    /// the machine needs; `Ok(None)` when the machine is paused.
-    pub async fn next_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
-        loop {
-            match next_step(&mut self.machine)? {
-                Step::Transmit => self.flush().await?,
-                Step::Receive => self.fill().await?,
-                Step::Event(event) => return Ok(Some(event)),
-                Step::Paused => return Ok(None),
-            }
-        }
-    }
-
-    /// Runs a whole [`Operation`] to completion.
-    pub async fn run<O: Operation<M>>(
-        &mut self,
-        mut op: O,
-    ) -> Result<O::Output, DriveError<M::Error>> {
-        op.start(&mut self.machine).map_err(DriveError::Protocol)?;
-        self.flush().await?;
-        if let Some(out) = op.sent(&mut self.machine) {
-            return Ok(out);
-        }
-        loop {
-            let event = self.next_event().await?.ok_or(DriveError::Stalled)?;
-            if let Some(out) = op
-                .on_event(&mut self.machine, event)
-                .map_err(DriveError::Protocol)?
-            {
-                return Ok(out);
-            }
-        }
-    }
-
-    async fn fill(&mut self) -> io::Result<()> {
-        let inbox = self.machine.inbox();
-        let stream = &mut self.stream;
-        let space = inbox.spare(MIN_READ);
-        let n = poll_fn(|cx| Pin::new(&mut *stream).poll_read(cx, space)).await?;
-        match n {
-            0 => self.machine.receive_eof(),
-            n => self.machine.inbox().commit(n),
-        }
-        Ok(())
+    fn poll_shut_down(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_close(cx)
     }
 }

@@ -12,6 +12,9 @@
 //! | tokio | `tokio::Driver` (`tokio`) | `tokio::http::Client` | `tls::tokio` (`tokio-rustls`) |
 //! | futures-io | `futures::Driver` (`futures-io`) | `futures::http::Client` | `tls::futures` (`futures-rustls`) |
 //!
+//! The two async rows are one implementation, `nonblocking` (driver, HTTP
+//! client) and `tls::nonblocking` (stream), generic over the I/O family.
+//!
 //! # Changing transport (STARTTLS)
 //!
 //! When a machine reports [`Transport::StartTls`](crate::wire::Transport),
@@ -29,6 +32,8 @@ mod blocking;
 #[cfg(feature = "futures-io")]
 pub mod futures;
 pub mod http;
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+pub mod nonblocking;
 pub mod pop3;
 #[cfg(feature = "rustls")]
 pub mod tls;

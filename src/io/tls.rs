@@ -34,8 +34,9 @@
 //! the go-ahead, runs the handshake on the same connection, and calls
 //! [`Machine::tls_established`]. Written once, generic over the machine, so
 //! SMTP, POP3, IMAP, NNTP and FTP need no driver code of their own. The
-//! tokio and futures-io twins live in [`tokio`] and [`futures`] (features
-//! `tokio-rustls`, `futures-rustls`).
+//! async twin is written once in `nonblocking`, for every async I/O family;
+//! `tokio::Stream` and `futures::Stream` name it for tokio-rustls and
+//! futures-rustls (features `tokio-rustls`, `futures-rustls`).
 //!
 //! ```no_run
 //! use sanswire::io::{tls, Driver};
@@ -64,6 +65,8 @@
 
 #[cfg(feature = "futures-rustls")]
 pub mod futures;
+#[cfg(any(feature = "tokio-rustls", feature = "futures-rustls"))]
+pub mod nonblocking;
 #[cfg(feature = "tokio-rustls")]
 pub mod tokio;
 

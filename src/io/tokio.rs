@@ -1,100 +1,71 @@
-//! The driver for tokio's `AsyncRead + AsyncWrite` (feature `tokio`).
+//! The async driver over tokio's `AsyncRead + AsyncWrite` (feature
+//! `tokio`): the shared [`nonblocking`] driver with the
+//! family [`Tokio`] filled in.
+//!
+//! ```no_run
+//! use sanswire::http;
+//! use sanswire::io::tokio::Driver;
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let tcp = tokio::net::TcpStream::connect("127.0.0.1:8080").await?;
+//! let mut driver = Driver::new(tcp, http::Client::new());
+//! driver.machine().send_request(&http::Request::get("/"))?;
+//! while let Some(event) = driver.next_event().await? {
+//!     if matches!(event, http::Event::End) {
+//!         break;
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 
-pub mod http;
-
-use super::{next_step, DriveError, Step, MAX_IOVECS, MIN_READ};
-use crate::wire::{Machine, Operation};
-use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use super::nonblocking::{self, AsyncIo};
+use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use core::pin::Pin;
+use core::task::{ready, Context, Poll};
 use std::io::{self, IoSlice};
 
-/// Drives any [`Machine`] over a tokio stream; the async twin of
-/// [`io::Driver`](super::Driver), with the same methods.
-#[derive(Debug)]
-pub struct Driver<S, M> {
-    stream: S,
-    machine: M,
+/// The tokio I/O family: every `tokio::io::AsyncRead + AsyncWrite` stream
+/// is an [`AsyncIo<Tokio>`](AsyncIo).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tokio;
+
+/// Drives any [`Machine`](crate::wire::Machine) over a tokio stream; see
+/// [`nonblocking::Driver`] for its methods.
+pub type Driver<S, M> = nonblocking::Driver<S, M, Tokio>;
+
+/// The typed HTTP/1.1 client over a tokio stream.
+pub mod http {
+    /// An async HTTP/1.1 client over a tokio stream; see
+    /// [`nonblocking::http::Client`](crate::io::nonblocking::http::Client)
+    /// for its methods.
+    pub type Client<S> = crate::io::nonblocking::http::Client<S, super::Tokio>;
+
+    pub use crate::io::nonblocking::http::Result;
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin, M: Machine> Driver<S, M> {
-    /// Wraps a connected stream and a fresh machine.
-    pub fn new(stream: S, machine: M) -> Self {
-        Driver { stream, machine }
+impl<S: AsyncRead + AsyncWrite + ?Sized> AsyncIo<Tokio> for S {
+    fn poll_read_slice(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut buf = ReadBuf::new(buf);
+        ready!(self.poll_read(cx, &mut buf))?;
+        Poll::Ready(Ok(buf.filled().len()))
     }
 
-    /// The machine, to send commands or replies through.
-    pub fn machine(&mut self) -> &mut M {
-        &mut self.machine
+    fn poll_write_slices(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored(cx, bufs)
     }
 
-    /// The stream.
-    pub fn stream(&mut self) -> &mut S {
-        &mut self.stream
+    fn poll_flush_out(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
     }
 
-    /// Gives back the stream and the machine.
-    pub fn into_parts(self) -> (S, M) {
-        (self.stream, self.machine)
-    }
-
-    /// Writes everything the machine has queued.
-    pub async fn flush(&mut self) -> io::Result<()> {
-        let outbox = self.machine.outbox();
-        while !outbox.is_empty() {
-            let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-            let count = slices
-                .iter_mut()
-                .zip(outbox.chunks())
-                .map(|(s, c)| *s = IoSlice::new(c))
-                .count();
-            let n = self.stream.write_vectored(&slices[..count]).await?;
-            if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            outbox.advance(n);
-        }
-        self.stream.flush().await
-    }
-
-    /// Flushes, then returns the machine's next event, reading as often as
-    /// the machine needs; `Ok(None)` when the machine is paused.
-    pub async fn next_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
-        loop {
-            match next_step(&mut self.machine)? {
-                Step::Transmit => self.flush().await?,
-                Step::Receive => self.fill().await?,
-                Step::Event(event) => return Ok(Some(event)),
-                Step::Paused => return Ok(None),
-            }
-        }
-    }
-
-    /// Runs a whole [`Operation`] to completion.
-    pub async fn run<O: Operation<M>>(
-        &mut self,
-        mut op: O,
-    ) -> Result<O::Output, DriveError<M::Error>> {
-        op.start(&mut self.machine).map_err(DriveError::Protocol)?;
-        self.flush().await?;
-        if let Some(out) = op.sent(&mut self.machine) {
-            return Ok(out);
-        }
-        loop {
-            let event = self.next_event().await?.ok_or(DriveError::Stalled)?;
-            if let Some(out) = op
-                .on_event(&mut self.machine, event)
-                .map_err(DriveError::Protocol)?
-            {
-                return Ok(out);
-            }
-        }
-    }
-
-    async fn fill(&mut self) -> io::Result<()> {
-        let inbox = self.machine.inbox();
-        match self.stream.read(inbox.spare(MIN_READ)).await? {
-            0 => self.machine.receive_eof(),
-            n => inbox.commit(n),
-        }
-        Ok(())
+    fn poll_shut_down(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_shutdown(cx)
     }
 }

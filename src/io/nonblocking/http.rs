@@ -1,27 +1,27 @@
-//! A thin typed HTTP/1.1 client on the futures-io [`Driver`]: the async twin
-//! of [`io::http::Client`](crate::io::http::Client).
+//! A thin typed HTTP/1.1 client on the async [`Driver`]: the async twin of
+//! [`io::http::Client`](crate::io::http::Client), for every async I/O
+//! family (named `io::tokio::http::Client` and `io::futures::http::Client`).
 //!
 //! Everything HTTP lives in [`crate::http::Client`] and [`crate::http::ops`];
 //! each method here runs one operation, as the blocking client's do.
 
-use super::Driver;
+use super::{AsyncIo, Driver};
 use crate::http::{self, ops, Request, Response};
 use crate::io::DriveError;
 use bytes::Bytes;
-use futures_io::{AsyncRead, AsyncWrite};
 use std::vec::Vec;
 
 /// What the async HTTP client's calls return.
 pub type Result<T> = core::result::Result<T, DriveError<http::Error>>;
 
-/// An async HTTP/1.1 client over one connection, reused for request after
-/// request while the server keeps it alive.
+/// An async HTTP/1.1 client over one connection of the I/O family `R`,
+/// reused for request after request while the server keeps it alive.
 #[derive(Debug)]
-pub struct Client<S> {
-    driver: Driver<S, http::Client>,
+pub struct Client<S, R> {
+    driver: Driver<S, http::Client, R>,
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+impl<S: AsyncIo<R> + Unpin, R> Client<S, R> {
     /// Wraps a connected stream (plain, or TLS from `io::tls`).
     pub fn new(stream: S) -> Self {
         Client {
@@ -30,7 +30,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 
     /// The driver underneath, for its stream or machine.
-    pub fn driver(&mut self) -> &mut Driver<S, http::Client> {
+    pub fn driver(&mut self) -> &mut Driver<S, http::Client, R> {
         &mut self.driver
     }
 

@@ -1,0 +1,165 @@
+//! The async driver, written once for every async I/O family (features
+//! `tokio`, `futures-io`).
+//!
+//! tokio and futures-io spell the same four operations differently (a
+//! `ReadBuf` or a slice, `poll_shutdown` or `poll_close`). [`AsyncIo`]
+//! names them once, for a stream of one family; the family is a marker type
+//! (`io::tokio::Tokio`, `io::futures::FuturesIo`) rather than a wrapper
+//! around the stream, so a type that implements both families' traits is no
+//! problem, and [`Driver::stream`] hands back the caller's own stream.
+//!
+//! The per-family paths users name (`io::tokio::Driver`,
+//! `io::futures::http::Client`, ...) are aliases of the types here with the
+//! family filled in.
+
+pub mod http;
+
+use super::{next_step, DriveError, Step, MAX_IOVECS, MIN_READ};
+use crate::wire::{Machine, Operation};
+use core::future::poll_fn;
+use core::marker::PhantomData;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::io::{self, IoSlice};
+
+/// A stream of the async I/O family `R`: the four poll operations a driver
+/// needs, in one spelling for every family.
+///
+/// Implemented for every tokio stream (`R` = `io::tokio::Tokio`, feature
+/// `tokio`) and every futures-io stream (`R` = `io::futures::FuturesIo`,
+/// feature `futures-io`); another runtime can join
+/// with a marker type of its own and an implementation of this trait.
+pub trait AsyncIo<R> {
+    /// Reads into `buf`; `Ok(0)` is the end of the stream.
+    fn poll_read_slice(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>>;
+
+    /// Writes from several buffers at once; returns how many bytes went.
+    fn poll_write_slices(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>;
+
+    /// Pushes out whatever the stream buffers.
+    fn poll_flush_out(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+
+    /// Flushes and shuts the write side down (on TLS: sends
+    /// `close_notify`).
+    fn poll_shut_down(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+}
+
+/// Drives any [`Machine`] over an async stream of the family `R`; the async
+/// twin of the blocking [`io::Driver`](super::Driver), with the same
+/// methods. Named with the family filled in as `io::tokio::Driver` and
+/// `io::futures::Driver`.
+#[derive(Debug)]
+pub struct Driver<S, M, R> {
+    stream: S,
+    machine: M,
+    family: PhantomData<R>,
+}
+
+impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
+    /// Wraps a connected stream and a fresh machine.
+    pub fn new(stream: S, machine: M) -> Self {
+        Driver {
+            stream,
+            machine,
+            family: PhantomData,
+        }
+    }
+
+    /// The machine, to send commands or replies through.
+    pub fn machine(&mut self) -> &mut M {
+        &mut self.machine
+    }
+
+    /// The stream.
+    pub fn stream(&mut self) -> &mut S {
+        &mut self.stream
+    }
+
+    /// Gives back the stream and the machine.
+    pub fn into_parts(self) -> (S, M) {
+        (self.stream, self.machine)
+    }
+
+    /// Writes everything the machine has queued.
+    pub async fn flush(&mut self) -> io::Result<()> {
+        let stream = &mut self.stream;
+        let outbox = self.machine.outbox();
+        while !outbox.is_empty() {
+            let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+            let count = slices
+                .iter_mut()
+                .zip(outbox.chunks())
+                .map(|(slot, chunk)| *slot = IoSlice::new(chunk))
+                .count();
+            let n = poll_fn(|cx| Pin::new(&mut *stream).poll_write_slices(cx, &slices[..count]))
+                .await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            outbox.advance(n);
+        }
+        poll_fn(|cx| Pin::new(&mut *stream).poll_flush_out(cx)).await
+    }
+
+    /// Writes everything the machine has queued, then shuts the write side
+    /// of the stream down (on TLS: sends `close_notify`, so the peer can
+    /// tell a complete transfer from a cut connection).
+    pub async fn shutdown(&mut self) -> io::Result<()> {
+        self.flush().await?;
+        poll_fn(|cx| Pin::new(&mut self.stream).poll_shut_down(cx)).await
+    }
+
+    /// Flushes, then returns the machine's next event, reading as often as
+    /// the machine needs; `Ok(None)` when the machine is paused.
+    pub async fn next_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
+        loop {
+            match next_step(&mut self.machine)? {
+                Step::Transmit => self.flush().await?,
+                Step::Receive => self.fill().await?,
+                Step::Event(event) => return Ok(Some(event)),
+                Step::Paused => return Ok(None),
+            }
+        }
+    }
+
+    /// Runs a whole [`Operation`] to completion.
+    pub async fn run<O: Operation<M>>(
+        &mut self,
+        mut op: O,
+    ) -> Result<O::Output, DriveError<M::Error>> {
+        op.start(&mut self.machine).map_err(DriveError::Protocol)?;
+        self.flush().await?;
+        if let Some(out) = op.sent(&mut self.machine) {
+            return Ok(out);
+        }
+        loop {
+            let event = self.next_event().await?.ok_or(DriveError::Stalled)?;
+            if let Some(out) = op
+                .on_event(&mut self.machine, event)
+                .map_err(DriveError::Protocol)?
+            {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Reads once from the stream into the machine's receive buffer.
+    async fn fill(&mut self) -> io::Result<()> {
+        let stream = &mut self.stream;
+        let inbox = self.machine.inbox();
+        let space = inbox.spare(MIN_READ);
+        match poll_fn(|cx| Pin::new(&mut *stream).poll_read_slice(cx, space)).await? {
+            0 => self.machine.receive_eof(),
+            n => self.machine.inbox().commit(n),
+        }
+        Ok(())
+    }
+}
