@@ -15,7 +15,7 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(about = "Serve files (http), mail (smtp, pop3), ... for testing and demos")]
 struct Args {
-    /// The protocol to serve: http
+    /// The protocol to serve: http, smtp (into a maildir at --root: see examples/common/smtp_server.rs)
     protocol: String,
     /// Address to listen on; port 0 takes a free port.
     #[arg(long, default_value = "127.0.0.1:0")]

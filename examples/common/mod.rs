@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod http_server;
+pub mod smtp_server;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -36,6 +37,7 @@ pub type Handler = fn(TcpStream, &ServerConfig);
 pub fn handler(protocol: &str) -> Option<Handler> {
     match protocol {
         "http" => Some(http_server::serve_connection),
+        "smtp" => Some(smtp_server::serve_connection),
         _ => None,
     }
 }

@@ -10,6 +10,7 @@ mod blocking;
 #[cfg(feature = "futures-io")]
 pub mod futures;
 pub mod http;
+pub mod smtp;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
@@ -82,6 +83,10 @@ pub fn next_step<M: Machine>(machine: &mut M) -> Result<Step<M::Event>, DriveErr
     }
     match machine.poll_event().map_err(DriveError::Protocol)? {
         Next::Event(event) => Ok(Step::Event(event)),
+        // Polling may have queued answers that need no event (an SMTP
+        // server's reply to NOOP or to a MAIL sent too early): send them
+        // before waiting, or both sides wait forever.
+        _ if !machine.outbox().is_empty() => Ok(Step::Transmit),
         Next::Paused => Ok(Step::Paused),
         Next::NeedInput if machine.inbox().is_eof() => Err(DriveError::UnexpectedEof),
         Next::NeedInput => Ok(Step::Receive),
