@@ -21,6 +21,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use url::Url;
 
+#[path = "fetch/smtp.rs"]
+mod smtp;
+
 /// How much of an upload goes into one write.
 const UPLOAD_CHUNK: usize = 256 * 1024;
 /// The receive buffer's read size: bulk downloads want few, large reads.
@@ -29,7 +32,7 @@ const READ_SIZE: usize = 1024 * 1024;
 #[derive(Parser, Debug)]
 #[command(about = "Fetch a URL, like curl", version)]
 struct Args {
-    /// The URL (http://host[:port]/path).
+    /// The URL (http://host[:port]/path, smtp://host[:port][/helo-domain]).
     url: String,
     /// Write the resource to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -61,6 +64,12 @@ struct Args {
     /// Accepted for curl compatibility: fetch always fails on HTTP errors.
     #[arg(short = 'f', long = "fail")]
     fail: bool,
+    /// smtp: the sender (reverse-path); empty (`<>`) if not given.
+    #[arg(long = "mail-from", value_name = "ADDR")]
+    mail_from: Option<String>,
+    /// smtp: a recipient (repeatable).
+    #[arg(long = "mail-rcpt", value_name = "ADDR")]
+    mail_rcpt: Vec<String>,
 }
 
 /// A failure: the message and curl's exit code for it.
@@ -102,6 +111,7 @@ fn run(args: &Args, started: Instant) -> Result<(), Failure> {
     let url = Url::parse(&args.url).map_err(|e| Failure(3, format!("URL rejected: {e}")))?;
     match url.scheme() {
         "http" => fetch_http(args, &url, started),
+        "smtp" => smtp::send(args, &url, started),
         other => Err(Failure(1, format!("Protocol \"{other}\" not supported"))),
     }
 }

@@ -18,7 +18,7 @@ type Tour = (&'static str, fn(&Path) -> Step);
 
 fn main() {
     let root = scratch_root();
-    let tours: [Tour; 1] = [("http", tour_http)];
+    let tours: [Tour; 2] = [("http", tour_http), ("smtp", tour_smtp)];
     let mut failed = false;
     for (name, tour) in tours {
         println!("== {name}");
@@ -100,5 +100,56 @@ fn tour_http(root: &Path) -> Step {
     println!("< {} listing with {entries} entries", response.status());
     let stored = std::fs::read_to_string(dir.join("note.txt"))?;
     println!("server stored note.txt: {stored:?}");
+    Ok(())
+}
+
+fn tour_smtp(root: &Path) -> Step {
+    let maildir = root.join("maildir");
+    std::fs::create_dir_all(&maildir)?;
+    let addr = start("smtp", &maildir, Some(("alice", "secret")))?;
+    println!(
+        "server: serve smtp on {addr}, delivering into {}",
+        maildir.display()
+    );
+    let mut client = sanswire::io::smtp::Client::connect(addr, "client.example.org")?;
+    let caps = client.capabilities();
+    println!(
+        "< 220 greeting; EHLO client.example.org: pipelining={} chunking={} auth={:?}",
+        caps.pipelining, caps.chunking, caps.auth
+    );
+    let mechanism = client.login("alice", "secret")?;
+    println!("> AUTH {mechanism} (alice)");
+    println!("< 235 authenticated");
+    let message = b"From: alice@example.org\r\nTo: bob@example.net, carol@example.net\r\n\
+Subject: hello from the tour\r\n\r\nHi both.\r\n.A line that starts with a dot.\r\n";
+    let outcome = client.send_mail(
+        "alice@example.org",
+        ["bob@example.net", "carol@example.net"],
+        &message[..],
+    )?;
+    println!(
+        "> MAIL FROM:<alice@example.org>, 2 x RCPT TO, message ({} bytes)",
+        message.len()
+    );
+    for r in &outcome.recipients {
+        let reply = r
+            .delivery
+            .as_ref()
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        println!("< {}: {reply}", r.address);
+    }
+    let bye = client.quit()?;
+    println!("> QUIT");
+    println!("< {bye}");
+    let stored = common::smtp_server::delivered(&maildir);
+    let first = stored.first().ok_or("no message was stored")?;
+    println!(
+        "server stored new/{}:",
+        first.file_name().unwrap_or_default().to_string_lossy()
+    );
+    for line in std::fs::read_to_string(first)?.lines().take(5) {
+        println!("  {line}");
+    }
     Ok(())
 }
