@@ -46,7 +46,10 @@ pub fn send(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
                 return Err(Failure(55, "No recipients given (--mail-rcpt)".into()));
             }
             let outcome = client.send_mail(&from, args.mail_rcpt.iter().cloned(), message)?;
-            check(&outcome)?;
+            if let Err(failure) = check(&outcome) {
+                let _ = client.quit(); // as curl does
+                return Err(failure);
+            }
         }
         None => {
             let replies = if args.mail_rcpt.is_empty() {
