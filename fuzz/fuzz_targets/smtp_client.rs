@@ -18,8 +18,8 @@ fn client() -> Client {
     Client::with_limits("client.example.org", limits).unwrap()
 }
 
-fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>) {
-    sanswire_fuzz::run(
+fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>, Vec<u8>) {
+    sanswire_fuzz::run_all(
         client(),
         input,
         chunk,

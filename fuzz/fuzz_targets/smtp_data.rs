@@ -19,9 +19,9 @@ fn server() -> Server {
     Server::new(config).unwrap()
 }
 
-fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>) {
+fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>, Vec<u8>) {
     let mut content = 0usize;
-    let out = sanswire_fuzz::run(
+    let out = sanswire_fuzz::run_all(
         server(),
         input,
         chunk,

@@ -26,8 +26,8 @@ fn server() -> Server {
     Server::new(config).unwrap()
 }
 
-pub fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>) {
-    sanswire_fuzz::run(
+pub fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>, Vec<u8>) {
+    sanswire_fuzz::run_all(
         server(),
         input,
         chunk,
@@ -44,5 +44,10 @@ fuzz_target!(|data: &[u8]| {
     let (chunk, input) = sanswire_fuzz::plan(data);
     let whole = drive(input, input.len().max(1));
     let pieces = drive(input, chunk);
-    assert_eq!(whole, pieces);
+    // Bytes behind a STARTTLS command are refused if they arrived with it
+    // (CVE-2011-0411): that depends on the arrival, by design.
+    let injection = |r: &(Vec<String>, Vec<u8>, Vec<u8>)| r.0.iter().any(|e| e.contains("STARTTLS go-ahead"));
+    if !injection(&whole) && !injection(&pieces) {
+        assert_eq!(whole, pieces);
+    }
 });

@@ -31,7 +31,7 @@ pub enum DriveError<E> {
     /// The stream ended where the protocol needed more bytes.
     UnexpectedEof,
     /// The machine paused (waits for the local side) in the middle of an
-    /// [`Operation`], which therefore cannot complete.
+    /// [`Operation`](crate::wire::Operation), which therefore cannot complete.
     Stalled,
 }
 
