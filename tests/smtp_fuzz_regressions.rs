@@ -113,3 +113,19 @@ fn bytes_after_quit_reply_give_the_same_error_however_cut() {
     // A reply after QUIT's answers nothing: the same error either way.
     assert_eq!(whole.0.last().unwrap(), "error: unexpected reply 250");
 }
+
+#[test]
+fn utf8_where_a_keyword_ends_is_a_501_not_a_panic() {
+    // Found by the smtp_server target: `RCPT TO` followed by a two-byte
+    // character used to slice a str inside it.
+    let input =
+        "EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO\u{1b9}x@y>\r\nMAIL FR\u{e9}:<x@y>\r\nQUIT\r\n";
+    let whole = server_run(input.as_bytes(), input.len());
+    assert_eq!(whole, server_run(input.as_bytes(), 1));
+    let replies = String::from_utf8(whole.2).unwrap();
+    assert!(
+        replies.contains("501 5.5.4 expected FROM:<address> or TO:<address>\r\n"),
+        "{replies}"
+    );
+    assert!(replies.ends_with("221 2.0.0 Bye\r\n"), "{replies}");
+}

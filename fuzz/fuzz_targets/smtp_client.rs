@@ -25,8 +25,12 @@ fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>, Vec<u8>) {
         chunk,
         |c, event| match event {
             Event::Ready { .. } if c.is_idle() => {
-                let env = Envelope::new("a@example.org", ["b@example.net", "c@example.net", "d@example.net"]);
-                let message = Bytes::from_static(b"Subject: x\r\n\r\n.dot\nbare\rend.\r\n.\r\nlast");
+                let env = Envelope::new(
+                    "a@example.org",
+                    ["b@example.net", "c@example.net", "d@example.net"],
+                );
+                let message =
+                    Bytes::from_static(b"Subject: x\r\n\r\n.dot\nbare\rend.\r\n.\r\nlast");
                 let _ = c.send_mail(&env, message);
             }
             Event::MailSent(_) if c.is_idle() => {

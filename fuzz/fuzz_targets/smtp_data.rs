@@ -7,7 +7,8 @@
 use libfuzzer_sys::fuzz_target;
 use sanswire::smtp::{Limits, Server, ServerConfig, ServerEvent};
 
-const OPEN: &[u8] = b"EHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n";
+const OPEN: &[u8] =
+    b"EHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n";
 
 fn server() -> Server {
     let mut config = ServerConfig::new("mx.example.org");
@@ -29,7 +30,10 @@ fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>, Vec<u8>) {
             if let ServerEvent::Data(d) = event {
                 content += d.len();
             }
-            if matches!(event, ServerEvent::MessageEnd { .. } | ServerEvent::MessageRejected(_)) {
+            if matches!(
+                event,
+                ServerEvent::MessageEnd { .. } | ServerEvent::MessageRejected(_)
+            ) {
                 assert!(content <= 1024, "{content} bytes handed out");
                 content = 0;
             }
@@ -39,11 +43,25 @@ fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>, Vec<u8>) {
     out
 }
 
+/// Content handed out before a fatal error (a text line over its limit)
+/// depends on how much had arrived: the session is over and the
+/// application drops it, so it is left out of the comparison.
+fn settled(mut r: (Vec<String>, Vec<u8>, Vec<u8>)) -> (Vec<String>, Vec<u8>, Vec<u8>) {
+    if r.0
+        .last()
+        .is_some_and(|e| e.starts_with("error: line longer"))
+    {
+        r.0.retain(|e| e != "Data");
+        r.2.clear();
+    }
+    r
+}
+
 fuzz_target!(|data: &[u8]| {
     let (chunk, body) = sanswire_fuzz::plan(data);
     let mut input = OPEN.to_vec();
     input.extend_from_slice(body);
-    let whole = drive(&input, input.len());
-    let pieces = drive(&input, chunk);
+    let whole = settled(drive(&input, input.len()));
+    let pieces = settled(drive(&input, chunk));
     assert_eq!(whole, pieces);
 });

@@ -14,7 +14,11 @@ fn server() -> Server {
     config.binary_mime = true;
     config.starttls = true;
     config.allow_plaintext_auth = true;
-    config.auth = vec![AuthMechanism::Plain, AuthMechanism::Login, AuthMechanism::CramMd5];
+    config.auth = vec![
+        AuthMechanism::Plain,
+        AuthMechanism::Login,
+        AuthMechanism::CramMd5,
+    ];
     config.limits = Limits {
         command_line: 128,
         text_line: 64,
@@ -40,13 +44,28 @@ pub fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>, Vec<u8>) {
     )
 }
 
+/// Content handed out before a fatal error (a text line over its limit)
+/// depends on how much had arrived: the session is over and the
+/// application drops it, so it is left out of the comparison.
+fn settled(mut r: (Vec<String>, Vec<u8>, Vec<u8>)) -> (Vec<String>, Vec<u8>, Vec<u8>) {
+    if r.0
+        .last()
+        .is_some_and(|e| e.starts_with("error: line longer"))
+    {
+        r.0.retain(|e| e != "Data");
+        r.2.clear();
+    }
+    r
+}
+
 fuzz_target!(|data: &[u8]| {
     let (chunk, input) = sanswire_fuzz::plan(data);
-    let whole = drive(input, input.len().max(1));
-    let pieces = drive(input, chunk);
+    let whole = settled(drive(input, input.len().max(1)));
+    let pieces = settled(drive(input, chunk));
     // Bytes behind a STARTTLS command are refused if they arrived with it
     // (CVE-2011-0411): that depends on the arrival, by design.
-    let injection = |r: &(Vec<String>, Vec<u8>, Vec<u8>)| r.0.iter().any(|e| e.contains("STARTTLS go-ahead"));
+    let injection =
+        |r: &(Vec<String>, Vec<u8>, Vec<u8>)| r.0.iter().any(|e| e.contains("STARTTLS go-ahead"));
     if !injection(&whole) && !injection(&pieces) {
         assert_eq!(whole, pieces);
     }
