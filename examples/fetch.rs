@@ -23,6 +23,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use url::Url;
 
+#[path = "fetch/smtp.rs"]
+mod smtp;
+
 /// How much of an upload goes into one write.
 const UPLOAD_CHUNK: usize = 256 * 1024;
 /// The receive buffer's read size: bulk downloads want few, large reads.
@@ -31,7 +34,8 @@ const READ_SIZE: usize = 1024 * 1024;
 #[derive(Parser, Debug)]
 #[command(about = "Fetch a URL, like curl", version)]
 struct Args {
-    /// The URL (http[s]://host[:port]/path, pop3://[user:pass@]host[:port]/[N]).
+    /// The URL (http[s]://host[:port]/path, smtp://host[:port][/helo-domain],
+    /// pop3://[user:pass@]host[:port]/[N]).
     url: String,
     /// Write the resource to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -73,6 +77,12 @@ struct Args {
     /// server does not offer it. https is always TLS.
     #[arg(long = "ssl-reqd")]
     ssl_reqd: bool,
+    /// smtp: the sender (reverse-path); empty (`<>`) if not given.
+    #[arg(long = "mail-from", value_name = "ADDR")]
+    mail_from: Option<String>,
+    /// smtp: a recipient (repeatable).
+    #[arg(long = "mail-rcpt", value_name = "ADDR")]
+    mail_rcpt: Vec<String>,
 }
 
 /// A failure: the message and curl's exit code for it.
@@ -115,6 +125,7 @@ fn run(args: &Args, started: Instant) -> Result<(), Failure> {
     match url.scheme() {
         "http" => fetch_http(args, &url, started, false),
         "https" => fetch_http(args, &url, started, true),
+        "smtp" => smtp::send(args, &url, started),
         "pop3" => fetch_pop3(args, &url, started),
         other => Err(Failure(1, format!("Protocol \"{other}\" not supported"))),
     }

@@ -18,7 +18,11 @@ type Tour = (&'static str, fn(&Path) -> Step);
 
 fn main() {
     let root = scratch_root();
-    let tours: [Tour; 2] = [("http", tour_http), ("pop3", tour_pop3)];
+    let tours: [Tour; 3] = [
+        ("http", tour_http),
+        ("smtp", tour_smtp),
+        ("pop3", tour_pop3),
+    ];
     let mut failed = false;
     for (name, tour) in tours {
         println!("== {name}");
@@ -118,7 +122,9 @@ fn tour_pop3(root: &Path) -> Step {
         "Subject: second\r\n\r\nSecond message.\r\n",
     )?;
     let addr = start("pop3", &maildir, Some(("alice", "secret")))?;
-    println!("server: serve pop3 on {addr}, 2 messages in a maildir");
+    println!(
+        "server: serve pop3 on {addr}, on the maildir serve smtp delivered into, plus 2 messages"
+    );
     let mut pop = sanswire::io::pop3::Client::connect(addr)?;
     println!("< +OK {}", String::from_utf8_lossy(&pop.greeting().text));
     let ok = |r: sanswire::pop3::Response| format!("+OK {}", String::from_utf8_lossy(&r.text));
@@ -142,5 +148,56 @@ fn tour_pop3(root: &Path) -> Step {
         "server removed message 1 at QUIT: {} file(s) left in new/",
         left
     );
+    Ok(())
+}
+
+fn tour_smtp(root: &Path) -> Step {
+    let maildir = root.join("maildir");
+    std::fs::create_dir_all(&maildir)?;
+    let addr = start("smtp", &maildir, Some(("alice", "secret")))?;
+    println!(
+        "server: serve smtp on {addr}, delivering into {}",
+        maildir.display()
+    );
+    let mut client = sanswire::io::smtp::Client::connect(addr, "client.example.org")?;
+    let caps = client.capabilities();
+    println!(
+        "< 220 greeting; EHLO client.example.org: pipelining={} chunking={} auth={:?}",
+        caps.pipelining, caps.chunking, caps.auth
+    );
+    let mechanism = client.login("alice", "secret")?;
+    println!("> AUTH {mechanism} (alice)");
+    println!("< 235 authenticated");
+    let message = b"From: alice@example.org\r\nTo: bob@example.net, carol@example.net\r\n\
+Subject: hello from the tour\r\n\r\nHi both.\r\n.A line that starts with a dot.\r\n";
+    let outcome = client.send_mail(
+        "alice@example.org",
+        ["bob@example.net", "carol@example.net"],
+        &message[..],
+    )?;
+    println!(
+        "> MAIL FROM:<alice@example.org>, 2 x RCPT TO, message ({} bytes)",
+        message.len()
+    );
+    for r in &outcome.recipients {
+        let reply = r
+            .delivery
+            .as_ref()
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        println!("< {}: {reply}", r.address);
+    }
+    let bye = client.quit()?;
+    println!("> QUIT");
+    println!("< {bye}");
+    let stored = common::smtp_server::delivered(&maildir);
+    let first = stored.first().ok_or("no message was stored")?;
+    println!(
+        "server stored new/{}:",
+        first.file_name().unwrap_or_default().to_string_lossy()
+    );
+    for line in std::fs::read_to_string(first)?.lines().take(5) {
+        println!("  {line}");
+    }
     Ok(())
 }

@@ -924,3 +924,48 @@ fn a_421_ends_what_is_in_flight() {
     assert!(c.is_closed());
     assert!(c.outbox().is_empty(), "no RSET to a closing server");
 }
+
+#[test]
+fn all_recipients_required_sends_nothing_after_a_refusal() {
+    for (cfg, chunking) in [
+        (config(), false),
+        (config(), true),
+        (no_pipelining(), false),
+    ] {
+        let mut p = Pair::smtp(cfg);
+        p.client.set_prefer_chunking(chunking);
+        p.client.set_all_recipients_required(true);
+        p.take_c2s();
+        let env = Envelope::new("a@example.org", ["bob@example.net", "nobody@example.net"]);
+        p.client
+            .send_mail(&env, Bytes::from_static(b"x\r\n"))
+            .unwrap();
+        // With PIPELINING, MAIL and the RCPTs go at once; the message waits.
+        let first = p.client.outbox().to_vec();
+        assert!(!first.ends_with(b"DATA\r\n") && !first.ends_with(b"x\r\n"));
+        p.run();
+        let sent = p.take_c2s();
+        assert!(
+            sent.ends_with("RCPT TO:<nobody@example.net>\r\nRSET\r\n"),
+            "{sent}"
+        );
+        assert!(p.spool.is_empty());
+        let o = p.outcome();
+        assert_eq!(o.delivered().count(), 0);
+        assert_eq!(o.reply.to_string(), "550 5.1.1 No such user");
+        assert!(p.client.is_idle());
+    }
+    // Everyone accepted: the message follows the RCPT replies.
+    for chunking in [false, true] {
+        let mut p = Pair::smtp(config());
+        p.client.set_prefer_chunking(chunking);
+        p.client.set_all_recipients_required(true);
+        let env = Envelope::new("a@example.org", ["bob@example.net", "carol@example.net"]);
+        p.client
+            .send_mail(&env, Bytes::from_static(b".x\r\n"))
+            .unwrap();
+        p.run();
+        assert_eq!(p.spool, b".x\r\n");
+        assert!(p.outcome().is_complete());
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod http_server;
 pub mod pop3_server;
+pub mod smtp_server;
 
 use sanswire::io::tls::{self, TlsAcceptor};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -55,6 +56,7 @@ pub fn handler(protocol: &str) -> Option<Handler> {
     match protocol {
         "http" => Some(http_server::serve_connection),
         "pop3" => Some(pop3_server::serve_connection),
+        "smtp" => Some(smtp_server::serve_connection),
         _ => None,
     }
 }

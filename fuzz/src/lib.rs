@@ -77,3 +77,67 @@ pub fn coalesce(events: Vec<String>, prefix: &str) -> Vec<String> {
     }
     out
 }
+
+/// Like [`run`], but while the machine is paused and `on_paused` has
+/// nothing to do, the next piece of input is delivered anyway (a driver
+/// that reads ahead does this), so the whole input reaches the machine
+/// however it is cut. Consecutive events whose text starts with `Data(`
+/// are merged into one `Data` entry, their content appended to the third
+/// result: how content is sliced depends on the chunking, the bytes not.
+pub fn run_all<M: Machine>(
+    mut machine: M,
+    input: &[u8],
+    chunk: usize,
+    mut on_event: impl FnMut(&mut M, &M::Event),
+    mut on_paused: impl FnMut(&mut M) -> bool,
+) -> (Vec<String>, Vec<u8>, Vec<u8>)
+where
+    M::Event: Debug,
+{
+    let mut seen: Vec<String> = Vec::new();
+    let mut sent = Vec::new();
+    let mut content = Vec::new();
+    let mut pieces = input.chunks(chunk.max(1));
+    let mut guard = 0usize;
+    loop {
+        guard += 1;
+        if guard > 1_000_000 {
+            panic!("machine loops without progress");
+        }
+        sent.extend(machine.outbox().take_vec());
+        match machine.poll_event() {
+            Ok(Next::Event(e)) => {
+                on_event(&mut machine, &e);
+                let text = format!("{e:?}");
+                let data = text.strip_prefix("Data(b\"").and_then(|t| t.strip_suffix("\")"));
+                if let Some(inner) = data {
+                    content.extend_from_slice(inner.as_bytes());
+                    if seen.last().map(String::as_str) != Some("Data") {
+                        seen.push("Data".into());
+                    }
+                } else {
+                    seen.push(text);
+                }
+            }
+            Ok(Next::NeedInput) => match pieces.next() {
+                Some(p) => machine.receive(p),
+                None if machine.inbox().is_eof() => break,
+                None => machine.receive_eof(),
+            },
+            Ok(Next::Paused) => {
+                if !on_paused(&mut machine) {
+                    match pieces.next() {
+                        Some(p) => machine.receive(p),
+                        None => break,
+                    }
+                }
+            }
+            Err(e) => {
+                seen.push(format!("error: {e}"));
+                break;
+            }
+        }
+    }
+    sent.extend(machine.outbox().take_vec());
+    (seen, sent, content)
+}

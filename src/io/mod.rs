@@ -35,6 +35,7 @@ pub mod http;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub mod nonblocking;
 pub mod pop3;
+pub mod smtp;
 #[cfg(feature = "rustls")]
 pub mod tls;
 #[cfg(feature = "tokio")]
@@ -110,10 +111,11 @@ pub fn next_step<M: Machine>(machine: &mut M) -> Result<Step<M::Event>, DriveErr
     }
     match machine.poll_event().map_err(DriveError::Protocol)? {
         Next::Event(event) => Ok(Step::Event(event)),
-        // Polling itself may queue bytes (a SASL answer to a challenge, a
-        // server's own `-ERR` to a bad command): they must go out before
-        // the driver waits, or both peers wait for each other.
-        Next::NeedInput | Next::Paused if !machine.outbox().is_empty() => Ok(Step::Transmit),
+        // Polling itself may queue bytes that need no event: a SASL answer
+        // to a challenge, a server's own reply to NOOP or its `-ERR` to a bad
+        // command. They must go out before the driver waits, or both peers
+        // wait for each other.
+        _ if !machine.outbox().is_empty() => Ok(Step::Transmit),
         Next::Paused => Ok(Step::Paused),
         Next::NeedInput if machine.inbox().is_eof() => Err(DriveError::UnexpectedEof),
         Next::NeedInput => Ok(Step::Receive),

@@ -262,6 +262,9 @@ struct Txn {
     body: Message,
     chunked: bool,
     pipelined: bool,
+    /// Pipelined, but the message waits for the RCPT replies (see
+    /// [`Client::set_all_recipients_required`]).
+    hold_message: bool,
     /// BDAT chunks not yet sent (without PIPELINING).
     chunks: VecDeque<Bytes>,
     deliveries: Vec<Reply>,
@@ -334,6 +337,7 @@ pub struct Client {
     lmtp: bool,
     limits: Limits,
     prefer_chunking: bool,
+    all_recipients: bool,
     expect: VecDeque<Expect>,
     caps: Option<Capabilities>,
     txn: Option<Txn>,
@@ -383,6 +387,7 @@ impl Client {
             lmtp: false,
             limits,
             prefer_chunking: true,
+            all_recipients: false,
             expect: VecDeque::from([Expect::Greeting]),
             caps: None,
             txn: None,
@@ -397,6 +402,16 @@ impl Client {
     /// (the default) rather than DATA. BINARYMIME always uses BDAT.
     pub fn set_prefer_chunking(&mut self, prefer: bool) {
         self.prefer_chunking = prefer;
+    }
+
+    /// Whether a message goes only to all recipients or to none (default
+    /// off: it goes to those the server accepted). When on, the message
+    /// is sent only once every RCPT was accepted; otherwise the
+    /// transaction is reset and [`Outcome::reply`] is the first refusal.
+    /// This is curl's behaviour. With PIPELINING, MAIL and the RCPTs still
+    /// go out in one flight, and DATA (or BDAT) waits for their replies.
+    pub fn set_all_recipients_required(&mut self, required: bool) {
+        self.all_recipients = required;
     }
 
     /// What the server offered, once [`Event::Ready`] was handed out.
@@ -491,6 +506,7 @@ impl Client {
             body: message,
             chunked,
             pipelined,
+            hold_message: pipelined && self.all_recipients,
             deliveries: Vec::new(),
             expected_deliveries: 0,
             failure: None,
@@ -502,7 +518,9 @@ impl Client {
                 let line = txn.rcpt_lines.pop_front().unwrap_or_default();
                 self.send(&line, Expect::Rcpt(i));
             }
-            if chunked {
+            if txn.hold_message {
+                // The message goes once the RCPT replies are in.
+            } else if chunked {
                 while !txn.chunks.is_empty() {
                     self.send_next_chunk(&mut txn);
                 }
@@ -644,13 +662,26 @@ impl Client {
     /// After the last RCPT reply without PIPELINING: on to the message,
     /// or close the transaction if nobody was accepted.
     fn start_message(&mut self, mut txn: Txn) -> Option<Event> {
-        if txn.accepted() == 0 {
-            txn.failure = txn.rcpt.last().cloned().flatten();
+        let refused = |r: &Option<Reply>| !r.as_ref().is_some_and(Reply::is_positive);
+        let first_refusal = txn.rcpt.iter().find(|r| refused(r)).cloned().flatten();
+        if !txn.mail_accepted() || txn.accepted() == 0 {
+            let last = txn.rcpt.last().cloned().flatten();
+            if txn.failure.is_none() {
+                txn.failure = last.or_else(|| txn.mail.clone());
+            }
+            txn.needs_rset = true;
+            return self.finish(txn);
+        }
+        if self.all_recipients && first_refusal.is_some() {
+            txn.failure = first_refusal;
             txn.needs_rset = true;
             return self.finish(txn);
         }
         if txn.chunked {
             self.send_next_chunk(&mut txn);
+            while txn.pipelined && !txn.chunks.is_empty() {
+                self.send_next_chunk(&mut txn);
+            }
         } else {
             self.send(b"DATA\r\n", Expect::Data);
         }
@@ -802,6 +833,8 @@ impl Client {
                     } else {
                         return self.start_message(txn);
                     }
+                } else if txn.hold_message && i + 1 == txn.rcpt.len() {
+                    return self.start_message(txn);
                 }
             }
             Expect::Data => {

@@ -402,7 +402,13 @@ fn parse_path_and_params<'a>(
     rest: &'a str,
     keyword: &str,
 ) -> Result<(String, &'a str), ParseError> {
-    if rest.len() < keyword.len() || !rest[..keyword.len()].eq_ignore_ascii_case(keyword) {
+    // Bytes, not str: the line may hold UTF-8 (SMTPUTF8), and the keyword
+    // length need not fall on a character boundary.
+    let has_keyword = rest
+        .as_bytes()
+        .get(..keyword.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(keyword.as_bytes()));
+    if !has_keyword {
         return Err(bad_args("expected FROM:<address> or TO:<address>"));
     }
     let rest = rest[keyword.len()..].trim_start_matches(' ');
@@ -946,6 +952,10 @@ mod tests {
         assert_eq!(code(b"MAIL FROM:<a@b.c> SIZE=x"), 501);
         assert_eq!(code(b"MAIL FROM:<a@b.c> SIZE=1 SIZE=2"), 501);
         assert_eq!(code(b"RCPT TO:<a@-b.c>"), 501);
+        // Found by fuzzing (smtp_server): UTF-8 where the keyword ends
+        // used to panic on a str slice.
+        assert_eq!(code("RCPT TO\u{1b9}x@y>".as_bytes()), 501);
+        assert_eq!(code("MAIL FR\u{e9}:<a@b.c>".as_bytes()), 501);
         assert_eq!(code(b"RCPT TO:<a@b.c> NOTIFY=SOMETIMES"), 501);
         assert_eq!(code(b"DATA now"), 501);
         assert_eq!(code(b"BDAT x"), 501);

@@ -23,6 +23,10 @@ pub enum Error {
     /// Remote: the server refused the session (greeting or EHLO/HELO not
     /// positive); the reply says why.
     Refused(Reply),
+    /// Remote: the server refused the credentials (`535`, `534`, ...).
+    /// Reported by [`ops::Login`](super::ops::Login), not by the machine,
+    /// which goes on: the session can try again or send mail unauthenticated.
+    AuthFailed(Reply),
     /// Remote: a reply came with no command waiting for one.
     UnexpectedReply(u16),
     /// Remote: bytes arrived between the go-ahead for STARTTLS and the end
@@ -48,6 +52,7 @@ impl fmt::Display for Error {
             Error::Sasl(e) => e.fmt(f),
             Error::MalformedReply(e) => write!(f, "malformed reply: {e}"),
             Error::Refused(r) => write!(f, "server refused the session: {r}"),
+            Error::AuthFailed(r) => write!(f, "authentication failed: {r}"),
             Error::UnexpectedReply(code) => write!(f, "unexpected reply {code}"),
             Error::StartTlsInjection => {
                 f.write_str("plaintext received after the STARTTLS go-ahead")

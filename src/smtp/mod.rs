@@ -35,6 +35,7 @@ mod client;
 mod command;
 mod error;
 mod limits;
+pub mod ops;
 mod reply;
 mod server;
 

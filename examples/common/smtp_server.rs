@@ -1,0 +1,215 @@
+//! `serve smtp`: accepts mail and stores each message in a maildir under
+//! the root folder (`DIR/tmp/` while it arrives, then renamed into
+//! `DIR/new/` under a unique name). The stored file is the message as
+//! received (CRLF line ends, dot-unstuffed) behind two kinds of added
+//! header lines: `Return-Path: <sender>` and one `Delivered-To: address`
+//! per envelope recipient, in envelope order. With a user configured, AUTH
+//! PLAIN and LOGIN are offered (also without TLS: this is a test server)
+//! and required before MAIL (`530 5.7.0`).
+
+use super::ServerConfig;
+use sanswire::io::{DriveError, Driver};
+use sanswire::smtp::{
+    AuthMechanism, AuthRequest, Reply, Server, ServerConfig as SmtpConfig, ServerEvent,
+};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+type Conn = Driver<TcpStream, Server>;
+type Failed = DriveError<sanswire::smtp::Error>;
+
+/// The name the server gives itself in its greeting.
+pub const HOSTNAME: &str = "localhost";
+
+/// Serves one connection until the client quits or the connection ends.
+pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
+    let _ = stream.set_nodelay(true);
+    let Ok(server) = Server::new(smtp_config(config)) else {
+        return;
+    };
+    let mut conn = Driver::new(stream, server);
+    let mut session = Session {
+        maildir: config.root.clone(),
+        sender: None,
+        spool: None,
+        failed: false,
+    };
+    let result = session.run(&mut conn, config);
+    session.drop_spool();
+    if let Err(DriveError::Protocol(_)) = result {
+        // The machine queued its last words (500 line too long, ...).
+        let _ = conn.flush();
+    }
+}
+
+fn smtp_config(config: &ServerConfig) -> SmtpConfig {
+    let mut smtp = SmtpConfig::new(HOSTNAME);
+    if config.user.is_some() {
+        smtp.auth = vec![AuthMechanism::Plain, AuthMechanism::Login];
+        smtp.allow_plaintext_auth = true;
+        smtp.require_auth = true;
+    }
+    smtp
+}
+
+/// A message being received: its file in `tmp/` and the writer on it.
+struct Spool {
+    tmp: PathBuf,
+    name: String,
+    out: BufWriter<File>,
+}
+
+struct Session {
+    maildir: PathBuf,
+    sender: Option<String>,
+    spool: Option<Spool>,
+    /// Writing the current message failed: it is refused at its end.
+    failed: bool,
+}
+
+impl Session {
+    fn run(&mut self, conn: &mut Conn, config: &ServerConfig) -> Result<(), Failed> {
+        while let Some(event) = conn.next_event()? {
+            match event {
+                ServerEvent::Auth(request) => {
+                    if credentials_ok(config, &request) {
+                        conn.machine().accept()
+                    } else {
+                        conn.machine()
+                            .reject(refusal(535, "5.7.8", "Authentication failed"))
+                    }
+                }
+                ServerEvent::MailFrom { from, .. } => {
+                    self.sender = Some(from);
+                    conn.machine().accept()
+                }
+                ServerEvent::RcptTo { .. } => conn.machine().accept(),
+                ServerEvent::Data(bytes) => {
+                    let recipients = conn.machine().recipients().to_vec();
+                    let written = self
+                        .spool(&recipients)
+                        .and_then(|s| s.out.write_all(&bytes));
+                    if written.is_err() {
+                        // Keep reading the message; it is refused at its end.
+                        self.drop_spool();
+                        self.failed = true;
+                    }
+                    Ok(())
+                }
+                ServerEvent::MessageEnd { .. } => {
+                    let recipients = conn.machine().recipients().to_vec();
+                    let delivered = self.deliver(&recipients);
+                    self.failed = false;
+                    match delivered {
+                        Ok(()) => conn.machine().accept(),
+                        Err(_) => conn.machine().reject(refusal(
+                            451,
+                            "4.3.0",
+                            "Could not store the message",
+                        )),
+                    }
+                }
+                ServerEvent::MessageRejected(_) | ServerEvent::Reset => {
+                    self.drop_spool();
+                    self.failed = false;
+                    Ok(())
+                }
+                ServerEvent::Quit => break,
+                _ => Ok(()),
+            }
+            .map_err(DriveError::Protocol)?;
+        }
+        conn.flush()?;
+        Ok(())
+    }
+
+    /// The spool file, created with the added headers on first use.
+    fn spool(&mut self, recipients: &[String]) -> std::io::Result<&mut Spool> {
+        if self.failed {
+            return Err(std::io::Error::other("an earlier write failed"));
+        }
+        if self.spool.is_none() {
+            let name = unique_name();
+            let tmp = self.maildir.join("tmp").join(&name);
+            std::fs::create_dir_all(self.maildir.join("tmp"))?;
+            let mut out = BufWriter::with_capacity(256 * 1024, File::create(&tmp)?);
+            out.write_all(&added_headers(
+                self.sender.as_deref().unwrap_or(""),
+                recipients,
+            ))?;
+            self.spool = Some(Spool { tmp, name, out });
+        }
+        Ok(self.spool.as_mut().expect("just created"))
+    }
+
+    /// Moves the complete message from `tmp/` into `new/`.
+    fn deliver(&mut self, recipients: &[String]) -> std::io::Result<()> {
+        self.spool(recipients)?;
+        let mut spool = self.spool.take().expect("just created");
+        spool.out.flush()?;
+        spool.out.get_ref().sync_all()?;
+        let new = self.maildir.join("new");
+        std::fs::create_dir_all(&new)?;
+        std::fs::create_dir_all(self.maildir.join("cur"))?;
+        std::fs::rename(&spool.tmp, new.join(&spool.name))
+    }
+
+    fn drop_spool(&mut self) {
+        if let Some(spool) = self.spool.take() {
+            drop(spool.out);
+            let _ = std::fs::remove_file(&spool.tmp);
+        }
+    }
+}
+
+/// `Return-Path: <sender>` and one `Delivered-To: address` per recipient.
+pub fn added_headers(sender: &str, recipients: &[String]) -> Vec<u8> {
+    let mut head = format!("Return-Path: <{sender}>\r\n");
+    for r in recipients {
+        head.push_str(&format!("Delivered-To: {r}\r\n"));
+    }
+    head.into_bytes()
+}
+
+fn credentials_ok(config: &ServerConfig, request: &AuthRequest) -> bool {
+    let Some((user, pass)) = &config.user else {
+        return false;
+    };
+    let acting_as_self = match request {
+        AuthRequest::Plain { authzid, .. } => authzid.is_empty() || authzid == user,
+        _ => true,
+    };
+    acting_as_self && request.user() == user && request.verify(pass.as_bytes())
+}
+
+fn refusal(code: u16, enhanced: &str, text: &str) -> Reply {
+    Reply::new(code, Some(enhanced), text).expect("a valid reply")
+}
+
+/// A maildir name no other delivery uses: time, process, a counter, host.
+fn unique_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{}.M{:06}P{}Q{}.{HOSTNAME}",
+        now.as_secs(),
+        now.subsec_micros(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The messages in `maildir/new`, oldest name first.
+pub fn delivered(maildir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(maildir.join("new"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
