@@ -148,7 +148,9 @@ impl Sink {
             Some(path) => Box::new(
                 File::create(path).map_err(|e| Failure(23, format!("{}: {e}", path.display())))?,
             ),
-            None => Box::new(std::io::stdout().lock()),
+            // Stdout is line-buffered, which would scan every chunk of a
+            // binary download for newlines: write to its descriptor directly.
+            None => Box::new(raw_stdout()?),
         };
         Ok(Sink {
             out,
@@ -208,6 +210,13 @@ impl Sink {
             .flush()
             .map_err(|e| Failure(23, format!("write failed: {e}")))
     }
+}
+
+/// Standard output as an unbuffered file on a duplicate of its descriptor.
+fn raw_stdout() -> Result<File, Failure> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdout().as_fd().try_clone_to_owned()?;
+    Ok(File::from(fd))
 }
 
 fn connect(
