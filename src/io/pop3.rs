@@ -4,7 +4,7 @@
 //! Everything POP3 lives in [`crate::pop3::Client`] and
 //! [`crate::pop3::ops`]; each method here runs one operation. A `-ERR`
 //! answer is [`DriveError::Protocol`] holding
-//! [`pop3::Error::Refused`](crate::pop3::Error::Refused), after which the
+//! [`pop3::Error::Refused`], after which the
 //! session goes on.
 
 use super::{DriveError, Driver};
