@@ -478,3 +478,30 @@ fn serve_pop3_refuses_a_command_pipelined_behind_stls() {
     let _ = tcp.read_to_end(&mut rest);
     assert_eq!(String::from_utf8_lossy(&rest), "");
 }
+
+/// The POP3 machine alone: with require-TLS set, USER, AUTH and raw
+/// commands are refused locally while the session is plaintext; CAPA,
+/// STLS, NOOP and QUIT are not.
+#[test]
+fn pop3_machine_refuses_login_before_tls() {
+    use sanswire::wire::Machine;
+    let mut c = pop3::Client::new();
+    c.set_require_tls(true);
+    c.receive(b"+OK ready\r\n");
+    c.poll_event().unwrap();
+    assert!(matches!(
+        c.user("alice"),
+        Err(pop3::Error::OutOfSequence(_))
+    ));
+    assert!(matches!(
+        c.auth(sanswire::sasl::Plain::new("alice", "secret")),
+        Err(pop3::Error::OutOfSequence(_))
+    ));
+    assert!(matches!(
+        c.send_raw(b"XTND", false),
+        Err(pop3::Error::OutOfSequence(_))
+    ));
+    assert!(c.outbox().is_empty());
+    c.capa().unwrap();
+    assert_eq!(c.outbox().take_vec(), b"CAPA\r\n");
+}

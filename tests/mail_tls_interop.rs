@@ -36,7 +36,7 @@ fn mail_servers(name: &str) -> Mail {
     let (ca, cert, key) = Pki::new().write(&keys);
     let maildir = root.join("mail");
     std::fs::create_dir_all(&maildir).unwrap();
-    let tls = vec![
+    let tls = [
         "--root".to_string(),
         maildir.to_str().unwrap().to_string(),
         "--tls-cert".to_string(),
