@@ -34,8 +34,8 @@ const READ_SIZE: usize = 1024 * 1024;
 #[derive(Parser, Debug)]
 #[command(about = "Fetch a URL, like curl", version)]
 struct Args {
-    /// The URL (http[s]://host[:port]/path, smtp://host[:port][/helo-domain],
-    /// pop3://[user:pass@]host[:port]/[N]).
+    /// The URL (http[s]://host[:port]/path, smtp[s]://host[:port][/helo-domain],
+    /// pop3[s]://[user:pass@]host[:port]/[N]).
     url: String,
     /// Write the resource to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -73,8 +73,9 @@ struct Args {
     /// Skip certificate verification (encrypted, NOT authenticated).
     #[arg(short = 'k', long = "insecure")]
     insecure: bool,
-    /// Require TLS: for protocols with STARTTLS (smtp, pop3), fail if the
-    /// server does not offer it. https is always TLS.
+    /// Require TLS: for smtp and pop3, upgrade with STARTTLS/STLS and fail
+    /// (exit 64) if the server does not offer it. https, smtps and pop3s
+    /// are always TLS.
     #[arg(long = "ssl-reqd")]
     ssl_reqd: bool,
     /// smtp: the sender (reverse-path); empty (`<>`) if not given.
@@ -125,8 +126,10 @@ fn run(args: &Args, started: Instant) -> Result<(), Failure> {
     match url.scheme() {
         "http" => fetch_http(args, &url, started, false),
         "https" => fetch_http(args, &url, started, true),
-        "smtp" => smtp::send(args, &url, started),
-        "pop3" => fetch_pop3(args, &url, started),
+        "smtp" => smtp::send(args, &url, started, false),
+        "smtps" => smtp::send(args, &url, started, true),
+        "pop3" => fetch_pop3(args, &url, started, false),
+        "pop3s" => fetch_pop3(args, &url, started, true),
         other => Err(Failure(1, format!("Protocol \"{other}\" not supported"))),
     }
 }
@@ -323,19 +326,52 @@ fn open(
     if !https {
         return Ok(tls::Stream::plain(stream));
     }
-    let host = url.host_str().unwrap_or_default();
-    let connector = tls_connector(args)?.with_alpn(&[b"http/1.1"]);
-    let stream = tls::Stream::connect(stream, &connector, host).map_err(tls_failure)?;
-    if args.verbose {
-        if let Some(conn) = stream.client_connection() {
-            eprintln!(
-                "* TLS connection using {:?} / {:?}",
-                conn.protocol_version(),
-                conn.negotiated_cipher_suite().map(|s| s.suite())
-            );
-        }
-    }
+    implicit_tls(args, url, stream, &[b"http/1.1"])
+}
+
+/// The URL's host, as TLS verifies it.
+fn tls_host(url: &Url) -> &str {
+    url.host_str().unwrap_or_default()
+}
+
+/// TLS from the first byte (https, smtps, pop3s) over `stream`.
+fn implicit_tls<S: Read + Write>(
+    args: &Args,
+    url: &Url,
+    stream: S,
+    alpn: &[&[u8]],
+) -> Result<tls::Stream<S>, Failure> {
+    let connector = tls_connector(args)?.with_alpn(alpn);
+    let stream = tls::Stream::connect(stream, &connector, tls_host(url)).map_err(tls_failure)?;
+    log_tls(args, &stream);
     Ok(stream)
+}
+
+/// `-v`: the TLS version and cipher suite.
+fn log_tls<S: Read + Write>(args: &Args, stream: &tls::Stream<S>) {
+    if let (true, Some(conn)) = (args.verbose, stream.client_connection()) {
+        eprintln!(
+            "* TLS connection using {:?} / {:?}",
+            conn.protocol_version(),
+            conn.negotiated_cipher_suite().map(|s| s.suite())
+        );
+    }
+}
+
+/// curl's exit codes for a failed STARTTLS/STLS: 64 when TLS was required
+/// and the server does not offer it or refused it, 60/35 for a failed
+/// handshake.
+fn upgrade_failure<E>(e: sanswire::io::DriveError<E>, unavailable: impl Fn(&E) -> bool) -> Failure
+where
+    E: std::fmt::Display,
+{
+    match e {
+        sanswire::io::DriveError::Protocol(e) if unavailable(&e) => {
+            Failure(64, format!("Requested SSL level failed: {e}"))
+        }
+        sanswire::io::DriveError::Io(e) => tls_failure(e),
+        other => Failure::from(other),
+    }
 }
 
 fn fetch_http(args: &Args, url: &Url, started: Instant, https: bool) -> Result<(), Failure> {
@@ -540,15 +576,32 @@ fn log_response(args: &Args, response: &Response) {
 /// `-X CMD` the body of CMD's answer, as curl does. Login as curl chooses:
 /// SASL PLAIN if CAPA offers it, else APOP if the greeting has a
 /// timestamp, else USER/PASS.
-fn fetch_pop3(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
-    let stream = connect(url, 110, args, started)?;
+fn fetch_pop3(args: &Args, url: &Url, started: Instant, pop3s: bool) -> Result<(), Failure> {
+    let stream = connect(url, if pop3s { 995 } else { 110 }, args, started)?;
+    let stream = match pop3s {
+        true => implicit_tls(args, url, stream, &[])?,
+        false => tls::Stream::plain(stream),
+    };
     let mut pop = Pop3Client::new(stream).map_err(pop3_failure)?;
     pop.driver().machine().inbox().set_read_size(READ_SIZE);
     let log = Pop3Log(args.verbose);
     log.received(pop.greeting());
     log.sent("CAPA");
     // curl goes on without capabilities when CAPA is refused.
-    let capabilities = pop.capa().ok();
+    let capabilities = if args.ssl_reqd && !pop3s {
+        log.sent("STLS");
+        pop.driver().machine().set_require_tls(true);
+        let unavailable =
+            |e: &sanswire::pop3::Error| matches!(e, sanswire::pop3::Error::TlsUnavailable(_));
+        let connector = tls_connector(args)?;
+        let caps = pop
+            .stls(&connector, tls_host(url))
+            .map_err(|e| upgrade_failure(e, unavailable))?;
+        log_tls(args, pop.driver().stream());
+        Some(caps)
+    } else {
+        pop.capa().ok()
+    };
     log.capabilities(capabilities.as_ref());
     if let Some((user, pass)) = credentials(args, url) {
         pop3_login(&mut pop, &log, capabilities.as_ref(), &user, &pass)?;
@@ -580,7 +633,7 @@ fn fetch_pop3(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
     Ok(())
 }
 
-type Pop3Client = sanswire::io::pop3::Client<TcpStream>;
+type Pop3Client = sanswire::io::pop3::Client<tls::Stream<TcpStream>>;
 
 fn pop3_login(
     pop: &mut Pop3Client,

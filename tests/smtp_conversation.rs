@@ -837,7 +837,14 @@ fn unsupported_extensions_are_refused_locally() {
         p.client.send_mail(&env, Bytes::new()),
         Err(Error::NotOffered("BINARYMIME"))
     );
-    assert_eq!(p.client.starttls(), Err(Error::NotOffered("STARTTLS")));
+    assert_eq!(
+        p.client.starttls(),
+        Err(Error::TlsUnavailable(
+            sanswire::wire::TlsUnavailable::NotOffered {
+                command: "STARTTLS"
+            }
+        ))
+    );
     assert!(p.client.outbox().is_empty());
     // Busy: one call at a time.
     p.client.noop().unwrap();

@@ -6,11 +6,13 @@
 //! its file name up to the maildir flags (`:2,...`), or without `.eml`.
 //! Sizes are the octets a client receives: line ends counted as CRLF.
 //! Login with USER/PASS, APOP (the greeting carries a timestamp) or AUTH
-//! PLAIN, as the `--user` given; DELE removes the files at QUIT.
+//! PLAIN, as the `--user` given; DELE removes the files at QUIT. With a
+//! certificate, STLS is offered and performed on the same connection; with
+//! implicit TLS (POP3S), the connection is TLS from the first byte.
 
 use super::ServerConfig;
 use bytes::Bytes;
-use sanswire::io::{DriveError, Driver};
+use sanswire::io::{tls, DriveError, Driver};
 use sanswire::pop3::{
     apop_verify, top_of, Capability, Response, ResponseCode, Server, ServerEvent as Event,
 };
@@ -19,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-type Conn = Driver<TcpStream, Server>;
+type Conn = Driver<tls::Stream<TcpStream>, Server>;
 type Outcome = Result<(), DriveError<sanswire::pop3::Error>>;
 
 /// One message of the maildrop.
@@ -36,6 +38,9 @@ pub struct Message {
 /// Serves one connection until it closes.
 pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let _ = stream.set_nodelay(true);
+    let Ok(stream) = config.open(stream) else {
+        return; // a failed TLS handshake: nothing to answer
+    };
     let timestamp = apop_timestamp();
     let greeting = Response::ok(format!("sanswire POP3 server ready {timestamp}"));
     let Ok(server) = Server::new(greeting) else {
@@ -49,6 +54,7 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     };
     let _ = session.serve();
     let _ = session.conn.flush();
+    let _ = session.conn.stream().close_notify();
 }
 
 /// A greeting timestamp unique to this connection (RFC 1939 §7).
@@ -117,8 +123,11 @@ impl Session<'_> {
             }
             Event::AuthResponse(data) => self.auth_plain(&data),
             Event::AuthCancelled => Ok(()),
-            Event::Capa => self.server().capabilities(&capabilities()).map_err(p),
-            Event::Stls => self.reply(Response::err("TLS is not available")),
+            Event::Capa => {
+                let stls = self.stls_offered();
+                self.server().capabilities(&capabilities(stls)).map_err(p)
+            }
+            Event::Stls => self.stls(),
             Event::Utf8 => self.reply(Response::err("UTF8 is not available")),
             Event::Stat => {
                 let live = self.live();
@@ -156,6 +165,22 @@ impl Session<'_> {
             Event::Rset => self.reply(Response::ok("deletion marks cleared")),
             Event::Quit { deleted } => self.quit(&deleted),
         }
+    }
+
+    /// STLS is offered with a certificate, in plaintext only.
+    fn stls_offered(&mut self) -> bool {
+        self.config.tls.is_some() && !self.config.implicit_tls && !self.conn.stream().is_tls()
+    }
+
+    /// The go-ahead, then the handshake on the same connection. The
+    /// machine refuses the go-ahead if the client pipelined plaintext
+    /// behind STLS; the driver checks the same before the handshake.
+    fn stls(&mut self) -> Outcome {
+        let Some(acceptor) = self.config.tls.clone().filter(|_| self.stls_offered()) else {
+            return self.reply(Response::err("TLS is not available"));
+        };
+        self.reply(Response::ok("Begin TLS negotiation"))?;
+        self.conn.accept_tls(&acceptor)
     }
 
     /// Answers PASS or APOP; a successful login reads the maildrop.
@@ -251,8 +276,8 @@ impl Session<'_> {
     }
 }
 
-fn capabilities() -> Vec<Capability> {
-    vec![
+fn capabilities(stls: bool) -> Vec<Capability> {
+    let mut caps = vec![
         Capability::User,
         Capability::Top,
         Capability::Uidl,
@@ -261,7 +286,11 @@ fn capabilities() -> Vec<Capability> {
         Capability::AuthRespCode,
         Capability::Pipelining,
         Capability::Implementation(Bytes::from_static(b"sanswire")),
-    ]
+    ];
+    if stls {
+        caps.push(Capability::Stls);
+    }
+    caps
 }
 
 fn lossy(b: &[u8]) -> String {

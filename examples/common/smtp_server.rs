@@ -5,10 +5,12 @@
 //! header lines: `Return-Path: <sender>` and one `Delivered-To: address`
 //! per envelope recipient, in envelope order. With a user configured, AUTH
 //! PLAIN and LOGIN are offered (also without TLS: this is a test server)
-//! and required before MAIL (`530 5.7.0`).
+//! and required before MAIL (`530 5.7.0`). With a certificate, STARTTLS is
+//! offered and performed on the same connection; with implicit TLS
+//! (SMTPS), the connection is TLS from the first byte.
 
 use super::ServerConfig;
-use sanswire::io::{DriveError, Driver};
+use sanswire::io::{tls, DriveError, Driver};
 use sanswire::smtp::{
     AuthMechanism, AuthRequest, Reply, Server, ServerConfig as SmtpConfig, ServerEvent,
 };
@@ -19,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-type Conn = Driver<TcpStream, Server>;
+type Conn = Driver<tls::Stream<TcpStream>, Server>;
 type Failed = DriveError<sanswire::smtp::Error>;
 
 /// The name the server gives itself in its greeting.
@@ -28,6 +30,9 @@ pub const HOSTNAME: &str = "localhost";
 /// Serves one connection until the client quits or the connection ends.
 pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let _ = stream.set_nodelay(true);
+    let Ok(stream) = config.open(stream) else {
+        return; // a failed TLS handshake: nothing to answer
+    };
     let Ok(server) = Server::new(smtp_config(config)) else {
         return;
     };
@@ -44,10 +49,12 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
         // The machine queued its last words (500 line too long, ...).
         let _ = conn.flush();
     }
+    let _ = conn.stream().close_notify();
 }
 
 fn smtp_config(config: &ServerConfig) -> SmtpConfig {
     let mut smtp = SmtpConfig::new(HOSTNAME);
+    smtp.starttls = config.tls.is_some() && !config.implicit_tls;
     if config.user.is_some() {
         smtp.auth = vec![AuthMechanism::Plain, AuthMechanism::Login];
         smtp.allow_plaintext_auth = true;
@@ -116,6 +123,20 @@ impl Session {
                 ServerEvent::MessageRejected(_) | ServerEvent::Reset => {
                     self.drop_spool();
                     self.failed = false;
+                    Ok(())
+                }
+                ServerEvent::StartTls => {
+                    // The machine queued the 220 go-ahead and refuses
+                    // plaintext pipelined behind STARTTLS; the driver
+                    // checks the same before the handshake.
+                    let acceptor = config
+                        .tls
+                        .as_ref()
+                        .expect("STARTTLS is offered with TLS only");
+                    conn.accept_tls(acceptor)?;
+                    // RFC 3207 §4.2: the session starts over.
+                    self.drop_spool();
+                    self.sender = None;
                     Ok(())
                 }
                 ServerEvent::Quit => break,

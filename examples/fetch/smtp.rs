@@ -1,6 +1,10 @@
 //! `fetch smtp://host[:port][/helo-domain] --mail-from ADDR --mail-rcpt ADDR... -T FILE`:
 //! sends FILE (stdin with `-T -`) as a message, as curl does. Without `-T`,
 //! VRFY each `--mail-rcpt` (or HELP without one) and print the reply.
+//! `smtps://` is TLS from the first byte (port 465); `--ssl-reqd` upgrades
+//! an `smtp://` session with STARTTLS before anything else, and fails with
+//! exit 64 if the server does not offer it. `-v` traces the plaintext
+//! part of the conversation only.
 //!
 //! Differences from curl: the message goes out with bare LF and bare CR
 //! turned into CRLF (curl sends them as they are unless `--crlf`), MAIL
@@ -8,22 +12,49 @@
 //! EHLO name is this host's name even with `-T FILE` (curl appends the
 //! file name to the URL and says `EHLO FILE`).
 
-use super::{connect, credentials, open_upload, Args, Failure, Upload};
+use super::{
+    connect, credentials, implicit_tls, log_tls, open_upload, tls_connector, tls_host,
+    upgrade_failure, Args, Failure, Upload,
+};
 use bytes::Bytes;
 use sanswire::io::smtp::Client;
+use sanswire::io::tls;
 use sanswire::smtp::{self, Outcome};
 use std::io::{self, IoSlice, Read, Write};
 use std::time::Instant;
 use url::Url;
 
-pub fn send(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
+pub fn send(args: &Args, url: &Url, started: Instant, smtps: bool) -> Result<(), Failure> {
     let helo = helo_domain(url);
     let mut machine =
         smtp::Client::new(&helo).map_err(|e| Failure(3, format!("bad EHLO name {helo:?}: {e}")))?;
     // curl sends nothing unless every recipient is accepted.
     machine.set_all_recipients_required(true);
-    let stream = Trace::new(connect(url, 25, args, started)?, args.verbose);
-    let mut client = Client::new(stream, machine)?;
+    let starttls = args.ssl_reqd && !smtps;
+    // Never on in plaintext when TLS is required: the machine refuses to.
+    machine.set_require_tls(starttls);
+    let tcp = connect(url, if smtps { 465 } else { 25 }, args, started)?;
+    // Tracing shows plaintext only: not TLS records.
+    let stream = Trace::new(tcp, args.verbose && !smtps);
+    let stream = match smtps {
+        true => implicit_tls(args, url, stream, &[])?,
+        false => tls::Stream::plain(stream),
+    };
+    let unavailable = |e: &smtp::Error| matches!(e, smtp::Error::TlsUnavailable(_));
+    let mut client = Client::new(stream, machine).map_err(|e| upgrade_failure(e, unavailable))?;
+    if starttls {
+        if args.verbose {
+            eprintln!("> STARTTLS");
+        }
+        if let Some(trace) = client.driver().stream().get_mut() {
+            trace.on = false;
+        }
+        let connector = tls_connector(args)?;
+        client
+            .starttls(&connector, tls_host(url))
+            .map_err(|e| upgrade_failure(e, unavailable))?;
+        log_tls(args, client.driver().stream());
+    }
     if let Some((user, pass)) = credentials(args, url) {
         if client.capabilities().auth.is_empty() {
             return Err(Failure(

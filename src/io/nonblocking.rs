@@ -13,6 +13,8 @@
 //! family filled in.
 
 pub mod http;
+pub mod pop3;
+pub mod smtp;
 
 use super::{next_step, DriveError, Step, MAX_IOVECS, MIN_READ};
 use crate::wire::{Machine, Operation};

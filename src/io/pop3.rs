@@ -7,6 +7,8 @@
 //! [`pop3::Error::Refused`], after which the
 //! session goes on.
 
+#[cfg(feature = "rustls")]
+use super::tls;
 use super::{DriveError, Driver};
 use crate::pop3::{self, ops, Capabilities, Response};
 use crate::sasl::Mechanism;
@@ -158,5 +160,49 @@ impl<S: Read + Write> Client<S> {
     /// `QUIT`: the server applies the deletions, then closes.
     pub fn quit(&mut self) -> Result<Response> {
         self.driver.run(ops::Simple::quit())
+    }
+}
+
+#[cfg(feature = "rustls")]
+impl Client<tls::Stream<TcpStream>> {
+    /// POP3S (port 995): connects over TCP, runs the TLS handshake for
+    /// `host`, and reads the greeting.
+    pub fn connect_tls(
+        addr: impl ToSocketAddrs,
+        connector: &tls::TlsConnector,
+        host: &str,
+    ) -> Result<Self> {
+        let stream = TcpStream::connect(addr)?;
+        stream.set_nodelay(true)?;
+        Client::new(tls::Stream::connect(stream, connector, host)?)
+    }
+
+    /// Connects over TCP (port 110) and upgrades with STLS before
+    /// anything else: a server without STLS is
+    /// [`pop3::Error::TlsUnavailable`], with nothing sent after CAPA.
+    pub fn connect_stls(
+        addr: impl ToSocketAddrs,
+        connector: &tls::TlsConnector,
+        host: &str,
+    ) -> Result<Self> {
+        let stream = TcpStream::connect(addr)?;
+        stream.set_nodelay(true)?;
+        let mut client = Client::new(tls::Stream::plain(stream))?;
+        client.driver.machine().set_require_tls(true);
+        client.stls(connector, host)?;
+        Ok(client)
+    }
+}
+
+#[cfg(feature = "rustls")]
+impl<S: Read + Write> Client<tls::Stream<S>> {
+    /// STLS (RFC 2595): CAPA if not known yet, the command, the handshake
+    /// for `host`, and CAPA again; gives what the server offers over TLS.
+    /// Not offered or refused: [`pop3::Error::TlsUnavailable`], and
+    /// nothing more is sent.
+    pub fn stls(&mut self, connector: &tls::TlsConnector, host: &str) -> Result<Capabilities> {
+        self.driver.run(ops::Stls::default())?;
+        self.driver.start_tls(connector, host)?;
+        self.driver.run(ops::Capa)
     }
 }

@@ -3,6 +3,8 @@
 //! Everything SMTP lives in [`crate::smtp::Client`] and
 //! [`crate::smtp::ops`]; this only moves bytes.
 
+#[cfg(feature = "rustls")]
+use super::tls;
 use super::{DriveError, Driver};
 use crate::sasl::Credentials;
 use crate::smtp::{self, ops, Capabilities, Envelope, Message, Outcome, Reply};
@@ -117,5 +119,54 @@ impl<S: Read + Write> Client<S> {
     /// QUIT; the connection is done after it.
     pub fn quit(&mut self) -> Result<Reply> {
         self.driver.run(ops::Single::quit())
+    }
+}
+
+#[cfg(feature = "rustls")]
+impl Client<tls::Stream<TcpStream>> {
+    /// SMTPS (port 465): connects over TCP, runs the TLS handshake for
+    /// `host`, and waits until the session is ready.
+    pub fn connect_tls(
+        addr: impl ToSocketAddrs,
+        helo_domain: &str,
+        connector: &tls::TlsConnector,
+        host: &str,
+    ) -> Result<Self> {
+        let stream = TcpStream::connect(addr)?;
+        stream.set_nodelay(true)?;
+        let stream = tls::Stream::connect(stream, connector, host)?;
+        let machine = smtp::Client::new(helo_domain).map_err(DriveError::Protocol)?;
+        Client::new(stream, machine)
+    }
+
+    /// Connects over TCP (port 25 or 587) and upgrades with STARTTLS
+    /// before anything else: a server without STARTTLS is
+    /// [`smtp::Error::TlsUnavailable`], with nothing sent after EHLO.
+    pub fn connect_starttls(
+        addr: impl ToSocketAddrs,
+        helo_domain: &str,
+        connector: &tls::TlsConnector,
+        host: &str,
+    ) -> Result<Self> {
+        let stream = TcpStream::connect(addr)?;
+        stream.set_nodelay(true)?;
+        let mut machine = smtp::Client::new(helo_domain).map_err(DriveError::Protocol)?;
+        machine.set_require_tls(true);
+        let mut client = Client::new(tls::Stream::plain(stream), machine)?;
+        client.starttls(connector, host)?;
+        Ok(client)
+    }
+}
+
+#[cfg(feature = "rustls")]
+impl<S: Read + Write> Client<tls::Stream<S>> {
+    /// STARTTLS (RFC 3207): the command, the handshake for `host`, and
+    /// EHLO again; gives what the server offers over TLS. Not offered or
+    /// refused: [`smtp::Error::TlsUnavailable`], and nothing more is sent.
+    pub fn starttls(&mut self, connector: &tls::TlsConnector, host: &str) -> Result<&Capabilities> {
+        self.driver.run(ops::StartTls)?;
+        self.driver.start_tls(connector, host)?;
+        self.caps = self.driver.run(ops::Ready)?;
+        Ok(&self.caps)
     }
 }

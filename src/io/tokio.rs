@@ -42,6 +42,26 @@ pub mod http {
     pub use crate::io::nonblocking::http::Result;
 }
 
+/// The typed SMTP client over a tokio stream.
+pub mod smtp {
+    /// An async SMTP client over a tokio stream; see
+    /// [`nonblocking::smtp::Client`](crate::io::nonblocking::smtp::Client)
+    /// for its methods.
+    pub type Client<S> = crate::io::nonblocking::smtp::Client<S, super::Tokio>;
+
+    pub use crate::io::nonblocking::smtp::Result;
+}
+
+/// The typed POP3 client over a tokio stream.
+pub mod pop3 {
+    /// An async POP3 client over a tokio stream; see
+    /// [`nonblocking::pop3::Client`](crate::io::nonblocking::pop3::Client)
+    /// for its methods.
+    pub type Client<S> = crate::io::nonblocking::pop3::Client<S, super::Tokio>;
+
+    pub use crate::io::nonblocking::pop3::Result;
+}
+
 impl<S: AsyncRead + AsyncWrite + ?Sized> AsyncIo<Tokio> for S {
     fn poll_read_slice(
         self: Pin<&mut Self>,

@@ -6,8 +6,8 @@ use super::response::{parse_number, parse_u64, Capabilities, Capability};
 use super::{Command, Error, Limits, Response};
 use crate::sasl::Mechanism;
 use crate::wire::{
-    DotUnstuffer, Inbox, LineEnding, LineError, LineReader, Machine, Next, Outbox, Transport,
-    Unstuffed,
+    DotUnstuffer, Inbox, LineEnding, LineError, LineReader, Machine, Next, Outbox, TlsUnavailable,
+    Transport, Unstuffed,
 };
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -75,6 +75,11 @@ pub enum Event {
         /// The message number asked for.
         msg: u32,
     },
+}
+
+/// TLS is required and the server does not list STLS.
+fn not_offered() -> Error {
+    Error::TlsUnavailable(TlsUnavailable::NotOffered { command: "STLS" })
 }
 
 /// What the answer to a command in flight looks like.
@@ -240,6 +245,7 @@ pub struct Client {
     force_pipelining: bool,
     timestamp: Option<Bytes>,
     tls: Tls,
+    require_tls: bool,
     quit_queued: bool,
     closed: bool,
     authenticated: bool,
@@ -279,6 +285,7 @@ impl Client {
             force_pipelining: false,
             timestamp: None,
             tls: Tls::Plain,
+            require_tls: false,
             quit_queued: false,
             closed: false,
             authenticated: false,
@@ -335,9 +342,43 @@ impl Client {
         self.release();
     }
 
+    /// Never go on in plaintext (curl's `--ssl-reqd`): a CAPA answer
+    /// without STLS (or a refused CAPA) fails polling with
+    /// [`Error::TlsUnavailable`] instead of reporting
+    /// [`Event::Capabilities`]; a refused STLS fails the same way; and
+    /// every command but CAPA, STLS, NOOP and QUIT is refused
+    /// ([`Error::OutOfSequence`], nothing queued) until TLS is
+    /// established. Off by default.
+    pub fn set_require_tls(&mut self, required: bool) {
+        self.require_tls = required;
+    }
+
+    /// Whether TLS is required (see [`set_require_tls`](Self::set_require_tls)).
+    pub fn requires_tls(&self) -> bool {
+        self.require_tls
+    }
+
+    /// Whether TLS is required and not yet established.
+    fn tls_missing(&self) -> bool {
+        self.require_tls && self.tls != Tls::Established
+    }
+
+    /// Refuses a command that must not go out in plaintext.
+    fn check_secure(&self, cmd: Option<&Command>) -> Result<(), Error> {
+        let harmless = matches!(
+            cmd,
+            Some(Command::Capa | Command::Stls | Command::Noop | Command::Quit)
+        );
+        if self.tls_missing() && !harmless {
+            return Err(Error::OutOfSequence("TLS is required: STLS first"));
+        }
+        Ok(())
+    }
+
     /// Queues any command but AUTH (use [`auth`](Self::auth)).
     pub fn send(&mut self, cmd: Command) -> Result<(), Error> {
         self.check_can_send()?;
+        self.check_secure(Some(&cmd))?;
         match cmd {
             Command::Auth { .. } => return Err(Error::OutOfSequence("use Client::auth for AUTH")),
             Command::Stls if self.tls != Tls::Plain => {
@@ -380,6 +421,7 @@ impl Client {
     /// ```
     pub fn send_raw(&mut self, line: &[u8], block: bool) -> Result<(), Error> {
         self.check_can_send()?;
+        self.check_secure(None)?;
         if !crate::wire::is_safe_argument(line) {
             return Err(Error::UnsafeArgument);
         }
@@ -440,6 +482,7 @@ impl Client {
     /// challenge instead (RFC 5034 §4).
     pub fn auth<M: Mechanism + Send + 'static>(&mut self, mut mechanism: M) -> Result<(), Error> {
         self.check_can_send()?;
+        self.check_secure(None)?;
         if self.sasl.is_some() {
             return Err(Error::OutOfSequence("an AUTH exchange is already queued"));
         }
@@ -644,6 +687,19 @@ impl Client {
             return Ok(Step::Again);
         }
         let response = Response::parse(line).ok_or(Error::MalformedResponse)?;
+        if !response.is_ok() && self.tls_missing() {
+            // Never silently downgrade: without CAPA there is no STLS.
+            match expect {
+                Expect::Capa => return Err(not_offered()),
+                Expect::Stls => {
+                    return Err(Error::TlsUnavailable(TlsUnavailable::Refused {
+                        command: "STLS",
+                        code: None,
+                    }))
+                }
+                _ => {}
+            }
+        }
         if !response.is_ok() {
             self.on_refusal(expect);
             self.finish();
@@ -734,6 +790,9 @@ impl Client {
                 Listing::Uid(v) => Event::Uidl(v),
                 Listing::Capa(v) => {
                     let caps = Capabilities(v);
+                    if self.tls_missing() && !caps.stls() {
+                        return Err(not_offered());
+                    }
                     self.capabilities = Some(caps.clone());
                     Event::Capabilities(caps)
                 }

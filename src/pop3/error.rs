@@ -63,6 +63,11 @@ pub enum Error {
     /// Bytes arrived behind the `+OK` to STLS, before the TLS handshake:
     /// they would be read as if they came over TLS (CVE-2011-0411).
     PlaintextAfterStls,
+    /// TLS was required (see
+    /// [`Client::set_require_tls`](super::Client::set_require_tls), or
+    /// [`ops::Stls`](super::ops::Stls)) and the server does not list STLS,
+    /// or refused it. Nothing more was sent.
+    TlsUnavailable(crate::wire::TlsUnavailable),
     /// The peer sent something while nothing was expected from it.
     UnexpectedData,
     /// The connection closed in the middle of a reply or command.
@@ -102,6 +107,7 @@ impl fmt::Display for Error {
             Error::PlaintextAfterStls => {
                 f.write_str("plaintext received after STLS, before the TLS handshake")
             }
+            Error::TlsUnavailable(e) => e.fmt(f),
             Error::UnexpectedData => f.write_str("data received while none was expected"),
             Error::UnexpectedEof => f.write_str("connection closed unexpectedly"),
         }

@@ -22,7 +22,7 @@
 
 use super::{Capabilities, Client, Command, Error, Event, Response};
 use crate::sasl::Mechanism;
-use crate::wire::Operation;
+use crate::wire::{Operation, TlsUnavailable};
 use alloc::vec::Vec;
 use bytes::Bytes;
 
@@ -219,6 +219,57 @@ impl Operation<Client> for Capa {
         match event {
             Event::Capabilities(c) => Ok(Some(c)),
             other => refused(&other),
+        }
+    }
+}
+
+/// `STLS` (RFC 2595) up to the server's `+OK`: then run the driver's
+/// `start_tls`, and [`Capa`] again (what the server said in plaintext is
+/// forgotten). Sends CAPA first if the capabilities are not known yet.
+/// Requires TLS: a server that does not list STLS (or refuses CAPA, or
+/// STLS) is [`Error::TlsUnavailable`], and nothing more is sent; never a
+/// silent plaintext session.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stls {
+    sent: bool,
+}
+
+impl Stls {
+    fn send_if_offered(&mut self, client: &mut Client) -> Result<(), Error> {
+        let offered = client.capabilities().is_some_and(Capabilities::stls);
+        if !offered {
+            return Err(Error::TlsUnavailable(TlsUnavailable::NotOffered {
+                command: "STLS",
+            }));
+        }
+        self.sent = true;
+        client.stls()
+    }
+}
+
+impl Operation<Client> for Stls {
+    type Output = ();
+
+    fn start(&mut self, client: &mut Client) -> Result<(), Error> {
+        match client.capabilities() {
+            None => client.capa(),
+            Some(_) => self.send_if_offered(client),
+        }
+    }
+
+    fn on_event(&mut self, client: &mut Client, event: Event) -> Result<Option<()>, Error> {
+        let unavailable = Error::TlsUnavailable(match self.sent {
+            false => TlsUnavailable::NotOffered { command: "STLS" },
+            true => TlsUnavailable::Refused {
+                command: "STLS",
+                code: None,
+            },
+        });
+        match event {
+            Event::Capabilities(_) if !self.sent => self.send_if_offered(client).map(|()| None),
+            Event::Ok(_) if self.sent => Ok(Some(())),
+            Event::Err(_) => Err(unavailable),
+            _ => Ok(None),
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::command::{check_domain_or_literal, Body, Command, MailParams, RcptParams};
 use super::{Capabilities, Error, Limits, Reply};
 use crate::sasl::{self, Credentials, Mechanism};
-use crate::wire::{DotStuffer, Inbox, Machine, MultiLine, Next, Outbox, Transport};
+use crate::wire::{DotStuffer, Inbox, Machine, MultiLine, Next, Outbox, TlsUnavailable, Transport};
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
@@ -343,6 +343,7 @@ pub struct Client {
     txn: Option<Txn>,
     auth: Option<AuthState>,
     tls: Tls,
+    require_tls: bool,
     closed: bool,
     error: Option<Error>,
 }
@@ -355,6 +356,7 @@ impl fmt::Debug for Client {
             .field("expect", &self.expect)
             .field("caps", &self.caps)
             .field("tls", &self.tls)
+            .field("require_tls", &self.require_tls)
             .field("closed", &self.closed)
             .field("error", &self.error)
             .finish_non_exhaustive()
@@ -393,6 +395,7 @@ impl Client {
             txn: None,
             auth: None,
             tls: Tls::Plain,
+            require_tls: false,
             closed: false,
             error: None,
         })
@@ -414,6 +417,21 @@ impl Client {
         self.all_recipients = required;
     }
 
+    /// Never go on in plaintext (curl's `--ssl-reqd`): when EHLO's answer
+    /// lacks STARTTLS (or only HELO worked), polling fails with
+    /// [`Error::TlsUnavailable`] instead of reporting [`Event::Ready`]; a
+    /// refused STARTTLS fails the same way; and AUTH, MAIL and VRFY are
+    /// refused ([`Error::BadSequence`], nothing sent) until TLS is active.
+    /// Off by default. Set it before the greeting is polled.
+    pub fn set_require_tls(&mut self, required: bool) {
+        self.require_tls = required;
+    }
+
+    /// Whether TLS is required (see [`set_require_tls`](Self::set_require_tls)).
+    pub fn requires_tls(&self) -> bool {
+        self.require_tls
+    }
+
     /// What the server offered, once [`Event::Ready`] was handed out.
     pub fn capabilities(&self) -> Option<&Capabilities> {
         self.caps.as_ref()
@@ -433,6 +451,14 @@ impl Client {
             && self.tls != Tls::Pending
             && !self.closed
             && self.error.is_none()
+    }
+
+    /// Refuses what must not go out in plaintext when TLS is required.
+    fn ensure_secure(&self) -> Result<(), Error> {
+        if self.require_tls && self.tls != Tls::Active {
+            return Err(Error::BadSequence("TLS is required: STARTTLS first"));
+        }
+        Ok(())
     }
 
     fn ensure_idle(&self) -> Result<&Capabilities, Error> {
@@ -463,6 +489,7 @@ impl Client {
         message: impl Into<Message>,
     ) -> Result<(), Error> {
         let message = message.into();
+        self.ensure_secure()?;
         let caps = self.ensure_idle()?;
         if envelope.recipients.is_empty() {
             return Err(Error::InvalidArgument("no recipients"));
@@ -537,6 +564,7 @@ impl Client {
     /// the line would be too long). Ends with [`Event::Authenticated`] or
     /// [`Event::AuthFailed`].
     pub fn auth(&mut self, mut mechanism: Box<dyn Mechanism + Send>) -> Result<(), Error> {
+        self.ensure_secure()?;
         self.ensure_idle()?;
         let initial = mechanism.initial_response().map_err(Error::Sasl)?;
         let mut line = Command::Auth {
@@ -561,6 +589,7 @@ impl Client {
     /// Authenticates with the best mechanism the server offers for these
     /// credentials (see [`sasl::choose`]); returns its name.
     pub fn login(&mut self, creds: &Credentials) -> Result<&'static str, Error> {
+        self.ensure_secure()?;
         let caps = self.ensure_idle()?;
         let name = sasl::choose(caps.auth.iter().map(String::as_str), creds)
             .ok_or(Error::NotOffered("a usable AUTH mechanism"))?;
@@ -573,14 +602,19 @@ impl Client {
     /// Asks for TLS (RFC 3207). Ends with [`Event::StartTls`] (then run
     /// the handshake and call [`Machine::tls_established`]; the machine
     /// forgets the capabilities and sends EHLO again) or with
-    /// [`Event::Reply`] if the server refuses.
+    /// [`Event::Reply`] if the server refuses (with
+    /// [`set_require_tls`](Self::set_require_tls): the error
+    /// [`Error::TlsUnavailable`]). Not offered by the server:
+    /// [`Error::TlsUnavailable`], nothing sent.
     pub fn starttls(&mut self) -> Result<(), Error> {
         let caps = self.ensure_idle()?;
         if self.tls != Tls::Plain {
             return Err(Error::BadSequence("TLS is already active"));
         }
         if !caps.starttls {
-            return Err(Error::NotOffered("STARTTLS"));
+            return Err(Error::TlsUnavailable(TlsUnavailable::NotOffered {
+                command: "STARTTLS",
+            }));
         }
         self.send(b"STARTTLS\r\n", Expect::StartTls);
         Ok(())
@@ -612,6 +646,9 @@ impl Client {
     }
 
     fn single(&mut self, cmd: &Command, verb: Verb) -> Result<(), Error> {
+        if verb == Verb::Vrfy {
+            self.ensure_secure()?;
+        }
         self.ensure_idle()?;
         let line = cmd.to_bytes()?;
         self.send(&line, Expect::Single(verb));
@@ -717,6 +754,12 @@ impl Client {
             }
             Expect::Hello(kind) => self.on_hello(kind, reply),
             Expect::StartTls => {
+                if reply.code() != 220 && self.require_tls {
+                    return Err(Error::TlsUnavailable(TlsUnavailable::Refused {
+                        command: "STARTTLS",
+                        code: Some(reply.code()),
+                    }));
+                }
                 if reply.code() != 220 {
                     return Ok(Some(Event::Reply {
                         command: Verb::StartTls,
@@ -765,6 +808,13 @@ impl Client {
                 },
                 _ => Capabilities::from_ehlo(&reply),
             };
+            // Never silently downgrade: a session that must be encrypted
+            // ends here, before anything else is sent.
+            if self.require_tls && self.tls != Tls::Active && !caps.starttls {
+                return Err(Error::TlsUnavailable(TlsUnavailable::NotOffered {
+                    command: "STARTTLS",
+                }));
+            }
             self.caps = Some(caps.clone());
             return Ok(Some(Event::Ready { caps }));
         }

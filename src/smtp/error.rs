@@ -1,6 +1,6 @@
 use super::Reply;
 use crate::sasl::SaslError;
-use crate::wire::{Fault, MultiLineError, ProtocolError};
+use crate::wire::{Fault, MultiLineError, ProtocolError, TlsUnavailable};
 use core::fmt;
 
 /// What went wrong in an SMTP machine. Sticky: once a machine returned an
@@ -33,6 +33,11 @@ pub enum Error {
     /// of the TLS handshake (CVE-2011-0411: they would be taken as if they
     /// came over TLS).
     StartTlsInjection,
+    /// Remote: TLS was required (see
+    /// [`Client::set_require_tls`](super::Client::set_require_tls), or
+    /// [`ops::StartTls`](super::ops::StartTls)) and the server does not
+    /// offer STARTTLS, or refused it. Nothing more was sent.
+    TlsUnavailable(TlsUnavailable),
     /// Remote: a line was longer than its limit where skipping it is not
     /// safe (message text).
     LineTooLong {
@@ -57,6 +62,7 @@ impl fmt::Display for Error {
             Error::StartTlsInjection => {
                 f.write_str("plaintext received after the STARTTLS go-ahead")
             }
+            Error::TlsUnavailable(e) => e.fmt(f),
             Error::LineTooLong { limit } => write!(f, "line longer than {limit} bytes"),
             Error::UnexpectedEof => f.write_str("connection closed unexpectedly"),
         }

@@ -23,7 +23,7 @@
 
 use super::{Capabilities, Client, Envelope, Error, Event, Message, Outcome, Reply, Verb};
 use crate::sasl::Credentials;
-use crate::wire::Operation;
+use crate::wire::{Operation, TlsUnavailable};
 use alloc::string::String;
 
 /// Waits until the session is ready for mail: the greeting came and EHLO
@@ -44,6 +44,36 @@ impl Operation<Client> for Ready {
             Event::Ready { caps } => Some(caps),
             _ => None,
         })
+    }
+}
+
+/// `STARTTLS` (RFC 3207) up to the server's go-ahead: then run the
+/// driver's `start_tls`, after which the machine sends EHLO again (wait
+/// for it with [`Ready`]). Requires TLS: a server that does not offer
+/// STARTTLS, or refuses it, is [`Error::TlsUnavailable`], and nothing more
+/// is sent; never a silent plaintext session.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StartTls;
+
+impl Operation<Client> for StartTls {
+    type Output = ();
+
+    fn start(&mut self, client: &mut Client) -> Result<(), Error> {
+        client.starttls()
+    }
+
+    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<Option<()>, Error> {
+        match event {
+            Event::StartTls => Ok(Some(())),
+            Event::Reply {
+                command: Verb::StartTls,
+                reply,
+            } => Err(Error::TlsUnavailable(TlsUnavailable::Refused {
+                command: "STARTTLS",
+                code: Some(reply.code()),
+            })),
+            _ => Ok(None),
+        }
     }
 }
 
