@@ -4,7 +4,9 @@
 //! the machine at 0.8x of raw httparse or better, i.e. at most 1.25x the
 //! time), and the same for responses and the 1,000-request pipeline.
 
+mod common;
 use bytes::Bytes;
+use common::line_ends;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use sanswire::http::{Client, Event, Request, Response, Server};
 use sanswire::wire::{Machine, Next};
@@ -151,7 +153,7 @@ fn chunked(c: &mut Criterion) {
     let mut group = c.benchmark_group("chunked_decode_1MiB");
     group.throughput(Throughput::Bytes(64 * chunk.len() as u64));
     group.bench_function("memchr_scan", |b| {
-        b.iter(|| black_box(memchr::memchr_iter(b'\n', black_box(&wire)).count()))
+        b.iter(|| black_box(line_ends(black_box(&wire))))
     });
     group.bench_function("client", |b| {
         b.iter_batched(

@@ -55,53 +55,45 @@ impl DotStuffer {
     pub fn stuff(&mut self, chunk: Bytes, out: &mut Outbox) {
         let data = &chunk[..];
         let mut run = 0; // start of the bytes not yet queued
-        let mut i = 0; // next byte to look at
+        let mut from = 0; // where the search for line ends starts
         if self.pending_cr && !data.is_empty() {
             self.pending_cr = false;
+            out.write(b"\n");
             if data[0] == b'\n' {
-                i = 1;
-                run = 1;
-                out.write(b"\n");
-            } else {
-                out.write(b"\n");
+                (run, from) = (1, 1);
             }
             self.line_start = true;
         }
-        loop {
-            if self.line_start && i < data.len() {
-                self.line_start = false;
-                if data[i] == b'.' {
-                    emit(&chunk, run, i, out);
-                    out.write(b".");
-                    run = i;
+        if self.line_start && from < data.len() {
+            self.line_start = stuff_line_start(&chunk, from, &mut run, out);
+        }
+        // One pass of memchr2 over the piece: only line ends are looked at.
+        for at in memchr::memchr2_iter(b'\r', b'\n', &data[from..]).map(|p| from + p) {
+            if data[at] == b'\r' {
+                match data.get(at + 1) {
+                    // CRLF: the LF comes next in this iteration.
+                    Some(b'\n') => continue,
+                    None => {
+                        // A CR at the end of the piece: the next piece decides.
+                        emit(&chunk, run, at + 1, out);
+                        run = at + 1;
+                        self.pending_cr = true;
+                        break;
+                    }
+                    Some(_) => {
+                        // A bare CR: send LF after it.
+                        emit(&chunk, run, at + 1, out);
+                        out.write(b"\n");
+                        run = at + 1;
+                    }
                 }
-            }
-            let Some(k) = memchr::memchr2(b'\r', b'\n', &data[i..]) else {
-                break;
-            };
-            let at = i + k;
-            if data[at] == b'\n' {
+            } else if at == 0 || data[at - 1] != b'\r' {
                 // A bare LF: send CR before it.
                 emit(&chunk, run, at, out);
                 out.write(b"\r");
                 run = at;
-                i = at + 1;
-            } else if at + 1 == data.len() {
-                // A CR at the end of the piece: the next piece decides.
-                emit(&chunk, run, at + 1, out);
-                run = at + 1;
-                self.pending_cr = true;
-                break;
-            } else if data[at + 1] == b'\n' {
-                i = at + 2;
-            } else {
-                // A bare CR: send LF after it.
-                emit(&chunk, run, at + 1, out);
-                out.write(b"\n");
-                run = at + 1;
-                i = at + 1;
             }
-            self.line_start = true;
+            self.line_start = stuff_line_start(&chunk, at + 1, &mut run, out);
         }
         emit(&chunk, run, data.len(), out);
     }
@@ -118,6 +110,22 @@ impl DotStuffer {
             out.write(b"\r\n.\r\n");
         }
         *self = Self::new();
+    }
+}
+
+/// Stuffs a dot if the line starting at `at` begins with one; returns
+/// whether the line starts past the end of the piece (the next piece must
+/// check its first byte).
+fn stuff_line_start(chunk: &Bytes, at: usize, run: &mut usize, out: &mut Outbox) -> bool {
+    match chunk.get(at) {
+        None => true,
+        Some(b'.') => {
+            emit(chunk, *run, at, out);
+            out.write(b".");
+            *run = at;
+            false
+        }
+        Some(_) => false,
     }
 }
 
@@ -194,63 +202,67 @@ impl DotUnstuffer {
     /// The next piece of the block, `Ok(None)` when more input is needed.
     pub fn next(&mut self, inbox: &mut Inbox) -> Result<Option<Unstuffed>, LineError> {
         let data = inbox.data();
-        let mut i = 0;
-        loop {
-            if self.line_start {
-                if i == data.len() {
-                    break;
-                }
-                if data[i] == b'.' {
-                    if i > 0 {
-                        // Hand out what precedes the dot line first.
-                        break;
-                    }
-                    match (data.get(1), data.get(2)) {
-                        (None, _) | (Some(b'\r'), None) => return Ok(None),
-                        (Some(b'\r'), Some(b'\n')) => {
-                            inbox.advance(3);
-                            *self = Self::new(self.max_line);
-                            return Ok(Some(Unstuffed::End));
-                        }
-                        _ => {
-                            inbox.advance(1);
-                            self.line_start = false;
-                            return self.next(inbox);
-                        }
-                    }
-                }
-                self.line_start = false;
-            }
-            match memchr::memchr(b'\n', &data[i..]) {
-                Some(k) => {
-                    let nl = i + k;
-                    self.check_line_len(k + 1)?;
-                    self.line_len = 0;
-                    let after_cr = if nl == 0 {
-                        self.last_was_cr
-                    } else {
-                        data[nl - 1] == b'\r'
-                    };
-                    if after_cr {
-                        self.line_start = true;
-                    } else {
-                        self.bare_line_ends += 1;
-                    }
-                    i = nl + 1;
-                }
-                None => {
-                    self.check_line_len(data.len() - i)?;
-                    self.line_len += data.len() - i;
-                    i = data.len();
-                    break;
-                }
-            }
-        }
-        if i == 0 {
+        if data.is_empty() {
             return Ok(None);
         }
-        self.last_was_cr = data[i - 1] == b'\r';
-        Ok(Some(Unstuffed::Data(inbox.split_to(i))))
+        if self.line_start && data[0] == b'.' {
+            return self.dot_line(inbox);
+        }
+        let n = self.scan(data)?;
+        self.last_was_cr = data[n - 1] == b'\r';
+        Ok(Some(Unstuffed::Data(inbox.split_to(n))))
+    }
+
+    /// How much of `data` (which does not start with a dot line) is plain
+    /// content: up to the next line that starts with a dot, or all of it.
+    /// One pass of memchr over the line ends, checking each line's length
+    /// and whether a CR precedes its LF.
+    fn scan(&mut self, data: &[u8]) -> Result<usize, LineError> {
+        self.line_start = false;
+        let mut line_begin = 0;
+        for nl in memchr::memchr_iter(b'\n', data) {
+            self.check_line_len(nl + 1 - line_begin)?;
+            self.line_len = 0;
+            line_begin = nl + 1;
+            let after_cr = match nl {
+                0 => self.last_was_cr,
+                _ => data[nl - 1] == b'\r',
+            };
+            if !after_cr {
+                self.bare_line_ends += 1;
+                continue;
+            }
+            // Only CRLF starts a line; stop where one starts with a dot (or
+            // where the data ends, so the next call looks at its first byte).
+            if matches!(data.get(nl + 1), None | Some(b'.')) {
+                self.line_start = true;
+                return Ok(nl + 1);
+            }
+        }
+        let partial = data.len() - line_begin;
+        self.check_line_len(partial)?;
+        self.line_len += partial;
+        Ok(data.len())
+    }
+
+    /// At a line that starts with a dot: the terminator, or a stuffed dot
+    /// to drop.
+    fn dot_line(&mut self, inbox: &mut Inbox) -> Result<Option<Unstuffed>, LineError> {
+        match (inbox.data().get(1), inbox.data().get(2)) {
+            (None, _) | (Some(b'\r'), None) => Ok(None),
+            (Some(b'\r'), Some(b'\n')) => {
+                inbox.advance(3);
+                *self = Self::new(self.max_line);
+                Ok(Some(Unstuffed::End))
+            }
+            _ => {
+                inbox.advance(1);
+                self.line_start = false;
+                self.last_was_cr = false;
+                // RFC 5321 §4.5.3.1.6: the limit does not count this dot.
+                self.next(inbox)
+            }
+        }
     }
 
     fn check_line_len(&self, more: usize) -> Result<(), LineError> {

@@ -1,6 +1,9 @@
 use alloc::collections::VecDeque;
 use bytes::{Buf, Bytes, BytesMut};
 
+/// The least room the small-write buffer grows by.
+const MIN_PENDING: usize = 4096;
+
 /// The bytes a machine has queued for its peer.
 ///
 /// Small protocol text (heads, command lines, chunk-size lines) is written
@@ -46,6 +49,12 @@ impl Outbox {
 
     /// Appends protocol text (copied into a reused buffer).
     pub fn write(&mut self, bytes: &[u8]) {
+        if self.pending.capacity() - self.pending.len() < bytes.len() {
+            // While sealed chunks still share the old buffer, growing means
+            // a new one: take room for many small writes (a dot or a chunk
+            // size line each) at once, not one allocation per write.
+            self.pending.reserve(bytes.len().max(MIN_PENDING));
+        }
         self.pending.extend_from_slice(bytes);
         self.len += bytes.len();
     }
