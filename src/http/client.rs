@@ -6,7 +6,7 @@ use super::headers::Headers;
 use super::limits::Limits;
 use super::parse::{parse_response, BlockFramer, BlockKind};
 use super::request::{Request, Version};
-use crate::wire::{Inbox, Machine, Next, Outbox, Transport};
+use crate::wire::{Inbox, Machine, Next, Outbox, Sticky, Transport};
 use alloc::collections::VecDeque;
 use bytes::Bytes;
 
@@ -114,7 +114,7 @@ pub struct Client {
     no_more_requests: bool,
     closed: bool,
     handed_off: bool,
-    error: Option<Error>,
+    error: Sticky<Error>,
 }
 
 impl Default for Client {
@@ -142,7 +142,7 @@ impl Client {
             no_more_requests: false,
             closed: false,
             handed_off: false,
-            error: None,
+            error: Sticky::new(),
         }
     }
 
@@ -170,7 +170,7 @@ impl Client {
     }
 
     fn send_request_inner(&mut self, req: &Request) -> Result<(), ErrorKind> {
-        if self.error.is_some() || self.closed || self.handed_off || self.no_more_requests {
+        if self.error.is_set() || self.closed || self.handed_off || self.no_more_requests {
             return Err(ErrorKind::ConnectionClosing);
         }
         if matches!(self.write, Write::Body { .. }) {
@@ -364,15 +364,13 @@ impl Machine for Client {
     }
 
     fn poll_event(&mut self) -> Result<Next<Event>, Error> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
-        }
-        self.poll_inner().map_err(|kind| {
-            let e = Error::new(kind);
-            self.error = Some(e.clone());
+        self.error.check()?;
+        let result = self.poll_inner().map_err(Error::new);
+        if result.is_err() {
+            // Nothing more is read after an error.
             self.read = Read::Stopped;
-            e
-        })
+        }
+        self.error.record(result)
     }
 
     fn transport(&self) -> Transport {
@@ -384,7 +382,7 @@ impl Machine for Client {
     }
 
     fn is_closed(&self) -> bool {
-        self.closed || self.error.is_some()
+        self.closed || self.error.is_set()
     }
 }
 

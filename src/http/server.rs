@@ -7,7 +7,7 @@ use super::limits::Limits;
 use super::parse::{parse_request, BlockFramer, BlockKind};
 use super::request::{Request, Version};
 use super::response::Response;
-use crate::wire::{Inbox, Machine, Next, Outbox, Transport};
+use crate::wire::{Inbox, Machine, Next, Outbox, Sticky, Transport};
 use bytes::Bytes;
 
 /// The most unread request body (announced by `Content-Length`) the server
@@ -157,7 +157,7 @@ pub struct Server {
     /// peer left.
     closed: bool,
     handed_off: bool,
-    error: Option<Error>,
+    error: Sticky<Error>,
 }
 
 impl Default for Server {
@@ -185,7 +185,7 @@ impl Server {
             response_keep_alive: false,
             closed: false,
             handed_off: false,
-            error: None,
+            error: Sticky::new(),
         }
     }
 
@@ -246,7 +246,7 @@ impl Server {
     }
 
     fn send_response_inner(&mut self, resp: &Response) -> Result<(), ErrorKind> {
-        let error_reply = self.error.is_some();
+        let error_reply = self.error.is_set();
         if self.closed || self.handed_off {
             return Err(ErrorKind::ConnectionClosing);
         }
@@ -338,7 +338,7 @@ impl Server {
     /// The response to the current request is complete.
     fn response_complete(&mut self, end_ok: bool) {
         self.write = Write::Idle { end_ok };
-        if !self.response_keep_alive || self.error.is_some() {
+        if !self.response_keep_alive || self.error.is_set() {
             self.close();
             return;
         }
@@ -447,15 +447,13 @@ impl Machine for Server {
     }
 
     fn poll_event(&mut self) -> Result<Next<Event>, Error> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
-        }
-        self.poll_inner().map_err(|kind| {
-            let e = Error::new(kind);
-            self.error = Some(e.clone());
+        self.error.check()?;
+        let result = self.poll_inner().map_err(Error::new);
+        if result.is_err() {
+            // Nothing more is read after an error.
             self.read = Read::Stopped;
-            e
-        })
+        }
+        self.error.record(result)
     }
 
     fn transport(&self) -> Transport {
@@ -467,7 +465,7 @@ impl Machine for Server {
     }
 
     fn is_closed(&self) -> bool {
-        self.closed || self.error.is_some()
+        self.closed || self.error.is_set()
     }
 }
 

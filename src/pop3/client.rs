@@ -6,8 +6,8 @@ use super::response::{parse_number, parse_u64, Capabilities, Capability};
 use super::{Command, Error, Limits, Response};
 use crate::sasl::Mechanism;
 use crate::wire::{
-    DotUnstuffer, Inbox, LineEnding, LineError, LineReader, Machine, Next, Outbox, TlsUnavailable,
-    Transport, Unstuffed,
+    DotUnstuffer, Inbox, LineEnding, LineError, LineReader, Machine, Next, Outbox, Sticky,
+    TlsUnavailable, Transport, Unstuffed,
 };
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -250,7 +250,7 @@ pub struct Client {
     closed: bool,
     authenticated: bool,
     utf8: bool,
-    error: Option<Error>,
+    error: Sticky<Error>,
 }
 
 impl Default for Client {
@@ -290,7 +290,7 @@ impl Client {
             closed: false,
             authenticated: false,
             utf8: false,
-            error: None,
+            error: Sticky::new(),
         }
     }
 
@@ -573,9 +573,7 @@ impl Client {
     }
 
     fn check_can_send(&self) -> Result<(), Error> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
-        }
+        self.error.check()?;
         if self.quit_queued || self.closed {
             return Err(Error::OutOfSequence("QUIT was sent"));
         }
@@ -944,18 +942,13 @@ impl Machine for Client {
     }
 
     fn poll_event(&mut self) -> Result<Next<Event>, Error> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
-        }
+        self.error.check()?;
         let result = self.poll_inner();
-        if let Err(e) = &result {
-            self.error = Some(e.clone());
-        }
-        result
+        self.error.record(result)
     }
 
     fn transport(&self) -> Transport {
-        if self.tls == Tls::Handshake && self.error.is_none() {
+        if self.tls == Tls::Handshake && !self.error.is_set() {
             Transport::StartTls
         } else {
             Transport::Same

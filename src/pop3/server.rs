@@ -4,7 +4,7 @@ use super::command::{decode_base64, push_base64};
 use super::response::push_number;
 use super::{Capability, Command, Error, Limits, Response, Status};
 use crate::wire::{
-    DotStuffer, Inbox, LineEnding, LineError, LineReader, Machine, Next, Outbox, Transport,
+    DotStuffer, Inbox, LineEnding, LineError, LineReader, Machine, Next, Outbox, Sticky, Transport,
 };
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -197,7 +197,7 @@ pub struct Server {
     tls: bool,
     utf8: bool,
     closed: bool,
-    error: Option<Error>,
+    error: Sticky<Error>,
 }
 
 impl Server {
@@ -225,7 +225,7 @@ impl Server {
             tls: false,
             utf8: false,
             closed: greeting.status == Status::Err,
-            error: None,
+            error: Sticky::new(),
         })
     }
 
@@ -281,7 +281,7 @@ impl Server {
         if response.is_ok() && answer == Answer::Stls && !self.inbox.is_empty() {
             // The client pipelined behind STLS: those bytes would be taken
             // as if they came over TLS (CVE-2011-0411). Refuse the upgrade.
-            self.error = Some(Error::PlaintextAfterStls);
+            self.error.set(Error::PlaintextAfterStls);
             return Err(Error::PlaintextAfterStls);
         }
         response.write_to(&mut self.outbox)?;
@@ -431,9 +431,7 @@ impl Server {
     }
 
     fn waiting_answer(&self) -> Result<Answer, Error> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
-        }
+        self.error.check()?;
         match (&self.answering, &self.phase) {
             (Some(answer), Phase::Commands) => Ok(answer.clone()),
             (Some(_), Phase::SaslResponse) => Err(Error::OutOfSequence(
@@ -765,18 +763,13 @@ impl Machine for Server {
     }
 
     fn poll_event(&mut self) -> Result<Next<Event>, Error> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
-        }
+        self.error.check()?;
         let result = self.poll_inner();
-        if let Err(e) = &result {
-            self.error = Some(e.clone());
-        }
-        result
+        self.error.record(result)
     }
 
     fn transport(&self) -> Transport {
-        if matches!(self.phase, Phase::TlsHandshake) && self.error.is_none() {
+        if matches!(self.phase, Phase::TlsHandshake) && !self.error.is_set() {
             Transport::StartTls
         } else {
             Transport::Same

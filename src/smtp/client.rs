@@ -3,7 +3,9 @@
 use super::command::{check_domain_or_literal, Body, Command, MailParams, RcptParams};
 use super::{Capabilities, Error, Limits, Reply};
 use crate::sasl::{self, Credentials, Mechanism};
-use crate::wire::{DotStuffer, Inbox, Machine, MultiLine, Next, Outbox, TlsUnavailable, Transport};
+use crate::wire::{
+    DotStuffer, Inbox, Machine, MultiLine, Next, Outbox, Sticky, TlsUnavailable, Transport,
+};
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
@@ -345,7 +347,7 @@ pub struct Client {
     tls: Tls,
     require_tls: bool,
     closed: bool,
-    error: Option<Error>,
+    error: Sticky<Error>,
 }
 
 impl fmt::Debug for Client {
@@ -397,7 +399,7 @@ impl Client {
             tls: Tls::Plain,
             require_tls: false,
             closed: false,
-            error: None,
+            error: Sticky::new(),
         })
     }
 
@@ -450,7 +452,7 @@ impl Client {
             && self.txn.is_none()
             && self.tls != Tls::Pending
             && !self.closed
-            && self.error.is_none()
+            && !self.error.is_set()
     }
 
     /// Refuses what must not go out in plaintext when TLS is required.
@@ -1117,11 +1119,9 @@ impl Machine for Client {
     }
 
     fn poll_event(&mut self) -> Result<Next<Event>, Error> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
-        }
-        self.poll_inner()
-            .inspect_err(|e| self.error = Some(e.clone()))
+        self.error.check()?;
+        let result = self.poll_inner();
+        self.error.record(result)
     }
 
     fn transport(&self) -> Transport {
@@ -1140,7 +1140,7 @@ impl Machine for Client {
             return;
         }
         if !self.inbox.is_empty() {
-            self.error.get_or_insert(Error::StartTlsInjection);
+            self.error.set(Error::StartTlsInjection);
             return;
         }
         self.tls = Tls::Active;

@@ -4,7 +4,7 @@ use super::command::{Body, Command, MailParams, RcptParams};
 use super::{EnhancedCode, Error, Limits, Reply};
 use crate::sasl;
 use crate::wire::{
-    DotUnstuffer, Inbox, LineError, LineReader, Machine, Next, Outbox, Transport, Unstuffed,
+    DotUnstuffer, Inbox, LineError, LineReader, Machine, Next, Outbox, Sticky, Transport, Unstuffed,
 };
 use alloc::format;
 use alloc::string::String;
@@ -332,7 +332,7 @@ pub struct Server {
     discarding: bool,
     challenges: u64,
     nonce: u64,
-    error: Option<Error>,
+    error: Sticky<Error>,
 }
 
 const SYNTAX: EnhancedCode = EnhancedCode::new(5, 5, 2);
@@ -362,7 +362,7 @@ impl Server {
             discarding: false,
             challenges: 0,
             nonce: 0,
-            error: None,
+            error: Sticky::new(),
             config,
         };
         let greeting = format!(
@@ -1049,11 +1049,9 @@ impl Machine for Server {
     }
 
     fn poll_event(&mut self) -> Result<Next<Event>, Error> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
-        }
-        self.poll_inner()
-            .inspect_err(|e| self.error = Some(e.clone()))
+        self.error.check()?;
+        let result = self.poll_inner();
+        self.error.record(result)
     }
 
     fn transport(&self) -> Transport {
@@ -1072,7 +1070,7 @@ impl Machine for Server {
             return;
         }
         if !self.inbox.is_empty() {
-            self.error.get_or_insert(Error::StartTlsInjection);
+            self.error.set(Error::StartTlsInjection);
             return;
         }
         self.state = State::Command;

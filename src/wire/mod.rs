@@ -26,7 +26,8 @@
 //! # Errors
 //!
 //! A machine's error is sticky: once [`Machine::poll_event`] returns an
-//! error, every later call returns the same error. Each error says who broke
+//! error, every later call returns the same error ([`Sticky`] keeps it
+//! for every machine of the crate). Each error says who broke
 //! the protocol ([`Fault`]) and, where the protocol has one, what to answer
 //! ([`ProtocolError::reply_hint`]: an HTTP status, an SMTP reply code, ...).
 //!
@@ -41,12 +42,14 @@ mod inbox;
 mod line;
 mod outbox;
 mod reply;
+mod sticky;
 
 pub use dot::{DotStuffer, DotUnstuffer, Unstuffed};
 pub use inbox::Inbox;
 pub use line::{Line, LineEnding, LineError, LineReader};
 pub use outbox::Outbox;
 pub use reply::{MultiLine, MultiLineError, ReplyLine};
+pub use sticky::Sticky;
 
 use core::fmt;
 
