@@ -4,28 +4,8 @@
 
 use sanswire::pop3::{Client, Event};
 use sanswire::wire::{Machine, Next};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc(layout)
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.realloc(ptr, layout, new_size)
-    }
-}
+mod counting_alloc;
+use counting_alloc::{allocations, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -48,7 +28,7 @@ fn retr_answer(lines: usize) -> Vec<u8> {
 /// Runs RETR against `wire` fed in 4 KiB reads, the way a driver reads
 /// (into the inbox's spare room); returns (allocations, content octets).
 fn retr(client: &mut Client, wire: &[u8]) -> (usize, usize) {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     client.retr(1).unwrap();
     let n = client.outbox().len();
     client.outbox().advance(n);
@@ -68,7 +48,7 @@ fn retr(client: &mut Client, wire: &[u8]) -> (usize, usize) {
             Next::Paused => panic!("paused"),
         }
     }
-    (ALLOCATIONS.load(Ordering::Relaxed) - before, content)
+    (allocations() - before, content)
 }
 
 #[test]
