@@ -3,7 +3,7 @@
 
 use super::ServerConfig;
 use base64::Engine;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use sanswire::http::{Event, Request, Response, Server};
 use sanswire::io::{tls, DriveError, Driver};
 use std::fs::File;
@@ -140,13 +140,19 @@ fn send_file(
         .send_response(&response)
         .map_err(DriveError::Protocol)?;
     if !head_only {
+        // One buffer for the whole file: each chunk is handed to the
+        // machine as a frozen slice of it, and once written (the flush) the
+        // slice is gone, so the next `resize` reuses the same memory instead
+        // of mapping and faulting in a fresh 256 KiB per chunk.
+        let mut buf = BytesMut::with_capacity(FILE_CHUNK);
         let mut left = len;
         while left > 0 {
-            let mut buf = vec![0u8; FILE_CHUNK.min(left as usize)];
+            let n = FILE_CHUNK.min(left as usize);
+            buf.resize(n, 0);
             file.read_exact(&mut buf)?;
-            left -= buf.len() as u64;
+            left -= n as u64;
             conn.machine()
-                .send_data(Bytes::from(buf))
+                .send_data(buf.split().freeze())
                 .map_err(DriveError::Protocol)?;
             conn.flush()?;
         }
