@@ -16,7 +16,8 @@ fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>) {
             // Answer each request once its body is in, so pipelined
             // requests behind it are read too.
             if matches!(event, Event::End) {
-                let _ = server.send_response(&Response::new(200).with_header("Content-Length", "2"));
+                let _ =
+                    server.send_response(&Response::new(200).with_header("Content-Length", "2"));
                 let _ = server.send_data(Bytes::from_static(b"ok"));
                 let _ = server.send_end(None);
             }

@@ -17,7 +17,12 @@ fn lines(input: &[u8], chunk: usize) -> Vec<String> {
             match reader.next_line(&mut inbox) {
                 Ok(Some(line)) => out.push(format!("{line:?}")),
                 Ok(None) => break,
-                Err(e) => return { out.push(format!("{e}")); out },
+                Err(e) => {
+                    return {
+                        out.push(format!("{e}"));
+                        out
+                    }
+                }
             }
         }
     }
@@ -37,7 +42,12 @@ fn replies(input: &[u8], chunk: usize) -> Vec<String> {
                     out.extend(MultiLine::lines(&raw).map(|l| format!("{l:?}")));
                 }
                 Ok(None) => break,
-                Err(e) => return { out.push(format!("{e}")); out },
+                Err(e) => {
+                    return {
+                        out.push(format!("{e}"));
+                        out
+                    }
+                }
             }
         }
     }
@@ -95,7 +105,10 @@ fuzz_target!(|data: &[u8]| {
     }
     stuffer.finish(&mut out);
     let wire = out.take_vec();
-    assert_eq!(unstuff(&wire, chunk).as_deref(), Some(&normalised(input)[..]));
+    assert_eq!(
+        unstuff(&wire, chunk).as_deref(),
+        Some(&normalised(input)[..])
+    );
     // Arbitrary bytes as a received block: must never panic.
     let _ = unstuff(input, chunk);
 });
