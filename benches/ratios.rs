@@ -329,5 +329,7 @@ fn main() {
             median(&r.ratios),
         );
     }
-    println!("\nratio: median over {ROUNDS} rounds of peer time / our time; above 1.0 we are faster");
+    println!(
+        "\nratio: median over {ROUNDS} rounds of peer time / our time; above 1.0 we are faster"
+    );
 }

@@ -48,9 +48,31 @@ pub const POSTFIX_EHLO: &[u8] = b"250-mail.example.org\r\n\
 /// `dot_every` starting with a dot (as quoted text and signatures do).
 pub fn mail(size: usize, dot_every: usize) -> Vec<u8> {
     const WORDS: &[&str] = &[
-        "the", "message", "relay", "queue", "Lorem", "ipsum", "dolor", "sit", "amet,",
-        "consectetur", "adipiscing", "elit,", "sed", "do", "eiusmod", "tempor", "mail",
-        "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua.", "server",
+        "the",
+        "message",
+        "relay",
+        "queue",
+        "Lorem",
+        "ipsum",
+        "dolor",
+        "sit",
+        "amet,",
+        "consectetur",
+        "adipiscing",
+        "elit,",
+        "sed",
+        "do",
+        "eiusmod",
+        "tempor",
+        "mail",
+        "incididunt",
+        "ut",
+        "labore",
+        "et",
+        "dolore",
+        "magna",
+        "aliqua.",
+        "server",
     ];
     let mut m = Vec::with_capacity(size + 100);
     let mut i = 0usize;
