@@ -4,10 +4,10 @@
 //! each method here runs one operation, exactly as the async clients
 //! (`io::tokio::http::Client`, `io::futures::http::Client`) do.
 
-use super::{DriveError, Driver};
+use super::{DriveError, Driver, Socket};
 use crate::http::{self, ops, Request, Response};
 use bytes::Bytes;
-use std::io::{Read, Write};
+
 use std::net::{TcpStream, ToSocketAddrs};
 use std::vec::Vec;
 
@@ -40,7 +40,7 @@ impl Client<TcpStream> {
     }
 }
 
-impl<S: Read + Write> Client<S> {
+impl<S: Socket> Client<S> {
     /// Wraps a connected stream.
     pub fn new(stream: S) -> Self {
         Client {

@@ -9,11 +9,11 @@
 
 #[cfg(feature = "rustls")]
 use super::tls;
-use super::{DriveError, Driver};
+use super::{DriveError, Driver, Socket};
 use crate::pop3::{self, ops, Capabilities, Response};
 use crate::sasl::Mechanism;
 use bytes::Bytes;
-use std::io::{Read, Write};
+
 use std::net::{TcpStream, ToSocketAddrs};
 use std::vec::Vec;
 
@@ -52,7 +52,7 @@ impl Client<TcpStream> {
     }
 }
 
-impl<S: Read + Write> Client<S> {
+impl<S: Socket> Client<S> {
     /// Wraps a connected stream and reads the greeting.
     pub fn new(stream: S) -> Result<Self> {
         let mut driver = Driver::new(stream, pop3::Client::new());
@@ -195,7 +195,7 @@ impl Client<tls::Stream<TcpStream>> {
 }
 
 #[cfg(feature = "rustls")]
-impl<S: Read + Write> Client<tls::Stream<S>> {
+impl<S: Socket> Client<tls::Stream<S>> {
     /// STLS (RFC 2595): CAPA if not known yet, the command, the handshake
     /// for `host`, and CAPA again; gives what the server offers over TLS.
     /// Not offered or refused: [`pop3::Error::TlsUnavailable`], and

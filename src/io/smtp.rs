@@ -5,10 +5,10 @@
 
 #[cfg(feature = "rustls")]
 use super::tls;
-use super::{DriveError, Driver};
+use super::{DriveError, Driver, Socket};
 use crate::sasl::Credentials;
 use crate::smtp::{self, ops, Capabilities, Envelope, Message, Outcome, Reply};
-use std::io::{Read, Write};
+
 use std::net::{TcpStream, ToSocketAddrs};
 
 /// What the blocking SMTP client's calls return.
@@ -50,7 +50,7 @@ impl Client<TcpStream> {
     }
 }
 
-impl<S: Read + Write> Client<S> {
+impl<S: Socket> Client<S> {
     /// Wraps a connected stream and a fresh machine (configure it first:
     /// limits, LMTP, chunking, all-or-nothing recipients), and waits until
     /// the session is ready.
@@ -159,7 +159,7 @@ impl Client<tls::Stream<TcpStream>> {
 }
 
 #[cfg(feature = "rustls")]
-impl<S: Read + Write> Client<tls::Stream<S>> {
+impl<S: Socket> Client<tls::Stream<S>> {
     /// STARTTLS (RFC 3207): the command, the handshake for `host`, and
     /// EHLO again; gives what the server offers over TLS. Not offered or
     /// refused: [`smtp::Error::TlsUnavailable`], and nothing more is sent.
