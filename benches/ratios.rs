@@ -268,7 +268,7 @@ fn smtp_rows(rows: &mut Vec<Row>) {
                     c.receive(black_box(POSTFIX_EHLO));
                     match c.poll_event().unwrap() {
                         Next::Event(smtp::Event::Ready { caps }) => {
-                            black_box(caps.auth.len());
+                            black_box(caps.auth().count());
                         }
                         other => panic!("{other:?}"),
                     }

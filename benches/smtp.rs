@@ -223,7 +223,7 @@ fn ehlo(c: &mut Criterion) {
             |mut c| {
                 c.receive(EHLO_REPLY);
                 match c.poll_event().unwrap() {
-                    Next::Event(Event::Ready { caps }) => black_box(caps.auth.len()),
+                    Next::Event(Event::Ready { caps }) => black_box(caps.auth().count()),
                     other => panic!("{other:?}"),
                 }
             },

@@ -118,7 +118,7 @@ fn smtp_server() -> smtp::Server {
 
 fn pop3_client() -> pop3::Client {
     let mut c = pop3::Client::new();
-    let mut answer = |c: &mut pop3::Client, wire: &[u8]| {
+    let answer = |c: &mut pop3::Client, wire: &[u8]| {
         drain(c);
         c.receive(wire);
         match c.poll_event().unwrap() {

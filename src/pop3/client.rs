@@ -718,7 +718,11 @@ impl Client {
     fn on_ok(&mut self, expect: Expect, response: Response) -> Result<Step, Error> {
         let event = match expect {
             Expect::Greeting => {
-                self.timestamp = response.apop_timestamp();
+                // Copied: kept for the session, a slice would keep the
+                // whole receive block alive.
+                self.timestamp = response
+                    .apop_timestamp()
+                    .map(|t| Bytes::copy_from_slice(&t));
                 Event::Greeting(response)
             }
             Expect::Plain | Expect::Raw { block: false } => Event::Ok(response),

@@ -11,7 +11,7 @@
 //! let stream = std::net::TcpStream::connect("127.0.0.1:2525")?;
 //! let mut driver = Driver::new(stream, Client::new("client.example.org")?);
 //! let caps = driver.run(ops::Ready)?;
-//! if !caps.auth.is_empty() {
+//! if caps.auth().next().is_some() {
 //!     driver.run(ops::Login::new(Credentials::new("alice", "secret")))?;
 //! }
 //! let envelope = Envelope::new("alice@example.org", ["bob@example.net"]);

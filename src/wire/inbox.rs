@@ -74,8 +74,6 @@ pub struct Inbox {
     streaming: bool,
     /// Bytes consumed since the inbox was made.
     consumed: u64,
-    /// Every byte ever committed, for telling "something arrived" cheaply.
-    received: u64,
 }
 
 impl Inbox {
@@ -177,12 +175,11 @@ impl Inbox {
         let n = n.min(room);
         self.streaming = n >= STREAMING_READ || (n > 0 && n == room);
         self.filled += n;
-        self.received += n as u64;
     }
 
     /// How many bytes have been received in all, consumed or not.
     pub fn received(&self) -> u64 {
-        self.received
+        self.consumed + self.filled as u64
     }
 
     /// Copies `data` in after the bytes already received.
