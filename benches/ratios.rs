@@ -48,7 +48,14 @@ fn run(
     items: u32,
     mut peer_batch: impl FnMut() -> Duration,
     mut our_batch: impl FnMut() -> Duration,
-) -> Row {
+) -> Option<Row> {
+    // `RATIOS=dot cargo bench --bench ratios` runs the rows whose name has
+    // "dot" in it (for profiling one row).
+    if let Ok(only) = std::env::var("RATIOS") {
+        if !name.to_lowercase().contains(&only.to_lowercase()) {
+            return None;
+        }
+    }
     // One untimed round of each to warm caches and the allocator.
     peer_batch();
     our_batch();
@@ -72,7 +79,7 @@ fn run(
         row.peer_times.push(p);
         row.our_times.push(o);
     }
-    row
+    Some(row)
 }
 
 fn per_item(d: Duration, items: u32) -> String {
@@ -123,7 +130,7 @@ fn http_rows(rows: &mut Vec<Row>) {
     const N: u32 = 2000;
     let reply = Response::new(204);
     let mut server = http::Server::new();
-    rows.push(run(
+    rows.extend(run(
         "one browser GET (523 B, 13 fields), parse + checks + 204",
         "httparse::Request::parse",
         N,
@@ -146,7 +153,7 @@ fn http_rows(rows: &mut Vec<Row>) {
 
     let stream: Vec<u8> = BROWSER_GET.repeat(1000);
     const BATCH: u32 = 4;
-    rows.push(run(
+    rows.extend(run(
         "1,000 pipelined GETs",
         "httparse over the stream",
         BATCH,
@@ -197,7 +204,7 @@ fn smtp_rows(rows: &mut Vec<Row>) {
     let wire = stuffed(&message);
     const MSGS: u32 = 4;
     let mut peer_buf: Vec<u8> = Vec::with_capacity(wire.len());
-    rows.push(run(
+    rows.extend(run(
         "SMTP DATA, 1 MiB, 70-80 B lines, 1 in 100 stuffed (smtp::Server)",
         "smtp-proto DataReceiver::ingest",
         MSGS,
@@ -237,7 +244,7 @@ fn smtp_rows(rows: &mut Vec<Row>) {
     ));
 
     const CLIENTS: u32 = 200;
-    rows.push(run(
+    rows.extend(run(
         "Postfix EHLO reply (13 lines) into typed capabilities (smtp::Client)",
         "smtp-proto EhloResponse::parse",
         CLIENTS,
@@ -282,7 +289,7 @@ fn smtp_rows(rows: &mut Vec<Row>) {
         b"RCPT TO:<john.smith@example.net> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;john.smith@example.net\r\n",
     ];
     const CMDS: u32 = 2000;
-    rows.push(run(
+    rows.extend(run(
         "MAIL/RCPT with parameters (smtp::Command::parse, as the server does)",
         "smtp-proto Request::parse",
         CMDS,

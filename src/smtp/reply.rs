@@ -106,9 +106,9 @@ impl Reply {
     /// send one).
     pub fn from_raw(code: u16, raw: Bytes) -> Reply {
         let enhanced = if matches!(code / 100, 2 | 4 | 5) {
-            MultiLine::lines(&raw)
+            MultiLine::texts(&raw)
                 .next()
-                .and_then(|l| EnhancedCode::parse_prefix(&l.text))
+                .and_then(EnhancedCode::parse_prefix)
                 .map(|(e, _)| e)
                 .filter(|e| u16::from(e.class) == code / 100)
         } else {
@@ -415,24 +415,24 @@ impl Capabilities {
         };
         // The text is never longer than the reply.
         let mut text = String::with_capacity(reply.raw.len());
-        let mut lines = MultiLine::lines(&reply.raw);
+        let mut lines = MultiLine::texts(&reply.raw);
         if let Some(first) = lines.next() {
-            let domain = first.text.split(|&b| b == b' ').next().unwrap_or(&[]);
+            let domain = first.split(|&b| b == b' ').next().unwrap_or(&[]);
             text.push_str(&String::from_utf8_lossy(domain));
         }
         caps.domain_end = text.len() as u32;
         let mut others = false;
         for line in lines {
-            others |= !caps.add_line(&line.text, &mut text);
+            others |= !caps.add_line(line, &mut text);
         }
         caps.auth_end = text.len() as u32;
         if others {
             // A second pass, so the text is built in one string.
-            for line in MultiLine::lines(&reply.raw).skip(1) {
-                let (word, _) = first_word(&line.text);
+            for line in MultiLine::texts(&reply.raw).skip(1) {
+                let (word, _) = first_word(line);
                 if !word.is_empty() && !is_known(word) {
                     text.push('\n');
-                    text.push_str(&String::from_utf8_lossy(&line.text));
+                    text.push_str(&String::from_utf8_lossy(line));
                 }
             }
         }

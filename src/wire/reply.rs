@@ -169,6 +169,29 @@ impl MultiLine {
     }
 }
 
+impl MultiLine {
+    /// The text of each line of a reply framed by [`next`](Self::next),
+    /// as plain slices (no reference counting): what
+    /// [`lines`](Self::lines) hands out as `text`, for readers that only
+    /// look. Stops at the first line that does not parse, as `lines` does.
+    pub fn texts(raw: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
+        let mut rest = raw;
+        core::iter::from_fn(move || {
+            if rest.is_empty() {
+                return None;
+            }
+            let len = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+            let line = trim_ending(&rest[..len]);
+            rest = &rest[len..];
+            parse_code(line)?;
+            match line.get(3) {
+                None | Some(b' ' | b'-') => Some(line.get(4..).unwrap_or_default()),
+                Some(_) => None,
+            }
+        })
+    }
+}
+
 fn trim_ending(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
@@ -217,6 +240,15 @@ mod tests {
             MultiLine::new(100, 2).next(&mut inbox),
             Err(MultiLineError::TooManyLines { limit: 2 })
         );
+    }
+
+    #[test]
+    fn texts_match_lines() {
+        let raw = Bytes::from_static(b"250-mx\r\n250-SIZE 1\r\n250\r\n");
+        let texts: alloc::vec::Vec<&[u8]> = MultiLine::texts(&raw).collect();
+        let lines: alloc::vec::Vec<Bytes> = MultiLine::lines(&raw).map(|l| l.text).collect();
+        assert_eq!(texts, lines);
+        assert_eq!(texts, [&b"mx"[..], b"SIZE 1", b""]);
     }
 
     #[test]
