@@ -143,11 +143,24 @@ impl Headers {
 
     /// Records a received field by its position in the head.
     pub(crate) fn push_span(&mut self, name: Range<usize>, value: Range<usize>) {
+        let bit = known_bit(&self.head[name.clone()]);
+        self.push_span_known(bit, name, value);
+    }
+
+    /// Records a received field by its position in a head not attached
+    /// yet (see [`set_head`](Self::set_head)); `name` is its text.
+    #[inline]
+    pub(crate) fn push_field(&mut self, name: &[u8], at: Range<usize>, value: Range<usize>) {
+        self.push_span_known(known_bit(name), at, value);
+    }
+
+    #[inline]
+    fn push_span_known(&mut self, bit: u8, name: Range<usize>, value: Range<usize>) {
         let span = Span {
             name: (name.start as u32, name.end as u32),
             value: (value.start as u32, value.end as u32),
         };
-        self.present |= known_bit(span.name(&self.head));
+        self.present |= bit;
         // Fields stay in order: once one spilled, all later ones do too.
         let narrow = NarrowSpan::new(&span).filter(|_| self.spill.is_empty());
         if let (Some(narrow), true) = (narrow, self.inline_len < INLINE) {
@@ -164,9 +177,9 @@ impl Headers {
     }
 
     /// Replaces the received head by one of the same length (after
-    /// unfolding obs-fold in place).
+    /// unfolding obs-fold in place), or attaches it to fields recorded
+    /// with [`push_field`](Self::push_field).
     pub(crate) fn set_head(&mut self, head: Bytes) {
-        debug_assert_eq!(head.len(), self.head.len());
         self.head = head;
     }
 

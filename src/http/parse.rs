@@ -45,6 +45,12 @@ impl BlockFramer {
         *self = Self::default();
     }
 
+    /// Whether no block is in progress: nothing scanned since the last
+    /// reset.
+    pub(crate) fn is_fresh(&self) -> bool {
+        self.scanned == 0 && self.line_start == 0 && self.lines == 0
+    }
+
     /// How many non-empty lines the last complete block had.
     pub(crate) fn lines(&self) -> usize {
         self.lines
@@ -142,6 +148,133 @@ fn collect_fields(head: &Bytes, fields: &[httparse::Header<'_>]) -> Headers {
     headers
 }
 
+/// A request head parsed out of a buffer, before the head is cut off as
+/// [`Bytes`]: positions only.
+pub(crate) struct RequestParts {
+    method: core::ops::Range<usize>,
+    target: core::ops::Range<usize>,
+    minor: u8,
+    headers: Headers,
+}
+
+impl RequestParts {
+    /// The checks that need the fields, then the request, over `head`
+    /// (the bytes the positions point into).
+    fn finish(mut self, head: Bytes, limits: &Limits) -> Result<Request, ErrorKind> {
+        if self.target.len() > limits.max_target_bytes {
+            return Err(ErrorKind::UriTooLong);
+        }
+        self.headers.set_head(head);
+        check_values(&self.headers)?;
+        let version = Version::from_minor(self.minor);
+        check_host(&self.headers, version)?;
+        let head = self.headers.head();
+        let (method, target) = (head.slice(self.method), head.slice(self.target));
+        Ok(Request::from_parts(method, target, version, self.headers))
+    }
+}
+
+/// Runs httparse over the front of `data` with `field_lines` slots.
+fn parse_request_parts(
+    data: &[u8],
+    field_lines: usize,
+) -> Result<httparse::Status<(usize, RequestParts)>, httparse::Error> {
+    with_slots(field_lines, |slots| {
+        let mut req = httparse::Request::new(&mut []);
+        let n = match req.parse_with_uninit_headers(data, slots)? {
+            httparse::Status::Complete(n) => n,
+            httparse::Status::Partial => return Ok(httparse::Status::Partial),
+        };
+        let (Some(method), Some(target), Some(minor)) = (req.method, req.path, req.version) else {
+            return Ok(httparse::Status::Partial);
+        };
+        let method_at = offset(data, method.as_bytes());
+        let target_at = offset(data, target.as_bytes());
+        let mut headers = Headers::new();
+        for f in req.headers.iter() {
+            let name = offset(data, f.name.as_bytes());
+            let value = offset(data, f.value);
+            headers.push_field(
+                f.name.as_bytes(),
+                name..name + f.name.len(),
+                value..value + f.value.len(),
+            );
+        }
+        Ok(httparse::Status::Complete((
+            n,
+            RequestParts {
+                method: method_at..method_at + method.len(),
+                target: target_at..target_at + target.len(),
+                minor,
+                headers,
+            },
+        )))
+    })
+}
+
+/// Whether some LF in `data` is not preceded by CR. Checks 32 bytes at a
+/// time with no early exit inside a block, so the compiler can use SIMD.
+pub(crate) fn has_bare_lf(data: &[u8]) -> bool {
+    const BLOCK: usize = 32;
+    match data {
+        [] => return false,
+        [b'\n', ..] => return true,
+        _ => {}
+    }
+    let (prev, cur) = (&data[..data.len() - 1], &data[1..]);
+    let mut prevs = prev.chunks_exact(BLOCK);
+    let mut curs = cur.chunks_exact(BLOCK);
+    for (p, c) in (&mut prevs).zip(&mut curs) {
+        let p: &[u8; BLOCK] = p.try_into().expect("exact chunk");
+        let c: &[u8; BLOCK] = c.try_into().expect("exact chunk");
+        let mut bare = false;
+        for i in 0..BLOCK {
+            bare |= (c[i] == b'\n') & (p[i] != b'\r');
+        }
+        if bare {
+            return true;
+        }
+    }
+    prevs
+        .remainder()
+        .iter()
+        .zip(curs.remainder())
+        .any(|(&p, &c)| c == b'\n' && p != b'\r')
+}
+
+/// The fast path for a request head that is already whole in `data` (the
+/// usual case: a request arrives in one read): httparse runs once over the
+/// buffer, with no framing pass before it. `None` when the head is not
+/// complete, breaks a rule or a limit: the caller then frames it with
+/// [`BlockFramer`], which finds the same head (or names the error) the
+/// slow way. Returns the head's length and its parts.
+pub(crate) fn request_fast(data: &[u8], limits: &Limits) -> Option<(usize, RequestParts)> {
+    // Empty lines before the request line are the framer's business.
+    if !data.first().is_some_and(|&b| is_tchar(b)) {
+        return None;
+    }
+    let window = &data[..data.len().min(limits.max_head_bytes)];
+    let (n, parts) = match parse_request_parts(window, STACK_HEADERS - 1) {
+        Ok(httparse::Status::Complete(done)) => done,
+        _ => return None,
+    };
+    if parts.headers.len() > limits.max_headers
+        || (!limits.allow_bare_lf && has_bare_lf(&data[..n]))
+    {
+        return None;
+    }
+    Some((n, parts))
+}
+
+/// Finishes a request found by [`request_fast`], `head` being its bytes.
+pub(crate) fn finish_request(
+    parts: RequestParts,
+    head: Bytes,
+    limits: &Limits,
+) -> Result<Request, ErrorKind> {
+    parts.finish(head, limits)
+}
+
 /// Parses a complete request head (from [`BlockFramer`]) with `field_lines`
 /// lines after the request line.
 pub(crate) fn parse_request(
@@ -152,37 +285,12 @@ pub(crate) fn parse_request(
     if head.len() > u32::MAX as usize {
         return Err(ErrorKind::HeadTooLarge);
     }
-    let (method, target, minor, headers) = with_slots(field_lines, |slots| {
-        let mut req = httparse::Request::new(&mut []);
-        match req.parse_with_uninit_headers(&head, slots) {
-            Ok(httparse::Status::Complete(_)) => {}
-            Ok(httparse::Status::Partial) => return Err(ErrorKind::InvalidRequestLine),
-            Err(e) => return Err(diagnose(&head, true, false, e)),
-        }
-        let (Some(method), Some(target), Some(minor)) = (req.method, req.path, req.version) else {
-            return Err(ErrorKind::InvalidRequestLine);
-        };
-        let method_at = offset(&head, method.as_bytes());
-        let target_at = offset(&head, target.as_bytes());
-        Ok((
-            method_at..method_at + method.len(),
-            target_at..target_at + target.len(),
-            minor,
-            collect_fields(&head, req.headers),
-        ))
-    })?;
-    if target.len() > limits.max_target_bytes {
-        return Err(ErrorKind::UriTooLong);
-    }
-    check_values(&headers)?;
-    let version = Version::from_minor(minor);
-    check_host(&headers, version)?;
-    Ok(Request::from_parts(
-        head.slice(method),
-        head.slice(target),
-        version,
-        headers,
-    ))
+    let parts = match parse_request_parts(&head, field_lines) {
+        Ok(httparse::Status::Complete((_, parts))) => parts,
+        Ok(httparse::Status::Partial) => return Err(ErrorKind::InvalidRequestLine),
+        Err(e) => return Err(diagnose(&head, true, false, e)),
+    };
+    parts.finish(head, limits)
 }
 
 /// Parses a complete response head with `field_lines` lines after the
@@ -664,6 +772,22 @@ mod tests {
             parse_trailers(Bytes::from_static(b"A : 1\r\n\r\n"), 1).unwrap_err(),
             ErrorKind::WhitespaceBeforeColon
         );
+    }
+
+    #[test]
+    fn bare_lf_anywhere_is_found() {
+        let mut text = b"GET / HTTP/1.1\r\nHost: a\r\n".to_vec();
+        text.resize(200, b'x');
+        text.extend_from_slice(b"\r\n\r\n");
+        assert!(!has_bare_lf(&text));
+        for at in 0..text.len() {
+            let mut t = text.clone();
+            t[at] = b'\n';
+            let expect = at == 0 || t[at - 1] != b'\r';
+            assert_eq!(has_bare_lf(&t), expect, "LF at {at}");
+        }
+        assert!(!has_bare_lf(b""));
+        assert!(has_bare_lf(b"\n"));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use super::error::{Error, ErrorKind};
 use super::event::Event;
 use super::headers::Headers;
 use super::limits::Limits;
-use super::parse::{parse_request, BlockFramer, BlockKind};
+use super::parse::{finish_request, parse_request, request_fast, BlockFramer, BlockKind};
 use super::request::{Request, Version};
 use super::response::Response;
 use crate::wire::{Conn, Machine, Next};
@@ -410,6 +410,13 @@ impl Server {
             }
             return Ok(Some(Next::NeedInput));
         }
+        if self.framer.is_fresh() {
+            if let Some((n, parts)) = request_fast(self.conn.inbox.data(), &self.limits) {
+                let head = self.conn.inbox.split_to(n);
+                let req = finish_request(parts, head, &self.limits)?;
+                return self.start_request(req).map(Some);
+            }
+        }
         let found =
             self.framer
                 .find(self.conn.inbox.data(), &self.limits, BlockKind::RequestHead)?;
@@ -427,6 +434,11 @@ impl Server {
             return Ok(None);
         }
         let req = parse_request(head, lines - 1, &self.limits)?;
+        self.start_request(req).map(Some)
+    }
+
+    /// A request head was read: check its framing, hand it out.
+    fn start_request(&mut self, req: Request) -> Result<Next<Event>, ErrorKind> {
         let framing = request_framing(&req)?;
         if let (Framing::Length(n), Some(max)) = (framing, self.limits.max_body_bytes) {
             if n > max {
@@ -439,7 +451,7 @@ impl Server {
             discard: false,
         };
         self.write = Write::AwaitHead;
-        Ok(Some(Next::Event(Event::Request(req))))
+        Ok(Next::Event(Event::Request(req)))
     }
 }
 
