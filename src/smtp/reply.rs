@@ -362,6 +362,20 @@ fn keyword(word: &[u8]) -> Option<Keyword> {
     word.eq_ignore_ascii_case(name).then_some(kw)
 }
 
+/// Appends `bytes` as text, replacing what is not UTF-8 (never, in
+/// practice: EHLO replies are ASCII).
+fn push_lossy(text: &mut String, bytes: &[u8]) {
+    match core::str::from_utf8(bytes) {
+        Ok(s) => text.push_str(s),
+        Err(_) => text.push_str(&String::from_utf8_lossy(bytes)),
+    }
+}
+
+/// Where `part` (a slice of `whole`) starts in it.
+fn offset_in(whole: &[u8], part: &[u8]) -> usize {
+    part.as_ptr() as usize - whole.as_ptr() as usize
+}
+
 /// `AUTH=...`, the pre-RFC form of the AUTH keyword.
 fn is_old_auth(word: &[u8]) -> bool {
     word.len() > 5 && word[..5].eq_ignore_ascii_case(b"AUTH=")
@@ -392,14 +406,13 @@ fn add_auth(auth: &mut String, from: usize, names: &[u8]) {
             return;
         }
         rest = after;
-        let name = String::from_utf8_lossy(name);
-        let known = auth[from..]
-            .split(' ')
-            .any(|m| !m.is_empty() && m.eq_ignore_ascii_case(&name));
+        let known = auth.as_bytes()[from..]
+            .split(|&b| b == b' ')
+            .any(|m| m.eq_ignore_ascii_case(name));
         if !known {
             auth.push(' ');
             let at = auth.len();
-            auth.push_str(&name);
+            push_lossy(auth, name);
             auth[at..].make_ascii_uppercase();
         }
     }
@@ -409,31 +422,49 @@ impl Capabilities {
     /// Reads an EHLO reply: the first line is the domain (and greeting),
     /// each next line a keyword and its parameters.
     pub fn from_ehlo(reply: &Reply) -> Capabilities {
+        let raw = &reply.raw[..];
         let mut caps = Capabilities {
             extended: true,
             ..Capabilities::default()
         };
         // The text is never longer than the reply.
-        let mut text = String::with_capacity(reply.raw.len());
-        let mut lines = MultiLine::texts(&reply.raw);
+        let mut text = String::with_capacity(raw.len());
+        let mut lines = MultiLine::texts(raw);
         if let Some(first) = lines.next() {
             let domain = first.split(|&b| b == b' ').next().unwrap_or(&[]);
-            text.push_str(&String::from_utf8_lossy(domain));
+            push_lossy(&mut text, domain);
         }
         caps.domain_end = text.len() as u32;
-        let mut others = false;
+        // Lines kept as text go after the AUTH mechanisms, so they are
+        // noted (as positions in the reply) and added at the end.
+        let mut others = [(0u32, 0u32); 16];
+        let mut n_others = 0;
+        let mut more_others = false;
         for line in lines {
-            others |= !caps.add_line(line, &mut text);
+            if !caps.add_line(line, &mut text) {
+                if n_others < others.len() {
+                    let at = offset_in(raw, line);
+                    others[n_others] = (at as u32, (at + line.len()) as u32);
+                    n_others += 1;
+                } else {
+                    more_others = true;
+                }
+            }
         }
         caps.auth_end = text.len() as u32;
-        if others {
-            // A second pass, so the text is built in one string.
-            for line in MultiLine::texts(&reply.raw).skip(1) {
+        if more_others {
+            // Many unknown keywords: a second pass finds them all.
+            for line in MultiLine::texts(raw).skip(1) {
                 let (word, _) = first_word(line);
                 if !word.is_empty() && !is_known(word) {
                     text.push('\n');
-                    text.push_str(&String::from_utf8_lossy(line));
+                    push_lossy(&mut text, line);
                 }
+            }
+        } else {
+            for &(from, to) in &others[..n_others] {
+                text.push('\n');
+                push_lossy(&mut text, &raw[from as usize..to as usize]);
             }
         }
         if !text.is_empty() {
