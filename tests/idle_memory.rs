@@ -177,3 +177,17 @@ fn idle_connections_hold_at_most_one_kib_each() {
         assert!(each <= BOUND, "{name}: {each} B per idle connection");
     }
 }
+
+/// The sizes of what is moved on every message, for the record.
+#[test]
+fn event_sizes() {
+    println!(
+        "http::Event {} B (Request {} B, Headers {} B), smtp::Event {} B, smtp::ServerEvent {} B, pop3::Event {} B",
+        size_of::<http::Event>(),
+        size_of::<http::Request>(),
+        size_of::<http::Headers>(),
+        size_of::<smtp::Event>(),
+        size_of::<smtp::ServerEvent>(),
+        size_of::<pop3::Event>(),
+    );
+}

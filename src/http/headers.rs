@@ -125,6 +125,12 @@ pub struct Headers {
     owned: Vec<(Bytes, Bytes)>,
     /// Which [`KNOWN`] names occur (one bit each).
     present: u8,
+    /// Which of them occur more than once.
+    repeated: u8,
+    /// Which of them were received first in an inline span, whose index
+    /// is in `first`: looking them up costs no scan.
+    indexed: u8,
+    first: [u8; KNOWN.len()],
 }
 
 impl Headers {
@@ -160,10 +166,15 @@ impl Headers {
             name: (name.start as u32, name.end as u32),
             value: (value.start as u32, value.end as u32),
         };
-        self.present |= bit;
         // Fields stay in order: once one spilled, all later ones do too.
-        let narrow = NarrowSpan::new(&span).filter(|_| self.spill.is_empty());
-        if let (Some(narrow), true) = (narrow, self.inline_len < INLINE) {
+        let narrow =
+            NarrowSpan::new(&span).filter(|_| self.spill.is_empty() && self.inline_len < INLINE);
+        if bit != 0 && self.present & bit == 0 && narrow.is_some() {
+            self.indexed |= bit;
+            self.first[bit.trailing_zeros() as usize] = self.inline_len as u8;
+        }
+        self.note_known(bit);
+        if let Some(narrow) = narrow {
             self.inline[self.inline_len] = narrow;
             self.inline_len += 1;
         } else {
@@ -199,15 +210,53 @@ impl Headers {
     /// message is sent.
     pub fn push(&mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) {
         let name = name.into();
-        self.present |= known_bit(&name);
+        self.note_known(known_bit(&name));
         self.owned.push((name, value.into()));
+    }
+
+    #[inline]
+    fn note_known(&mut self, bit: u8) {
+        self.repeated |= self.present & bit;
+        self.present |= bit;
+    }
+
+    /// For a known name: `Some` of its only field's value when it occurs
+    /// exactly once and was received (found without a scan), `Some(None)`
+    /// when it does not occur; `None` when a scan is needed.
+    #[inline]
+    fn known_single(&self, bit: u8) -> Option<Option<&[u8]>> {
+        if bit == 0 {
+            return None;
+        }
+        if self.present & bit == 0 {
+            return Some(None);
+        }
+        if self.repeated & bit != 0 || self.indexed & bit == 0 {
+            return None;
+        }
+        let span = self.inline[self.first[bit.trailing_zeros() as usize] as usize].widen();
+        Some(Some(span.value(&self.head)))
+    }
+
+    /// How many fields called `name` there are, counting up to 2 only:
+    /// 0, 1, or 2 for "more than one".
+    pub(crate) fn count_up_to_two(&self, name: &str) -> usize {
+        let bit = known_bit(name.as_bytes());
+        if bit != 0 {
+            return match (self.present & bit != 0, self.repeated & bit != 0) {
+                (false, _) => 0,
+                (true, false) => 1,
+                (true, true) => 2,
+            };
+        }
+        self.get_all(name).take(2).count()
     }
 
     /// The value of the first field called `name` (any case).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         let name = name.as_bytes();
-        if self.surely_absent(name) {
-            return None;
+        if let Some(found) = self.known_single(known_bit(name)) {
+            return found;
         }
         let head = &self.head[..];
         let received = self.spans().find(|s| s.is_named(head, name));
@@ -278,6 +327,9 @@ impl Headers {
     /// ```
     pub fn has_token(&self, name: &str, token: &str) -> bool {
         let token = token.as_bytes();
+        if let Some(found) = self.known_single(known_bit(name.as_bytes())) {
+            return found.is_some_and(|v| list_elements(v).any(|t| t.eq_ignore_ascii_case(token)));
+        }
         self.get_all(name)
             .any(|value| list_elements(value).any(|t| t.eq_ignore_ascii_case(token)))
     }

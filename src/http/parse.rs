@@ -155,6 +155,8 @@ pub(crate) struct RequestParts {
     target: core::ops::Range<usize>,
     minor: u8,
     headers: Headers,
+    /// The values were checked already, with the whole head.
+    values_checked: bool,
 }
 
 impl RequestParts {
@@ -165,7 +167,9 @@ impl RequestParts {
             return Err(ErrorKind::UriTooLong);
         }
         self.headers.set_head(head);
-        check_values(&self.headers)?;
+        if !self.values_checked {
+            check_values(&self.headers)?;
+        }
         let version = Version::from_minor(self.minor);
         check_host(&self.headers, version)?;
         let head = self.headers.head();
@@ -207,19 +211,34 @@ fn parse_request_parts(
                 target: target_at..target_at + target.len(),
                 minor,
                 headers,
+                values_checked: false,
             },
         )))
     })
 }
 
-/// Whether some LF in `data` is not preceded by CR. Checks 32 bytes at a
-/// time with no early exit inside a block, so the compiler can use SIMD.
+/// Whether some LF in `data` is not preceded by CR.
+#[cfg(test)]
 pub(crate) fn has_bare_lf(data: &[u8]) -> bool {
+    !is_clean(data, false)
+}
+
+/// Whether no byte of `data` is a control character other than HTAB, CR
+/// and LF, or DEL, and (unless `bare_lf_ok`) every LF follows a CR. Checks 32
+/// bytes at a time with no early exit inside a block, so the compiler can
+/// use SIMD.
+fn is_clean(data: &[u8], bare_lf_ok: bool) -> bool {
     const BLOCK: usize = 32;
-    match data {
-        [] => return false,
-        [b'\n', ..] => return true,
-        _ => {}
+    let bad = |prev: u8, b: u8| {
+        let bare_lf = (b == b'\n') & (prev != b'\r');
+        let ctl = ((b < 0x20) & (b != b'\t') & (b != b'\r') & (b != b'\n')) | (b == 0x7f);
+        (bare_lf & !bare_lf_ok) | ctl
+    };
+    let Some(&first) = data.first() else {
+        return true;
+    };
+    if bad(0, first) {
+        return false;
     }
     let (prev, cur) = (&data[..data.len() - 1], &data[1..]);
     let mut prevs = prev.chunks_exact(BLOCK);
@@ -227,19 +246,19 @@ pub(crate) fn has_bare_lf(data: &[u8]) -> bool {
     for (p, c) in (&mut prevs).zip(&mut curs) {
         let p: &[u8; BLOCK] = p.try_into().expect("exact chunk");
         let c: &[u8; BLOCK] = c.try_into().expect("exact chunk");
-        let mut bare = false;
+        let mut any = false;
         for i in 0..BLOCK {
-            bare |= (c[i] == b'\n') & (p[i] != b'\r');
+            any |= bad(p[i], c[i]);
         }
-        if bare {
-            return true;
+        if any {
+            return false;
         }
     }
-    prevs
+    !prevs
         .remainder()
         .iter()
         .zip(curs.remainder())
-        .any(|(&p, &c)| c == b'\n' && p != b'\r')
+        .any(|(&p, &c)| bad(p, c))
 }
 
 /// The fast path for a request head that is already whole in `data` (the
@@ -254,15 +273,17 @@ pub(crate) fn request_fast(data: &[u8], limits: &Limits) -> Option<(usize, Reque
         return None;
     }
     let window = &data[..data.len().min(limits.max_head_bytes)];
-    let (n, parts) = match parse_request_parts(window, STACK_HEADERS - 1) {
+    let (n, mut parts) = match parse_request_parts(window, STACK_HEADERS - 1) {
         Ok(httparse::Status::Complete(done)) => done,
         _ => return None,
     };
-    if parts.headers.len() > limits.max_headers
-        || (!limits.allow_bare_lf && has_bare_lf(&data[..n]))
-    {
+    // One pass over the head for what httparse lets through: bare LFs
+    // and control characters in values (those go the slow way, which
+    // names them).
+    if parts.headers.len() > limits.max_headers || !is_clean(&data[..n], limits.allow_bare_lf) {
         return None;
     }
+    parts.values_checked = true;
     Some((n, parts))
 }
 
@@ -426,7 +447,7 @@ fn check_values(headers: &Headers) -> Result<(), ErrorKind> {
 /// RFC 9112 §3.2: an HTTP/1.1 request has exactly one `Host`; none is
 /// allowed in HTTP/1.0, but never two.
 fn check_host(headers: &Headers, version: Version) -> Result<(), ErrorKind> {
-    let hosts = headers.get_all("host").count();
+    let hosts = headers.count_up_to_two("host");
     if hosts > 1 || (hosts == 0 && version == Version::Http11) {
         return Err(ErrorKind::InvalidHost);
     }
