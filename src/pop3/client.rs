@@ -828,8 +828,8 @@ impl Client {
         match unstuffer.next(&mut self.conn.inbox) {
             Ok(Some(Unstuffed::Data(data))) => Ok(Step::Event(Event::Data(data))),
             Ok(Some(Unstuffed::End)) => {
-                // The unstuffer consumed the inbox behind the line reader.
-                self.lines.reset();
+                // The unstuffer consumed the inbox behind the line reader,
+                // which notices by itself.
                 self.finish();
                 Ok(Step::Event(Event::MessageEnd {
                     msg: message_number(expect),

@@ -126,7 +126,8 @@ impl MultiLine {
     pub fn next(&mut self, inbox: &mut Inbox) -> Result<Option<(u16, Bytes)>, MultiLineError> {
         loop {
             let rest = &inbox.data()[self.framed..];
-            let Some(len) = self.lines.find(rest)? else {
+            let start = inbox.consumed() + self.framed as u64;
+            let Some(len) = self.lines.find_at(rest, start)? else {
                 return Ok(None);
             };
             let line = trim_ending(&rest[..len]);
