@@ -319,7 +319,41 @@ fn smtp_rows(rows: &mut Vec<Row>) {
     ));
 }
 
+fn get_parts() {
+    const N: u32 = 20000;
+    let reply = Response::new(204);
+    let mut server = http::Server::new();
+    let (mut a, mut b, mut c, mut d, mut e) = (Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    for _ in 0..N {
+        let t = Instant::now();
+        server.receive(black_box(BROWSER_GET));
+        let t1 = Instant::now();
+        let ev = server.poll_event().unwrap();
+        black_box(&ev);
+        let t2 = Instant::now();
+        drop(ev);
+        let t3 = Instant::now();
+        let end = server.poll_event().unwrap();
+        black_box(&end);
+        let t4 = Instant::now();
+        server.send_response(&reply).unwrap();
+        server.send_end(None).unwrap();
+        let out = server.outbox();
+        let n = out.len();
+        out.advance(n);
+        let t5 = Instant::now();
+        a += t1 - t; b += t2 - t1; c += t3 - t2; d += t4 - t3; e += t5 - t4;
+    }
+    eprintln!("receive {:?} request {:?} drop {:?} end {:?} answer {:?}", a / N, b / N, c / N, d / N, e / N);
+    let mut h = 0;
+    let t = timed(|| for _ in 0..N { h += httparse_request(black_box(BROWSER_GET)); });
+    eprintln!("httparse {:?}", t / N);
+}
+
 fn main() {
+    if std::env::var("EXP").is_ok() {
+        get_parts();
+    }
     // `cargo test --benches` runs this with `--bench` absent: stay quick.
     if !std::env::args().any(|a| a == "--bench") {
         println!("ratios: run with `cargo bench --bench ratios`");

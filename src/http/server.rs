@@ -371,14 +371,14 @@ impl Server {
         self.write = Write::Idle { end_ok: false };
     }
 
-    fn poll_inner(&mut self) -> Result<Next<Event>, ErrorKind> {
+    // Every layer returns the very type `step` does, so the event (a
+    // request head is a few hundred bytes) is written once, in place,
+    // rather than copied from one result type into the next.
+    fn poll_inner(&mut self) -> Result<Next<Event>, Error> {
         loop {
             match &mut self.read {
                 Read::AwaitResponse | Read::Stopped => return Ok(Next::Paused),
-                Read::Head => match self.read_head()? {
-                    Some(next) => return Ok(next),
-                    None => continue,
-                },
+                Read::Head => return self.read_head(),
                 Read::Body { reader, discard } => {
                     match reader.decode(&mut self.conn.inbox, &self.limits)? {
                         Decoded::NeedInput => return Ok(Next::NeedInput),
@@ -400,49 +400,50 @@ impl Server {
         }
     }
 
-    /// Frames and parses the next request head; `None` when an empty line
-    /// before it was skipped.
-    fn read_head(&mut self) -> Result<Option<Next<Event>>, ErrorKind> {
-        if self.conn.inbox.is_empty() {
-            if self.conn.inbox.is_eof() {
-                self.close();
-                return Ok(Some(Next::Event(Event::Closed)));
+    /// Frames and parses the next request head.
+    fn read_head(&mut self) -> Result<Next<Event>, Error> {
+        loop {
+            if self.conn.inbox.is_empty() {
+                if self.conn.inbox.is_eof() {
+                    self.close();
+                    return Ok(Next::Event(Event::Closed));
+                }
+                return Ok(Next::NeedInput);
             }
-            return Ok(Some(Next::NeedInput));
-        }
-        if self.framer.is_fresh() {
-            if let Some((n, parts)) = request_fast(self.conn.inbox.data(), &self.limits) {
-                let head = self.conn.inbox.split_to(n);
-                let req = finish_request(parts, head, &self.limits)?;
-                return self.start_request(req).map(Some);
+            if self.framer.is_fresh() {
+                if let Some((n, parts)) = request_fast(self.conn.inbox.data(), &self.limits) {
+                    let head = self.conn.inbox.split_to(n);
+                    let req = finish_request(parts, head, &self.limits)?;
+                    return self.start_request(req);
+                }
             }
-        }
-        let found =
-            self.framer
-                .find(self.conn.inbox.data(), &self.limits, BlockKind::RequestHead)?;
-        let Some(n) = found else {
-            if self.conn.inbox.is_eof() {
-                return Err(ErrorKind::IncompleteMessage);
+            let found =
+                self.framer
+                    .find(self.conn.inbox.data(), &self.limits, BlockKind::RequestHead)?;
+            let Some(n) = found else {
+                if self.conn.inbox.is_eof() {
+                    return Err(ErrorKind::IncompleteMessage.into());
+                }
+                return Ok(Next::NeedInput);
+            };
+            let lines = self.framer.lines();
+            self.framer.reset();
+            let head = self.conn.inbox.split_to(n);
+            if lines == 0 {
+                // RFC 9112 §2.2: empty lines before a request line are ignored.
+                continue;
             }
-            return Ok(Some(Next::NeedInput));
-        };
-        let lines = self.framer.lines();
-        self.framer.reset();
-        let head = self.conn.inbox.split_to(n);
-        if lines == 0 {
-            // RFC 9112 §2.2: empty lines before a request line are ignored.
-            return Ok(None);
+            let req = parse_request(head, lines - 1, &self.limits)?;
+            return self.start_request(req);
         }
-        let req = parse_request(head, lines - 1, &self.limits)?;
-        self.start_request(req).map(Some)
     }
 
     /// A request head was read: check its framing, hand it out.
-    fn start_request(&mut self, req: Request) -> Result<Next<Event>, ErrorKind> {
+    fn start_request(&mut self, req: Request) -> Result<Next<Event>, Error> {
         let framing = request_framing(&req)?;
         if let (Framing::Length(n), Some(max)) = (framing, self.limits.max_body_bytes) {
             if n > max {
-                return Err(ErrorKind::BodyTooLarge);
+                return Err(ErrorKind::BodyTooLarge.into());
             }
         }
         self.exchange = Exchange::of(&req);
@@ -469,11 +470,11 @@ impl Machine for Server {
 
     fn step(&mut self) -> Result<Next<Event>, Error> {
         let result = self.poll_inner();
-        if let Err(kind) = result {
+        if let Err(e) = &result {
             self.read = Read::Stopped;
-            self.last_words(kind.reply_hint());
+            self.last_words(e.kind().reply_hint());
         }
-        result.map_err(Error::new)
+        result
     }
 
     /// An idle keep-alive connection closes silently; one in the middle
