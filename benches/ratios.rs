@@ -323,7 +323,13 @@ fn get_parts() {
     const N: u32 = 20000;
     let reply = Response::new(204);
     let mut server = http::Server::new();
-    let (mut a, mut b, mut c, mut d, mut e) = (Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let (mut a, mut b, mut c, mut d, mut e) = (
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+    );
     for _ in 0..N {
         let t = Instant::now();
         server.receive(black_box(BROWSER_GET));
@@ -342,11 +348,26 @@ fn get_parts() {
         let n = out.len();
         out.advance(n);
         let t5 = Instant::now();
-        a += t1 - t; b += t2 - t1; c += t3 - t2; d += t4 - t3; e += t5 - t4;
+        a += t1 - t;
+        b += t2 - t1;
+        c += t3 - t2;
+        d += t4 - t3;
+        e += t5 - t4;
     }
-    eprintln!("receive {:?} request {:?} drop {:?} end {:?} answer {:?}", a / N, b / N, c / N, d / N, e / N);
+    eprintln!(
+        "receive {:?} request {:?} drop {:?} end {:?} answer {:?}",
+        a / N,
+        b / N,
+        c / N,
+        d / N,
+        e / N
+    );
     let mut h = 0;
-    let t = timed(|| for _ in 0..N { h += httparse_request(black_box(BROWSER_GET)); });
+    let t = timed(|| {
+        for _ in 0..N {
+            h += httparse_request(black_box(BROWSER_GET));
+        }
+    });
     eprintln!("httparse {:?}", t / N);
 }
 

@@ -148,41 +148,46 @@ fn collect_fields(head: &Bytes, fields: &[httparse::Header<'_>]) -> Headers {
     headers
 }
 
-/// A request head parsed out of a buffer, before the head is cut off as
-/// [`Bytes`]: positions only.
-pub(crate) struct RequestParts {
+/// Where a parsed request line's parts are, before the head is cut off
+/// as [`Bytes`]. The fields go straight into the request's [`Headers`],
+/// so the few hundred bytes of a head are written once, in place.
+pub(crate) struct RequestLine {
     method: core::ops::Range<usize>,
     target: core::ops::Range<usize>,
     minor: u8,
-    headers: Headers,
-    /// The values were checked already, with the whole head.
+}
+
+/// The checks that need the fields, then the request line, over `head`
+/// (the bytes the positions point into); the fields are in `req` already.
+fn finish_into(
+    req: &mut Request,
+    line: RequestLine,
+    head: Bytes,
+    limits: &Limits,
     values_checked: bool,
-}
-
-impl RequestParts {
-    /// The checks that need the fields, then the request, over `head`
-    /// (the bytes the positions point into).
-    fn finish(mut self, head: Bytes, limits: &Limits) -> Result<Request, ErrorKind> {
-        if self.target.len() > limits.max_target_bytes {
-            return Err(ErrorKind::UriTooLong);
-        }
-        self.headers.set_head(head);
-        if !self.values_checked {
-            check_values(&self.headers)?;
-        }
-        let version = Version::from_minor(self.minor);
-        check_host(&self.headers, version)?;
-        let head = self.headers.head();
-        let (method, target) = (head.slice(self.method), head.slice(self.target));
-        Ok(Request::from_parts(method, target, version, self.headers))
+) -> Result<(), ErrorKind> {
+    if line.target.len() > limits.max_target_bytes {
+        return Err(ErrorKind::UriTooLong);
     }
+    let version = Version::from_minor(line.minor);
+    let (method, target) = (head.slice(line.method), head.slice(line.target));
+    let headers = req.headers_mut();
+    headers.set_head(head);
+    if !values_checked {
+        check_values(headers)?;
+    }
+    check_host(headers, version)?;
+    req.set_line(method, target, version);
+    Ok(())
 }
 
-/// Runs httparse over the front of `data` with `field_lines` slots.
-fn parse_request_parts(
+/// Runs httparse over the front of `data` with `field_lines` slots,
+/// recording the fields in `headers`.
+fn parse_request_into(
     data: &[u8],
     field_lines: usize,
-) -> Result<httparse::Status<(usize, RequestParts)>, httparse::Error> {
+    headers: &mut Headers,
+) -> Result<httparse::Status<(usize, RequestLine)>, httparse::Error> {
     with_slots(field_lines, |slots| {
         let mut req = httparse::Request::new(&mut []);
         let n = match req.parse_with_uninit_headers(data, slots)? {
@@ -194,7 +199,6 @@ fn parse_request_parts(
         };
         let method_at = offset(data, method.as_bytes());
         let target_at = offset(data, target.as_bytes());
-        let mut headers = Headers::new();
         for f in req.headers.iter() {
             let name = offset(data, f.name.as_bytes());
             let value = offset(data, f.value);
@@ -206,12 +210,10 @@ fn parse_request_parts(
         }
         Ok(httparse::Status::Complete((
             n,
-            RequestParts {
+            RequestLine {
                 method: method_at..method_at + method.len(),
                 target: target_at..target_at + target.len(),
                 minor,
-                headers,
-                values_checked: false,
             },
         )))
     })
@@ -263,37 +265,42 @@ fn is_clean(data: &[u8], bare_lf_ok: bool) -> bool {
 
 /// The fast path for a request head that is already whole in `data` (the
 /// usual case: a request arrives in one read): httparse runs once over the
-/// buffer, with no framing pass before it. `None` when the head is not
-/// complete, breaks a rule or a limit: the caller then frames it with
-/// [`BlockFramer`], which finds the same head (or names the error) the
-/// slow way. Returns the head's length and its parts.
-pub(crate) fn request_fast(data: &[u8], limits: &Limits) -> Option<(usize, RequestParts)> {
+/// buffer, with no framing pass before it, and the fields go straight into
+/// `req`. `None` when the head is not complete, breaks a rule or a limit:
+/// the caller then frames it with [`BlockFramer`], which finds the same
+/// head (or names the error) the slow way. Returns the head's length and
+/// where its request line's parts are.
+pub(crate) fn request_fast(
+    data: &[u8],
+    limits: &Limits,
+    req: &mut Request,
+) -> Option<(usize, RequestLine)> {
     // Empty lines before the request line are the framer's business.
     if !data.first().is_some_and(|&b| is_tchar(b)) {
         return None;
     }
     let window = &data[..data.len().min(limits.max_head_bytes)];
-    let (n, mut parts) = match parse_request_parts(window, STACK_HEADERS - 1) {
+    let (n, line) = match parse_request_into(window, STACK_HEADERS - 1, req.headers_mut()) {
         Ok(httparse::Status::Complete(done)) => done,
         _ => return None,
     };
     // One pass over the head for what httparse lets through: bare LFs
     // and control characters in values (those go the slow way, which
     // names them).
-    if parts.headers.len() > limits.max_headers || !is_clean(&data[..n], limits.allow_bare_lf) {
+    if req.headers().len() > limits.max_headers || !is_clean(&data[..n], limits.allow_bare_lf) {
         return None;
     }
-    parts.values_checked = true;
-    Some((n, parts))
+    Some((n, line))
 }
 
 /// Finishes a request found by [`request_fast`], `head` being its bytes.
-pub(crate) fn finish_request(
-    parts: RequestParts,
+pub(crate) fn finish_fast(
+    req: &mut Request,
+    line: RequestLine,
     head: Bytes,
     limits: &Limits,
-) -> Result<Request, ErrorKind> {
-    parts.finish(head, limits)
+) -> Result<(), ErrorKind> {
+    finish_into(req, line, head, limits, true)
 }
 
 /// Parses a complete request head (from [`BlockFramer`]) with `field_lines`
@@ -306,12 +313,14 @@ pub(crate) fn parse_request(
     if head.len() > u32::MAX as usize {
         return Err(ErrorKind::HeadTooLarge);
     }
-    let parts = match parse_request_parts(&head, field_lines) {
-        Ok(httparse::Status::Complete((_, parts))) => parts,
+    let mut req = Request::received();
+    let line = match parse_request_into(&head, field_lines, req.headers_mut()) {
+        Ok(httparse::Status::Complete((_, line))) => line,
         Ok(httparse::Status::Partial) => return Err(ErrorKind::InvalidRequestLine),
         Err(e) => return Err(diagnose(&head, true, false, e)),
     };
-    parts.finish(head, limits)
+    finish_into(&mut req, line, head, limits, false)?;
+    Ok(req)
 }
 
 /// Parses a complete response head with `field_lines` lines after the

@@ -4,7 +4,7 @@ use super::error::{Error, ErrorKind};
 use super::event::Event;
 use super::headers::Headers;
 use super::limits::Limits;
-use super::parse::{finish_request, parse_request, request_fast, BlockFramer, BlockKind};
+use super::parse::{finish_fast, parse_request, request_fast, BlockFramer, BlockKind};
 use super::request::{Request, Version};
 use super::response::Response;
 use crate::wire::{Conn, Machine, Next};
@@ -411,10 +411,14 @@ impl Server {
                 return Ok(Next::NeedInput);
             }
             if self.framer.is_fresh() {
-                if let Some((n, parts)) = request_fast(self.conn.inbox.data(), &self.limits) {
+                // Built in place: the request is moved only into its event.
+                let mut req = Request::received();
+                let data = self.conn.inbox.data();
+                if let Some((n, line)) = request_fast(data, &self.limits, &mut req) {
                     let head = self.conn.inbox.split_to(n);
-                    let req = finish_request(parts, head, &self.limits)?;
-                    return self.start_request(req);
+                    finish_fast(&mut req, line, head, &self.limits)?;
+                    self.start_request(&req)?;
+                    return Ok(Next::Event(Event::Request(req)));
                 }
             }
             let found =
@@ -434,25 +438,26 @@ impl Server {
                 continue;
             }
             let req = parse_request(head, lines - 1, &self.limits)?;
-            return self.start_request(req);
+            self.start_request(&req)?;
+            return Ok(Next::Event(Event::Request(req)));
         }
     }
 
     /// A request head was read: check its framing, hand it out.
-    fn start_request(&mut self, req: Request) -> Result<Next<Event>, Error> {
-        let framing = request_framing(&req)?;
+    fn start_request(&mut self, req: &Request) -> Result<(), Error> {
+        let framing = request_framing(req)?;
         if let (Framing::Length(n), Some(max)) = (framing, self.limits.max_body_bytes) {
             if n > max {
                 return Err(ErrorKind::BodyTooLarge.into());
             }
         }
-        self.exchange = Exchange::of(&req);
+        self.exchange = Exchange::of(req);
         self.read = Read::Body {
             reader: BodyReader::new(framing),
             discard: false,
         };
         self.write = Write::AwaitHead;
-        Ok(Next::Event(Event::Request(req)))
+        Ok(())
     }
 }
 
