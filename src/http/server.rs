@@ -400,6 +400,14 @@ impl Server {
         }
     }
 
+    /// Nothing more is read after an error; its last words are queued.
+    #[cold]
+    #[inline(never)]
+    fn on_error(&mut self, reply_hint: Option<u16>) {
+        self.read = Read::Stopped;
+        self.last_words(reply_hint);
+    }
+
     /// Frames and parses the next request head.
     fn read_head(&mut self) -> Result<Next<Event>, Error> {
         loop {
@@ -476,8 +484,7 @@ impl Machine for Server {
     fn step(&mut self) -> Result<Next<Event>, Error> {
         let result = self.poll_inner();
         if let Err(e) = &result {
-            self.read = Read::Stopped;
-            self.last_words(e.kind().reply_hint());
+            self.on_error(e.kind().reply_hint());
         }
         result
     }
