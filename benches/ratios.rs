@@ -151,6 +151,31 @@ fn http_rows(rows: &mut Vec<Row>) {
         },
     ));
 
+    // The same with the receive block kept while idle: what letting go of
+    // it between requests (memory follows the work) costs.
+    let mut keeping = http::Server::new();
+    keeping.inbox().set_idle_release(false);
+    rows.extend(run(
+        "  the same, receive block kept while idle (set_idle_release(false))",
+        "httparse::Request::parse",
+        N,
+        || {
+            timed(|| {
+                for _ in 0..N {
+                    black_box(httparse_request(black_box(BROWSER_GET)));
+                }
+            })
+        },
+        || {
+            timed(|| {
+                for _ in 0..N {
+                    keeping.receive(black_box(BROWSER_GET));
+                    serve_one(&mut keeping, &reply);
+                }
+            })
+        },
+    ));
+
     let stream: Vec<u8> = BROWSER_GET.repeat(1000);
     const BATCH: u32 = 4;
     rows.extend(run(
@@ -250,45 +275,52 @@ fn smtp_rows(rows: &mut Vec<Row>) {
     ));
 
     const CLIENTS: u32 = 200;
-    rows.extend(run(
-        "Postfix EHLO reply (13 lines) into typed capabilities (smtp::Client)",
-        "smtp-proto EhloResponse::parse",
-        CLIENTS,
-        || {
-            timed(|| {
-                for _ in 0..CLIENTS {
-                    let r = smtp_proto::EhloResponse::<String>::parse(
-                        &mut black_box(POSTFIX_EHLO).iter(),
-                    )
-                    .unwrap();
-                    black_box(r.auth());
-                }
-            })
-        },
-        || {
-            let mut clients: Vec<smtp::Client> = (0..CLIENTS)
-                .map(|_| {
-                    let mut c = smtp::Client::new("client.example.org").unwrap();
-                    c.receive(b"220 mail.example.org ESMTP Postfix\r\n");
-                    c.poll_event().unwrap();
-                    let n = c.outbox().len();
-                    c.outbox().advance(n);
-                    c
-                })
-                .collect();
-            timed(|| {
-                for c in &mut clients {
-                    c.receive(black_box(POSTFIX_EHLO));
-                    match c.poll_event().unwrap() {
-                        Next::Event(smtp::Event::Ready { caps }) => {
-                            black_box(caps.auth().count());
-                        }
-                        other => panic!("{other:?}"),
+    for keep in [false, true] {
+        rows.extend(run(
+            if keep {
+                "  the same, receive block kept while idle (set_idle_release(false))"
+            } else {
+                "Postfix EHLO reply (13 lines) into typed capabilities (smtp::Client)"
+            },
+            "smtp-proto EhloResponse::parse",
+            CLIENTS,
+            || {
+                timed(|| {
+                    for _ in 0..CLIENTS {
+                        let r = smtp_proto::EhloResponse::<String>::parse(
+                            &mut black_box(POSTFIX_EHLO).iter(),
+                        )
+                        .unwrap();
+                        black_box(r.auth());
                     }
-                }
-            })
-        },
-    ));
+                })
+            },
+            || {
+                let mut clients: Vec<smtp::Client> = (0..CLIENTS)
+                    .map(|_| {
+                        let mut c = smtp::Client::new("client.example.org").unwrap();
+                        c.inbox().set_idle_release(!keep);
+                        c.receive(b"220 mail.example.org ESMTP Postfix\r\n");
+                        c.poll_event().unwrap();
+                        let n = c.outbox().len();
+                        c.outbox().advance(n);
+                        c
+                    })
+                    .collect();
+                timed(|| {
+                    for c in &mut clients {
+                        c.receive(black_box(POSTFIX_EHLO));
+                        match c.poll_event().unwrap() {
+                            Next::Event(smtp::Event::Ready { caps }) => {
+                                black_box(caps.auth().count());
+                            }
+                            other => panic!("{other:?}"),
+                        }
+                    }
+                })
+            },
+        ));
+    }
 
     const LINES: &[&[u8]] = &[
         b"MAIL FROM:<jane.doe@example.org> SIZE=48213 BODY=8BITMIME RET=HDRS ENVID=QQ314159\r\n",

@@ -74,6 +74,8 @@ pub struct Inbox {
     streaming: bool,
     /// Bytes consumed since the inbox was made.
     consumed: u64,
+    /// Keep the block when idle (see [`Inbox::set_idle_release`]).
+    keep_idle: bool,
 }
 
 impl Inbox {
@@ -117,6 +119,16 @@ impl Inbox {
     /// transfers, smaller bounds the memory of busy connections.
     pub fn set_read_size(&mut self, bytes: usize) {
         self.read_size = bytes.clamp(1, u32::MAX as usize) as u32;
+    }
+
+    /// Whether the inbox lets go of its block when the connection is idle
+    /// (on by default; see the type's docs). Off, a block is kept for the
+    /// connection's life and reused in place, which saves an allocation
+    /// per message on connections that send one message per read, at the
+    /// price of holding the block (4 KiB, or up to the read size after a
+    /// bulk transfer) while idle.
+    pub fn set_idle_release(&mut self, on: bool) {
+        self.keep_idle = !on;
     }
 
     fn read_size(&self) -> usize {
@@ -206,7 +218,7 @@ impl Inbox {
         let n = n.min(self.filled);
         self.filled -= n;
         self.consumed += n as u64;
-        if self.filled == 0 && !self.streaming {
+        if self.filled == 0 && !self.streaming && !self.keep_idle {
             self.buf = BytesMut::new();
         } else {
             let _ = self.buf.split_to(n);
@@ -217,7 +229,7 @@ impl Inbox {
     /// block back (slices still held keep it alive until dropped).
     #[inline]
     fn release_if_idle(&mut self) {
-        if self.filled == 0 && !self.streaming {
+        if self.filled == 0 && !self.streaming && !self.keep_idle {
             self.buf = BytesMut::new();
         }
     }
@@ -304,6 +316,18 @@ mod tests {
         inbox.advance(1);
         assert_eq!(inbox.capacity(), 0);
         assert_eq!(inbox.consumed(), 8 + 4096 + 8192 + 16384 + 3 * 32768 + 1);
+    }
+
+    #[test]
+    fn idle_release_can_be_turned_off() {
+        let mut inbox = Inbox::new();
+        inbox.set_idle_release(false);
+        inbox.extend_from_slice(b"NOOP\r\n");
+        let at = inbox.data().as_ptr() as usize;
+        inbox.advance(6);
+        assert_eq!(inbox.capacity(), SMALL_BLOCK - 6);
+        inbox.extend_from_slice(b"QUIT\r\n");
+        assert_eq!(inbox.data().as_ptr() as usize, at + 6);
     }
 
     #[test]
