@@ -29,6 +29,7 @@
 //! same themselves, where the protocol knows it first.
 
 mod blocking;
+mod bytestream;
 #[cfg(feature = "futures-io")]
 pub mod futures;
 pub mod http;
@@ -42,6 +43,7 @@ pub mod tls;
 pub mod tokio;
 
 pub use blocking::Driver;
+pub use bytestream::ByteStream;
 
 /// Whether a read failed because its timeout ran out.
 pub(crate) fn is_timeout(e: &io::Error) -> bool {
