@@ -29,6 +29,7 @@
 //! same themselves, where the protocol knows it first.
 
 mod blocking;
+mod bytestream;
 #[cfg(feature = "futures-io")]
 pub mod futures;
 pub mod http;
@@ -42,6 +43,7 @@ pub mod tls;
 pub mod tokio;
 
 pub use blocking::Driver;
+pub use bytestream::ByteStream;
 
 /// Whether a read failed because its timeout ran out.
 pub(crate) fn is_timeout(e: &io::Error) -> bool {
@@ -263,6 +265,7 @@ impl Clock {
     }
 
     /// The `std` instant of a machine deadline.
+    #[cfg(any(feature = "tokio", feature = "futures-io"))]
     pub(crate) fn to_std(self, at: Instant) -> std::time::Instant {
         self.origin + at.since_origin()
     }
