@@ -223,9 +223,22 @@ impl DotUnstuffer {
     /// from line end to line end at most `max_line` bytes apart (one
     /// backward `memrchr` per jump, not one search per line).
     fn scan(&mut self, data: &[u8]) -> Result<usize, LineError> {
-        let (end, bare) = find_dot_line(data, self.last_was_cr);
+        let Scanned {
+            end,
+            bare,
+            longest_run,
+        } = find_dot_line(data, self.last_was_cr);
         let content = &data[..end];
-        self.check_lengths(content)?;
+        // A line between two LFs of `content` spans at most the longest
+        // LF-free run of blocks, the two blocks around it and the unscanned
+        // edges: when that fits the limit, only the first line (which goes
+        // on the carried one) and the last (partial) one need measuring.
+        let bound = (longest_run + 3) * SCAN_BLOCK + 1;
+        if bound <= self.max_line {
+            self.check_ends(content)?;
+        } else {
+            self.check_lengths(content)?;
+        }
         self.bare_line_ends += bare;
         // Only CRLF starts a line: the next call looks at its first byte
         // when this piece ends with one (or stopped before a dot line).
@@ -235,6 +248,30 @@ impl DotUnstuffer {
             _ => false,
         };
         Ok(end)
+    }
+
+    /// [`check_lengths`](Self::check_lengths) for `data` whose inner lines
+    /// are known to be short: measures the first and the last line only.
+    fn check_ends(&mut self, data: &[u8]) -> Result<(), LineError> {
+        let too_long = LineError::TooLong {
+            limit: self.max_line,
+        };
+        match memchr::memchr(b'\n', data) {
+            None => {
+                self.line_len += data.len();
+                if self.line_len > self.max_line {
+                    return Err(too_long);
+                }
+            }
+            Some(first) => {
+                if self.line_len + first + 1 > self.max_line {
+                    return Err(too_long);
+                }
+                let last = memchr::memrchr(b'\n', data).unwrap_or(first);
+                self.line_len = data.len() - last - 1;
+            }
+        }
+        Ok(())
     }
 
     /// Checks that no line in `data` (which goes on the line in progress)
@@ -296,8 +333,8 @@ impl DotUnstuffer {
 /// first line that starts with a dot (after CRLF; `last_was_cr` says the
 /// byte before `data` was CR), or at the end. Also counts the bare LFs
 /// (not after CR) before that point.
-fn find_dot_line(data: &[u8], last_was_cr: bool) -> (usize, usize) {
-    const BLOCK: usize = 64;
+fn find_dot_line(data: &[u8], last_was_cr: bool) -> Scanned {
+    const BLOCK: usize = SCAN_BLOCK;
     let cr = |at: usize| match at.checked_sub(1) {
         Some(i) => data[i] == b'\r',
         None => last_was_cr,
@@ -318,11 +355,19 @@ fn find_dot_line(data: &[u8], last_was_cr: bool) -> (usize, usize) {
         None
     };
     let mut bare = 0;
+    // The longest run of whole blocks without a LF: it bounds how long a
+    // line can be, so line lengths need no search of their own.
+    let (mut run, mut longest_run) = (0, 0);
+    let done = |end, bare, longest_run| Scanned {
+        end,
+        bare,
+        longest_run,
+    };
     // A LF at `i` ends a line; the dot would be at `i + 1`. The blocks
     // look at LFs in [i, i + BLOCK) with the bytes before and after them.
     let head = data.len().min(1);
     if let Some(end) = slow(0, head, &mut bare) {
-        return (end, bare);
+        return done(end, bare, 0);
     }
     let mut i = head;
     while i + BLOCK < data.len() {
@@ -331,23 +376,44 @@ fn find_dot_line(data: &[u8], last_was_cr: bool) -> (usize, usize) {
         let after: &[u8; BLOCK] = data[i + 1..i + 1 + BLOCK].try_into().expect("block");
         // One flag for both: clean mail has neither in most blocks.
         let mut odd = false;
+        let mut any_lf = false;
         for k in 0..BLOCK {
             let lf = here[k] == b'\n';
             let cr_before = before[k] == b'\r';
             odd |= lf & (!cr_before | (after[k] == b'.'));
+            any_lf |= lf;
+        }
+        if any_lf {
+            run = 0;
+        } else {
+            run += 1;
+            longest_run = longest_run.max(run);
         }
         if odd {
             // Look closer: find the dot line, count the bare LFs before it.
             if let Some(end) = slow(i, i + BLOCK, &mut bare) {
-                return (end, bare);
+                return done(end, bare, longest_run);
             }
         }
         i += BLOCK;
     }
     match slow(i, data.len(), &mut bare) {
-        Some(end) => (end, bare),
-        None => (data.len(), bare),
+        Some(end) => done(end, bare, longest_run),
+        None => done(data.len(), bare, longest_run),
     }
+}
+
+/// The bytes [`find_dot_line`] looks at together.
+const SCAN_BLOCK: usize = 64;
+
+/// What [`find_dot_line`] found.
+struct Scanned {
+    /// Where the plain content ends.
+    end: usize,
+    /// Bare LFs before that.
+    bare: usize,
+    /// The most consecutive whole blocks without a LF.
+    longest_run: usize,
 }
 
 #[cfg(test)]
@@ -476,8 +542,9 @@ mod tests {
                 for cr in [false, true] {
                     for from in [0, 1, 2, 31, 33] {
                         let part = &d[from.min(d.len())..];
+                        let found = find_dot_line(part, cr);
                         assert_eq!(
-                            find_dot_line(part, cr),
+                            (found.end, found.bare),
                             plain(part, cr),
                             "at {at} from {from}"
                         );
@@ -489,8 +556,8 @@ mod tests {
 
     #[test]
     fn line_lengths_are_checked_across_jumps_and_pieces() {
-        for max in [3, 5, 8, 80] {
-            for len in 1..3 * max {
+        for max in [3, 5, 8, 80, 300, 1000] {
+            for len in (1..3 * max).step_by(1 + max / 60) {
                 let mut line = vec![b'x'; len];
                 line.extend_from_slice(b"\r\n");
                 let mut wire = line.repeat(3);
