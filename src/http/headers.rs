@@ -270,6 +270,14 @@ impl Headers {
         }
     }
 
+    /// Whether none of the framing fields (`Content-Length`,
+    /// `Transfer-Encoding`) occurs: then a request has no body, with no
+    /// lookup at all.
+    pub(crate) fn has_no_framing_fields(&self) -> bool {
+        let framing = known_bit(b"content-length") | known_bit(b"transfer-encoding");
+        self.present & framing == 0
+    }
+
     /// Whether `name` is a known name that no field has.
     fn surely_absent(&self, name: &[u8]) -> bool {
         let bit = known_bit(name);
@@ -341,7 +349,8 @@ pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = Some(value);
     core::iter::from_fn(move || loop {
         let v = rest?;
-        let (element, after) = match memchr::memchr(b',', v) {
+        // Values are short: a plain loop beats a call to memchr.
+        let (element, after) = match v.iter().position(|&b| b == b',') {
             Some(i) => (&v[..i], Some(&v[i + 1..])),
             None => (v, None),
         };
