@@ -38,6 +38,9 @@ pub struct Outbox {
     queue: VecDeque<Bytes>,
     /// Small writes since the last pushed chunk.
     pending: BytesMut,
+    /// The size of the allocation `pending` writes into (what it holds
+    /// alive), as of its last growth.
+    pending_block: usize,
     len: usize,
 }
 
@@ -69,6 +72,8 @@ impl Outbox {
                 .max(MIN_PENDING)
                 .max(self.pending.len().min(64 * 1024));
             self.pending.reserve(room);
+            // Fresh or reclaimed, the data now starts the allocation.
+            self.pending_block = self.pending.capacity();
         }
         self.pending.extend_from_slice(bytes);
         self.len += bytes.len();
@@ -125,8 +130,9 @@ impl Outbox {
     /// Everything was sent: give a large small-write buffer back.
     #[inline]
     fn shrink_if_sent(&mut self) {
-        if self.len == 0 && self.pending.capacity() > KEEP_PENDING {
+        if self.len == 0 && self.pending_block > KEEP_PENDING {
             self.pending = BytesMut::new();
+            self.pending_block = 0;
         }
     }
 
@@ -187,6 +193,20 @@ mod tests {
         assert_eq!(out.pop_chunk().unwrap(), Bytes::from_static(b"de"));
         assert!(out.pop_chunk().is_none());
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_large_write_buffer_is_given_back_once_sent() {
+        let mut out = Outbox::new();
+        out.write(&[b'x'; 3000]);
+        out.advance(2900);
+        assert!(out.pending.capacity() < KEEP_PENDING);
+        out.advance(100);
+        assert_eq!(out.pending.capacity(), 0);
+        // A small one is kept, and reused.
+        out.write(b"250 OK\r\n");
+        out.advance(8);
+        assert!(out.pending.capacity() > 0);
     }
 
     #[test]
