@@ -359,7 +359,18 @@ fn keyword(word: &[u8]) -> Option<Keyword> {
         (19, b'e', _) => (b"ENHANCEDSTATUSCODES", Keyword::EnhancedStatusCodes),
         _ => return None,
     };
-    word.eq_ignore_ascii_case(name).then_some(kw)
+    same_upper(word, name).then_some(kw)
+}
+
+/// Whether `word` is `upper` (upper-case ASCII) in any case: one
+/// branch-free pass the compiler can unroll, not a compare per byte.
+fn same_upper(word: &[u8], upper: &[u8]) -> bool {
+    word.len() == upper.len()
+        && word
+            .iter()
+            .zip(upper)
+            .fold(0, |diff, (&a, &b)| diff | (a.to_ascii_uppercase() ^ b))
+            == 0
 }
 
 /// Appends `bytes` as text, replacing what is not UTF-8 (never, in
