@@ -613,6 +613,16 @@ mod tests {
     }
 
     #[test]
+    fn keywords_match_in_any_case_and_nothing_else() {
+        assert!(same_upper(b"8bitMime", b"8BITMIME"));
+        assert!(!same_upper(b"\x18BITMIME", b"8BITMIME"));
+        assert!(!same_upper(b"SIZ", b"SIZE"));
+        assert!(matches!(keyword(b"StartTLS"), Some(Keyword::StartTls)));
+        assert!(matches!(keyword(b"smtputf8"), Some(Keyword::SmtpUtf8)));
+        assert!(keyword(b"STARTTLZ").is_none());
+    }
+
+    #[test]
     fn builder_validates() {
         assert!(Reply::builder(250).line("a\nb").build().is_err());
         assert!(Reply::builder(199).line("a").build().is_err());
