@@ -24,14 +24,15 @@ const STREAMING_READ: usize = SMALL_BLOCK / 2;
 /// The buffer holds nothing until the first read. Its first block is small
 /// (4 KiB); the next block is made as large as the read size (see
 /// [`set_read_size`](Self::set_read_size)) only while reads fill all the
-/// room they were given (or are long), as during a bulk transfer. When every received
-/// byte has been consumed and the last read was short (under 2 KiB and
-/// not filling its room: the peer stopped sending, the connection is
-/// between messages), the inbox lets go of its block, so an idle
-/// connection holds no receive memory at all. (After a long last read the
-/// block is kept until the next short one.) The next read starts a new
-/// small block; that is one allocation per read burst on a connection that
-/// sends one message per read, and none for pipelined or bulk traffic.
+/// room they were given (or are long), as during a bulk transfer. When
+/// every received byte has been consumed and the last read was short
+/// (under 2 KiB and not filling its room: the peer stopped sending, the
+/// connection is between messages), the inbox lets go of its block, so an
+/// idle connection holds no receive memory at all. (After a long last read
+/// the block is kept until the next short one.) The next read starts a new
+/// small block: one allocation per read burst on a connection that sends
+/// one message per read (see [`set_idle_release`](Self::set_idle_release)
+/// to trade that for memory), none for pipelined or bulk traffic.
 ///
 /// Writable space is zeroed when a block is made or reclaimed, never
 /// before every read: the spare stays initialised past the received bytes
