@@ -26,7 +26,8 @@ Cookie: session=3f2a9c1e7b; theme=dark; _ga=GA1.2.1234567890.1700000000\r\n\
 Sec-Fetch-Dest: script\r\n\
 Sec-Fetch-Mode: no-cors\r\n\
 Sec-Fetch-Site: same-origin\r\n\
-If-None-Match: \"655f1c00-1a2b\"\r\n\r\n";
+If-None-Match: \"655f1c00-1a2b\"\r\n\
+Priority: u=2\r\n\r\n";
 
 /// Postfix's answer to EHLO with TLS, SASL and the usual extensions:
 /// 13 lines.
