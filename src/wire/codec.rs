@@ -11,6 +11,12 @@
 //! driver comes to send it ([`Outbox::seal`](super::Outbox::seal)). Being
 //! inside the buffers also puts compression inside TLS, and keeps it
 //! `no_std`. Without a layer nothing changes and nothing is copied.
+//!
+//! Decoding is deterministic: the same bytes, cut any way, decode to the
+//! same stream. On a corrupt stream the machine fails with
+//! [`CommonError::BadCompression`](super::CommonError::BadCompression);
+//! how much was handed out before that depends on the cut, as with any
+//! content that streams out before a fatal error.
 
 use alloc::boxed::Box;
 use bytes::{Buf, BytesMut};
