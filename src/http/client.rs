@@ -6,7 +6,9 @@ use super::headers::Headers;
 use super::limits::Limits;
 use super::parse::{parse_response, BlockFramer, BlockKind};
 use super::request::{Request, Version};
-use crate::wire::{Inbox, Machine, Next, Outbox, Sticky, Transport};
+use crate::wire::{
+    CommandId, CommandIds, Correlate, Inbox, Machine, Next, Outbox, Sticky, Transport,
+};
 use alloc::collections::VecDeque;
 use bytes::Bytes;
 
@@ -19,6 +21,8 @@ struct Sent {
     keep_alive: bool,
     /// The request carried `Upgrade`, so a 101 may answer it.
     upgrade: bool,
+    /// What [`Client::send_request`] gave for it.
+    id: CommandId,
 }
 
 #[derive(Debug)]
@@ -114,6 +118,9 @@ pub struct Client {
     no_more_requests: bool,
     closed: bool,
     handed_off: bool,
+    ids: CommandIds,
+    /// The request the last event handed out belongs to.
+    replying: Option<CommandId>,
     error: Sticky<Error>,
 }
 
@@ -142,6 +149,8 @@ impl Client {
             no_more_requests: false,
             closed: false,
             handed_off: false,
+            ids: CommandIds::default(),
+            replying: None,
             error: Sticky::new(),
         }
     }
@@ -165,11 +174,15 @@ impl Client {
     /// [`ErrorKind::OutOfSequence`] while a body or an Upgrade/CONNECT is
     /// unfinished, [`ErrorKind::ConnectionClosing`] after
     /// `Connection: close` or once the connection is closed.
-    pub fn send_request(&mut self, req: &Request) -> Result<(), Error> {
+    ///
+    /// Gives the request's id: every event of its response (1xx heads,
+    /// the final head, its body, `End`) reports it through
+    /// [`Correlate::replying_to`].
+    pub fn send_request(&mut self, req: &Request) -> Result<CommandId, Error> {
         self.send_request_inner(req).map_err(Error::new)
     }
 
-    fn send_request_inner(&mut self, req: &Request) -> Result<(), ErrorKind> {
+    fn send_request_inner(&mut self, req: &Request) -> Result<CommandId, ErrorKind> {
         if self.error.is_set() || self.closed || self.handed_off || self.no_more_requests {
             return Err(ErrorKind::ConnectionClosing);
         }
@@ -193,6 +206,7 @@ impl Client {
             method: MethodKind::of(req.method()),
             keep_alive: wants_keep_alive(req.version(), req.headers()),
             upgrade: req.headers().get("upgrade").is_some(),
+            id: self.ids.next_id(),
         };
         self.no_more_requests = !sent.keep_alive;
         self.in_flight.push_back(sent);
@@ -203,7 +217,7 @@ impl Client {
             },
             None => Write::Idle { end_ok: true },
         };
-        Ok(())
+        Ok(sent.id)
     }
 
     /// Sends a piece of the current request's body; chunked framing goes
@@ -246,6 +260,18 @@ impl Client {
     }
 
     fn poll_inner(&mut self) -> Result<Next<Event>, ErrorKind> {
+        let front = self.in_flight.front().map(|s| s.id);
+        let next = self.poll_response()?;
+        if let Next::Event(event) = &next {
+            self.replying = match event {
+                Event::Closed => None,
+                _ => front,
+            };
+        }
+        Ok(next)
+    }
+
+    fn poll_response(&mut self) -> Result<Next<Event>, ErrorKind> {
         loop {
             match &mut self.read {
                 Read::Stopped => return Ok(Next::Paused),
@@ -348,6 +374,12 @@ impl Client {
     fn close(&mut self) {
         self.closed = true;
         self.read = Read::Stopped;
+    }
+}
+
+impl Correlate for Client {
+    fn replying_to(&self) -> Option<CommandId> {
+        self.replying
     }
 }
 

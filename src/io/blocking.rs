@@ -1,5 +1,6 @@
-use super::{next_step, DriveError, Step, MAX_IOVECS, MIN_READ};
+use super::{feed, next_step, DriveError, Step, MAX_IOVECS, MIN_READ};
 use crate::wire::{Machine, Operation};
+use std::collections::{vec_deque, VecDeque};
 use std::io::{self, IoSlice, Read, Write};
 
 /// Drives any [`Machine`] over a blocking `Read + Write` stream.
@@ -20,20 +21,44 @@ use std::io::{self, IoSlice, Read, Write};
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
-pub struct Driver<S, M> {
+pub struct Driver<S, M: Machine> {
     stream: S,
     machine: M,
+    /// Events operations passed back, for the caller, oldest first.
+    passed: VecDeque<M::Event>,
 }
 
 impl<S: Read + Write, M: Machine> Driver<S, M> {
     /// Wraps a connected stream and a fresh machine.
     pub fn new(stream: S, machine: M) -> Self {
-        Driver { stream, machine }
+        Driver {
+            stream,
+            machine,
+            passed: VecDeque::new(),
+        }
     }
 
     /// The machine, to send commands or replies through.
     pub fn machine(&mut self) -> &mut M {
         &mut self.machine
+    }
+
+    /// The machine, to read its state.
+    pub fn machine_ref(&self) -> &M {
+        &self.machine
+    }
+
+    /// The events operations passed back (see
+    /// [`OpStep::Pass`](crate::wire::OpStep::Pass)) that
+    /// [`next_event`](Self::next_event) has not handed out yet, oldest
+    /// first.
+    pub fn passed(&self) -> &VecDeque<M::Event> {
+        &self.passed
+    }
+
+    /// Takes the passed events out, oldest first.
+    pub fn take_passed(&mut self) -> vec_deque::Drain<'_, M::Event> {
+        self.passed.drain(..)
     }
 
     /// The stream (for timeouts and socket options).
@@ -42,7 +67,7 @@ impl<S: Read + Write, M: Machine> Driver<S, M> {
     }
 
     /// Gives back the stream and the machine (for a protocol hand-off or a
-    /// TLS upgrade).
+    /// TLS upgrade); passed events not yet taken are dropped.
     pub fn into_parts(self) -> (S, M) {
         (self.stream, self.machine)
     }
@@ -69,9 +94,18 @@ impl<S: Read + Write, M: Machine> Driver<S, M> {
     /// Flushes, then returns the machine's next event, reading from the
     /// stream as often as the machine needs. `Ok(None)` means the machine
     /// is paused until the local side acts (see [`Next::Paused`]).
+    /// Events that operations passed back come first, in order.
     ///
     /// [`Next::Paused`]: crate::wire::Next::Paused
     pub fn next_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
+        match self.passed.pop_front() {
+            Some(event) => Ok(Some(event)),
+            None => self.fresh_event(),
+        }
+    }
+
+    /// The machine's next event, leaving passed ones where they are.
+    fn fresh_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
         loop {
             match next_step(&mut self.machine)? {
                 Step::Transmit => self.flush()?,
@@ -82,8 +116,10 @@ impl<S: Read + Write, M: Machine> Driver<S, M> {
         }
     }
 
-    /// Runs a whole [`Operation`]: starts it, then feeds it events until
-    /// it completes.
+    /// Runs a whole [`Operation`]: starts it, then feeds it new events
+    /// until it completes. Events it passes back are kept, in order, for
+    /// [`next_event`](Self::next_event) and [`passed`](Self::passed); the
+    /// operation never sees events passed before it started.
     pub fn run<O: Operation<M>>(&mut self, mut op: O) -> Result<O::Output, DriveError<M::Error>> {
         op.start(&mut self.machine).map_err(DriveError::Protocol)?;
         self.flush()?;
@@ -91,11 +127,8 @@ impl<S: Read + Write, M: Machine> Driver<S, M> {
             return Ok(out);
         }
         loop {
-            let event = self.next_event()?.ok_or(DriveError::Stalled)?;
-            if let Some(out) = op
-                .on_event(&mut self.machine, event)
-                .map_err(DriveError::Protocol)?
-            {
+            let event = self.fresh_event()?.ok_or(DriveError::Stalled)?;
+            if let Some(out) = feed(&mut op, &mut self.machine, &mut self.passed, event)? {
                 return Ok(out);
             }
         }

@@ -35,6 +35,7 @@ pub mod http;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub mod nonblocking;
 pub mod pop3;
+mod session;
 pub mod smtp;
 #[cfg(feature = "rustls")]
 pub mod tls;
@@ -42,15 +43,25 @@ pub mod tls;
 pub mod tokio;
 
 pub use blocking::Driver;
+use session::session_methods;
+pub use session::{Session, SessionError};
 
-use crate::wire::{Machine, Next, ProtocolError, Transport};
+use crate::wire::{Machine, Next, OpStep, Operation, ProtocolError, Transport};
+use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 
-/// A failure while driving a machine: the stream failed, or the protocol
-/// did.
+/// A failure while driving a machine: the stream failed, the protocol
+/// did, or (from a typed session's everyday methods) the server refused.
+///
+/// `R` is the protocol's refusal ([`Protocol::Refusal`](crate::wire::Protocol)):
+/// a driver's own `run` never fails with one (its operations give
+/// refusals back in their output, so `R` stays
+/// [`Infallible`](core::convert::Infallible)); a session's methods such as
+/// `pop.dele(1)?` turn the refusal into [`DriveError::Refused`], so `?`
+/// fails with a clear error on `-ERR` while the session stays usable.
 #[derive(Debug)]
-pub enum DriveError<E> {
+pub enum DriveError<E, R = core::convert::Infallible> {
     /// Reading or writing the stream failed.
     Io(io::Error),
     /// The machine reported a protocol error (sticky: it will not go on).
@@ -60,20 +71,40 @@ pub enum DriveError<E> {
     /// The machine paused (waits for the local side) in the middle of an
     /// [`Operation`](crate::wire::Operation), which therefore cannot complete.
     Stalled,
+    /// The server refused the command (POP3 `-ERR`, SMTP `535`). Not
+    /// sticky: the machine is fine and the session goes on.
+    Refused(R),
 }
 
-impl<E: fmt::Display> fmt::Display for DriveError<E> {
+impl<E> DriveError<E> {
+    /// The same error, typed for a session whose methods may also report a
+    /// refusal `R`.
+    pub fn widen<R>(self) -> DriveError<E, R> {
+        match self {
+            DriveError::Io(e) => DriveError::Io(e),
+            DriveError::Protocol(e) => DriveError::Protocol(e),
+            DriveError::UnexpectedEof => DriveError::UnexpectedEof,
+            DriveError::Stalled => DriveError::Stalled,
+            DriveError::Refused(never) => match never {},
+        }
+    }
+}
+
+impl<E: fmt::Display, R: fmt::Display> fmt::Display for DriveError<E, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DriveError::Io(e) => write!(f, "I/O error: {e}"),
             DriveError::Protocol(e) => write!(f, "protocol error: {e}"),
             DriveError::UnexpectedEof => f.write_str("connection closed unexpectedly"),
             DriveError::Stalled => f.write_str("the machine paused before the operation completed"),
+            DriveError::Refused(r) => r.fmt(f),
         }
     }
 }
 
-impl<E: ProtocolError + 'static> std::error::Error for DriveError<E> {
+impl<E: ProtocolError + 'static, R: fmt::Debug + fmt::Display> std::error::Error
+    for DriveError<E, R>
+{
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             DriveError::Io(e) => Some(e),
@@ -82,7 +113,7 @@ impl<E: ProtocolError + 'static> std::error::Error for DriveError<E> {
     }
 }
 
-impl<E> From<io::Error> for DriveError<E> {
+impl<E, R> From<io::Error> for DriveError<E, R> {
     fn from(e: io::Error) -> Self {
         DriveError::Io(e)
     }
@@ -119,6 +150,25 @@ pub fn next_step<M: Machine>(machine: &mut M) -> Result<Step<M::Event>, DriveErr
         Next::Paused => Ok(Step::Paused),
         Next::NeedInput if machine.inbox().is_eof() => Err(DriveError::UnexpectedEof),
         Next::NeedInput => Ok(Step::Receive),
+    }
+}
+
+/// Hands one event to an operation, as every driver's `run` does: `Some`
+/// once the operation is complete; an event it passes goes to the back of
+/// `passed`, which the driver hands to its caller later, in order.
+pub(crate) fn feed<M: Machine, O: Operation<M>>(
+    op: &mut O,
+    machine: &mut M,
+    passed: &mut VecDeque<M::Event>,
+    event: M::Event,
+) -> Result<Option<O::Output>, DriveError<M::Error>> {
+    match op.on_event(machine, event).map_err(DriveError::Protocol)? {
+        OpStep::Done(out) => Ok(Some(out)),
+        OpStep::Continue => Ok(None),
+        OpStep::Pass(event) => {
+            passed.push_back(event);
+            Ok(None)
+        }
     }
 }
 
