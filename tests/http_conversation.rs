@@ -586,13 +586,8 @@ fn server_answers_a_smuggling_attempt_then_closes() {
     assert_eq!(err.kind(), ErrorKind::ContentLengthWithTransferEncoding);
     assert_eq!(err.reply_hint(), Some(400));
     assert!(server.is_closed());
-    server
-        .send_response(
-            &Response::new(400)
-                .with_header("Connection", "close")
-                .with_header("Content-Length", "0"),
-        )
-        .unwrap();
+    // The machine wrote its own last words, as every machine does; the
+    // driver sends them before it reports the error.
     assert_eq!(
         server.outbox().take_vec(),
         b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"

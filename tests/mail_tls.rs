@@ -320,11 +320,14 @@ fn smtp_machine_refuses_auth_and_mail_before_tls() {
         Next::Event(smtp::Event::Ready { .. })
     ));
     let creds = sanswire::sasl::Credentials::new("a", "b");
-    assert!(matches!(c.login(&creds), Err(smtp::Error::BadSequence(_))));
+    assert!(matches!(
+        c.login(&creds),
+        Err(smtp::Error::OutOfSequence(_))
+    ));
     let env = Envelope::new("a@test", ["b@test"]);
     assert!(matches!(
         c.send_mail(&env, &b"x\r\n"[..]),
-        Err(smtp::Error::BadSequence(_))
+        Err(smtp::Error::OutOfSequence(_))
     ));
     assert!(c.outbox().is_empty());
 }
@@ -399,7 +402,10 @@ fn smtp_client_refuses_plaintext_injected_after_go_ahead() {
     let err =
         io::smtp::Client::connect_starttls(&addr, "client.test", &connector(), "mx").unwrap_err();
     assert!(
-        matches!(err, DriveError::Protocol(smtp::Error::StartTlsInjection)),
+        matches!(
+            err,
+            DriveError::Protocol(smtp::Error::PlaintextAfterUpgrade)
+        ),
         "{err:?}"
     );
     assert_eq!(server.join().unwrap(), b"");
@@ -417,7 +423,10 @@ fn pop3_typed_client_refuses_plaintext_injected_after_go_ahead() {
     );
     let err = io::pop3::Client::connect_stls(&addr, &connector(), "mx").unwrap_err();
     assert!(
-        matches!(err, DriveError::Protocol(pop3::Error::PlaintextAfterStls)),
+        matches!(
+            err,
+            DriveError::Protocol(pop3::Error::PlaintextAfterUpgrade)
+        ),
         "{err:?}"
     );
     assert_eq!(server.join().unwrap(), b"");

@@ -448,9 +448,9 @@ fn client_refuses_plaintext_behind_the_stls_go_ahead() {
     client.stls().unwrap();
     client.receive(b"+OK go ahead\r\n+OK injected\r\n");
     let err = client.poll_event().unwrap_err();
-    assert_eq!(err, Error::PlaintextAfterStls);
+    assert_eq!(err, Error::PlaintextAfterUpgrade);
     assert_eq!(err.fault(), Fault::Remote);
-    assert_eq!(client.poll_event(), Err(Error::PlaintextAfterStls));
+    assert_eq!(client.poll_event(), Err(Error::PlaintextAfterUpgrade));
     assert_eq!(client.transport(), Transport::Same);
 
     // In a later read, before the handshake.
@@ -461,7 +461,7 @@ fn client_refuses_plaintext_behind_the_stls_go_ahead() {
     client.receive(b"+OK go ahead\r\n");
     assert!(matches!(client.poll_event(), Ok(Next::Event(Event::Ok(_)))));
     client.receive(b"-ERR injected\r\n");
-    assert_eq!(client.poll_event(), Err(Error::PlaintextAfterStls));
+    assert_eq!(client.poll_event(), Err(Error::PlaintextAfterUpgrade));
 }
 
 #[test]
@@ -471,9 +471,9 @@ fn server_refuses_plaintext_behind_stls() {
     server.outbox().take_vec();
     server.receive(b"STLS\r\nUSER evil\r\n");
     assert_eq!(server.poll_event(), Ok(Next::Event(ServerEvent::Stls)));
-    assert_eq!(server.reply(&ok("go")), Err(Error::PlaintextAfterStls));
+    assert_eq!(server.reply(&ok("go")), Err(Error::PlaintextAfterUpgrade));
     assert!(server.outbox().is_empty());
-    assert_eq!(server.poll_event(), Err(Error::PlaintextAfterStls));
+    assert_eq!(server.poll_event(), Err(Error::PlaintextAfterUpgrade));
     assert_eq!(server.transport(), Transport::Same);
 
     // Arriving after the go-ahead, before the handshake.
@@ -483,7 +483,7 @@ fn server_refuses_plaintext_behind_stls() {
     server.reply(&ok("go")).unwrap();
     assert_eq!(server.transport(), Transport::StartTls);
     server.receive(b"USER evil\r\n");
-    assert_eq!(server.poll_event(), Err(Error::PlaintextAfterStls));
+    assert_eq!(server.poll_event(), Err(Error::PlaintextAfterUpgrade));
 }
 
 #[test]
@@ -594,7 +594,7 @@ fn server_limits() {
     // Bare LF.
     let mut server = Server::new(ok("hi")).unwrap();
     server.receive(b"USER a\n");
-    assert_eq!(server.poll_event(), Err(Error::BareLineFeed));
+    assert_eq!(server.poll_event(), Err(Error::BareLf));
 }
 
 #[test]

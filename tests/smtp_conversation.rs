@@ -598,7 +598,7 @@ fn starttls_then_ehlo_again() {
     assert!(p.client.is_tls() && p.server.is_tls());
     assert_eq!(
         p.client.starttls(),
-        Err(Error::BadSequence("TLS is already active"))
+        Err(Error::OutOfSequence("TLS is already active"))
     );
 }
 
@@ -611,8 +611,8 @@ fn client_refuses_plaintext_behind_starttls_go_ahead() {
     assert_eq!(out, b"STARTTLS\r\n");
     p.client
         .receive(b"220 2.0.0 go\r\n250-evil\r\n250 AUTH PLAIN\r\n");
-    assert_eq!(p.client.poll_event(), Err(Error::StartTlsInjection));
-    assert_eq!(p.client.poll_event(), Err(Error::StartTlsInjection));
+    assert_eq!(p.client.poll_event(), Err(Error::PlaintextAfterUpgrade));
+    assert_eq!(p.client.poll_event(), Err(Error::PlaintextAfterUpgrade));
     assert!(p.client.outbox().is_empty());
 
     // After the 220, before the handshake ended.
@@ -623,7 +623,7 @@ fn client_refuses_plaintext_behind_starttls_go_ahead() {
     assert_eq!(p.client.poll_event(), Ok(Next::Event(Event::StartTls)));
     p.client.receive(b"250 injected\r\n");
     p.client.tls_established();
-    assert_eq!(p.client.poll_event(), Err(Error::StartTlsInjection));
+    assert_eq!(p.client.poll_event(), Err(Error::PlaintextAfterUpgrade));
     assert!(p.client.outbox().is_empty(), "no EHLO sent");
 }
 
@@ -638,7 +638,7 @@ fn server_refuses_commands_pipelined_behind_starttls() {
     ));
     s.outbox().take_vec();
     s.receive(b"STARTTLS\r\nMAIL FROM:<a@b.example>\r\n");
-    assert_eq!(s.poll_event(), Err(Error::StartTlsInjection));
+    assert_eq!(s.poll_event(), Err(Error::PlaintextAfterUpgrade));
     assert!(s.outbox().is_empty(), "no 220 for an injected STARTTLS");
 
     let mut s = Server::new(tls_config()).unwrap();
@@ -653,7 +653,7 @@ fn server_refuses_commands_pipelined_behind_starttls() {
         .take_vec()
         .ends_with(b"220 2.0.0 Ready to start TLS\r\n"));
     s.receive(b"MAIL FROM:<a@b.example>\r\n");
-    assert_eq!(s.poll_event(), Err(Error::StartTlsInjection));
+    assert_eq!(s.poll_event(), Err(Error::PlaintextAfterUpgrade));
 }
 
 #[test]
@@ -787,7 +787,7 @@ fn server_pauses_for_decisions_and_answers_in_order() {
     assert!(String::from_utf8(s.outbox().take_vec())
         .unwrap()
         .ends_with("250 2.1.0 Sender OK\r\n550 5.1.1 no\r\n250 2.0.0 OK\r\n"));
-    assert_eq!(s.accept(), Err(Error::BadSequence("nothing to accept")));
+    assert_eq!(s.accept(), Err(Error::OutOfSequence("nothing to accept")));
     assert!(s.reject(Reply::new(250, None, "fine").unwrap()).is_err());
 }
 
@@ -850,7 +850,7 @@ fn unsupported_extensions_are_refused_locally() {
     p.client.noop().unwrap();
     assert_eq!(
         p.client.noop(),
-        Err(Error::BadSequence("the client is not idle"))
+        Err(Error::OutOfSequence("the client is not idle"))
     );
 }
 

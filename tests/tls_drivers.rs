@@ -13,7 +13,7 @@ use sanswire::io::nonblocking::{self, AsyncIo};
 use sanswire::io::tls::{self, TlsConnector};
 use sanswire::io::{DriveError, Driver, UpgradeRefused};
 use sanswire::pop3;
-use sanswire::wire::{Fault, Inbox, Machine, Next, Outbox, ProtocolError, Transport};
+use sanswire::wire::{CommonError, Conn, Fault, Machine, Next, ProtocolError, Transport};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::OnceLock;
@@ -482,7 +482,10 @@ fn client_refuses_plaintext_injected_after_stls_go_ahead() {
             .expect_err(&format!("took {event:?} and went on")),
     };
     assert!(
-        matches!(err, DriveError::Protocol(pop3::Error::PlaintextAfterStls)),
+        matches!(
+            err,
+            DriveError::Protocol(pop3::Error::PlaintextAfterUpgrade)
+        ),
         "{err:?}"
     );
     // And the driver, asked anyway, refuses too: it does not rely on the
@@ -513,7 +516,7 @@ fn server_refuses_plaintext_pipelined_behind_stls() {
     let event = conn.next_event().unwrap();
     assert!(matches!(event, Some(pop3::ServerEvent::Stls)), "{event:?}");
     let err = conn.machine().reply(&pop3::Response::ok("go")).unwrap_err();
-    assert_eq!(err, pop3::Error::PlaintextAfterStls);
+    assert_eq!(err, pop3::Error::PlaintextAfterUpgrade);
     let err = conn.accept_tls(&pki().acceptor()).unwrap_err();
     assert!(matches!(err, DriveError::Io(_)), "{err:?}");
     // Nothing was sent for STLS: no go-ahead, no handshake.
@@ -527,14 +530,21 @@ fn server_refuses_plaintext_pipelined_behind_stls() {
 /// upgrade checks for every protocol at once.
 #[derive(Default)]
 struct Fake {
-    inbox: Inbox,
-    outbox: Outbox,
+    conn: Conn<FakeError>,
     transport: Option<Transport>,
     established: bool,
 }
 
 #[derive(Debug, Clone)]
 struct FakeError;
+
+impl std::error::Error for FakeError {}
+
+impl From<CommonError> for FakeError {
+    fn from(_: CommonError) -> Self {
+        FakeError
+    }
+}
 
 impl std::fmt::Display for FakeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -551,13 +561,13 @@ impl ProtocolError for FakeError {
 impl Machine for Fake {
     type Event = ();
     type Error = FakeError;
-    fn inbox(&mut self) -> &mut Inbox {
-        &mut self.inbox
+    fn conn(&self) -> &Conn<FakeError> {
+        &self.conn
     }
-    fn outbox(&mut self) -> &mut Outbox {
-        &mut self.outbox
+    fn conn_mut(&mut self) -> &mut Conn<FakeError> {
+        &mut self.conn
     }
-    fn poll_event(&mut self) -> Result<Next<()>, FakeError> {
+    fn step(&mut self) -> Result<Next<()>, FakeError> {
         Ok(Next::Paused)
     }
     fn transport(&self) -> Transport {

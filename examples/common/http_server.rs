@@ -23,10 +23,9 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
         return; // a failed TLS handshake: nothing to answer
     };
     let mut conn = Driver::new(stream, Server::new());
-    if let Err(DriveError::Protocol(err)) = serve_requests(&mut conn, config) {
-        let status = err.reply_hint().unwrap_or(400);
-        let _ = reply_text(&mut conn, status, &format!("{err}\n"));
-    }
+    // On a peer's error the machine has answered for itself (400, 408,
+    // 431, ...) and the driver sent it before returning the error.
+    let _ = serve_requests(&mut conn, config);
     let _ = conn.stream().close_notify();
 }
 

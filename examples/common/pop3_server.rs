@@ -52,8 +52,8 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
         timestamp: timestamp.into_bytes(),
         messages: Vec::new(),
     };
+    // The driver sends the machine's last words before it reports an error.
     let _ = session.serve();
-    let _ = session.conn.flush();
     let _ = session.conn.stream().close_notify();
 }
 

@@ -43,12 +43,10 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
         spool: None,
         failed: false,
     };
-    let result = session.run(&mut conn, config);
+    // On a protocol error the driver has sent the machine's last words
+    // (500 line too long, 421 timeout, ...) before returning it.
+    let _ = session.run(&mut conn, config);
     session.drop_spool();
-    if let Err(DriveError::Protocol(_)) = result {
-        // The machine queued its last words (500 line too long, ...).
-        let _ = conn.flush();
-    }
     let _ = conn.stream().close_notify();
 }
 

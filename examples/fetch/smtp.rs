@@ -172,6 +172,17 @@ struct Trace<S> {
     sending: Sending,
 }
 
+/// Times out and half-closes as the stream it watches does.
+impl<S: sanswire::io::Socket> sanswire::io::Socket for Trace<S> {
+    fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> std::io::Result<()> {
+        self.inner.set_read_timeout(timeout)
+    }
+
+    fn shutdown_write(&mut self) -> std::io::Result<()> {
+        self.inner.shutdown_write()
+    }
+}
+
 impl<S> Trace<S> {
     fn new(inner: S, on: bool) -> Self {
         Trace {

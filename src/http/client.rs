@@ -6,9 +6,7 @@ use super::headers::Headers;
 use super::limits::Limits;
 use super::parse::{parse_response, BlockFramer, BlockKind};
 use super::request::{Request, Version};
-use crate::wire::{
-    CommandId, CommandIds, Correlate, Inbox, Machine, Next, Outbox, Sticky, Transport,
-};
+use crate::wire::{CommandId, CommandIds, Conn, Correlate, Machine, Next};
 use alloc::collections::VecDeque;
 use bytes::Bytes;
 
@@ -95,7 +93,7 @@ enum Write {
 ///
 /// After a 101 to a request with `Upgrade`, or a 2xx to CONNECT, the
 /// client hands the connection off: [`transport`](Machine::transport)
-/// returns [`Transport::HandOff`], polls return [`Next::Paused`], and the
+/// returns [`Transport::HandOff`](crate::wire::Transport::HandOff), polls return [`Next::Paused`], and the
 /// bytes after the response head stay in [`inbox`](Machine::inbox)
 /// (`inbox().take_all()`). While such a request waits for its answer, no
 /// other request can be sent.
@@ -108,20 +106,16 @@ enum Write {
 #[derive(Debug)]
 pub struct Client {
     limits: Limits,
-    inbox: Inbox,
-    outbox: Outbox,
+    conn: Conn<Error>,
     framer: BlockFramer,
     in_flight: VecDeque<Sent>,
     read: Read,
     write: Write,
     /// A request said `Connection: close`: no more may follow.
     no_more_requests: bool,
-    closed: bool,
-    handed_off: bool,
     ids: CommandIds,
     /// The request the last event handed out belongs to.
     replying: Option<CommandId>,
-    error: Sticky<Error>,
 }
 
 impl Default for Client {
@@ -140,18 +134,14 @@ impl Client {
     pub fn with_limits(l: Limits) -> Self {
         Client {
             limits: l,
-            inbox: Inbox::new(),
-            outbox: Outbox::new(),
+            conn: Conn::new(),
             framer: BlockFramer::default(),
             in_flight: VecDeque::new(),
             read: Read::Head,
             write: Write::Idle { end_ok: false },
             no_more_requests: false,
-            closed: false,
-            handed_off: false,
             ids: CommandIds::default(),
             replying: None,
-            error: Sticky::new(),
         }
     }
 
@@ -183,7 +173,7 @@ impl Client {
     }
 
     fn send_request_inner(&mut self, req: &Request) -> Result<CommandId, ErrorKind> {
-        if self.error.is_set() || self.closed || self.handed_off || self.no_more_requests {
+        if self.conn.is_closed() || self.conn.is_handed_off() || self.no_more_requests {
             return Err(ErrorKind::ConnectionClosing);
         }
         if matches!(self.write, Write::Body { .. }) {
@@ -201,7 +191,7 @@ impl Client {
         if framing == Some(Framing::Chunked) && req.version() == Version::Http10 {
             return Err(ErrorKind::InvalidFraming);
         }
-        write_request_head(&mut self.outbox, req);
+        write_request_head(&mut self.conn.outbox, req);
         let sent = Sent {
             method: MethodKind::of(req.method()),
             keep_alive: wants_keep_alive(req.version(), req.headers()),
@@ -224,9 +214,9 @@ impl Client {
     /// around `chunk`, which is queued, not copied.
     pub fn send_data(&mut self, chunk: Bytes) -> Result<(), Error> {
         match &mut self.write {
-            _ if self.handed_off => Err(ErrorKind::ConnectionClosing.into()),
+            _ if self.conn.is_handed_off() => Err(ErrorKind::ConnectionClosing.into()),
             Write::Body { writer, .. } => writer
-                .send_data(&mut self.outbox, chunk)
+                .send_data(&mut self.conn.outbox, chunk)
                 .map_err(Error::new),
             Write::Idle { end_ok: true } => Err(ErrorKind::BodyNotAllowed.into()),
             Write::Idle { .. } => Err(ErrorKind::OutOfSequence.into()),
@@ -241,7 +231,7 @@ impl Client {
         match &mut self.write {
             Write::Body { writer, abandoned } => {
                 match writer.check_end(trailers) {
-                    Ok(()) => writer.write_end(&mut self.outbox, trailers),
+                    Ok(()) => writer.write_end(&mut self.conn.outbox, trailers),
                     // The server answered already; the connection closes
                     // after its response, so a short body does no harm.
                     Err(ErrorKind::BodyLengthMismatch) if *abandoned => {}
@@ -280,7 +270,7 @@ impl Client {
                     None => continue,
                 },
                 Read::Body { reader, keep_alive } => {
-                    return Ok(match reader.decode(&mut self.inbox, &self.limits)? {
+                    return Ok(match reader.decode(&mut self.conn.inbox, &self.limits)? {
                         Decoded::NeedInput => Next::NeedInput,
                         Decoded::Data(d) => Next::Event(Event::Data(d)),
                         Decoded::Trailers(t) => Next::Event(Event::Trailers(t)),
@@ -303,25 +293,27 @@ impl Client {
     /// Frames and parses the next response head; `None` when an empty line
     /// before it was skipped.
     fn read_head(&mut self) -> Result<Option<Next<Event>>, ErrorKind> {
-        if self.inbox.is_empty() {
-            if self.inbox.is_eof() {
+        if self.conn.inbox.is_empty() {
+            if self.conn.inbox.is_eof() {
                 self.close();
                 return Ok(Some(Next::Event(Event::Closed)));
             }
             return Ok(Some(Next::NeedInput));
         }
-        let found = self
-            .framer
-            .find(self.inbox.data(), &self.limits, BlockKind::ResponseHead)?;
+        let found = self.framer.find(
+            self.conn.inbox.data(),
+            &self.limits,
+            BlockKind::ResponseHead,
+        )?;
         let Some(n) = found else {
-            if self.inbox.is_eof() {
+            if self.conn.inbox.is_eof() {
                 return Err(ErrorKind::IncompleteMessage);
             }
             return Ok(Some(Next::NeedInput));
         };
         let lines = self.framer.lines();
         self.framer.reset();
-        let head = self.inbox.split_to(n);
+        let head = self.conn.inbox.split_to(n);
         if lines == 0 {
             // A stray CRLF some servers send after a body.
             return Ok(None);
@@ -366,13 +358,13 @@ impl Client {
     }
 
     fn hand_off(&mut self) {
-        self.handed_off = true;
+        self.conn.hand_off();
         self.read = Read::Stopped;
         self.in_flight.clear();
     }
 
     fn close(&mut self) {
-        self.closed = true;
+        self.conn.stop();
         self.read = Read::Stopped;
     }
 }
@@ -387,34 +379,20 @@ impl Machine for Client {
     type Event = Event;
     type Error = Error;
 
-    fn inbox(&mut self) -> &mut Inbox {
-        &mut self.inbox
+    fn conn(&self) -> &Conn<Error> {
+        &self.conn
     }
 
-    fn outbox(&mut self) -> &mut Outbox {
-        &mut self.outbox
+    fn conn_mut(&mut self) -> &mut Conn<Error> {
+        &mut self.conn
     }
 
-    fn poll_event(&mut self) -> Result<Next<Event>, Error> {
-        self.error.check()?;
-        let result = self.poll_inner().map_err(Error::new);
+    fn step(&mut self) -> Result<Next<Event>, Error> {
+        let result = self.poll_inner();
         if result.is_err() {
-            // Nothing more is read after an error.
             self.read = Read::Stopped;
         }
-        self.error.record(result)
-    }
-
-    fn transport(&self) -> Transport {
-        if self.handed_off {
-            Transport::HandOff
-        } else {
-            Transport::Same
-        }
-    }
-
-    fn is_closed(&self) -> bool {
-        self.closed || self.error.is_set()
+        result.map_err(Error::new)
     }
 }
 

@@ -1,4 +1,4 @@
-use crate::wire::{Fault, ProtocolError};
+use crate::wire::{CommonError, Fault, ProtocolError};
 use core::fmt;
 
 /// What went wrong, one variant per rule.
@@ -82,6 +82,14 @@ pub enum ErrorKind {
     UnsolicitedResponse,
     /// `101 Switching Protocols` to a request that did not ask to upgrade.
     UnexpectedSwitchingProtocols,
+    /// The peer stayed silent longer than the machine's timeout
+    /// ([`Machine::set_timeout`](crate::wire::Machine::set_timeout)). 408
+    /// when it was in the middle of a request.
+    TimedOut,
+    /// Bytes arrived behind a TLS go-ahead, before the handshake (not
+    /// raised by HTTP/1.1 itself, which has no in-band upgrade to TLS;
+    /// here so that every protocol can name the shared failure).
+    PlaintextAfterUpgrade,
 
     // ---- the caller's mistakes (Fault::Local) ----
     /// A method, target, header name, header value or reason phrase that
@@ -129,6 +137,7 @@ impl ErrorKind {
             BodyTooLarge => 413,
             UnsupportedVersion => 505,
             UnsupportedTransferCoding => 501,
+            TimedOut => 408,
             InvalidStatusLine | UnsolicitedResponse | UnexpectedSwitchingProtocols => return None,
             k if k.fault() == Fault::Local => return None,
             _ => 400,
@@ -176,6 +185,8 @@ impl ErrorKind {
             BodyLengthMismatch => "body length differs from Content-Length",
             TrailersNotAllowed => "trailers need a chunked body",
             ConnectionClosing => "the connection is closing",
+            TimedOut => "the peer stayed silent too long",
+            PlaintextAfterUpgrade => "plaintext received behind the TLS go-ahead",
         }
     }
 }
@@ -189,21 +200,19 @@ impl ErrorKind {
 /// They come from `poll_event` and are sticky: every later poll returns
 /// the same error, the machine reads nothing more, and the connection
 /// must be closed ([`Machine::is_closed`](crate::wire::Machine::is_closed)
-/// turns true). A [`Server`](super::Server) that is not in the middle of a
-/// response may still send one last response first: use the hint as its
-/// status (400, 413, 414, 431, 501 or 505), add `Connection: close`, end
-/// it, flush, and close.
+/// turns true). A [`Server`](super::Server) that was not in the middle of
+/// a response has queued its last words already: a bare response with the
+/// hint as its status (400, 408, 413, 414, 431, 501 or 505) and
+/// `Connection: close`. The drivers send it before they report the error.
 ///
 /// ```
-/// use sanswire::http::{ErrorKind, Response, Server};
+/// use sanswire::http::{ErrorKind, Server};
 /// use sanswire::wire::{Machine, ProtocolError};
 /// let mut server = Server::new();
 /// server.receive(b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 2\r\n\r\n");
 /// let err = server.poll_event().unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::ConflictingContentLength);
-/// let status = err.reply_hint().unwrap();
-/// server.send_response(&Response::new(status).with_header("Connection", "close")
-///     .with_header("Content-Length", "0")).unwrap();
+/// assert_eq!(err.reply_hint(), Some(400));
 /// assert_eq!(server.outbox().take_vec(),
 ///     b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 /// assert!(server.is_closed());
@@ -261,6 +270,34 @@ impl ProtocolError for Error {
 
     fn reply_hint(&self) -> Option<u16> {
         Error::reply_hint(self)
+    }
+
+    fn common(&self) -> Option<CommonError> {
+        Some(match self.kind {
+            ErrorKind::TimedOut => CommonError::TimedOut,
+            ErrorKind::PlaintextAfterUpgrade => CommonError::PlaintextAfterUpgrade,
+            ErrorKind::BareLf => CommonError::BareLf,
+            ErrorKind::IncompleteMessage => CommonError::UnexpectedEof,
+            ErrorKind::OutOfSequence => CommonError::OutOfSequence("HTTP"),
+            _ => return None,
+        })
+    }
+}
+
+/// The shared failures in HTTP's own words.
+impl From<CommonError> for Error {
+    fn from(e: CommonError) -> Self {
+        Error::new(match e {
+            CommonError::UnsafeArgument => ErrorKind::InvalidArgument,
+            CommonError::OutOfSequence(_) => ErrorKind::OutOfSequence,
+            CommonError::LineTooLong { .. } | CommonError::TooMuchPipelined { .. } => {
+                ErrorKind::HeadTooLarge
+            }
+            CommonError::BareLf => ErrorKind::BareLf,
+            CommonError::PlaintextAfterUpgrade => ErrorKind::PlaintextAfterUpgrade,
+            CommonError::UnexpectedEof => ErrorKind::IncompleteMessage,
+            CommonError::TimedOut => ErrorKind::TimedOut,
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use super::limits::Limits;
 use super::parse::{parse_request, BlockFramer, BlockKind};
 use super::request::{Request, Version};
 use super::response::Response;
-use crate::wire::{Inbox, Machine, Next, Outbox, Sticky, Transport};
+use crate::wire::{Conn, Machine, Next};
 use bytes::Bytes;
 
 /// The most unread request body (announced by `Content-Length`) the server
@@ -139,25 +139,19 @@ enum Write {
 /// Once the request's End is handed out, a `101 Switching Protocols` (for
 /// a request with `Upgrade`) or a 2xx to `CONNECT` hands the connection
 /// off: [`transport`](Machine::transport) returns
-/// [`Transport::HandOff`], polls return [`Next::Paused`], and bytes the
+/// [`Transport::HandOff`](crate::wire::Transport::HandOff), polls return [`Next::Paused`], and bytes the
 /// client sent after the request stay in [`inbox`](Machine::inbox)
 /// (`inbox().take_all()`) for the next protocol. No `send_end` is needed.
 #[derive(Debug)]
 pub struct Server {
     limits: Limits,
-    inbox: Inbox,
-    outbox: Outbox,
+    conn: Conn<Error>,
     framer: BlockFramer,
     read: Read,
     write: Write,
     exchange: Exchange,
     /// Whether the connection persists after the response being sent.
     response_keep_alive: bool,
-    /// No more exchanges: the last response closes the connection, or the
-    /// peer left.
-    closed: bool,
-    handed_off: bool,
-    error: Sticky<Error>,
 }
 
 impl Default for Server {
@@ -167,6 +161,11 @@ impl Default for Server {
 }
 
 impl Server {
+    /// How long a client may stay silent, between requests or inside one,
+    /// before the server closes: nginx's `client_header_timeout`. Change
+    /// it with [`Machine::set_timeout`].
+    pub const IDLE_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(60);
+
     /// A server with the default [`Limits`].
     pub fn new() -> Self {
         Self::with_limits(Limits::default())
@@ -174,18 +173,16 @@ impl Server {
 
     /// A server with the given limits.
     pub fn with_limits(l: Limits) -> Self {
+        let mut conn = Conn::new();
+        conn.set_timeout(Some(Self::IDLE_TIMEOUT));
         Server {
             limits: l,
-            inbox: Inbox::new(),
-            outbox: Outbox::new(),
+            conn,
             framer: BlockFramer::default(),
             read: Read::Head,
             write: Write::Idle { end_ok: false },
             exchange: Exchange::default(),
             response_keep_alive: false,
-            closed: false,
-            handed_off: false,
-            error: Sticky::new(),
         }
     }
 
@@ -213,7 +210,9 @@ impl Server {
     /// `chunk`, which is queued, not copied.
     pub fn send_data(&mut self, chunk: Bytes) -> Result<(), Error> {
         match &mut self.write {
-            Write::Body(w) => w.send_data(&mut self.outbox, chunk).map_err(Error::new),
+            Write::Body(w) => w
+                .send_data(&mut self.conn.outbox, chunk)
+                .map_err(Error::new),
             Write::Idle { end_ok: true } => Err(ErrorKind::BodyNotAllowed.into()),
             _ => Err(ErrorKind::OutOfSequence.into()),
         }
@@ -227,7 +226,7 @@ impl Server {
         match &mut self.write {
             Write::Body(w) => {
                 w.check_end(trailers)?;
-                w.write_end(&mut self.outbox, trailers);
+                w.write_end(&mut self.conn.outbox, trailers);
                 let until_close = *w == BodyWriter::UntilClose;
                 self.response_complete(false);
                 if until_close {
@@ -240,31 +239,26 @@ impl Server {
                 Ok(())
             }
             Write::Idle { end_ok: true } => Err(ErrorKind::TrailersNotAllowed.into()),
-            _ if self.handed_off && no_trailers => Ok(()),
+            _ if self.conn.is_handed_off() && no_trailers => Ok(()),
             _ => Err(ErrorKind::OutOfSequence.into()),
         }
     }
 
     fn send_response_inner(&mut self, resp: &Response) -> Result<(), ErrorKind> {
-        let error_reply = self.error.is_set();
-        if self.closed || self.handed_off {
+        if self.conn.is_closed() || self.conn.is_handed_off() {
             return Err(ErrorKind::ConnectionClosing);
         }
         match self.write {
             Write::AwaitHead => {}
-            Write::Idle { .. } if error_reply => {
-                // Answering a request that could not be read.
-                self.exchange = Exchange::default();
-            }
             _ => return Err(ErrorKind::OutOfSequence),
         }
         check_response(resp)?;
         let status = resp.status();
         let ex = self.exchange;
         if status < 200 {
-            return self.send_informational(resp, error_reply);
+            return self.send_informational(resp);
         }
-        if ex.method == MethodKind::Connect && status < 300 && !error_reply {
+        if ex.method == MethodKind::Connect && status < 300 {
             return self.send_switch(resp);
         }
         let bodiless = ex.method == MethodKind::Head || status == 204 || status == 304;
@@ -281,14 +275,13 @@ impl Server {
             None => (Some(BodyWriter::UntilClose), false),
         };
         let mut keep_alive = ex.keep_alive
-            && !error_reply
             && writer != Some(BodyWriter::UntilClose)
             && wants_keep_alive(resp.version(), resp.headers());
         if ex.version == Version::Http10 {
             // An HTTP/1.0 client only persists when told so.
             keep_alive &= resp.headers().has_token("connection", "keep-alive");
         }
-        write_response_head(&mut self.outbox, resp, add_chunked);
+        write_response_head(&mut self.conn.outbox, resp, add_chunked);
         self.response_keep_alive = keep_alive;
         match writer {
             Some(w) => self.write = Write::Body(w),
@@ -297,10 +290,10 @@ impl Server {
         Ok(())
     }
 
-    fn send_informational(&mut self, resp: &Response, error_reply: bool) -> Result<(), ErrorKind> {
+    fn send_informational(&mut self, resp: &Response) -> Result<(), ErrorKind> {
         let ex = self.exchange;
-        // No 1xx to HTTP/1.0 clients (RFC 9110 §15.2), nor as an error reply.
-        if error_reply || ex.version == Version::Http10 {
+        // No 1xx to HTTP/1.0 clients (RFC 9110 §15.2).
+        if ex.version == Version::Http10 {
             return Err(ErrorKind::InvalidStatus);
         }
         if outgoing_framing(resp.headers())?.is_some() {
@@ -312,7 +305,7 @@ impl Server {
             }
             return self.send_switch(resp);
         }
-        write_response_head(&mut self.outbox, resp, false);
+        write_response_head(&mut self.conn.outbox, resp, false);
         if resp.status() == 100 {
             self.exchange.continue_sent = true;
         }
@@ -328,17 +321,17 @@ impl Server {
         if outgoing_framing(resp.headers())?.is_some() {
             return Err(ErrorKind::InvalidFraming);
         }
-        write_response_head(&mut self.outbox, resp, false);
+        write_response_head(&mut self.conn.outbox, resp, false);
         self.read = Read::Stopped;
         self.write = Write::Idle { end_ok: false };
-        self.handed_off = true;
+        self.conn.hand_off();
         Ok(())
     }
 
     /// The response to the current request is complete.
     fn response_complete(&mut self, end_ok: bool) {
         self.write = Write::Idle { end_ok };
-        if !self.response_keep_alive || self.error.is_set() {
+        if !self.response_keep_alive || self.conn.has_failed() {
             self.close();
             return;
         }
@@ -358,8 +351,24 @@ impl Server {
     }
 
     fn close(&mut self) {
-        self.closed = true;
+        self.conn.stop();
         self.read = Read::Stopped;
+    }
+
+    /// The machine's own answer to a request it cannot serve (a peer
+    /// error with a status hint, a timeout in the middle of a request),
+    /// written only when no response is under way: a bare status with
+    /// `Connection: close`, after which the connection closes.
+    fn last_words(&mut self, status: Option<u16>) {
+        let Some(status) = status else { return };
+        if !matches!(self.write, Write::Idle { .. } | Write::AwaitHead) || !self.conn.may_send() {
+            return;
+        }
+        let reply = Response::new(status)
+            .with_header("Connection", "close")
+            .with_header("Content-Length", "0");
+        write_response_head(&mut self.conn.outbox, &reply, false);
+        self.write = Write::Idle { end_ok: false };
     }
 
     fn poll_inner(&mut self) -> Result<Next<Event>, ErrorKind> {
@@ -371,7 +380,7 @@ impl Server {
                     None => continue,
                 },
                 Read::Body { reader, discard } => {
-                    match reader.decode(&mut self.inbox, &self.limits)? {
+                    match reader.decode(&mut self.conn.inbox, &self.limits)? {
                         Decoded::NeedInput => return Ok(Next::NeedInput),
                         Decoded::Data(_) | Decoded::Trailers(_) if *discard => continue,
                         Decoded::Data(d) => return Ok(Next::Event(Event::Data(d))),
@@ -394,25 +403,25 @@ impl Server {
     /// Frames and parses the next request head; `None` when an empty line
     /// before it was skipped.
     fn read_head(&mut self) -> Result<Option<Next<Event>>, ErrorKind> {
-        if self.inbox.is_empty() {
-            if self.inbox.is_eof() {
+        if self.conn.inbox.is_empty() {
+            if self.conn.inbox.is_eof() {
                 self.close();
                 return Ok(Some(Next::Event(Event::Closed)));
             }
             return Ok(Some(Next::NeedInput));
         }
-        let found = self
-            .framer
-            .find(self.inbox.data(), &self.limits, BlockKind::RequestHead)?;
+        let found =
+            self.framer
+                .find(self.conn.inbox.data(), &self.limits, BlockKind::RequestHead)?;
         let Some(n) = found else {
-            if self.inbox.is_eof() {
+            if self.conn.inbox.is_eof() {
                 return Err(ErrorKind::IncompleteMessage);
             }
             return Ok(Some(Next::NeedInput));
         };
         let lines = self.framer.lines();
         self.framer.reset();
-        let head = self.inbox.split_to(n);
+        let head = self.conn.inbox.split_to(n);
         if lines == 0 {
             // RFC 9112 §2.2: empty lines before a request line are ignored.
             return Ok(None);
@@ -438,34 +447,31 @@ impl Machine for Server {
     type Event = Event;
     type Error = Error;
 
-    fn inbox(&mut self) -> &mut Inbox {
-        &mut self.inbox
+    fn conn(&self) -> &Conn<Error> {
+        &self.conn
     }
 
-    fn outbox(&mut self) -> &mut Outbox {
-        &mut self.outbox
+    fn conn_mut(&mut self) -> &mut Conn<Error> {
+        &mut self.conn
     }
 
-    fn poll_event(&mut self) -> Result<Next<Event>, Error> {
-        self.error.check()?;
-        let result = self.poll_inner().map_err(Error::new);
-        if result.is_err() {
-            // Nothing more is read after an error.
+    fn step(&mut self) -> Result<Next<Event>, Error> {
+        let result = self.poll_inner();
+        if let Err(kind) = result {
             self.read = Read::Stopped;
+            self.last_words(kind.reply_hint());
         }
-        self.error.record(result)
+        result.map_err(Error::new)
     }
 
-    fn transport(&self) -> Transport {
-        if self.handed_off {
-            Transport::HandOff
-        } else {
-            Transport::Same
+    /// An idle keep-alive connection closes silently; one in the middle
+    /// of a request head or body gets a `408`.
+    fn on_timeout(&mut self) {
+        let mid_request = self.conn.inbox.len() > 0 || matches!(self.read, Read::Body { .. });
+        if mid_request {
+            self.last_words(Some(408));
         }
-    }
-
-    fn is_closed(&self) -> bool {
-        self.closed || self.error.is_set()
+        self.read = Read::Stopped;
     }
 }
 

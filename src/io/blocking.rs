@@ -1,7 +1,7 @@
-use super::{feed, next_step, DriveError, Step, MAX_IOVECS, MIN_READ};
-use crate::wire::{Machine, Operation};
+use super::{feed, is_timeout, next_step, Clock, DriveError, Socket, Step, MAX_IOVECS, MIN_READ};
+use crate::wire::{Instant, Machine, Operation};
 use std::collections::{vec_deque, VecDeque};
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice};
 
 /// Drives any [`Machine`] over a blocking `Read + Write` stream.
 ///
@@ -20,21 +20,37 @@ use std::io::{self, IoSlice, Read, Write};
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// # Time and close
+///
+/// When the machine has a timeout ([`Machine::set_timeout`]), the driver
+/// reads with a socket timeout up to the machine's deadline, and a peer
+/// that stays silent past it ends `next_event` with the machine's
+/// `TimedOut` error, after the machine's last words went out. When the
+/// machine will send no more (QUIT answered, `Connection: close`), the
+/// driver shuts the sending side of the stream down once the outbox is
+/// written ([`Socket::shutdown_write`]) and keeps reading while the
+/// machine does.
 #[derive(Debug)]
 pub struct Driver<S, M: Machine> {
     stream: S,
     machine: M,
     /// Events operations passed back, for the caller, oldest first.
     passed: VecDeque<M::Event>,
+    clock: Clock,
+    /// Whether a read timeout is set on the stream now.
+    timed: bool,
 }
 
-impl<S: Read + Write, M: Machine> Driver<S, M> {
+impl<S: Socket, M: Machine> Driver<S, M> {
     /// Wraps a connected stream and a fresh machine.
     pub fn new(stream: S, machine: M) -> Self {
         Driver {
             stream,
             machine,
             passed: VecDeque::new(),
+            clock: Clock::new(),
+            timed: false,
         }
     }
 
@@ -91,9 +107,23 @@ impl<S: Read + Write, M: Machine> Driver<S, M> {
         self.stream.flush()
     }
 
+    /// Writes what the machine queued, then shuts the sending side of the
+    /// stream down (on TLS: `close_notify` first), whether or not the
+    /// machine is done; reading may go on.
+    pub fn shutdown(&mut self) -> io::Result<()> {
+        self.flush()?;
+        self.stream.shutdown_write()?;
+        self.machine.conn_mut().shutdown_sent();
+        Ok(())
+    }
+
     /// Flushes, then returns the machine's next event, reading from the
     /// stream as often as the machine needs. `Ok(None)` means the machine
-    /// is paused until the local side acts (see [`Next::Paused`]).
+    /// is paused until the local side acts (see [`Next::Paused`]), or the
+    /// conversation is over ([`Machine::is_closed`]).
+    ///
+    /// On a protocol error, what the machine queued as its last words is
+    /// written before the error is returned.
     /// Events that operations passed back come first, in order.
     ///
     /// [`Next::Paused`]: crate::wire::Next::Paused
@@ -107,11 +137,18 @@ impl<S: Read + Write, M: Machine> Driver<S, M> {
     /// The machine's next event, leaving passed ones where they are.
     fn fresh_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
         loop {
-            match next_step(&mut self.machine)? {
+            self.clock.tick(&mut self.machine);
+            match next_step(&mut self.machine) {
                 Step::Transmit => self.flush()?,
-                Step::Receive => self.fill()?,
+                Step::Receive { deadline } => self.fill(deadline)?,
                 Step::Event(event) => return Ok(Some(event)),
-                Step::Paused => return Ok(None),
+                Step::Paused | Step::Closed => return Ok(None),
+                Step::Shutdown => self.shutdown()?,
+                Step::Fail(e) => {
+                    // Best effort: the error matters more than a failed write.
+                    let _ = self.flush();
+                    return Err(e);
+                }
             }
         }
     }
@@ -134,12 +171,18 @@ impl<S: Read + Write, M: Machine> Driver<S, M> {
         }
     }
 
-    /// Reads once from the stream into the machine's receive buffer.
-    fn fill(&mut self) -> io::Result<()> {
+    /// Reads once from the stream into the machine's receive buffer, or
+    /// until `deadline`, when the machine is told the time instead.
+    fn fill(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+        self.arm(deadline)?;
         let inbox = self.machine.inbox();
         let n = loop {
             match self.stream.read(inbox.spare(MIN_READ)) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if deadline.is_some() && is_timeout(&e) => {
+                    self.machine.handle_timeout(self.clock.now());
+                    return Ok(());
+                }
                 other => break other?,
             }
         };
@@ -147,6 +190,27 @@ impl<S: Read + Write, M: Machine> Driver<S, M> {
             self.machine.receive_eof();
         } else {
             inbox.commit(n);
+        }
+        Ok(())
+    }
+
+    /// Sets the stream's read timeout to what is left until `deadline`
+    /// (and clears it when there is none), touching the socket only when
+    /// something changes.
+    fn arm(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+        match deadline {
+            Some(at) => {
+                let left = at.saturating_since(self.clock.now());
+                // A zero timeout means "none" to the OS: wait at least 1 ms.
+                let left = left.max(core::time::Duration::from_millis(1));
+                self.stream.set_read_timeout(Some(left))?;
+                self.timed = true;
+            }
+            None if self.timed => {
+                self.stream.set_read_timeout(None)?;
+                self.timed = false;
+            }
+            None => {}
         }
         Ok(())
     }

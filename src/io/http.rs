@@ -7,10 +7,9 @@
 //! trailers the methods do not return are kept by the driver
 //! ([`Driver::take_passed`](super::Driver::take_passed)).
 
-use super::{session_methods, Driver, Session, SessionError};
+use super::{session_methods, Driver, Session, SessionError, Socket};
 use crate::http::{self, ops, Http, Request, Response};
 use bytes::Bytes;
-use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::vec::Vec;
 
@@ -51,7 +50,7 @@ session_methods! {
         = run ops::Fetch::new(request.clone(), body);
 }
 
-impl<S: Read + Write> Client<S> {
+impl<S: Socket> Client<S> {
     /// Wraps a connected stream; HTTP has no greeting, so nothing is
     /// exchanged yet.
     pub fn new(stream: S) -> Self {

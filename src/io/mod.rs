@@ -46,10 +46,19 @@ pub use blocking::Driver;
 use session::session_methods;
 pub use session::{Session, SessionError};
 
-use crate::wire::{Machine, Next, OpStep, Operation, ProtocolError, Transport};
+/// Whether a read failed because its timeout ran out.
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+use crate::wire::{Instant, Machine, Next, OpStep, Operation, ProtocolError, Transport};
+use core::time::Duration;
 use std::collections::VecDeque;
 use std::fmt;
-use std::io;
+use std::io::{self, Read, Write};
 
 /// A failure while driving a machine: the stream failed, the protocol
 /// did, or (from a typed session's everyday methods) the server refused.
@@ -108,6 +117,7 @@ impl<E: ProtocolError + 'static, R: fmt::Debug + fmt::Display> std::error::Error
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             DriveError::Io(e) => Some(e),
+            DriveError::Protocol(e) => Some(e),
             _ => None,
         }
     }
@@ -121,35 +131,178 @@ impl<E, R> From<io::Error> for DriveError<E, R> {
 
 /// What a driver must do next for its machine.
 #[derive(Debug)]
-pub enum Step<E> {
+pub enum Step<E, Err> {
     /// Write the outbox to the stream.
     Transmit,
-    /// Read from the stream into the inbox (or report end of stream).
-    Receive,
+    /// Read from the stream into the inbox (or report end of stream). If
+    /// nothing arrives by `deadline`, call
+    /// [`Machine::handle_timeout`] instead.
+    Receive {
+        /// The machine's [`poll_timeout`](Machine::poll_timeout).
+        deadline: Option<Instant>,
+    },
     /// Hand this event to the caller.
     Event(E),
     /// The machine waits for the local side: return to the caller.
     Paused,
+    /// The machine sends nothing more and its last bytes are out: shut the
+    /// sending side of the stream down (a TCP FIN, a TLS `close_notify`),
+    /// then call [`Conn::shutdown_sent`](crate::wire::Conn::shutdown_sent)
+    /// and go on (the machine may still read: a half-close).
+    Shutdown,
+    /// The conversation is over both ways: return to the caller.
+    Closed,
+    /// The machine failed (or the stream ended too early). Send what it
+    /// queued first, its last words (a `-ERR`, a `421`, an HTTP `400`),
+    /// then report this.
+    Fail(DriveError<Err>),
 }
 
-/// Decides a driver's next step: transmit first, then events, then read
-/// (transmitting again if polling queued bytes).
+/// Decides a driver's next step: transmit first, then events, then close
+/// or read (transmitting again if polling queued bytes).
 /// Every driver (blocking, tokio, futures-io) loops on this, so the
-/// driving rules are written once.
-pub fn next_step<M: Machine>(machine: &mut M) -> Result<Step<M::Event>, DriveError<M::Error>> {
+/// driving rules are written once:
+///
+/// ```text
+/// loop {
+///     set_now(clock)                       (when the machine has a timeout)
+///     match next_step(machine) {
+///         Transmit             => write the outbox
+///         Receive { deadline } => read into the inbox; at the deadline, handle_timeout(now)
+///         Event(e)             => return Some(e)
+///         Paused | Closed      => return None
+///         Shutdown             => shut the sending side down; shutdown_sent()
+///         Fail(e)              => write the outbox (last words), return Err(e)
+///     }
+/// }
+/// ```
+pub fn next_step<M: Machine>(machine: &mut M) -> Step<M::Event, M::Error> {
     if !machine.outbox().is_empty() {
-        return Ok(Step::Transmit);
+        return Step::Transmit;
     }
-    match machine.poll_event().map_err(DriveError::Protocol)? {
-        Next::Event(event) => Ok(Step::Event(event)),
+    let next = match machine.poll_event() {
+        Ok(next) => next,
+        Err(e) => return Step::Fail(DriveError::Protocol(e)),
+    };
+    match next {
+        Next::Event(event) => Step::Event(event),
         // Polling itself may queue bytes that need no event: a SASL answer
         // to a challenge, a server's own reply to NOOP or its `-ERR` to a bad
         // command. They must go out before the driver waits, or both peers
         // wait for each other.
-        _ if !machine.outbox().is_empty() => Ok(Step::Transmit),
-        Next::Paused => Ok(Step::Paused),
-        Next::NeedInput if machine.inbox().is_eof() => Err(DriveError::UnexpectedEof),
-        Next::NeedInput => Ok(Step::Receive),
+        _ if !machine.outbox().is_empty() => Step::Transmit,
+        _ if machine.conn().wants_shutdown() => Step::Shutdown,
+        Next::Paused if machine.is_closed() => Step::Closed,
+        Next::Paused => Step::Paused,
+        Next::NeedInput if !machine.may_recv() => Step::Closed,
+        Next::NeedInput if machine.inbox().is_eof() => Step::Fail(DriveError::UnexpectedEof),
+        Next::NeedInput => Step::Receive {
+            deadline: machine.poll_timeout(),
+        },
+    }
+}
+
+/// The blocking streams a [`Driver`] runs over: `Read + Write`, plus a read
+/// timeout (so a silent peer cannot hang the driver past the machine's
+/// deadline) and a half-close (so "done writing, still reading" reaches the
+/// peer).
+///
+/// Implemented for `TcpStream`, `UnixStream` (Unix), `tls::Stream` (feature
+/// `rustls`), and `&mut` / `Box` of any of them. A stream of your own
+/// implements it in one line, `impl Socket for MyStream {}`, if it can
+/// neither time out nor half-close; then a silent peer blocks a read for as
+/// long as the stream does.
+pub trait Socket: Read + Write {
+    /// Bounds the next reads: `None` waits forever. A read that times out
+    /// fails with `WouldBlock` or `TimedOut`.
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        let _ = timeout;
+        Ok(())
+    }
+
+    /// Shuts the sending side down; reading goes on.
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Socket for std::net::TcpStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        std::net::TcpStream::set_read_timeout(self, timeout)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        match self.shutdown(std::net::Shutdown::Write) {
+            // The peer left first: nothing to shut down.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Socket for std::os::unix::net::UnixStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        std::os::unix::net::UnixStream::set_read_timeout(self, timeout)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        match self.shutdown(std::net::Shutdown::Write) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+}
+
+impl<T: Socket + ?Sized> Socket for &mut T {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        (**self).set_read_timeout(timeout)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        (**self).shutdown_write()
+    }
+}
+
+impl<T: Socket + ?Sized> Socket for std::boxed::Box<T> {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        (**self).set_read_timeout(timeout)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        (**self).shutdown_write()
+    }
+}
+
+/// A driver's clock: `std`'s monotonic time, read as a [`wire::Instant`](Instant)
+/// since the driver started.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Clock {
+    origin: std::time::Instant,
+}
+
+impl Clock {
+    pub(crate) fn new() -> Self {
+        Clock {
+            origin: std::time::Instant::now(),
+        }
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        let micros = self.origin.elapsed().as_micros();
+        Instant::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
+    }
+
+    /// The `std` instant of a machine deadline.
+    pub(crate) fn to_std(self, at: Instant) -> std::time::Instant {
+        self.origin + at.since_origin()
+    }
+
+    /// Tells `machine` the time, if it keeps a timer at all.
+    pub(crate) fn tick<M: Machine>(&self, machine: &mut M) {
+        if machine.conn().timeout().is_some() {
+            machine.set_now(self.now());
+        }
     }
 }
 

@@ -47,12 +47,14 @@ pub mod pop3 {
     pub use crate::io::pop3::Result;
 }
 
-use super::{feed, next_step, DriveError, Step, MAX_IOVECS, MIN_READ};
-use crate::wire::{Machine, Operation};
+use super::{feed, next_step, Clock, DriveError, Step, MAX_IOVECS, MIN_READ};
+use crate::wire::{Instant, Machine, Operation};
+use core::fmt;
 use core::future::poll_fn;
 use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
+use std::boxed::Box;
 use std::collections::{vec_deque, VecDeque};
 use std::io::{self, IoSlice};
 
@@ -84,19 +86,71 @@ pub trait AsyncIo<R> {
     /// Flushes and shuts the write side down (on TLS: sends
     /// `close_notify`).
     fn poll_shut_down(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+
+    /// The family's own timer, which a new [`Driver`] uses for the
+    /// machine's deadlines: tokio's for tokio streams; none for
+    /// futures-io, which has no timer (give one with [`Driver::set_timer`]).
+    fn default_timer() -> Option<Box<dyn Timer>>
+    where
+        Self: Sized,
+    {
+        None
+    }
+}
+
+/// A timer for the async driver, so a silent peer ends in the machine's
+/// timeout instead of a hang: sleeps until a deadline, as a poll function
+/// that the driver races against its read.
+///
+/// Re-arming must not allocate per call: keep one sleep future and reset
+/// it (tokio's `Sleep::reset`, async-io's `Timer::set_at`).
+pub trait Timer: Send {
+    /// Ready once `deadline` has passed; arms (or re-arms) the sleep for
+    /// `deadline` and registers `cx`'s waker otherwise.
+    fn poll_until(&mut self, cx: &mut Context<'_>, deadline: std::time::Instant) -> Poll<()>;
 }
 
 /// Drives any [`Machine`] over an async stream of the family `R`; the async
 /// twin of the blocking [`io::Driver`](super::Driver), with the same
 /// methods. Named with the family filled in as `io::tokio::Driver` and
 /// `io::futures::Driver`.
-#[derive(Debug)]
+///
+/// # Time, close and cancellation
+///
+/// The machine's deadlines ([`Machine::poll_timeout`]) are raced against
+/// each read with the family's timer ([`AsyncIo::default_timer`], or one
+/// given with [`set_timer`](Self::set_timer)); a silent peer ends
+/// `next_event` with the machine's `TimedOut` error after its last words.
+/// When the machine sends no more, the driver shuts the sending side down.
+///
+/// **`next_event` is cancel-safe**: dropping its future (a `select!` arm
+/// that lost) loses no event and no byte. A read commits to the machine
+/// only once it completed, a write advances the outbox only by what was
+/// written, and the machine's state moves only when an event is handed
+/// out. So `select!` between `next_event` and a local channel (IMAP IDLE's
+/// "wait for a push or for the user") is legitimate. `flush` is cancel-safe
+/// in the same sense: a later call sends what is left. `run` is not: an
+/// operation cancelled half-way has sent a command whose answer it did
+/// not read.
 pub struct Driver<S, M: Machine, R> {
     stream: S,
     machine: M,
     /// Events operations passed back, for the caller, oldest first.
     passed: VecDeque<M::Event>,
+    clock: Clock,
+    timer: Option<Box<dyn Timer>>,
     family: PhantomData<R>,
+}
+
+impl<S: fmt::Debug, M: Machine + fmt::Debug, R> fmt::Debug for Driver<S, M, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver")
+            .field("stream", &self.stream)
+            .field("machine", &self.machine)
+            .field("passed", &self.passed.len())
+            .field("timer", &self.timer.is_some())
+            .finish()
+    }
 }
 
 impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
@@ -106,8 +160,16 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
             stream,
             machine,
             passed: VecDeque::new(),
+            clock: Clock::new(),
+            timer: S::default_timer(),
             family: PhantomData,
         }
+    }
+
+    /// Uses `timer` for the machine's deadlines (futures-io streams have
+    /// none of their own; without one, a deadline is not enforced).
+    pub fn set_timer(&mut self, timer: impl Timer + 'static) {
+        self.timer = Some(Box::new(timer));
     }
 
     /// The machine, to send commands or replies through.
@@ -169,12 +231,17 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
     /// tell a complete transfer from a cut connection).
     pub async fn shutdown(&mut self) -> io::Result<()> {
         self.flush().await?;
-        poll_fn(|cx| Pin::new(&mut self.stream).poll_shut_down(cx)).await
+        poll_fn(|cx| Pin::new(&mut self.stream).poll_shut_down(cx)).await?;
+        self.machine.conn_mut().shutdown_sent();
+        Ok(())
     }
 
     /// Flushes, then returns the machine's next event, reading as often as
-    /// the machine needs; `Ok(None)` when the machine is paused. Events
-    /// that operations passed back come first, in order.
+    /// the machine needs; `Ok(None)` when the machine is paused or the
+    /// conversation is over. On a protocol error, the machine's last words
+    /// are written before the error is returned. Events that operations
+    /// passed back come first, in order. Cancel-safe (see the type's
+    /// documentation).
     pub async fn next_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
         match self.passed.pop_front() {
             Some(event) => Ok(Some(event)),
@@ -185,11 +252,17 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
     /// The machine's next event, leaving passed ones where they are.
     async fn fresh_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
         loop {
-            match next_step(&mut self.machine)? {
+            self.clock.tick(&mut self.machine);
+            match next_step(&mut self.machine) {
                 Step::Transmit => self.flush().await?,
-                Step::Receive => self.fill().await?,
+                Step::Receive { deadline } => self.fill(deadline).await?,
                 Step::Event(event) => return Ok(Some(event)),
-                Step::Paused => return Ok(None),
+                Step::Paused | Step::Closed => return Ok(None),
+                Step::Shutdown => self.shutdown().await?,
+                Step::Fail(e) => {
+                    let _ = self.flush().await;
+                    return Err(e);
+                }
             }
         }
     }
@@ -214,14 +287,30 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
         }
     }
 
-    /// Reads once from the stream into the machine's receive buffer.
-    async fn fill(&mut self) -> io::Result<()> {
+    /// Reads once from the stream into the machine's receive buffer, or
+    /// until `deadline`, when the machine is told the time instead.
+    async fn fill(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+        let clock = self.clock;
+        let at = deadline.map(|d| clock.to_std(d));
         let stream = &mut self.stream;
-        let inbox = self.machine.inbox();
-        let space = inbox.spare(MIN_READ);
-        match poll_fn(|cx| Pin::new(&mut *stream).poll_read_slice(cx, space)).await? {
-            0 => self.machine.receive_eof(),
-            n => self.machine.inbox().commit(n),
+        let timer = &mut self.timer;
+        let space = self.machine.inbox().spare(MIN_READ);
+        let read = poll_fn(|cx| {
+            if let Poll::Ready(r) = Pin::new(&mut *stream).poll_read_slice(cx, space) {
+                return Poll::Ready(Some(r));
+            }
+            match (timer.as_mut(), at) {
+                (Some(t), Some(at)) => t.poll_until(cx, at).map(|()| None),
+                _ => Poll::Pending,
+            }
+        })
+        .await;
+        match read {
+            None => self.machine.handle_timeout(clock.now()),
+            Some(r) => match r? {
+                0 => self.machine.receive_eof(),
+                n => self.machine.inbox().commit(n),
+            },
         }
         Ok(())
     }

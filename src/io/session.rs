@@ -3,12 +3,11 @@
 
 #[cfg(feature = "rustls")]
 use super::tls;
-use super::{DriveError, Driver};
+use super::{DriveError, Driver, Socket};
 #[cfg(feature = "rustls")]
 use crate::wire::StartTls;
 use crate::wire::{Machine, Operation, Protocol};
 use core::fmt;
-use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 
 /// What a session's calls fail with for the protocol `P`: the stream, the
@@ -59,7 +58,7 @@ where
     }
 }
 
-impl<S: Read + Write, P: Protocol> Session<S, P> {
+impl<S: Socket, P: Protocol> Session<S, P> {
     /// Wraps a connected stream (plain, or TLS from `io::tls`) and a fresh
     /// machine (configure it first), and runs the opening exchange.
     pub fn start(stream: S, machine: P::Machine) -> Result<Self, SessionError<P>> {
@@ -157,7 +156,7 @@ impl<P: StartTls> Session<tls::Stream<TcpStream>, P> {
 }
 
 #[cfg(feature = "rustls")]
-impl<S: Read + Write, P: StartTls> Session<tls::Stream<S>, P> {
+impl<S: Socket, P: StartTls> Session<tls::Stream<S>, P> {
     /// The in-band upgrade (SMTP `STARTTLS`, POP3 `STLS`): the command,
     /// the handshake for `host`, and what the protocol runs after it (the
     /// capabilities again); gives what the server offers over TLS. Not
@@ -208,7 +207,7 @@ macro_rules! session_methods {
                 = $how:ident $op:expr $(; map $map:expr)?;
         )*
     ) => {
-        impl<S: std::io::Read + std::io::Write> $crate::io::Session<S, $proto> {
+        impl<S: $crate::io::Socket> $crate::io::Session<S, $proto> {
             $(
                 /// Wraps a connected stream (plain, or TLS from `io::tls`) and
                 /// runs the opening exchange.

@@ -70,7 +70,7 @@ pub mod nonblocking;
 #[cfg(feature = "tokio-rustls")]
 pub mod tokio;
 
-use super::{check_upgrade, DriveError, Driver};
+use super::{check_upgrade, DriveError, Driver, Socket};
 use crate::wire::Machine;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{ring, verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -584,7 +584,27 @@ impl<S: Read + Write> Write for Stream<S> {
     }
 }
 
-impl<S: Read + Write, M: Machine> Driver<Stream<S>, M> {
+/// A TLS stream times out and half-closes as the stream under it does;
+/// its half-close sends `close_notify` first, so the peer can tell a
+/// complete transfer from a cut connection.
+impl<S: Socket> Socket for Stream<S> {
+    fn set_read_timeout(&mut self, timeout: Option<core::time::Duration>) -> io::Result<()> {
+        match self.get_mut() {
+            Some(io) => io.set_read_timeout(timeout),
+            None => Err(broken()),
+        }
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        self.close_notify()?;
+        match self.get_mut() {
+            Some(io) => io.shutdown_write(),
+            None => Err(broken()),
+        }
+    }
+}
+
+impl<S: Socket, M: Machine> Driver<Stream<S>, M> {
     /// The client side of the in-band upgrade: once the machine reports
     /// [`Transport::StartTls`](crate::wire::Transport) (the server's
     /// go-ahead came), writes what is queued, refuses if plaintext waits

@@ -21,6 +21,7 @@ use super::nonblocking::{self, AsyncIo};
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use core::pin::Pin;
 use core::task::{ready, Context, Poll};
+use std::boxed::Box;
 use std::io::{self, IoSlice};
 
 /// The tokio I/O family: every `tokio::io::AsyncRead + AsyncWrite` stream
@@ -87,5 +88,33 @@ impl<S: AsyncRead + AsyncWrite + ?Sized> AsyncIo<Tokio> for S {
 
     fn poll_shut_down(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_shutdown(cx)
+    }
+
+    fn default_timer() -> Option<Box<dyn nonblocking::Timer>>
+    where
+        Self: Sized,
+    {
+        Some(Box::new(Timer::default()))
+    }
+}
+
+/// tokio's timer for the async driver: one `Sleep`, reset for each
+/// deadline. Needs a runtime with time enabled (`enable_time`,
+/// `enable_all`, `#[tokio::main]`).
+#[derive(Debug, Default)]
+pub struct Timer {
+    sleep: Option<Pin<Box<::tokio::time::Sleep>>>,
+}
+
+impl nonblocking::Timer for Timer {
+    fn poll_until(&mut self, cx: &mut Context<'_>, deadline: std::time::Instant) -> Poll<()> {
+        let deadline = ::tokio::time::Instant::from_std(deadline);
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(::tokio::time::sleep_until(deadline)));
+        if sleep.deadline() != deadline {
+            sleep.as_mut().reset(deadline);
+        }
+        core::future::Future::poll(sleep.as_mut(), cx)
     }
 }

@@ -6,8 +6,8 @@ use super::response::{parse_number, parse_u64, Capabilities, Capability};
 use super::{Command, Error, Limits, Response};
 use crate::sasl::Mechanism;
 use crate::wire::{
-    CommandId, CommandIds, Correlate, DotUnstuffer, Inbox, LineEnding, LineError, LineReader,
-    Machine, Next, Outbox, Sticky, TlsUnavailable, Transport, Unstuffed,
+    CommandId, CommandIds, Conn, Correlate, DotUnstuffer, LineEnding, LineError, LineReader,
+    Machine, Next, TlsUnavailable, Unstuffed,
 };
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -232,8 +232,7 @@ enum Tls {
 /// ```
 #[derive(Debug)]
 pub struct Client {
-    inbox: Inbox,
-    outbox: Outbox,
+    conn: Conn<Error>,
     lines: LineReader,
     limits: Limits,
     /// Commands not yet answered, oldest first; the first `written` are on
@@ -248,13 +247,11 @@ pub struct Client {
     tls: Tls,
     require_tls: bool,
     quit_queued: bool,
-    closed: bool,
     authenticated: bool,
     utf8: bool,
     ids: CommandIds,
     /// The command the last event handed out belongs to.
     replying: Option<CommandId>,
-    error: Sticky<Error>,
 }
 
 impl Default for Client {
@@ -264,6 +261,11 @@ impl Default for Client {
 }
 
 impl Client {
+    /// How long the server may stay silent while the client waits for an
+    /// answer (10 minutes, the server's own autologout minimum in RFC 1939
+    /// §3). Change it with [`Machine::set_timeout`].
+    pub const TIMEOUT: core::time::Duration = core::time::Duration::from_secs(600);
+
     /// A client waiting for the server's greeting, with default limits.
     pub fn new() -> Self {
         Self::with_limits(Limits::default())
@@ -278,8 +280,7 @@ impl Client {
             line: None,
         });
         Client {
-            inbox: Inbox::new(),
-            outbox: Outbox::new(),
+            conn: Conn::with_timeout(Self::TIMEOUT),
             lines: LineReader::new(limits.max_response_line),
             limits,
             pending,
@@ -292,12 +293,10 @@ impl Client {
             tls: Tls::Plain,
             require_tls: false,
             quit_queued: false,
-            closed: false,
             authenticated: false,
             utf8: false,
             ids: CommandIds::default(),
             replying: None,
-            error: Sticky::new(),
         }
     }
 
@@ -586,8 +585,8 @@ impl Client {
     }
 
     fn check_can_send(&self) -> Result<(), Error> {
-        self.error.check()?;
-        if self.quit_queued || self.closed {
+        self.conn.check()?;
+        if self.quit_queued || self.conn.is_closed() {
             return Err(Error::OutOfSequence("QUIT was sent"));
         }
         if matches!(self.tls, Tls::Requested | Tls::Handshake) {
@@ -622,7 +621,7 @@ impl Client {
                 break;
             }
             if let Some(line) = self.pending[self.written].line.take() {
-                self.outbox.write(&line);
+                self.conn.outbox.write(&line);
             }
             self.written += 1;
         }
@@ -637,7 +636,7 @@ impl Client {
     }
 
     fn need_input(&self) -> Result<Next<Event>, Error> {
-        if self.inbox.is_eof() {
+        if self.conn.inbox.is_eof() {
             Err(Error::UnexpectedEof)
         } else {
             Ok(Next::NeedInput)
@@ -647,8 +646,8 @@ impl Client {
     /// The next protocol line, with the limit in force for it.
     fn next_line(&mut self, limit: usize) -> Result<Option<Bytes>, Error> {
         self.lines.set_max_len(limit);
-        match self.lines.next_line(&mut self.inbox) {
-            Ok(Some(line)) if line.ending == LineEnding::Lf => Err(Error::BareLineFeed),
+        match self.lines.next_line(&mut self.conn.inbox) {
+            Ok(Some(line)) if line.ending == LineEnding::Lf => Err(Error::BareLf),
             Ok(Some(line)) => Ok(Some(line.bytes)),
             Ok(None) => Ok(None),
             Err(LineError::TooLong { limit }) => Err(Error::LineTooLong { limit }),
@@ -658,14 +657,14 @@ impl Client {
     fn poll_inner(&mut self) -> Result<Next<Event>, Error> {
         loop {
             if self.tls == Tls::Handshake {
-                return if self.inbox.is_empty() {
+                return if self.conn.inbox.is_empty() {
                     Ok(Next::Paused)
                 } else {
-                    Err(Error::PlaintextAfterStls)
+                    Err(Error::PlaintextAfterUpgrade)
                 };
             }
             let Some(front) = self.pending.front() else {
-                if self.closed || self.inbox.is_empty() {
+                if self.conn.is_closed() || self.conn.inbox.is_empty() {
                     return Ok(Next::Paused);
                 }
                 // Nothing was asked: taking these bytes as the answer to
@@ -731,7 +730,7 @@ impl Client {
             Expect::Stls => self.tls = Tls::Plain,
             // A server may refuse QUIT in UPDATE ("-ERR some deleted
             // messages not removed") and still closes.
-            Expect::Quit => self.closed = true,
+            Expect::Quit => self.conn.stop(),
             _ => {}
         }
     }
@@ -780,13 +779,14 @@ impl Client {
             }
             Expect::Stls => {
                 self.tls = Tls::Handshake;
-                if !self.inbox.is_empty() {
-                    return Err(Error::PlaintextAfterStls);
+                self.conn.request_tls();
+                if !self.conn.inbox.is_empty() {
+                    return Err(Error::PlaintextAfterUpgrade);
                 }
                 Event::Ok(response)
             }
             Expect::Quit => {
-                self.closed = true;
+                self.conn.stop();
                 Event::Ok(response)
             }
         };
@@ -841,7 +841,7 @@ impl Client {
         let Reading::Message(unstuffer) = &mut self.reading else {
             return Ok(Step::Again);
         };
-        match unstuffer.next(&mut self.inbox) {
+        match unstuffer.next(&mut self.conn.inbox) {
             Ok(Some(Unstuffed::Data(data))) => Ok(Step::Event(Event::Data(data))),
             Ok(Some(Unstuffed::End)) => {
                 // The unstuffer consumed the inbox behind the line reader.
@@ -876,11 +876,11 @@ impl Client {
                     push_base64(&mut out, &answer);
                 }
                 out.extend_from_slice(b"\r\n");
-                self.outbox.write(&out);
+                self.conn.outbox.write(&out);
             }
             None => {
                 self.sasl = None;
-                self.outbox.write(b"*\r\n");
+                self.conn.outbox.write(b"*\r\n");
             }
         }
     }
@@ -958,40 +958,24 @@ impl Machine for Client {
     type Event = Event;
     type Error = Error;
 
-    fn inbox(&mut self) -> &mut Inbox {
-        &mut self.inbox
+    fn conn(&self) -> &Conn<Error> {
+        &self.conn
     }
 
-    fn outbox(&mut self) -> &mut Outbox {
-        &mut self.outbox
+    fn conn_mut(&mut self) -> &mut Conn<Error> {
+        &mut self.conn
     }
 
-    fn poll_event(&mut self) -> Result<Next<Event>, Error> {
-        self.error.check()?;
-        let result = self.poll_inner();
-        self.error.record(result)
+    fn step(&mut self) -> Result<Next<Event>, Error> {
+        self.poll_inner()
     }
 
-    fn transport(&self) -> Transport {
-        if self.tls == Tls::Handshake && !self.error.is_set() {
-            Transport::StartTls
-        } else {
-            Transport::Same
-        }
-    }
-
-    fn tls_established(&mut self) {
-        if self.tls == Tls::Handshake {
-            self.tls = Tls::Established;
-            // RFC 2595 §4: what the server said in plaintext is forgotten.
-            self.capabilities = None;
-            self.lines.reset();
-            self.release();
-        }
-    }
-
-    fn is_closed(&self) -> bool {
-        self.closed
+    fn on_tls(&mut self) {
+        self.tls = Tls::Established;
+        // RFC 2595 §4: what the server said in plaintext is forgotten.
+        self.capabilities = None;
+        self.lines.reset();
+        self.release();
     }
 }
 

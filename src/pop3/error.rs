@@ -1,6 +1,6 @@
 use super::Response;
 use crate::sasl::SaslError;
-use crate::wire::{Fault, ProtocolError};
+use crate::wire::{CommonError, Fault, ProtocolError};
 use core::fmt;
 
 /// The server's `-ERR` to a command run as an
@@ -77,7 +77,7 @@ pub enum Error {
         limit: usize,
     },
     /// A protocol line ended in a bare LF instead of CRLF.
-    BareLineFeed,
+    BareLf,
     /// A listing had more entries than the limit.
     TooManyEntries {
         /// The limit that was crossed.
@@ -90,7 +90,7 @@ pub enum Error {
     },
     /// Bytes arrived behind the `+OK` to STLS, before the TLS handshake:
     /// they would be read as if they came over TLS (CVE-2011-0411).
-    PlaintextAfterStls,
+    PlaintextAfterUpgrade,
     /// TLS was required (see
     /// [`Client::set_require_tls`](super::Client::set_require_tls), or
     /// [`ops::Stls`](super::ops::Stls)) and the server does not list STLS,
@@ -100,6 +100,9 @@ pub enum Error {
     UnexpectedData,
     /// The connection closed in the middle of a reply or command.
     UnexpectedEof,
+    /// The peer stayed silent longer than the machine's timeout
+    /// ([`Machine::set_timeout`](crate::wire::Machine::set_timeout)).
+    TimedOut,
 }
 
 impl fmt::Display for Error {
@@ -116,17 +119,18 @@ impl fmt::Display for Error {
             Error::MalformedStatus => f.write_str("malformed arguments in a +OK line"),
             Error::MalformedListing => f.write_str("malformed line in a listing"),
             Error::LineTooLong { limit } => write!(f, "line longer than {limit} bytes"),
-            Error::BareLineFeed => f.write_str("line ended in a bare LF"),
+            Error::BareLf => f.write_str("line ended in a bare LF"),
             Error::TooManyEntries { limit } => write!(f, "listing of more than {limit} entries"),
             Error::TooMuchPipelined { limit } => {
                 write!(f, "more than {limit} bytes of pipelined commands")
             }
-            Error::PlaintextAfterStls => {
+            Error::PlaintextAfterUpgrade => {
                 f.write_str("plaintext received after STLS, before the TLS handshake")
             }
             Error::TlsUnavailable(e) => e.fmt(f),
             Error::UnexpectedData => f.write_str("data received while none was expected"),
             Error::UnexpectedEof => f.write_str("connection closed unexpectedly"),
+            Error::TimedOut => f.write_str("the peer stayed silent too long"),
         }
     }
 }
@@ -142,6 +146,36 @@ impl ProtocolError for Error {
             | Error::OutOfSequence(_)
             | Error::Sasl(_) => Fault::Local,
             _ => Fault::Remote,
+        }
+    }
+
+    fn common(&self) -> Option<CommonError> {
+        Some(match self {
+            Error::UnsafeArgument => CommonError::UnsafeArgument,
+            Error::OutOfSequence(why) => CommonError::OutOfSequence(why),
+            Error::LineTooLong { limit } => CommonError::LineTooLong { limit: *limit },
+            Error::BareLf => CommonError::BareLf,
+            Error::PlaintextAfterUpgrade => CommonError::PlaintextAfterUpgrade,
+            Error::UnexpectedEof => CommonError::UnexpectedEof,
+            Error::TooMuchPipelined { limit } => CommonError::TooMuchPipelined { limit: *limit },
+            Error::TimedOut => CommonError::TimedOut,
+            _ => return None,
+        })
+    }
+}
+
+/// The shared failures, each under the variant of the same name.
+impl From<CommonError> for Error {
+    fn from(e: CommonError) -> Self {
+        match e {
+            CommonError::UnsafeArgument => Error::UnsafeArgument,
+            CommonError::OutOfSequence(why) => Error::OutOfSequence(why),
+            CommonError::LineTooLong { limit } => Error::LineTooLong { limit },
+            CommonError::BareLf => Error::BareLf,
+            CommonError::PlaintextAfterUpgrade => Error::PlaintextAfterUpgrade,
+            CommonError::UnexpectedEof => Error::UnexpectedEof,
+            CommonError::TooMuchPipelined { limit } => Error::TooMuchPipelined { limit },
+            CommonError::TimedOut => Error::TimedOut,
         }
     }
 }

@@ -3,11 +3,10 @@
 use super::command::{decode_base64, push_base64};
 use super::response::push_number;
 use super::{Capability, Command, Error, Limits, Response, Status};
-use crate::wire::{
-    DotStuffer, Inbox, LineEnding, LineError, LineReader, Machine, Next, Outbox, Sticky, Transport,
-};
+use crate::wire::{Conn, DotStuffer, LineEnding, LineError, LineReader, Machine, Next, Outbox};
 use alloc::vec::Vec;
 use bytes::Bytes;
+use core::time::Duration;
 
 /// What the server machine reports: a command for the application to
 /// answer. Every event but [`Event::AuthCancelled`] waits for one answer
@@ -183,8 +182,7 @@ enum Phase {
 /// ```
 #[derive(Debug)]
 pub struct Server {
-    inbox: Inbox,
-    outbox: Outbox,
+    conn: Conn<Error>,
     lines: LineReader,
     limits: Limits,
     state: State,
@@ -194,13 +192,15 @@ pub struct Server {
     /// Message numbers marked deleted, sorted, without repeats.
     deleted: Vec<u32>,
     timestamp: Option<Bytes>,
-    tls: bool,
     utf8: bool,
-    closed: bool,
-    error: Sticky<Error>,
 }
 
 impl Server {
+    /// How long a client may stay silent before the server ends the
+    /// session: RFC 1939 §3's autologout timer, which "MUST be of at least
+    /// 10 minutes". Change it with [`Machine::set_timeout`].
+    pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+
     /// A server that has queued `greeting`, with default limits. A
     /// `-ERR` greeting (busy, shutting down) closes the session at once.
     pub fn new(greeting: Response) -> Result<Server, Error> {
@@ -209,11 +209,14 @@ impl Server {
 
     /// A server that has queued `greeting`.
     pub fn with_limits(greeting: Response, limits: Limits) -> Result<Server, Error> {
-        let mut outbox = Outbox::new();
-        greeting.write_to(&mut outbox)?;
+        let mut conn = Conn::new();
+        greeting.write_to(&mut conn.outbox)?;
+        if greeting.status == Status::Err {
+            conn.stop();
+        }
+        conn.set_timeout(Some(Self::IDLE_TIMEOUT));
         Ok(Server {
-            inbox: Inbox::new(),
-            outbox,
+            conn,
             lines: LineReader::new(limits.max_command_line),
             limits,
             state: State::Authorization,
@@ -222,10 +225,7 @@ impl Server {
             phase: Phase::Commands,
             deleted: Vec::new(),
             timestamp: greeting.apop_timestamp(),
-            tls: false,
             utf8: false,
-            closed: greeting.status == Status::Err,
-            error: Sticky::new(),
         })
     }
 
@@ -263,7 +263,7 @@ impl Server {
 
     /// Whether TLS was established after STLS.
     pub fn is_tls(&self) -> bool {
-        self.tls
+        self.conn.is_tls()
     }
 
     // --- answers ---
@@ -278,13 +278,13 @@ impl Server {
                 "this command's +OK has its own answer method",
             ));
         }
-        if response.is_ok() && answer == Answer::Stls && !self.inbox.is_empty() {
+        if response.is_ok() && answer == Answer::Stls && !self.conn.inbox.is_empty() {
             // The client pipelined behind STLS: those bytes would be taken
             // as if they came over TLS (CVE-2011-0411). Refuse the upgrade.
-            self.error.set(Error::PlaintextAfterStls);
-            return Err(Error::PlaintextAfterStls);
+            self.conn.fail(Error::PlaintextAfterUpgrade);
+            return Err(Error::PlaintextAfterUpgrade);
         }
-        response.write_to(&mut self.outbox)?;
+        response.write_to(&mut self.conn.outbox)?;
         self.answering = None;
         self.phase = Phase::Commands;
         self.apply(answer, response.is_ok());
@@ -303,7 +303,7 @@ impl Server {
             push_base64(&mut line, challenge);
         }
         line.extend_from_slice(b"\r\n");
-        self.outbox.write(&line);
+        self.conn.outbox.write(&line);
         self.phase = Phase::SaslResponse;
         Ok(())
     }
@@ -392,7 +392,7 @@ impl Server {
         if !response.is_ok() {
             return Err(Error::OutOfSequence("use reply() for -ERR"));
         }
-        response.write_to(&mut self.outbox)?;
+        response.write_to(&mut self.conn.outbox)?;
         self.phase = Phase::Message(DotStuffer::new());
         Ok(())
     }
@@ -402,7 +402,7 @@ impl Server {
     pub fn message_data(&mut self, chunk: Bytes) -> Result<(), Error> {
         match &mut self.phase {
             Phase::Message(stuffer) => {
-                stuffer.stuff(chunk, &mut self.outbox);
+                stuffer.stuff(chunk, &mut self.conn.outbox);
                 Ok(())
             }
             _ => Err(Error::OutOfSequence("no message started")),
@@ -413,7 +413,7 @@ impl Server {
     pub fn end_message(&mut self) -> Result<(), Error> {
         match &mut self.phase {
             Phase::Message(stuffer) => {
-                stuffer.finish(&mut self.outbox);
+                stuffer.finish(&mut self.conn.outbox);
                 self.phase = Phase::Commands;
                 self.answering = None;
                 Ok(())
@@ -431,7 +431,7 @@ impl Server {
     }
 
     fn waiting_answer(&self) -> Result<Answer, Error> {
-        self.error.check()?;
+        self.conn.check()?;
         match (&self.answering, &self.phase) {
             (Some(answer), Phase::Commands) => Ok(answer.clone()),
             (Some(_), Phase::SaslResponse) => Err(Error::OutOfSequence(
@@ -451,7 +451,7 @@ impl Server {
     }
 
     fn finish_with(&mut self, bytes: &[u8]) {
-        self.outbox.write(bytes);
+        self.conn.outbox.write(bytes);
         self.answering = None;
     }
 
@@ -465,6 +465,7 @@ impl Server {
             Answer::Login => self.user = None,
             Answer::Stls if ok => {
                 self.phase = Phase::TlsHandshake;
+                self.conn.request_tls();
                 self.user = None;
             }
             Answer::Utf8 if ok => self.utf8 = true,
@@ -479,7 +480,7 @@ impl Server {
                     self.state = State::Update;
                 }
                 self.deleted.clear();
-                self.closed = true;
+                self.conn.stop();
             }
             _ => {}
         }
@@ -489,33 +490,35 @@ impl Server {
 
     fn next_line(&mut self, limit: usize) -> Result<Option<Bytes>, Error> {
         self.lines.set_max_len(limit);
-        match self.lines.next_line(&mut self.inbox) {
+        match self.lines.next_line(&mut self.conn.inbox) {
             Ok(Some(line)) if line.ending == LineEnding::Lf => {
-                self.outbox.write(b"-ERR lines must end with CRLF\r\n");
-                Err(Error::BareLineFeed)
+                self.conn.outbox.write(b"-ERR lines must end with CRLF\r\n");
+                Err(Error::BareLf)
             }
             Ok(Some(line)) => Ok(Some(line.bytes)),
-            Ok(None) if self.inbox.is_eof() => Err(Error::UnexpectedEof),
+            Ok(None) if self.conn.inbox.is_eof() => Err(Error::UnexpectedEof),
             Ok(None) => Ok(None),
             Err(LineError::TooLong { limit }) => {
-                self.outbox.write(b"-ERR line too long\r\n");
+                self.conn.outbox.write(b"-ERR line too long\r\n");
                 Err(Error::LineTooLong { limit })
             }
         }
     }
 
     fn poll_inner(&mut self) -> Result<Next<Event>, Error> {
-        if self.closed {
+        if self.conn.is_closed() {
             return Ok(Next::Paused);
         }
         match self.phase {
-            Phase::TlsHandshake if !self.inbox.is_empty() => return Err(Error::PlaintextAfterStls),
+            Phase::TlsHandshake if !self.conn.inbox.is_empty() => {
+                return Err(Error::PlaintextAfterUpgrade)
+            }
             Phase::TlsHandshake => return Ok(Next::Paused),
             Phase::SaslResponse => return self.read_sasl_response(),
             Phase::Commands | Phase::Message(_) => {}
         }
         if self.answering.is_some() {
-            if self.inbox.len() > self.limits.max_pipelined_input {
+            if self.conn.inbox.len() > self.limits.max_pipelined_input {
                 return Err(Error::TooMuchPipelined {
                     limit: self.limits.max_pipelined_input,
                 });
@@ -528,9 +531,9 @@ impl Server {
             };
             match Command::parse(&line) {
                 Err(e) => {
-                    self.outbox.write(b"-ERR ");
-                    self.outbox.write(e.as_str().as_bytes());
-                    self.outbox.write(b"\r\n");
+                    self.conn.outbox.write(b"-ERR ");
+                    self.conn.outbox.write(e.as_str().as_bytes());
+                    self.conn.outbox.write(b"\r\n");
                 }
                 Ok(cmd) => {
                     if let Some(event) = self.dispatch(cmd) {
@@ -556,7 +559,7 @@ impl Server {
         match decoded {
             Some(response) => Ok(Next::Event(Event::AuthResponse(response))),
             None => {
-                self.outbox.write(b"-ERR authentication cancelled\r\n");
+                self.conn.outbox.write(b"-ERR authentication cancelled\r\n");
                 self.answering = None;
                 Ok(Next::Event(Event::AuthCancelled))
             }
@@ -596,36 +599,37 @@ impl Server {
     /// Hands a command to the application, or answers it here.
     fn dispatch(&mut self, cmd: Command) -> Option<Event> {
         if !self.allowed(&cmd) {
-            self.outbox
+            self.conn
+                .outbox
                 .write(b"-ERR command not valid in this state\r\n");
             return None;
         }
         if let Some(msg) = message_argument(&cmd) {
             if self.is_deleted(msg) {
-                self.outbox.write(b"-ERR message ");
+                self.conn.outbox.write(b"-ERR message ");
                 let mut n = Vec::new();
                 push_number(&mut n, u64::from(msg));
-                self.outbox.write(&n);
-                self.outbox.write(b" already deleted\r\n");
+                self.conn.outbox.write(&n);
+                self.conn.outbox.write(b" already deleted\r\n");
                 return None;
             }
         }
         let (answer, event) = match cmd {
             Command::Noop => {
-                self.outbox.write(b"+OK\r\n");
+                self.conn.outbox.write(b"+OK\r\n");
                 return None;
             }
             Command::User(name) => (Answer::User(name.clone()), Event::User(name)),
             Command::Pass(password) => {
                 let Some(user) = self.user.clone() else {
-                    self.outbox.write(b"-ERR USER first\r\n");
+                    self.conn.outbox.write(b"-ERR USER first\r\n");
                     return None;
                 };
                 (Answer::Login, Event::Pass { user, password })
             }
             Command::Apop { user, digest } => {
                 if self.timestamp.is_none() {
-                    self.outbox.write(b"-ERR APOP not available\r\n");
+                    self.conn.outbox.write(b"-ERR APOP not available\r\n");
                     return None;
                 }
                 (Answer::Login, Event::Apop { user, digest })
@@ -642,8 +646,8 @@ impl Server {
             ),
             Command::Capa => (Answer::Capa, Event::Capa),
             Command::Stls => {
-                if self.tls {
-                    self.outbox.write(b"-ERR TLS already active\r\n");
+                if self.conn.is_tls() {
+                    self.conn.outbox.write(b"-ERR TLS already active\r\n");
                     return None;
                 }
                 (Answer::Stls, Event::Stls)
@@ -754,38 +758,29 @@ impl Machine for Server {
     type Event = Event;
     type Error = Error;
 
-    fn inbox(&mut self) -> &mut Inbox {
-        &mut self.inbox
+    fn conn(&self) -> &Conn<Error> {
+        &self.conn
     }
 
-    fn outbox(&mut self) -> &mut Outbox {
-        &mut self.outbox
+    fn conn_mut(&mut self) -> &mut Conn<Error> {
+        &mut self.conn
     }
 
-    fn poll_event(&mut self) -> Result<Next<Event>, Error> {
-        self.error.check()?;
-        let result = self.poll_inner();
-        self.error.record(result)
+    fn step(&mut self) -> Result<Next<Event>, Error> {
+        self.poll_inner()
     }
 
-    fn transport(&self) -> Transport {
-        if matches!(self.phase, Phase::TlsHandshake) && !self.error.is_set() {
-            Transport::StartTls
-        } else {
-            Transport::Same
-        }
+    fn on_tls(&mut self) {
+        self.phase = Phase::Commands;
+        self.lines.reset();
     }
 
-    fn tls_established(&mut self) {
-        if matches!(self.phase, Phase::TlsHandshake) {
-            self.phase = Phase::Commands;
-            self.tls = true;
-            self.lines.reset();
-        }
-    }
-
-    fn is_closed(&self) -> bool {
-        self.closed
+    /// RFC 1939 §3 lets the server close an idle session without a word;
+    /// like Dovecot, this one says why first.
+    fn on_timeout(&mut self) {
+        self.conn
+            .outbox
+            .write(b"-ERR Disconnected for inactivity.\r\n");
     }
 }
 

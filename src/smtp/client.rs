@@ -4,8 +4,7 @@ use super::command::{check_domain_or_literal, Body, Command, MailParams, RcptPar
 use super::{Capabilities, Error, Limits, Reply};
 use crate::sasl::{self, Credentials, Mechanism};
 use crate::wire::{
-    CommandId, CommandIds, Correlate, DotStuffer, Inbox, Machine, MultiLine, Next, Outbox, Sticky,
-    TlsUnavailable, Transport,
+    CommandId, CommandIds, Conn, Correlate, DotStuffer, Machine, MultiLine, Next, TlsUnavailable,
 };
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -304,7 +303,7 @@ struct AuthState {
 /// commands. Every reply is interpreted here; a driver only moves bytes
 /// and hands out events.
 ///
-/// One thing at a time: a call is refused with [`Error::BadSequence`]
+/// One thing at a time: a call is refused with [`Error::OutOfSequence`]
 /// while an earlier one waits for replies ([`is_idle`](Self::is_idle)
 /// says when the next call may come). Each call ends with exactly one
 /// event. A mail transaction is pipelined (RFC 2920) when the server
@@ -333,8 +332,7 @@ struct AuthState {
 /// assert!(outcome.is_complete());
 /// ```
 pub struct Client {
-    inbox: Inbox,
-    outbox: Outbox,
+    conn: Conn<Error>,
     framer: MultiLine,
     hostname: String,
     lmtp: bool,
@@ -347,13 +345,11 @@ pub struct Client {
     auth: Option<AuthState>,
     tls: Tls,
     require_tls: bool,
-    closed: bool,
     ids: CommandIds,
     /// The call whose event has not been handed out yet.
     call: Option<CommandId>,
     /// The call the last event handed out belongs to.
     replying: Option<CommandId>,
-    error: Sticky<Error>,
 }
 
 impl fmt::Debug for Client {
@@ -365,13 +361,18 @@ impl fmt::Debug for Client {
             .field("caps", &self.caps)
             .field("tls", &self.tls)
             .field("require_tls", &self.require_tls)
-            .field("closed", &self.closed)
-            .field("error", &self.error)
+            .field("closed", &self.conn.is_closed())
+            .field("error", &self.conn.error())
             .finish_non_exhaustive()
     }
 }
 
 impl Client {
+    /// How long the server may stay silent while the client waits for a
+    /// reply: RFC 5321 §4.5.3.2's longest wait, 10 minutes for the reply to
+    /// the end of DATA. Change it with [`Machine::set_timeout`].
+    pub const TIMEOUT: core::time::Duration = core::time::Duration::from_secs(600);
+
     /// An SMTP client that will introduce itself as `hostname` (a domain
     /// or an address literal such as `[192.0.2.1]`).
     pub fn new(hostname: &str) -> Result<Client, Error> {
@@ -390,8 +391,7 @@ impl Client {
     pub fn with_limits(hostname: &str, limits: Limits) -> Result<Client, Error> {
         check_domain_or_literal(hostname)?;
         Ok(Client {
-            inbox: Inbox::new(),
-            outbox: Outbox::new(),
+            conn: Conn::with_timeout(Self::TIMEOUT),
             framer: MultiLine::new(limits.reply_line, limits.reply_lines),
             hostname: hostname.into(),
             lmtp: false,
@@ -404,11 +404,9 @@ impl Client {
             auth: None,
             tls: Tls::Plain,
             require_tls: false,
-            closed: false,
             ids: CommandIds::default(),
             call: None,
             replying: None,
-            error: Sticky::new(),
         })
     }
 
@@ -432,7 +430,7 @@ impl Client {
     /// lacks STARTTLS (or only HELO worked), polling fails with
     /// [`Error::TlsUnavailable`] instead of reporting [`Event::Ready`]; a
     /// refused STARTTLS fails the same way; and AUTH, MAIL and VRFY are
-    /// refused ([`Error::BadSequence`], nothing sent) until TLS is active.
+    /// refused ([`Error::OutOfSequence`], nothing sent) until TLS is active.
     /// Off by default. Set it before the greeting is polled.
     pub fn set_require_tls(&mut self, required: bool) {
         self.require_tls = required;
@@ -460,25 +458,25 @@ impl Client {
             && self.caps.is_some()
             && self.txn.is_none()
             && self.tls != Tls::Pending
-            && !self.closed
-            && !self.error.is_set()
+            && !self.conn.is_closed()
+            && !self.conn.has_failed()
     }
 
     /// Refuses what must not go out in plaintext when TLS is required.
     fn ensure_secure(&self) -> Result<(), Error> {
         if self.require_tls && self.tls != Tls::Active {
-            return Err(Error::BadSequence("TLS is required: STARTTLS first"));
+            return Err(Error::OutOfSequence("TLS is required: STARTTLS first"));
         }
         Ok(())
     }
 
     fn ensure_idle(&self) -> Result<&Capabilities, Error> {
         if !self.is_idle() {
-            return Err(Error::BadSequence("the client is not idle"));
+            return Err(Error::OutOfSequence("the client is not idle"));
         }
         self.caps
             .as_ref()
-            .ok_or(Error::BadSequence("the session is not ready"))
+            .ok_or(Error::OutOfSequence("the session is not ready"))
     }
 
     /// Starts a mail transaction: MAIL FROM, one RCPT TO per recipient and
@@ -624,7 +622,7 @@ impl Client {
     pub fn starttls(&mut self) -> Result<CommandId, Error> {
         let caps = self.ensure_idle()?;
         if self.tls != Tls::Plain {
-            return Err(Error::BadSequence("TLS is already active"));
+            return Err(Error::OutOfSequence("TLS is already active"));
         }
         if !caps.starttls {
             return Err(Error::TlsUnavailable(TlsUnavailable::NotOffered {
@@ -684,7 +682,7 @@ impl Client {
     }
 
     fn send(&mut self, line: &[u8], expect: Expect) {
-        self.outbox.write(line);
+        self.conn.outbox.write(line);
         self.expect.push_back(expect);
     }
 
@@ -721,7 +719,7 @@ impl Client {
         .unwrap_or_default();
         self.send(&line, Expect::Bdat { last });
         // BDAT carries the octets as they are: no dot-stuffing.
-        self.outbox.push(chunk);
+        self.conn.outbox.push(chunk);
     }
 
     /// After the last RCPT reply without PIPELINING: on to the message,
@@ -794,16 +792,17 @@ impl Client {
                         reply,
                     }));
                 }
-                if !self.inbox.is_empty() {
-                    return Err(Error::StartTlsInjection);
+                if !self.conn.inbox.is_empty() {
+                    return Err(Error::PlaintextAfterUpgrade);
                 }
                 self.tls = Tls::Pending;
+                self.conn.request_tls();
                 Ok(Some(Event::StartTls))
             }
             Expect::Auth => Ok(self.on_auth(reply)),
             Expect::Single(verb) => {
                 if verb == Verb::Quit {
-                    self.closed = true;
+                    self.conn.stop();
                 }
                 Ok(Some(Event::Reply {
                     command: verb,
@@ -929,9 +928,9 @@ impl Client {
                 } else {
                     let mut stuffer = DotStuffer::new();
                     for part in &txn.body.parts {
-                        stuffer.stuff(part.clone(), &mut self.outbox);
+                        stuffer.stuff(part.clone(), &mut self.conn.outbox);
                     }
-                    stuffer.finish(&mut self.outbox);
+                    stuffer.finish(&mut self.conn.outbox);
                     for _ in 0..self.expect_deliveries(&mut txn) {
                         self.expect.push_back(Expect::DataEnd);
                     }
@@ -987,7 +986,7 @@ impl Client {
             return None; // Refused, by `handle`.
         }
         self.expect.clear();
-        self.closed = true;
+        self.conn.stop();
         self.auth = None;
         if let Some(mut txn) = self.txn.take() {
             txn.failure.get_or_insert(reply);
@@ -1024,21 +1023,21 @@ impl Client {
 
     fn poll_reply(&mut self) -> Result<Next<Event>, Error> {
         if self.tls == Tls::Pending {
-            if !self.inbox.is_empty() {
-                return Err(Error::StartTlsInjection);
+            if !self.conn.inbox.is_empty() {
+                return Err(Error::PlaintextAfterUpgrade);
             }
             return Ok(Next::Paused);
         }
         loop {
             let framed = self
                 .framer
-                .next(&mut self.inbox)
+                .next(&mut self.conn.inbox)
                 .map_err(Error::MalformedReply)?;
             let Some((code, raw)) = framed else {
                 if self.expect.is_empty() {
                     return Ok(Next::Paused);
                 }
-                if self.inbox.is_eof() {
+                if self.conn.inbox.is_eof() {
                     return Err(Error::UnexpectedEof);
                 }
                 return Ok(Next::NeedInput);
@@ -1154,45 +1153,23 @@ impl Machine for Client {
     type Event = Event;
     type Error = Error;
 
-    fn inbox(&mut self) -> &mut Inbox {
-        &mut self.inbox
+    fn conn(&self) -> &Conn<Error> {
+        &self.conn
     }
 
-    fn outbox(&mut self) -> &mut Outbox {
-        &mut self.outbox
+    fn conn_mut(&mut self) -> &mut Conn<Error> {
+        &mut self.conn
     }
 
-    fn poll_event(&mut self) -> Result<Next<Event>, Error> {
-        self.error.check()?;
-        let result = self.poll_inner();
-        self.error.record(result)
-    }
-
-    fn transport(&self) -> Transport {
-        if self.tls == Tls::Pending {
-            Transport::StartTls
-        } else {
-            Transport::Same
-        }
+    fn step(&mut self) -> Result<Next<Event>, Error> {
+        self.poll_inner()
     }
 
     /// Goes on over TLS: forgets what the server offered in plaintext and
-    /// sends EHLO again (RFC 3207 §4.2). Bytes received before this call
-    /// are plaintext injected by an attacker: a sticky error.
-    fn tls_established(&mut self) {
-        if self.tls != Tls::Pending {
-            return;
-        }
-        if !self.inbox.is_empty() {
-            self.error.set(Error::StartTlsInjection);
-            return;
-        }
+    /// sends EHLO again (RFC 3207 §4.2).
+    fn on_tls(&mut self) {
         self.tls = Tls::Active;
         self.caps = None;
         self.send_hello(self.first_hello());
-    }
-
-    fn is_closed(&self) -> bool {
-        self.closed
     }
 }

@@ -250,7 +250,7 @@ impl Operation<Client> for Single {
             Verb::Vrfy => client.vrfy(self.argument.as_deref().unwrap_or_default()),
             Verb::Help => client.help(self.argument.as_deref()),
             Verb::Quit => client.quit(),
-            Verb::StartTls => Err(Error::BadSequence("STARTTLS is not a single command")),
+            Verb::StartTls => Err(Error::OutOfSequence("STARTTLS is not a single command")),
         }?);
         Ok(())
     }

@@ -3,9 +3,7 @@
 use super::command::{Body, Command, MailParams, RcptParams};
 use super::{EnhancedCode, Error, Limits, Reply};
 use crate::sasl;
-use crate::wire::{
-    DotUnstuffer, Inbox, LineError, LineReader, Machine, Next, Outbox, Sticky, Transport, Unstuffed,
-};
+use crate::wire::{Conn, DotUnstuffer, LineError, LineReader, Machine, Next, Unstuffed};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -315,16 +313,14 @@ struct Txn {
 ///
 /// STARTTLS: bytes pipelined behind the STARTTLS command, or arriving
 /// before [`Machine::tls_established`], are refused with
-/// [`Error::StartTlsInjection`] (CVE-2011-0411).
+/// [`Error::PlaintextAfterUpgrade`] (CVE-2011-0411).
 #[derive(Debug)]
 pub struct Server {
-    inbox: Inbox,
-    outbox: Outbox,
+    conn: Conn<Error>,
     lines: LineReader,
     config: ServerConfig,
     state: State,
     hello: bool,
-    tls_active: bool,
     authenticated: Option<String>,
     pending_auth_user: Option<String>,
     txn: Option<Txn>,
@@ -332,7 +328,6 @@ pub struct Server {
     discarding: bool,
     challenges: u64,
     nonce: u64,
-    error: Sticky<Error>,
 }
 
 const SYNTAX: EnhancedCode = EnhancedCode::new(5, 5, 2);
@@ -340,8 +335,15 @@ const SEQUENCE: EnhancedCode = EnhancedCode::new(5, 5, 1);
 const PARAMS: EnhancedCode = EnhancedCode::new(5, 5, 4);
 const OK: EnhancedCode = EnhancedCode::new(2, 0, 0);
 const TOO_BIG: EnhancedCode = EnhancedCode::new(5, 3, 4);
+/// RFC 3463 X.4.2: "bad connection", Postfix's code for a timeout.
+const TIMEOUT: EnhancedCode = EnhancedCode::new(4, 4, 2);
 
 impl Server {
+    /// How long a client may stay silent before the server ends the
+    /// session with a `421`: RFC 5321 §4.5.3.2.7 gives the server at least
+    /// 5 minutes. Change it with [`Machine::set_timeout`].
+    pub const IDLE_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(300);
+
     /// A server machine; the greeting is in the outbox already. Fails if
     /// the hostname holds CR, LF or NUL.
     pub fn new(config: ServerConfig) -> Result<Server, Error> {
@@ -350,19 +352,16 @@ impl Server {
             return Err(Error::InvalidArgument("server hostname"));
         }
         let mut server = Server {
-            inbox: Inbox::new(),
-            outbox: Outbox::new(),
+            conn: Conn::new(),
             lines: LineReader::new(config.limits.command_line),
             state: State::Command,
             hello: false,
-            tls_active: false,
             authenticated: None,
             pending_auth_user: None,
             txn: None,
             discarding: false,
             challenges: 0,
             nonce: 0,
-            error: Sticky::new(),
             config,
         };
         let greeting = format!(
@@ -371,6 +370,7 @@ impl Server {
             if server.config.lmtp { "LMTP" } else { "ESMTP" }
         );
         server.write_plain(220, &greeting);
+        server.conn.set_timeout(Some(Self::IDLE_TIMEOUT));
         Ok(server)
     }
 
@@ -398,7 +398,7 @@ impl Server {
 
     /// Whether the session is over TLS.
     pub fn is_tls(&self) -> bool {
-        self.tls_active
+        self.conn.is_tls()
     }
 
     /// Accepts what the last event asked about, with the usual reply:
@@ -411,7 +411,7 @@ impl Server {
             State::Decide(Decision::Mail(_)) => (250, EnhancedCode::new(2, 1, 0), "Sender OK"),
             State::Decide(Decision::Rcpt(_)) => (250, EnhancedCode::new(2, 1, 5), "Recipient OK"),
             State::Decide(Decision::Message { .. }) => (250, OK, "Message accepted"),
-            _ => return Err(Error::BadSequence("nothing to accept")),
+            _ => return Err(Error::OutOfSequence("nothing to accept")),
         };
         let reply = self.build(code, enh, text);
         self.respond(reply)
@@ -432,7 +432,7 @@ impl Server {
     /// accepts, anything else refuses.
     pub fn respond(&mut self, reply: Reply) -> Result<(), Error> {
         let State::Decide(decision) = &mut self.state else {
-            return Err(Error::BadSequence("nothing to answer"));
+            return Err(Error::OutOfSequence("nothing to answer"));
         };
         let ok = reply.is_positive();
         let mut next = State::Command;
@@ -463,7 +463,7 @@ impl Server {
             _ => {}
         }
         self.state = next;
-        self.outbox.write(reply.as_bytes());
+        self.conn.outbox.write(reply.as_bytes());
         Ok(())
     }
 
@@ -479,13 +479,13 @@ impl Server {
 
     fn write_reply(&mut self, code: u16, enh: EnhancedCode, text: &str) {
         let reply = self.build(code, enh, text);
-        self.outbox.write(reply.as_bytes());
+        self.conn.outbox.write(reply.as_bytes());
     }
 
     fn write_plain(&mut self, code: u16, text: &str) {
         let mut line = String::new();
         let _ = write!(line, "{code} {text}\r\n");
-        self.outbox.write(line.as_bytes());
+        self.conn.outbox.write(line.as_bytes());
     }
 
     fn ehlo_reply(&mut self, domain: &str, extended: bool) {
@@ -500,7 +500,7 @@ impl Server {
                 (c.dsn, "DSN"),
                 (c.chunking, "CHUNKING"),
                 (c.binary_mime && c.chunking, "BINARYMIME"),
-                (c.starttls && !self.tls_active, "STARTTLS"),
+                (c.starttls && !self.conn.is_tls(), "STARTTLS"),
                 (c.enhanced_status_codes, "ENHANCEDSTATUSCODES"),
             ];
             lines.push(format!("SIZE {}", c.limits.message_size));
@@ -513,12 +513,14 @@ impl Server {
         let n = lines.len();
         for (i, l) in lines.iter().enumerate() {
             let sep = if i + 1 == n { ' ' } else { '-' };
-            self.outbox.write(format!("250{sep}{l}\r\n").as_bytes());
+            self.conn
+                .outbox
+                .write(format!("250{sep}{l}\r\n").as_bytes());
         }
     }
 
     fn auth_offered(&self) -> bool {
-        !self.config.auth.is_empty() && (self.tls_active || self.config.allow_plaintext_auth)
+        !self.config.auth.is_empty() && (self.conn.is_tls() || self.config.allow_plaintext_auth)
     }
 
     fn on_command(&mut self, line: &[u8]) -> Result<Option<Event>, Error> {
@@ -579,6 +581,7 @@ impl Server {
             Command::Quit => {
                 self.write_reply(221, OK, "Bye");
                 self.state = State::Closed;
+                self.conn.stop();
                 Ok(Some(Event::Quit))
             }
         }
@@ -592,15 +595,16 @@ impl Server {
     }
 
     fn on_starttls(&mut self) -> Result<Option<Event>, Error> {
-        if !self.config.starttls || self.tls_active {
+        if !self.config.starttls || self.conn.is_tls() {
             self.write_reply(502, SEQUENCE, "STARTTLS not available");
             return Ok(None);
         }
-        if !self.inbox.is_empty() {
-            return Err(Error::StartTlsInjection);
+        if !self.conn.inbox.is_empty() {
+            return Err(Error::PlaintextAfterUpgrade);
         }
         self.write_reply(220, OK, "Ready to start TLS");
         self.state = State::TlsPending;
+        self.conn.request_tls();
         Ok(Some(Event::StartTls))
     }
 
@@ -648,9 +652,9 @@ impl Server {
     }
 
     fn challenge(&mut self, text: &[u8], stage: AuthStage) {
-        self.outbox.write(b"334 ");
-        self.outbox.write(&sasl::encode_line(text));
-        self.outbox.write(b"\r\n");
+        self.conn.outbox.write(b"334 ");
+        self.conn.outbox.write(&sasl::encode_line(text));
+        self.conn.outbox.write(b"\r\n");
         self.state = State::AuthLine(stage);
         self.lines.set_max_len(self.config.limits.auth_line);
     }
@@ -784,7 +788,7 @@ impl Server {
             return;
         }
         if let Some(refusal) = self.message_refusal() {
-            self.outbox.write(refusal.as_bytes());
+            self.conn.outbox.write(refusal.as_bytes());
             return;
         }
         self.write_plain(354, "End data with <CR><LF>.<CR><LF>");
@@ -836,7 +840,7 @@ impl Server {
             return Ok(Next::NeedInput);
         };
         loop {
-            let piece = unstuffer.next(&mut self.inbox).map_err(|e| {
+            let piece = unstuffer.next(&mut self.conn.inbox).map_err(|e| {
                 let LineError::TooLong { limit } = e;
                 Error::LineTooLong { limit }
             });
@@ -844,7 +848,7 @@ impl Server {
                 Ok(p) => p,
                 Err(e) => {
                     let reply = build(&self.config, 500, SYNTAX, "Line too long");
-                    self.outbox.write(reply.as_bytes());
+                    self.conn.outbox.write(reply.as_bytes());
                     return Err(e);
                 }
             };
@@ -893,7 +897,7 @@ impl Server {
                     if let Some(reply) = refused.take() {
                         self.state = State::Command;
                         self.txn = None;
-                        self.outbox.write(reply.as_bytes());
+                        self.conn.outbox.write(reply.as_bytes());
                         return Ok(Next::Event(Event::MessageRejected(reply)));
                     }
                     return Ok(Next::Event(self.message_end(size)));
@@ -923,11 +927,11 @@ impl Server {
             return Ok(Next::NeedInput);
         };
         if *remaining > 0 {
-            let take = (*remaining).min(self.inbox.len() as u64) as usize;
+            let take = (*remaining).min(self.conn.inbox.len() as u64) as usize;
             if take == 0 {
                 return Ok(Next::NeedInput);
             }
-            let bytes = self.inbox.split_to(take);
+            let bytes = self.conn.inbox.split_to(take);
             self.lines.reset();
             *remaining -= take as u64;
             if refused.is_none() {
@@ -941,7 +945,7 @@ impl Server {
         let (chunk, last, refused) = (*chunk, *last, refused.take());
         self.state = State::Command;
         if let Some(reply) = refused {
-            self.outbox.write(reply.as_bytes());
+            self.conn.outbox.write(reply.as_bytes());
             if reply.code() == 552 {
                 return Ok(Next::Event(Event::MessageRejected(reply)));
             }
@@ -961,8 +965,8 @@ impl Server {
             match &self.state {
                 State::Closed | State::Decide(_) => return Ok(Next::Paused),
                 State::TlsPending => {
-                    if !self.inbox.is_empty() {
-                        return Err(Error::StartTlsInjection);
+                    if !self.conn.inbox.is_empty() {
+                        return Err(Error::PlaintextAfterUpgrade);
                     }
                     return Ok(Next::Paused);
                 }
@@ -979,7 +983,7 @@ impl Server {
                     if self.discarding && !self.skip_long_line() {
                         return Ok(Next::NeedInput);
                     }
-                    let line = match self.lines.next_line(&mut self.inbox) {
+                    let line = match self.lines.next_line(&mut self.conn.inbox) {
                         Ok(Some(line)) => line,
                         Ok(None) => return Ok(Next::NeedInput),
                         Err(LineError::TooLong { limit }) => {
@@ -1009,17 +1013,17 @@ impl Server {
     /// Drops the rest of an over-long command line; true once its end was
     /// found (and answered with `500`).
     fn skip_long_line(&mut self) -> bool {
-        match memchr::memchr(b'\n', self.inbox.data()) {
+        match memchr::memchr(b'\n', self.conn.inbox.data()) {
             Some(i) => {
-                self.inbox.advance(i + 1);
+                self.conn.inbox.advance(i + 1);
                 self.lines.reset();
                 self.discarding = false;
                 self.write_reply(500, SYNTAX, "Line too long");
                 true
             }
             None => {
-                let n = self.inbox.len();
-                self.inbox.advance(n);
+                let n = self.conn.inbox.len();
+                self.conn.inbox.advance(n);
                 self.lines.reset();
                 false
             }
@@ -1040,48 +1044,33 @@ impl Machine for Server {
     type Event = Event;
     type Error = Error;
 
-    fn inbox(&mut self) -> &mut Inbox {
-        &mut self.inbox
+    fn conn(&self) -> &Conn<Error> {
+        &self.conn
     }
 
-    fn outbox(&mut self) -> &mut Outbox {
-        &mut self.outbox
+    fn conn_mut(&mut self) -> &mut Conn<Error> {
+        &mut self.conn
     }
 
-    fn poll_event(&mut self) -> Result<Next<Event>, Error> {
-        self.error.check()?;
-        let result = self.poll_inner();
-        self.error.record(result)
-    }
-
-    fn transport(&self) -> Transport {
-        if matches!(self.state, State::TlsPending) {
-            Transport::StartTls
-        } else {
-            Transport::Same
-        }
+    fn step(&mut self) -> Result<Next<Event>, Error> {
+        self.poll_inner()
     }
 
     /// Goes on over TLS with a fresh session (RFC 3207 §4.2: the client
-    /// must say EHLO again; what it said before is forgotten). Bytes that
-    /// arrived before this call are an injection: a sticky error.
-    fn tls_established(&mut self) {
-        if !matches!(self.state, State::TlsPending) {
-            return;
-        }
-        if !self.inbox.is_empty() {
-            self.error.set(Error::StartTlsInjection);
-            return;
-        }
+    /// must say EHLO again; what it said before is forgotten).
+    fn on_tls(&mut self) {
         self.state = State::Command;
-        self.tls_active = true;
         self.hello = false;
         self.txn = None;
         self.authenticated = None;
         self.lines.reset();
     }
 
-    fn is_closed(&self) -> bool {
-        matches!(self.state, State::Closed)
+    /// Postfix's words for a client that went quiet (RFC 5321 §4.5.3.2.7
+    /// gives the server 5 minutes), then the session ends.
+    fn on_timeout(&mut self) {
+        let text = format!("{} Error: timeout exceeded", self.config.hostname);
+        self.write_reply(421, TIMEOUT, &text);
+        self.state = State::Closed;
     }
 }

@@ -32,6 +32,8 @@ pub struct Inbox {
     eof: bool,
     /// How much spare to make when it runs short; 0 means the default.
     read_size: usize,
+    /// Every byte ever committed, for telling "something arrived" cheaply.
+    received: u64,
 }
 
 impl Inbox {
@@ -85,7 +87,14 @@ impl Inbox {
     /// Records that `n` bytes were written at the start of the slice last
     /// returned by [`spare`](Self::spare). `n` beyond that space is clamped.
     pub fn commit(&mut self, n: usize) {
+        let before = self.filled;
         self.filled = (self.filled + n).min(self.buf.len());
+        self.received += (self.filled - before) as u64;
+    }
+
+    /// How many bytes have been received in all, consumed or not.
+    pub fn received(&self) -> u64 {
+        self.received
     }
 
     /// Copies `data` in after the bytes already received.

@@ -37,21 +37,27 @@
 //! `memchr`, resuming where it stopped, so each byte is looked at once
 //! however the input is chunked.
 
+mod conn;
 mod dot;
+mod error;
 mod inbox;
 mod line;
 mod op;
 mod outbox;
 mod reply;
 mod sticky;
+mod time;
 
+pub use conn::Conn;
 pub use dot::{DotStuffer, DotUnstuffer, Unstuffed};
+pub use error::CommonError;
 pub use inbox::Inbox;
 pub use line::{Line, LineEnding, LineError, LineReader};
 pub use op::{CommandId, CommandIds, Correlate, Nothing, OpStep, OutputOf, Protocol, StartTls};
 pub use outbox::Outbox;
 pub use reply::{MultiLine, MultiLineError, ReplyLine};
 pub use sticky::Sticky;
+pub use time::Instant;
 
 use core::fmt;
 
@@ -100,9 +106,15 @@ impl fmt::Display for Fault {
 }
 
 /// What every protocol's `Error` type tells about itself.
-pub trait ProtocolError: fmt::Debug + fmt::Display {
+pub trait ProtocolError: core::error::Error {
     /// Who broke the protocol.
     fn fault(&self) -> Fault;
+
+    /// Which of the failures every protocol shares this is, if it is one
+    /// (a timeout, a line too long, plaintext after the TLS go-ahead, ...).
+    fn common(&self) -> Option<CommonError> {
+        None
+    }
 
     /// The reply a server should send before it closes, where the protocol
     /// has numeric replies: an HTTP status (400, 413, 414, 431, 501) or an
@@ -132,18 +144,63 @@ pub enum Transport {
 /// The interface every protocol machine of the crate implements, so that one
 /// blocking driver and one async driver serve all of them.
 ///
+/// A machine holds a [`Conn`] (buffers, sticky error, transport change,
+/// close state, timer) and writes only its own protocol step
+/// ([`step`](Self::step)); everything else is provided here, once, so every
+/// protocol answers "has it failed?", "is TLS due?", "may it still send?"
+/// and "has the peer been silent too long?" by the same rules.
+///
+/// The methods fall in four groups, as in quinn-proto:
+/// - **getters**: [`transport`](Self::transport), [`may_send`](Self::may_send),
+///   [`may_recv`](Self::may_recv), [`is_closed`](Self::is_closed),
+///   [`poll_timeout`](Self::poll_timeout);
+/// - **input**: [`inbox`](Self::inbox) (read into it),
+///   [`receive_eof`](Self::receive_eof), [`set_now`](Self::set_now),
+///   [`handle_timeout`](Self::handle_timeout),
+///   [`tls_established`](Self::tls_established);
+/// - **mutators**: each protocol's own send methods (commands, replies);
+/// - **output**: [`poll_event`](Self::poll_event) and [`outbox`](Self::outbox).
+///
 /// See the [module documentation](self) for the driving loop.
 pub trait Machine {
     /// What the machine reports to its caller.
     type Event;
     /// The machine's sticky error.
-    type Error: ProtocolError;
+    type Error: ProtocolError + Clone + From<CommonError>;
+
+    /// The shared connection state.
+    fn conn(&self) -> &Conn<Self::Error>;
+
+    /// The shared connection state, to change it.
+    fn conn_mut(&mut self) -> &mut Conn<Self::Error>;
+
+    /// The protocol's own step, for implementors: hand out the next event
+    /// or say why there is none. Callers use [`poll_event`](Self::poll_event),
+    /// which wraps it in the rules every machine shares.
+    fn step(&mut self) -> Result<Next<Self::Event>, Self::Error>;
+
+    /// Called once the TLS handshake asked for with
+    /// [`Conn::request_tls`] completed and no plaintext was waiting
+    /// behind the go-ahead: forget what was said in plaintext, greet
+    /// again. The default does nothing.
+    fn on_tls(&mut self) {}
+
+    /// Called once when the peer has been silent longer than the timeout:
+    /// queue the protocol's last words (SMTP `421`, an HTTP `408`) if it has
+    /// any. The connection then fails with [`CommonError::TimedOut`].
+    fn on_timeout(&mut self) {}
+
+    // --- provided ---
 
     /// The receive buffer: read from the peer straight into it.
-    fn inbox(&mut self) -> &mut Inbox;
+    fn inbox(&mut self) -> &mut Inbox {
+        &mut self.conn_mut().inbox
+    }
 
     /// The bytes waiting to be sent to the peer.
-    fn outbox(&mut self) -> &mut Outbox;
+    fn outbox(&mut self) -> &mut Outbox {
+        &mut self.conn_mut().outbox
+    }
 
     /// The peer closed its sending side.
     fn receive_eof(&mut self) {
@@ -151,23 +208,89 @@ pub trait Machine {
     }
 
     /// Hands out the next event, or says why there is none.
-    fn poll_event(&mut self) -> Result<Next<Self::Event>, Self::Error>;
+    ///
+    /// After an error every later call returns the same error, and the
+    /// machine sends and reads no more; what it queued before failing (its
+    /// last words: a `-ERR line too long`, a `500`, an HTTP `400`) is still
+    /// in the outbox, and drivers send it before they report the error.
+    fn poll_event(&mut self) -> Result<Next<Self::Event>, Self::Error> {
+        self.conn().check()?;
+        match self.step() {
+            Ok(next) => {
+                let waiting = matches!(next, Next::NeedInput);
+                self.conn_mut().note_waiting(waiting);
+                Ok(next)
+            }
+            Err(e) => {
+                self.conn_mut().fail(e.clone());
+                Err(e)
+            }
+        }
+    }
 
     /// Whether the stream under the machine must change before it can go
-    /// on. Checked by drivers after every event.
+    /// on; [`Transport::Same`] once the machine has failed. Drivers check
+    /// it before a TLS handshake (`check_upgrade`) and after a paused poll.
     fn transport(&self) -> Transport {
-        Transport::Same
+        self.conn().transport()
     }
 
     /// The TLS handshake asked for by [`Transport::StartTls`] completed; the
-    /// machine goes on over the encrypted stream.
-    fn tls_established(&mut self) {}
+    /// machine goes on over the encrypted stream. If plaintext was waiting
+    /// behind the go-ahead, the machine fails with
+    /// [`CommonError::PlaintextAfterUpgrade`] instead.
+    fn tls_established(&mut self) {
+        if self.conn_mut().finish_tls() {
+            self.on_tls();
+        }
+    }
+
+    /// Whether the machine may still queue bytes for the peer. Once false
+    /// and the outbox is empty, the driver shuts its sending side down.
+    fn may_send(&self) -> bool {
+        self.conn().may_send()
+    }
+
+    /// Whether the machine still reads from the peer.
+    fn may_recv(&self) -> bool {
+        self.conn().may_recv()
+    }
 
     /// Whether the conversation is over: nothing more will be sent or
-    /// received on this connection, and the driver may close it once the
-    /// outbox is empty.
+    /// received on this connection (also after an error), and the driver
+    /// may close it once the outbox is empty.
     fn is_closed(&self) -> bool {
-        false
+        self.conn().is_closed()
+    }
+
+    /// How long the peer may stay silent while the machine waits for it;
+    /// `None` for no limit. See [`Conn::set_timeout`].
+    fn set_timeout(&mut self, limit: Option<core::time::Duration>) {
+        self.conn_mut().set_timeout(limit);
+    }
+
+    /// The driver's clock: call before polling and after reading, so the
+    /// machine can tell when a wait began.
+    fn set_now(&mut self, now: Instant) {
+        self.conn_mut().set_now(now);
+    }
+
+    /// When the driver should call [`handle_timeout`](Self::handle_timeout)
+    /// if nothing arrives before; `None` for no deadline. The value may
+    /// change after any input or event, so read it again before each wait.
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.conn().deadline()
+    }
+
+    /// Tells the machine the time is `now`; if its deadline has passed, it
+    /// queues its last words and fails with [`CommonError::TimedOut`].
+    /// Spurious or early calls do nothing more than set the clock.
+    fn handle_timeout(&mut self, now: Instant) {
+        self.set_now(now);
+        if self.conn().timed_out(now) {
+            self.on_timeout();
+            self.conn_mut().fail(CommonError::TimedOut.into());
+        }
     }
 
     /// Copies `data` into the receive buffer; a convenience for tests,
