@@ -467,7 +467,7 @@ impl Machine for Server {
     /// An idle keep-alive connection closes silently; one in the middle
     /// of a request head or body gets a `408`.
     fn on_timeout(&mut self) {
-        let mid_request = self.conn.inbox.len() > 0 || matches!(self.read, Read::Body { .. });
+        let mid_request = !self.conn.inbox.is_empty() || matches!(self.read, Read::Body { .. });
         if mid_request {
             self.last_words(Some(408));
         }

@@ -4,7 +4,7 @@
 //! [`Machine`]. What one driving step must do next is decided here, once
 //! ([`next_step`]); each driver only performs the reads and writes. The typed
 //! clients in each protocol module are thin layers over them, running the
-//! protocol's [`Operation`](crate::wire::Operation)s.
+//! protocol's [`Operation`]s.
 //!
 //! | I/O model | driver | typed HTTP client | TLS (feature) |
 //! | --- | --- | --- | --- |
@@ -78,7 +78,7 @@ pub enum DriveError<E, R = core::convert::Infallible> {
     /// The stream ended where the protocol needed more bytes.
     UnexpectedEof,
     /// The machine paused (waits for the local side) in the middle of an
-    /// [`Operation`](crate::wire::Operation), which therefore cannot complete.
+    /// [`Operation`], which therefore cannot complete.
     Stalled,
     /// The server refused the command (POP3 `-ERR`, SMTP `535`). Not
     /// sticky: the machine is fine and the session goes on.

@@ -213,7 +213,7 @@ enum Tls {
 ///   sent at once and answers are matched in order. The greeting, AUTH,
 ///   STLS and QUIT are never pipelined with anything.
 /// - **STLS**: after the `+OK` to STLS, [`Machine::transport`] says
-///   [`Transport::StartTls`]; run the handshake, call
+///   [`Transport::StartTls`](crate::wire::Transport::StartTls); run the handshake, call
 ///   [`Machine::tls_established`], then send CAPA again: the capabilities
 ///   learnt in plaintext are forgotten. Bytes that arrive behind the `+OK`
 ///   before the handshake are an error (CVE-2011-0411).

@@ -27,7 +27,7 @@ pub enum Event {
         caps: Capabilities,
     },
     /// The server said go ahead to STARTTLS: run the TLS handshake now
-    /// ([`Machine::transport`] says [`Transport::StartTls`]), then call
+    /// ([`Machine::transport`] says [`Transport::StartTls`](crate::wire::Transport::StartTls)), then call
     /// [`Machine::tls_established`].
     StartTls,
     /// AUTH succeeded (`235`).
