@@ -423,9 +423,9 @@ fn blocking_and_async_have_the_same_methods() {
         let _ = m.run(smtp::ops::Single::noop());
     };
     let _ = |m: &mut AsyncMail| {
-        let _ = m.send_mail("a@x", ["b@x"], &b""[..]);
-        let _ = m.send_envelope(env(), &b""[..]);
-        let _ = m.run(smtp::ops::Single::noop());
+        drop(m.send_mail("a@x", ["b@x"], &b""[..]));
+        drop(m.send_envelope(env(), &b""[..]));
+        drop(m.run(smtp::ops::Single::noop()));
     };
     let plain = || sanswire::sasl::Plain::new("a", "b");
     let _ = |p: &mut Pop| {
@@ -433,7 +433,7 @@ fn blocking_and_async_have_the_same_methods() {
         let _ = p.call(ops::Stat::new());
     };
     let _ = |p: &mut AsyncPop| {
-        let _ = p.auth(plain());
-        let _ = p.call(ops::Stat::new());
+        drop(p.auth(plain()));
+        drop(p.call(ops::Stat::new()));
     };
 }
