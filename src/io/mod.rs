@@ -3,17 +3,55 @@
 //! The drivers know nothing of any protocol: everything they do goes through
 //! [`Machine`]. What one driving step must do next is decided here, once
 //! ([`next_step`]); each driver only performs the reads and writes. The typed
-//! clients in each protocol module are thin layers over them, running the
-//! protocol's [`Operation`]s.
+//! clients are one generic session per I/O model, running the protocol's
+//! [`Operation`]s.
 //!
-//! | I/O model | driver | typed HTTP client | TLS (feature) |
-//! | --- | --- | --- | --- |
-//! | blocking `Read + Write` | [`Driver`] | [`http::Client`] | `tls` (`rustls`) |
-//! | tokio | `tokio::Driver` (`tokio`) | `tokio::http::Client` | `tls::tokio` (`tokio-rustls`) |
-//! | futures-io | `futures::Driver` (`futures-io`) | `futures::http::Client` | `tls::futures` (`futures-rustls`) |
+//! | I/O model | driver | typed session | typed clients | TLS (feature) |
+//! | --- | --- | --- | --- | --- |
+//! | blocking `Read + Write` | [`Driver`] | [`Session`] | [`http::Client`], [`smtp::Client`], [`pop3::Client`] | `tls` (`rustls`) |
+//! | tokio | `tokio::Driver` (`tokio`) | `nonblocking::Session` | `tokio::{http, smtp, pop3}::Client` | `tls::tokio` (`tokio-rustls`) |
+//! | futures-io | `futures::Driver` (`futures-io`) | `nonblocking::Session` | `futures::{http, smtp, pop3}::Client` | `tls::futures` (`futures-rustls`) |
 //!
-//! The two async rows are one implementation, `nonblocking` (driver, HTTP
-//! client) and `tls::nonblocking` (stream), generic over the I/O family.
+//! The two async rows are one implementation, `nonblocking` (driver,
+//! session) and `tls::nonblocking` (stream), generic over the I/O family.
+//!
+//! # Operations and passed events
+//!
+//! A driver's `run(op)` starts an [`Operation`], writes what it queued,
+//! then feeds it events until it is done. An event the operation does not
+//! own ([`OpStep::Pass`]: the answer to a command queued before it, an
+//! HTTP `103 Early Hints` before the final response, later an IMAP
+//! untagged `EXPUNGE`) is kept by the driver, in order:
+//! [`Driver::next_event`] hands passed events out before new ones, and
+//! [`Driver::passed`] / [`Driver::take_passed`] show them. Operations take
+//! their own answers by [`CommandId`](crate::wire::CommandId), which every
+//! client machine's send methods return.
+//!
+//! # Typed sessions: one per I/O model
+//!
+//! [`Session<S, P>`](Session) (and its async twin
+//! `nonblocking::Session<S, P, R>`) works for any
+//! [`Protocol`](crate::wire::Protocol): its constructors run the protocol's
+//! opening exchange (`start`, `connect_with`, `connect_tls_with`,
+//! `connect_starttls_with`), [`Session::starttls`] its in-band upgrade, and
+//! [`Session::run`] / [`Session::call`] any operation. Each protocol's
+//! everyday methods (`pop.stat()`, `mail.send_mail(..)`,
+//! `web.fetch(..)`) are declared once, in one table per protocol that
+//! expands to the blocking methods and the async ones, so the two cannot
+//! drift. A table of methods was chosen over a trait over a generic `Run`:
+//! the methods are inherent (no trait to import), rustdoc shows their
+//! concrete result types, the async ones stay plain `async fn`s, and a
+//! method may reshape an operation's output.
+//!
+//! # Refusals are outcomes
+//!
+//! A server's refusal (POP3 `-ERR`, refused SMTP credentials) is not a
+//! machine error: the machine is fine and the session goes on. Operations
+//! give it back in their output (`Result<T, pop3::Refusal>`), so
+//! `driver.run(op)?` succeeds with the refusal as a value. The sessions'
+//! methods and [`Session::call`] turn it into [`DriveError::Refused`], so
+//! `pop.dele(1)?` stops with a clear error and the next call works. The
+//! machines' sticky errors keep what really ends a session.
 //!
 //! # Changing transport (STARTTLS)
 //!
