@@ -415,6 +415,15 @@ fn blocking_and_async_have_the_same_methods() {
     type AsyncWeb = io::futures::http::Client<Script>;
     let n = both!(Web, AsyncWeb: new, send_head, send_body, finish, response, read_body, fetch);
     assert_eq!(n, 7);
+    // Connecting and upgrading, written once per I/O model.
+    type TlsPop = io::pop3::Client<io::tls::Stream<Script>>;
+    type AsyncTlsPop = io::futures::pop3::Client<io::tls::futures::Stream<Script>>;
+    let _ = (TlsPop::start_implicit_tls, AsyncTlsPop::start_implicit_tls);
+    let _ = (
+        TlsPop::start_with_starttls,
+        AsyncTlsPop::start_with_starttls,
+    );
+    let _ = (TlsPop::starttls, AsyncTlsPop::starttls);
     // The generic ones, called (never run) on both.
     let env = || smtp::Envelope::new("a@x", ["b@x"]);
     let _ = |m: &mut Mail| {

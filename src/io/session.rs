@@ -123,6 +123,39 @@ impl<P: Protocol> Session<TcpStream, P> {
 }
 
 #[cfg(feature = "rustls")]
+impl<S: Socket, P: Protocol> Session<tls::Stream<S>, P> {
+    /// Implicit TLS over a connected stream: runs the TLS handshake for
+    /// `host`, then the opening exchange.
+    pub fn start_implicit_tls(
+        stream: S,
+        machine: P::Machine,
+        connector: &tls::TlsConnector,
+        host: &str,
+    ) -> Result<Self, SessionError<P>> {
+        Self::start(tls::Stream::connect(stream, connector, host)?, machine)
+    }
+}
+
+#[cfg(feature = "rustls")]
+impl<S: Socket, P: StartTls> Session<tls::Stream<S>, P> {
+    /// The in-band upgrade before anything else, over a connected
+    /// plaintext stream, with the machine told to require TLS: a server
+    /// without the upgrade (or refusing it) fails with the machine's TLS
+    /// error, and nothing more is sent.
+    pub fn start_with_starttls(
+        stream: S,
+        mut machine: P::Machine,
+        connector: &tls::TlsConnector,
+        host: &str,
+    ) -> Result<Self, SessionError<P>> {
+        P::require_tls(&mut machine);
+        let mut session = Self::start(tls::Stream::plain(stream), machine)?;
+        session.starttls(connector, host)?;
+        Ok(session)
+    }
+}
+
+#[cfg(feature = "rustls")]
 impl<P: Protocol> Session<tls::Stream<TcpStream>, P> {
     /// Implicit TLS (POP3S, SMTPS, HTTPS): connects over TCP, runs the TLS
     /// handshake for `host`, then the opening exchange.
@@ -132,26 +165,21 @@ impl<P: Protocol> Session<tls::Stream<TcpStream>, P> {
         connector: &tls::TlsConnector,
         host: &str,
     ) -> Result<Self, SessionError<P>> {
-        Self::start(tls::Stream::connect(tcp(addr)?, connector, host)?, machine)
+        Self::start_implicit_tls(tcp(addr)?, machine, connector, host)
     }
 }
 
 #[cfg(feature = "rustls")]
 impl<P: StartTls> Session<tls::Stream<TcpStream>, P> {
-    /// Connects over TCP and upgrades in-band before anything else, with
-    /// the machine told to require TLS: a server without the upgrade (or
-    /// refusing it) fails with the machine's TLS error, and nothing more
-    /// is sent.
+    /// Connects over TCP and upgrades in-band before anything else (see
+    /// [`start_with_starttls`](Self::start_with_starttls)).
     pub fn connect_starttls_with(
         addr: impl ToSocketAddrs,
-        mut machine: P::Machine,
+        machine: P::Machine,
         connector: &tls::TlsConnector,
         host: &str,
     ) -> Result<Self, SessionError<P>> {
-        P::require_tls(&mut machine);
-        let mut session = Self::start(tls::Stream::plain(tcp(addr)?), machine)?;
-        session.starttls(connector, host)?;
-        Ok(session)
+        Self::start_with_starttls(tcp(addr)?, machine, connector, host)
     }
 }
 

@@ -107,10 +107,46 @@ impl<S: AsyncIo<R> + Unpin, P: Protocol, R> Session<S, P, R> {
 impl<S, P, R> Session<crate::io::tls::nonblocking::Stream<S, R>, P, R>
 where
     S: AsyncIo<R> + Unpin,
+    P: Protocol,
+    R: crate::io::tls::nonblocking::AsyncTls<S>,
+    crate::io::tls::nonblocking::Stream<S, R>: AsyncIo<R> + Unpin,
+{
+    /// Implicit TLS over a connected stream; see the blocking
+    /// [`start_implicit_tls`](crate::io::Session::start_implicit_tls).
+    pub async fn start_implicit_tls(
+        stream: S,
+        machine: P::Machine,
+        connector: &crate::io::tls::TlsConnector,
+        host: &str,
+    ) -> Result<Self, SessionError<P>> {
+        let stream = crate::io::tls::nonblocking::Stream::connect(stream, connector, host).await?;
+        Self::start(stream, machine).await
+    }
+}
+
+#[cfg(any(feature = "tokio-rustls", feature = "futures-rustls"))]
+impl<S, P, R> Session<crate::io::tls::nonblocking::Stream<S, R>, P, R>
+where
+    S: AsyncIo<R> + Unpin,
     P: crate::wire::StartTls,
     R: crate::io::tls::nonblocking::AsyncTls<S>,
     crate::io::tls::nonblocking::Stream<S, R>: AsyncIo<R> + Unpin,
 {
+    /// The in-band upgrade before anything else; see the blocking
+    /// [`start_with_starttls`](crate::io::Session::start_with_starttls).
+    pub async fn start_with_starttls(
+        stream: S,
+        mut machine: P::Machine,
+        connector: &crate::io::tls::TlsConnector,
+        host: &str,
+    ) -> Result<Self, SessionError<P>> {
+        P::require_tls(&mut machine);
+        let stream = crate::io::tls::nonblocking::Stream::plain(stream);
+        let mut session = Self::start(stream, machine).await?;
+        session.starttls(connector, host).await?;
+        Ok(session)
+    }
+
     /// The in-band upgrade; see the blocking
     /// [`starttls`](crate::io::Session::starttls).
     pub async fn starttls(
