@@ -224,6 +224,23 @@ fn correlation_ids() {
     assert_eq!(seen, [a, a, a, b, b]);
 }
 
+/// A `421` that answers no call is handed out as an unsolicited event
+/// (no command id), and the machine is closed.
+#[test]
+fn smtp_unsolicited_421_answers_no_call() {
+    let mut c = smtp::Client::new("c.example.org").unwrap();
+    c.receive(b"220 mx\r\n250 mx\r\n");
+    while let Ok(Next::Event(_)) = c.poll_event() {}
+    assert!(c.is_idle());
+    c.receive(b"421 4.3.2 shutting down\r\n");
+    let Ok(Next::Event(smtp::Event::Reply { command, reply })) = c.poll_event() else {
+        panic!()
+    };
+    assert_eq!((command, reply.code()), (smtp::Verb::Quit, 421));
+    assert_eq!(c.replying_to(), None);
+    assert!(c.is_closed() && !c.is_idle());
+}
+
 /// An operation takes the answer to its own command, not the next event
 /// of the right kind: here two STATs are in flight and the op started
 /// last gets the second answer.

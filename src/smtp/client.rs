@@ -1042,10 +1042,20 @@ impl Client {
                 }
                 return Ok(Next::NeedInput);
             };
-            let expect = self
-                .expect
-                .pop_front()
-                .ok_or(Error::UnexpectedReply(code))?;
+            let Some(expect) = self.expect.pop_front() else {
+                if code == 421 {
+                    // The server is closing (RFC 5321 §3.8) while nothing
+                    // waits for a reply: an event that answers no call
+                    // (`Correlate::replying_to` is `None`).
+                    self.auth = None;
+                    self.conn.stop();
+                    return Ok(Next::Event(Event::Reply {
+                        command: Verb::Quit,
+                        reply: Reply::from_raw(code, raw),
+                    }));
+                }
+                return Err(Error::UnexpectedReply(code));
+            };
             let reply = Reply::from_raw(code, raw);
             if code == 421 {
                 if let Some(event) = self.on_shutdown(expect, reply.clone()) {
