@@ -332,6 +332,7 @@ impl Clock {
     }
 
     /// The `std` instant of a machine deadline.
+    #[cfg(any(feature = "tokio", feature = "futures-io"))]
     pub(crate) fn to_std(self, at: Instant) -> std::time::Instant {
         self.origin + at.since_origin()
     }

@@ -4,32 +4,62 @@
 //! # The driving loop
 //!
 //! Every protocol machine (HTTP, SMTP, POP3, ... in both roles) implements
-//! [`Machine`]. A driver, whatever its I/O model, does the same four things:
+//! [`Machine`] over a shared [`Conn`] core. A driver, whatever its I/O
+//! model, repeats these steps (`io::next_step` decides which one, once for
+//! every driver):
 //!
-//! 1. **Transmit**: while [`Machine::outbox`] is not empty, write its chunks
+//! 1. **Tell the time**: if the machine keeps a timer
+//!    ([`Conn::timeout`]), [`Machine::set_now`] with the driver's clock.
+//! 2. **Transmit**: while [`Machine::outbox`] is not empty, write its chunks
 //!    to the peer (vectored writes are welcome: see [`Outbox::chunks`]) and
 //!    [`Outbox::advance`] by what was written.
-//! 2. **Pull events**: call [`Machine::poll_event`] until it returns
+//! 3. **Pull events**: call [`Machine::poll_event`] until it returns
 //!    [`Next::NeedInput`] or [`Next::Paused`]. Each call hands out at most one
 //!    event, and the machine's state advances only as events are handed out,
 //!    so the caller always sees the state that matches the last event.
-//! 3. **Receive**: read from the peer straight into the machine's receive
+//! 4. **Close**: once the machine will send nothing more
+//!    ([`Machine::may_send`] is false, e.g. after QUIT or `Connection:
+//!    close`) and its outbox is empty ([`Conn::wants_shutdown`]), shut the
+//!    sending side of the stream down and call [`Conn::shutdown_sent`]; go
+//!    on reading while [`Machine::may_recv`]. When [`Machine::is_closed`],
+//!    stop.
+//! 5. **Receive**: read from the peer straight into the machine's receive
 //!    buffer, with no intermediate copy: [`Inbox::spare`] gives writable
 //!    space and [`Inbox::commit`] records how much arrived. On end of
-//!    stream, call [`Machine::receive_eof`].
-//! 4. **Act**: feed the machine typed commands or replies through its own
+//!    stream, call [`Machine::receive_eof`]. Wait no longer than
+//!    [`Machine::poll_timeout`]; when it passes, call
+//!    [`Machine::handle_timeout`] instead.
+//! 6. **Act**: feed the machine typed commands or replies through its own
 //!    protocol-specific methods; they queue bytes in the outbox.
 //!
 //! After every input, drain the outbox: some protocols answer input with
 //! no user action (Telnet negotiation, IMAP continuations, greetings).
 //!
-//! # Errors
+//! # Errors and last words
 //!
 //! A machine's error is sticky: once [`Machine::poll_event`] returns an
-//! error, every later call returns the same error ([`Sticky`] keeps it
-//! for every machine of the crate). Each error says who broke
-//! the protocol ([`Fault`]) and, where the protocol has one, what to answer
-//! ([`ProtocolError::reply_hint`]: an HTTP status, an SMTP reply code, ...).
+//! error, every later call returns the same error, the machine sends and
+//! reads no more ([`Machine::is_closed`] is true), and it asks for no
+//! transport change. Before it fails, a machine queues its own **last
+//! words** where the protocol has them: POP3's `-ERR line too long`, SMTP's
+//! `500`, an HTTP server's bare `400`/`431`, a `421` or `408` on timeout.
+//! Drivers write the outbox before they report the error, so the peer
+//! learns why the connection ends. Each error says who broke the protocol
+//! ([`Fault`]), what a server would answer
+//! ([`ProtocolError::reply_hint`]: an HTTP status, an SMTP reply code, ...,
+//! information only: the machine has answered already), and which shared
+//! failure it is, if any ([`ProtocolError::common`], [`CommonError`]).
+//!
+//! # Time
+//!
+//! Machines read no clock. A driver passes its own as a [`wire::Instant`](Instant)
+//! (microseconds since an origin it chose); tests pass a virtual one. The
+//! only timer today is the silence one: while a machine waits for input
+//! (its last poll said [`Next::NeedInput`]), the peer may stay silent for
+//! [`Conn::timeout`] (servers: SMTP 5 minutes, POP3 10, HTTP 60 s; clients:
+//! SMTP and POP3 10 minutes; change it with [`Machine::set_timeout`]). A
+//! machine that waits for its own application ([`Next::Paused`]) has no
+//! deadline.
 //!
 //! # Framing shared by the line protocols
 //!
