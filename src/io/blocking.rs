@@ -67,7 +67,8 @@ impl<S: Socket, M: Machine> Driver<S, M> {
     /// The events operations passed back (see
     /// [`OpStep::Pass`](crate::wire::OpStep::Pass)) that
     /// [`next_event`](Self::next_event) has not handed out yet, oldest
-    /// first.
+    /// first. They stay until taken (usually a few: an HTTP 1xx head, the
+    /// answer to a command queued by hand).
     pub fn passed(&self) -> &VecDeque<M::Event> {
         &self.passed
     }
