@@ -107,6 +107,12 @@ use std::io::{self, Read, Write};
 /// [`Infallible`](core::convert::Infallible)); a session's methods such as
 /// `pop.dele(1)?` turn the refusal into [`DriveError::Refused`], so `?`
 /// fails with a clear error on `-ERR` while the session stays usable.
+///
+/// Why both: in an operation's output the refusal stays a value for code
+/// that expects one (a login that may be refused, curl's `-X`), and the
+/// machine's sticky error type keeps only what ends the session; the typed
+/// methods, which need the `+OK` to give their answer, report it here so
+/// `?` reads naturally.
 #[derive(Debug)]
 pub enum DriveError<E, R = core::convert::Infallible> {
     /// Reading or writing the stream failed.
