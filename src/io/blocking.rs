@@ -124,8 +124,8 @@ impl<S: Socket, M: Machine> Driver<S, M> {
     /// conversation is over ([`Machine::is_closed`]).
     ///
     /// On a protocol error, what the machine queued as its last words is
-    /// written before the error is returned.
-    /// Events that operations passed back come first, in order.
+    /// written before the error is returned. Events that operations passed
+    /// back come first, in order.
     ///
     /// [`Next::Paused`]: crate::wire::Next::Paused
     pub fn next_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
