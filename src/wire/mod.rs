@@ -61,6 +61,19 @@
 //! machine that waits for its own application ([`Next::Paused`]) has no
 //! deadline.
 //!
+//! # Operations, correlation and refusals
+//!
+//! An [`Operation`] is a whole exchange written once here and run by every
+//! driver. For each event it says [`OpStep::Done`], [`OpStep::Continue`] or
+//! [`OpStep::Pass`]; the driver keeps passed events, in order, for its
+//! caller, so an event no operation owns (an HTTP 1xx, a `421` that
+//! answers nothing, later IMAP's untagged responses) is never dropped.
+//! Client machines number the commands they queue ([`CommandId`], from
+//! their send methods) and say which command each event belongs to
+//! ([`Correlate`]). A server's refusal is an operation's outcome, in its
+//! output, not the machine's sticky error. [`Protocol`] and [`StartTls`]
+//! describe a client to the typed sessions of `io`.
+//!
 //! # Framing shared by the line protocols
 //!
 //! [`LineReader`] splits CRLF-terminated lines out of an [`Inbox`] with
