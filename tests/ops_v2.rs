@@ -463,3 +463,40 @@ fn blocking_and_async_have_the_same_methods() {
         drop(p.call(ops::Stat::new()));
     };
 }
+
+/// Over a loopback socket with tokio: the 1xx before the final response
+/// is passed and handed out by `next_event` after `fetch`.
+#[test]
+fn http_1xx_over_a_tokio_socket() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8];
+        while !head.ends_with(b"\r\n\r\n") {
+            conn.read_exact(&mut byte).unwrap();
+            head.push(byte[0]);
+        }
+        conn.write_all(b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n")
+            .unwrap();
+        conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nyes")
+            .unwrap();
+        head
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut client = io::tokio::http::Client::new(tcp);
+        let request = Request::get("/").with_header("Host", "localhost");
+        let (response, body) = client.fetch(&request, None).await.unwrap();
+        assert_eq!((response.status(), &body[..]), (200, &b"yes"[..]));
+        let early = client.driver().next_event().await.unwrap();
+        assert!(matches!(early, Some(http::Event::Response(r)) if r.status() == 103));
+        assert!(client.driver().passed().is_empty());
+    });
+    assert!(server.join().unwrap().starts_with(b"GET / HTTP/1.1\r\n"));
+}
