@@ -67,6 +67,7 @@
 //! same themselves, where the protocol knows it first.
 
 mod blocking;
+mod bytestream;
 #[cfg(feature = "futures-io")]
 pub mod futures;
 pub mod http;
@@ -81,6 +82,7 @@ pub mod tls;
 pub mod tokio;
 
 pub use blocking::Driver;
+pub use bytestream::ByteStream;
 use session::session_methods;
 pub use session::{Session, SessionError};
 
