@@ -383,3 +383,48 @@ async fn next_event_can_lose_a_select_without_losing_an_event() {
     assert!(cancelled > 0, "the test never cancelled a next_event");
     drop(peer.await.unwrap());
 }
+
+/// A futures-io timer from async-io, as a smol or async-std user would
+/// write it: one `Timer`, re-armed in place.
+#[derive(Default)]
+struct AsyncIoTimer {
+    timer: Option<async_io::Timer>,
+    at: Option<std::time::Instant>,
+}
+
+impl sanswire::io::nonblocking::Timer for AsyncIoTimer {
+    fn poll_until(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        deadline: std::time::Instant,
+    ) -> std::task::Poll<()> {
+        let timer = self
+            .timer
+            .get_or_insert_with(|| async_io::Timer::at(deadline));
+        if self.at != Some(deadline) {
+            timer.set_at(deadline);
+            self.at = Some(deadline);
+        }
+        std::future::Future::poll(std::pin::Pin::new(timer), cx).map(|_| ())
+    }
+}
+
+#[test]
+fn futures_io_driver_times_out_with_the_callers_timer() {
+    let (ours, peer) = socket_pair();
+    let ours = async_io::Async::new(ours).unwrap();
+    let mut server = pop3_server();
+    server.set_timeout(Some(Duration::from_millis(100)));
+    let mut conn = sanswire::io::futures::Driver::new(ours, server);
+    conn.set_timer(AsyncIoTimer::default());
+    let err = futures_lite::future::block_on(conn.next_event()).unwrap_err();
+    assert!(
+        matches!(err, DriveError::Protocol(pop3::Error::TimedOut)),
+        "{err:?}"
+    );
+    drop(conn);
+    assert_eq!(
+        read_all(peer),
+        b"+OK ready\r\n-ERR Disconnected for inactivity.\r\n"
+    );
+}

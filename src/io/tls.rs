@@ -444,7 +444,21 @@ impl<S: Read + Write> Stream<S> {
 
     /// Implicit TLS, server side: runs the handshake now.
     pub fn accept(io: S, acceptor: &TlsAcceptor) -> io::Result<Self> {
+        Self::accept_with(io, acceptor, |_| {})
+    }
+
+    /// Like [`accept`](Self::accept), with `hook` run on the connection
+    /// before the handshake: the place to attach resumption data
+    /// (`ServerConnection::set_resumption_data`), so that an FTP server
+    /// can tell, from `received_resumption_data` on a data connection,
+    /// which control session it resumed.
+    pub fn accept_with(
+        io: S,
+        acceptor: &TlsAcceptor,
+        hook: impl FnOnce(&mut ServerConnection),
+    ) -> io::Result<Self> {
         let mut conn = acceptor.server()?;
+        hook(&mut conn);
         let mut io = io;
         handshake(&mut conn, &mut io)?;
         Ok(Stream {
@@ -470,9 +484,19 @@ impl<S: Read + Write> Stream<S> {
     /// Upgrades a plaintext stream in place, server side. Prefer
     /// [`Driver::accept_tls`], which also checks the machine.
     pub fn upgrade_server(&mut self, acceptor: &TlsAcceptor) -> io::Result<()> {
+        self.upgrade_server_with(acceptor, |_| {})
+    }
+
+    /// Like [`upgrade_server`](Self::upgrade_server), with `hook` run on
+    /// the connection before the handshake.
+    pub fn upgrade_server_with(
+        &mut self,
+        acceptor: &TlsAcceptor,
+        hook: impl FnOnce(&mut ServerConnection),
+    ) -> io::Result<()> {
         match core::mem::replace(&mut self.inner, Inner::Broken) {
             Inner::Plain(io) => {
-                *self = Stream::accept(io, acceptor)?;
+                *self = Stream::accept_with(io, acceptor, hook)?;
                 Ok(())
             }
             other => {
@@ -480,6 +504,18 @@ impl<S: Read + Write> Stream<S> {
                 Err(already_tls())
             }
         }
+    }
+
+    /// Whether the handshake resumed an earlier session (TLS 1.3 ticket or
+    /// TLS 1.2 session id); `false` on plaintext. FTP servers such as
+    /// vsftpd (`require_ssl_reuse`) demand it of data connections.
+    pub fn is_resumed(&self) -> bool {
+        let kind = match &self.inner {
+            Inner::Client(s) => s.conn.handshake_kind(),
+            Inner::Server(s) => s.conn.handshake_kind(),
+            _ => None,
+        };
+        kind == Some(rustls::HandshakeKind::Resumed)
     }
 
     /// Whether TLS is established.
@@ -628,9 +664,21 @@ impl<S: Socket, M: Machine> Driver<Stream<S>, M> {
     /// the client pipelined plaintext behind its command, runs the
     /// handshake and tells the machine.
     pub fn accept_tls(&mut self, acceptor: &TlsAcceptor) -> Result<(), DriveError<M::Error>> {
+        self.accept_tls_with(acceptor, |_| {})
+    }
+
+    /// Like [`accept_tls`](Self::accept_tls), with `hook` run on the
+    /// connection before the handshake: an FTP server attaches its control
+    /// session's identity here (`set_resumption_data`) and checks it on
+    /// each data connection.
+    pub fn accept_tls_with(
+        &mut self,
+        acceptor: &TlsAcceptor,
+        hook: impl FnOnce(&mut ServerConnection),
+    ) -> Result<(), DriveError<M::Error>> {
         self.flush()?;
         check_upgrade(self.machine())?;
-        self.stream().upgrade_server(acceptor)?;
+        self.stream().upgrade_server_with(acceptor, hook)?;
         self.machine().tls_established();
         Ok(())
     }

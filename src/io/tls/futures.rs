@@ -26,8 +26,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncTls<S> for FuturesIo {
         futures_rustls::TlsConnector::from(config).connect(name, io)
     }
 
-    fn accept(io: S, config: Arc<ServerConfig>) -> Self::Accept {
-        futures_rustls::TlsAcceptor::from(config).accept(io)
+    fn accept_with<F: FnOnce(&mut ServerConnection)>(
+        io: S,
+        config: Arc<ServerConfig>,
+        hook: F,
+    ) -> Self::Accept {
+        futures_rustls::TlsAcceptor::from(config).accept_with(io, hook)
     }
 
     fn client_parts(tls: &Self::Client) -> (&S, &ClientConnection) {

@@ -37,7 +37,17 @@ pub trait AsyncTls<S>: Sized {
     fn connect(io: S, config: Arc<ClientConfig>, name: ServerName<'static>) -> Self::Connect;
 
     /// Starts the server handshake on `io`.
-    fn accept(io: S, config: Arc<ServerConfig>) -> Self::Accept;
+    fn accept(io: S, config: Arc<ServerConfig>) -> Self::Accept {
+        Self::accept_with(io, config, |_| {})
+    }
+
+    /// Starts the server handshake on `io`, running `hook` on the
+    /// connection first (to attach resumption data).
+    fn accept_with<F: FnOnce(&mut ServerConnection)>(
+        io: S,
+        config: Arc<ServerConfig>,
+        hook: F,
+    ) -> Self::Accept;
 
     /// The stream underneath a client TLS stream, and its connection.
     fn client_parts(tls: &Self::Client) -> (&S, &ClientConnection);
@@ -91,7 +101,17 @@ impl<S: AsyncIo<R> + Unpin, R: AsyncTls<S>> Stream<S, R> {
 
     /// Implicit TLS, server side: runs the handshake now.
     pub async fn accept(io: S, acceptor: &TlsAcceptor) -> io::Result<Self> {
-        let tls = R::accept(io, Arc::clone(acceptor.config())).await?;
+        Self::accept_with(io, acceptor, |_| {}).await
+    }
+
+    /// Like [`accept`](Self::accept), with `hook` run on the connection
+    /// before the handshake (to attach resumption data).
+    pub async fn accept_with(
+        io: S,
+        acceptor: &TlsAcceptor,
+        hook: impl FnOnce(&mut ServerConnection),
+    ) -> io::Result<Self> {
+        let tls = R::accept_with(io, Arc::clone(acceptor.config()), hook).await?;
         Ok(Stream {
             inner: Inner::Server(Box::new(tls)),
         })
@@ -108,8 +128,18 @@ impl<S: AsyncIo<R> + Unpin, R: AsyncTls<S>> Stream<S, R> {
     /// Upgrades a plaintext stream in place, server side. Prefer
     /// [`Driver::accept_tls`], which also checks the machine.
     pub async fn upgrade_server(&mut self, acceptor: &TlsAcceptor) -> io::Result<()> {
+        self.upgrade_server_with(acceptor, |_| {}).await
+    }
+
+    /// Like [`upgrade_server`](Self::upgrade_server), with `hook` run on
+    /// the connection before the handshake.
+    pub async fn upgrade_server_with(
+        &mut self,
+        acceptor: &TlsAcceptor,
+        hook: impl FnOnce(&mut ServerConnection),
+    ) -> io::Result<()> {
         let io = self.take_plain()?;
-        *self = Stream::accept(io, acceptor).await?;
+        *self = Stream::accept_with(io, acceptor, hook).await?;
         Ok(())
     }
 
@@ -123,6 +153,17 @@ impl<S: AsyncIo<R> + Unpin, R: AsyncTls<S>> Stream<S, R> {
                 Err(already_tls())
             }
         }
+    }
+
+    /// Whether the handshake resumed an earlier session; `false` on
+    /// plaintext.
+    pub fn is_resumed(&self) -> bool {
+        let kind = match &self.inner {
+            Inner::Client(tls) => R::client_parts(tls).1.handshake_kind(),
+            Inner::Server(tls) => R::server_parts(tls).1.handshake_kind(),
+            _ => None,
+        };
+        kind == Some(rustls::HandshakeKind::Resumed)
     }
 
     /// Whether TLS is established.
@@ -224,9 +265,19 @@ where
     /// The server side of the in-band upgrade; see the blocking
     /// [`Driver::accept_tls`](crate::io::Driver::accept_tls).
     pub async fn accept_tls(&mut self, acceptor: &TlsAcceptor) -> Result<(), DriveError<M::Error>> {
+        self.accept_tls_with(acceptor, |_| {}).await
+    }
+
+    /// Like [`accept_tls`](Self::accept_tls), with `hook` run on the
+    /// connection before the handshake (to attach resumption data).
+    pub async fn accept_tls_with(
+        &mut self,
+        acceptor: &TlsAcceptor,
+        hook: impl FnOnce(&mut ServerConnection),
+    ) -> Result<(), DriveError<M::Error>> {
         self.flush().await?;
         check_upgrade(self.machine())?;
-        self.stream().upgrade_server(acceptor).await?;
+        self.stream().upgrade_server_with(acceptor, hook).await?;
         self.machine().tls_established();
         Ok(())
     }
