@@ -3,13 +3,18 @@
 //! Ratios worth reading: `data/stuff_client` and `data/unstuff_server` over
 //! `data/memchr_lines` (the least any line-aware pass over the message
 //! costs), a 100-recipient pipelined transaction through both machines,
-//! and the client reading a typical EHLO reply.
+//! and the client reading a typical EHLO reply. The `peer_*` groups put
+//! smtp-proto beside the machines on the same bytes: 1 MiB of mail through
+//! `DataReceiver::ingest` and `Server`, a Postfix EHLO reply through
+//! `EhloResponse::parse` and `Client`, MAIL/RCPT lines through
+//! `Request::parse` and `Command::parse` (`benches/ratios.rs` prints the
+//! same rows as ratios from one process).
 
 mod common;
 use bytes::Bytes;
-use common::line_ends;
+use common::{line_ends, mail, POSTFIX_EHLO};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use sanswire::smtp::{Client, Envelope, Event, Server, ServerConfig, ServerEvent};
+use sanswire::smtp::{Client, Command, Envelope, Event, Server, ServerConfig, ServerEvent};
 use sanswire::wire::{Machine, Next};
 use std::hint::black_box;
 
@@ -223,7 +228,7 @@ fn ehlo(c: &mut Criterion) {
             |mut c| {
                 c.receive(EHLO_REPLY);
                 match c.poll_event().unwrap() {
-                    Next::Event(Event::Ready { caps }) => black_box(caps.auth.len()),
+                    Next::Event(Event::Ready { caps }) => black_box(caps.auth().count()),
                     other => panic!("{other:?}"),
                 }
             },
@@ -232,5 +237,105 @@ fn ehlo(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, data, pipeline, ehlo);
+/// A server past EHLO, MAIL, RCPT and DATA, with `wire` in its buffer.
+fn server_with_message(wire: &[u8]) -> Server {
+    let mut s = Server::new(ServerConfig::new("mx.example.org")).unwrap();
+    s.receive(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n");
+    loop {
+        match s.poll_event().unwrap() {
+            Next::Paused => s.accept().unwrap(),
+            Next::NeedInput => break,
+            _ => {}
+        }
+    }
+    drain(&mut s);
+    s.receive(wire);
+    s
+}
+
+fn peers(c: &mut Criterion) {
+    let message = mail(1 << 20, 100);
+    let wire = stuffed(&message);
+    let mut g = c.benchmark_group("peer_data_1MiB");
+    g.throughput(Throughput::Bytes(message.len() as u64));
+    g.bench_function("memchr_lines", |b| b.iter(|| line_ends(black_box(&wire))));
+    let mut buf = Vec::with_capacity(wire.len());
+    g.bench_function("smtp_proto_ingest", |b| {
+        b.iter(|| {
+            buf.clear();
+            let mut r = smtp_proto::request::receiver::DataReceiver::new();
+            assert!(r.ingest(&mut black_box(&wire[..]).iter(), &mut buf));
+            buf.len()
+        })
+    });
+    g.bench_function("unstuff_server", |b| {
+        b.iter_batched(
+            || server_with_message(&wire),
+            |mut s| {
+                let mut n = 0;
+                loop {
+                    match s.poll_event().unwrap() {
+                        Next::Event(ServerEvent::Data(d)) => n += d.len(),
+                        Next::Event(ServerEvent::MessageEnd { .. }) => return (black_box(n), s),
+                        other => panic!("{other:?}"),
+                    }
+                }
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("peer_ehlo_postfix");
+    g.bench_function("smtp_proto_parse", |b| {
+        b.iter(|| {
+            let r = smtp_proto::EhloResponse::<String>::parse(&mut black_box(POSTFIX_EHLO).iter());
+            black_box(r.unwrap().auth())
+        })
+    });
+    g.bench_function("client", |b| {
+        b.iter_batched(
+            || {
+                let mut c = Client::new("client.example.org").unwrap();
+                c.receive(b"220 mail.example.org ESMTP Postfix\r\n");
+                c.poll_event().unwrap();
+                drain(&mut c);
+                c
+            },
+            |mut c| {
+                c.receive(black_box(POSTFIX_EHLO));
+                match c.poll_event().unwrap() {
+                    Next::Event(Event::Ready { caps }) => black_box(caps.auth().count()),
+                    other => panic!("{other:?}"),
+                }
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+
+    const LINES: [&[u8]; 2] = [
+        b"MAIL FROM:<jane.doe@example.org> SIZE=48213 BODY=8BITMIME RET=HDRS ENVID=QQ314159\r\n",
+        b"RCPT TO:<john.smith@example.net> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;john.smith@example.net\r\n",
+    ];
+    let mut g = c.benchmark_group("peer_mail_rcpt");
+    g.throughput(Throughput::Elements(2));
+    g.bench_function("smtp_proto_request_parse", |b| {
+        b.iter(|| {
+            for line in LINES {
+                black_box(smtp_proto::Request::parse(&mut black_box(line).iter()).unwrap());
+            }
+        })
+    });
+    g.bench_function("command_parse", |b| {
+        b.iter(|| {
+            for line in LINES {
+                black_box(Command::parse(black_box(&line[..line.len() - 2])).unwrap());
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, data, pipeline, ehlo, peers);
 criterion_main!(benches);

@@ -167,7 +167,9 @@ fn tour_smtp(root: &Path) -> Step {
     let caps = client.capabilities();
     println!(
         "< 220 greeting; EHLO client.example.org: pipelining={} chunking={} auth={:?}",
-        caps.pipelining, caps.chunking, caps.auth
+        caps.pipelining,
+        caps.chunking,
+        caps.auth().collect::<Vec<_>>()
     );
     let mechanism = client.login("alice", "secret")?;
     println!("> AUTH {mechanism} (alice)");

@@ -56,7 +56,7 @@ pub fn send(args: &Args, url: &Url, started: Instant, smtps: bool) -> Result<(),
         log_tls(args, client.driver().stream());
     }
     if let Some((user, pass)) = credentials(args, url) {
-        if client.capabilities().auth.is_empty() {
+        if client.capabilities().auth().next().is_none() {
             return Err(Failure(
                 67,
                 "No known authentication mechanisms supported".into(),

@@ -102,6 +102,9 @@ pub(crate) fn final_coding_is_chunked(headers: &Headers) -> Result<Option<bool>,
 /// The framing of a received request (RFC 9112 §6.3).
 pub(crate) fn request_framing(req: &Request) -> Result<Framing, ErrorKind> {
     let headers = req.headers();
+    if headers.has_no_framing_fields() {
+        return Ok(Framing::None);
+    }
     let te = final_coding_is_chunked(headers)?;
     let has_cl = headers.get("content-length").is_some();
     if te.is_some() && has_cl {

@@ -125,6 +125,12 @@ pub struct Headers {
     owned: Vec<(Bytes, Bytes)>,
     /// Which [`KNOWN`] names occur (one bit each).
     present: u8,
+    /// Which of them occur more than once.
+    repeated: u8,
+    /// Which of them were received first in an inline span, whose index
+    /// is in `first`: looking them up costs no scan.
+    indexed: u8,
+    first: [u8; KNOWN.len()],
 }
 
 impl Headers {
@@ -143,14 +149,32 @@ impl Headers {
 
     /// Records a received field by its position in the head.
     pub(crate) fn push_span(&mut self, name: Range<usize>, value: Range<usize>) {
+        let bit = known_bit(&self.head[name.clone()]);
+        self.push_span_known(bit, name, value);
+    }
+
+    /// Records a received field by its position in a head not attached
+    /// yet (see [`set_head`](Self::set_head)); `name` is its text.
+    #[inline]
+    pub(crate) fn push_field(&mut self, name: &[u8], at: Range<usize>, value: Range<usize>) {
+        self.push_span_known(known_bit(name), at, value);
+    }
+
+    #[inline]
+    fn push_span_known(&mut self, bit: u8, name: Range<usize>, value: Range<usize>) {
         let span = Span {
             name: (name.start as u32, name.end as u32),
             value: (value.start as u32, value.end as u32),
         };
-        self.present |= known_bit(span.name(&self.head));
         // Fields stay in order: once one spilled, all later ones do too.
-        let narrow = NarrowSpan::new(&span).filter(|_| self.spill.is_empty());
-        if let (Some(narrow), true) = (narrow, self.inline_len < INLINE) {
+        let narrow =
+            NarrowSpan::new(&span).filter(|_| self.spill.is_empty() && self.inline_len < INLINE);
+        if bit != 0 && self.present & bit == 0 && narrow.is_some() {
+            self.indexed |= bit;
+            self.first[bit.trailing_zeros() as usize] = self.inline_len as u8;
+        }
+        self.note_known(bit);
+        if let Some(narrow) = narrow {
             self.inline[self.inline_len] = narrow;
             self.inline_len += 1;
         } else {
@@ -164,9 +188,9 @@ impl Headers {
     }
 
     /// Replaces the received head by one of the same length (after
-    /// unfolding obs-fold in place).
+    /// unfolding obs-fold in place), or attaches it to fields recorded
+    /// with [`push_field`](Self::push_field).
     pub(crate) fn set_head(&mut self, head: Bytes) {
-        debug_assert_eq!(head.len(), self.head.len());
         self.head = head;
     }
 
@@ -186,15 +210,53 @@ impl Headers {
     /// message is sent.
     pub fn push(&mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) {
         let name = name.into();
-        self.present |= known_bit(&name);
+        self.note_known(known_bit(&name));
         self.owned.push((name, value.into()));
+    }
+
+    #[inline]
+    fn note_known(&mut self, bit: u8) {
+        self.repeated |= self.present & bit;
+        self.present |= bit;
+    }
+
+    /// For a known name: `Some` of its only field's value when it occurs
+    /// exactly once and was received (found without a scan), `Some(None)`
+    /// when it does not occur; `None` when a scan is needed.
+    #[inline]
+    fn known_single(&self, bit: u8) -> Option<Option<&[u8]>> {
+        if bit == 0 {
+            return None;
+        }
+        if self.present & bit == 0 {
+            return Some(None);
+        }
+        if self.repeated & bit != 0 || self.indexed & bit == 0 {
+            return None;
+        }
+        let span = self.inline[self.first[bit.trailing_zeros() as usize] as usize].widen();
+        Some(Some(span.value(&self.head)))
+    }
+
+    /// How many fields called `name` there are, counting up to 2 only:
+    /// 0, 1, or 2 for "more than one".
+    pub(crate) fn count_up_to_two(&self, name: &str) -> usize {
+        let bit = known_bit(name.as_bytes());
+        if bit != 0 {
+            return match (self.present & bit != 0, self.repeated & bit != 0) {
+                (false, _) => 0,
+                (true, false) => 1,
+                (true, true) => 2,
+            };
+        }
+        self.get_all(name).take(2).count()
     }
 
     /// The value of the first field called `name` (any case).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         let name = name.as_bytes();
-        if self.surely_absent(name) {
-            return None;
+        if let Some(found) = self.known_single(known_bit(name)) {
+            return found;
         }
         let head = &self.head[..];
         let received = self.spans().find(|s| s.is_named(head, name));
@@ -206,6 +268,14 @@ impl Headers {
                 .find(|(n, _)| n.eq_ignore_ascii_case(name))
                 .map(|(_, v)| &v[..]),
         }
+    }
+
+    /// Whether none of the framing fields (`Content-Length`,
+    /// `Transfer-Encoding`) occurs: then a request has no body, with no
+    /// lookup at all.
+    pub(crate) fn has_no_framing_fields(&self) -> bool {
+        let framing = known_bit(b"content-length") | known_bit(b"transfer-encoding");
+        self.present & framing == 0
     }
 
     /// Whether `name` is a known name that no field has.
@@ -265,6 +335,9 @@ impl Headers {
     /// ```
     pub fn has_token(&self, name: &str, token: &str) -> bool {
         let token = token.as_bytes();
+        if let Some(found) = self.known_single(known_bit(name.as_bytes())) {
+            return found.is_some_and(|v| list_elements(v).any(|t| t.eq_ignore_ascii_case(token)));
+        }
         self.get_all(name)
             .any(|value| list_elements(value).any(|t| t.eq_ignore_ascii_case(token)))
     }
@@ -276,7 +349,8 @@ pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = Some(value);
     core::iter::from_fn(move || loop {
         let v = rest?;
-        let (element, after) = match memchr::memchr(b',', v) {
+        // Values are short: a plain loop beats a call to memchr.
+        let (element, after) = match v.iter().position(|&b| b == b',') {
             Some(i) => (&v[..i], Some(&v[i + 1..])),
             None => (v, None),
         };

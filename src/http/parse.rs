@@ -45,6 +45,12 @@ impl BlockFramer {
         *self = Self::default();
     }
 
+    /// Whether no block is in progress: nothing scanned since the last
+    /// reset.
+    pub(crate) fn is_fresh(&self) -> bool {
+        self.scanned == 0 && self.line_start == 0 && self.lines == 0
+    }
+
     /// How many non-empty lines the last complete block had.
     pub(crate) fn lines(&self) -> usize {
         self.lines
@@ -142,6 +148,126 @@ fn collect_fields(head: &Bytes, fields: &[httparse::Header<'_>]) -> Headers {
     headers
 }
 
+/// Where a parsed request line's parts are, before the head is cut off
+/// as [`Bytes`]. The fields go straight into the request's [`Headers`],
+/// so the few hundred bytes of a head are written once, in place.
+pub(crate) struct RequestLine {
+    method: core::ops::Range<usize>,
+    target: core::ops::Range<usize>,
+    minor: u8,
+}
+
+/// The checks that need the fields, then the request line, over `head`
+/// (the bytes the positions point into); the fields are in `req` already.
+fn finish_into(
+    req: &mut Request,
+    line: RequestLine,
+    head: Bytes,
+    limits: &Limits,
+    values_checked: bool,
+) -> Result<(), ErrorKind> {
+    if line.target.len() > limits.max_target_bytes {
+        return Err(ErrorKind::UriTooLong);
+    }
+    let version = Version::from_minor(line.minor);
+    let (method, target) = (head.slice(line.method), head.slice(line.target));
+    let headers = req.headers_mut();
+    headers.set_head(head);
+    if !values_checked {
+        check_values(headers)?;
+    }
+    check_host(headers, version)?;
+    req.set_line(method, target, version);
+    Ok(())
+}
+
+/// Runs httparse over the front of `data` with `field_lines` slots,
+/// recording the fields in `headers`.
+fn parse_request_into(
+    data: &[u8],
+    field_lines: usize,
+    headers: &mut Headers,
+) -> Result<httparse::Status<(usize, RequestLine)>, httparse::Error> {
+    with_slots(field_lines, |slots| {
+        let mut req = httparse::Request::new(&mut []);
+        let n = match req.parse_with_uninit_headers(data, slots)? {
+            httparse::Status::Complete(n) => n,
+            httparse::Status::Partial => return Ok(httparse::Status::Partial),
+        };
+        let (Some(method), Some(target), Some(minor)) = (req.method, req.path, req.version) else {
+            return Ok(httparse::Status::Partial);
+        };
+        let method_at = offset(data, method.as_bytes());
+        let target_at = offset(data, target.as_bytes());
+        for f in req.headers.iter() {
+            let name = offset(data, f.name.as_bytes());
+            let value = offset(data, f.value);
+            headers.push_field(
+                f.name.as_bytes(),
+                name..name + f.name.len(),
+                value..value + f.value.len(),
+            );
+        }
+        Ok(httparse::Status::Complete((
+            n,
+            RequestLine {
+                method: method_at..method_at + method.len(),
+                target: target_at..target_at + target.len(),
+                minor,
+            },
+        )))
+    })
+}
+
+/// The fast path for a request head that is already whole in `data` (the
+/// usual case: a request arrives in one read): httparse runs once over the
+/// buffer, with no framing pass before it, and the fields go straight into
+/// `req`. `None` when the head is not complete, breaks a rule or a limit:
+/// the caller then frames it with [`BlockFramer`], which finds the same
+/// head (or names the error) the slow way. Returns the head's length and
+/// where its request line's parts are.
+pub(crate) fn request_fast(
+    data: &[u8],
+    limits: &Limits,
+    req: &mut Request,
+) -> Option<(usize, RequestLine)> {
+    // Empty lines before the request line are the framer's business.
+    if !data.first().is_some_and(|&b| is_tchar(b)) {
+        return None;
+    }
+    let window = &data[..data.len().min(limits.max_head_bytes)];
+    let (n, line) = match parse_request_into(window, STACK_HEADERS - 1, req.headers_mut()) {
+        Ok(httparse::Status::Complete(done)) => done,
+        _ => return None,
+    };
+    let fields = req.headers().len();
+    if fields > limits.max_headers {
+        return None;
+    }
+    // What httparse lets through that we refuse: bare LFs. httparse takes
+    // a CR only right before a LF, and a head that starts with a token
+    // has one line per field plus the request line and the blank line
+    // (it refuses obs-fold in requests): so the head has no bare LF
+    // exactly when it has that many CRs, which a vectorised count tells.
+    // (Control characters in values need no pass here: httparse's value
+    // grammar is HTAB, SP to `~` and obs-text, the same as ours.)
+    let crs = memchr::memchr_iter(b'\r', &data[..n]).count();
+    if !limits.allow_bare_lf && crs != fields + 2 {
+        return None;
+    }
+    Some((n, line))
+}
+
+/// Finishes a request found by [`request_fast`], `head` being its bytes.
+pub(crate) fn finish_fast(
+    req: &mut Request,
+    line: RequestLine,
+    head: Bytes,
+    limits: &Limits,
+) -> Result<(), ErrorKind> {
+    finish_into(req, line, head, limits, true)
+}
+
 /// Parses a complete request head (from [`BlockFramer`]) with `field_lines`
 /// lines after the request line.
 pub(crate) fn parse_request(
@@ -152,37 +278,14 @@ pub(crate) fn parse_request(
     if head.len() > u32::MAX as usize {
         return Err(ErrorKind::HeadTooLarge);
     }
-    let (method, target, minor, headers) = with_slots(field_lines, |slots| {
-        let mut req = httparse::Request::new(&mut []);
-        match req.parse_with_uninit_headers(&head, slots) {
-            Ok(httparse::Status::Complete(_)) => {}
-            Ok(httparse::Status::Partial) => return Err(ErrorKind::InvalidRequestLine),
-            Err(e) => return Err(diagnose(&head, true, false, e)),
-        }
-        let (Some(method), Some(target), Some(minor)) = (req.method, req.path, req.version) else {
-            return Err(ErrorKind::InvalidRequestLine);
-        };
-        let method_at = offset(&head, method.as_bytes());
-        let target_at = offset(&head, target.as_bytes());
-        Ok((
-            method_at..method_at + method.len(),
-            target_at..target_at + target.len(),
-            minor,
-            collect_fields(&head, req.headers),
-        ))
-    })?;
-    if target.len() > limits.max_target_bytes {
-        return Err(ErrorKind::UriTooLong);
-    }
-    check_values(&headers)?;
-    let version = Version::from_minor(minor);
-    check_host(&headers, version)?;
-    Ok(Request::from_parts(
-        head.slice(method),
-        head.slice(target),
-        version,
-        headers,
-    ))
+    let mut req = Request::received();
+    let line = match parse_request_into(&head, field_lines, req.headers_mut()) {
+        Ok(httparse::Status::Complete((_, line))) => line,
+        Ok(httparse::Status::Partial) => return Err(ErrorKind::InvalidRequestLine),
+        Err(e) => return Err(diagnose(&head, true, false, e)),
+    };
+    finish_into(&mut req, line, head, limits, false)?;
+    Ok(req)
 }
 
 /// Parses a complete response head with `field_lines` lines after the
@@ -318,7 +421,7 @@ fn check_values(headers: &Headers) -> Result<(), ErrorKind> {
 /// RFC 9112 §3.2: an HTTP/1.1 request has exactly one `Host`; none is
 /// allowed in HTTP/1.0, but never two.
 fn check_host(headers: &Headers, version: Version) -> Result<(), ErrorKind> {
-    let hosts = headers.get_all("host").count();
+    let hosts = headers.count_up_to_two("host");
     if hosts > 1 || (hosts == 0 && version == Version::Http11) {
         return Err(ErrorKind::InvalidHost);
     }
@@ -664,6 +767,27 @@ mod tests {
             parse_trailers(Bytes::from_static(b"A : 1\r\n\r\n"), 1).unwrap_err(),
             ErrorKind::WhitespaceBeforeColon
         );
+    }
+
+    #[test]
+    fn the_fast_path_leaves_bare_lf_and_ctl_to_the_framer() {
+        let limits = Limits::default();
+        let good = b"GET / HTTP/1.1\r\nHost: a\r\nX: b\r\n\r\n";
+        let mut req = Request::received();
+        assert_eq!(
+            request_fast(good, &limits, &mut req).map(|(n, _)| n),
+            Some(good.len())
+        );
+        let bad: [&[u8]; 4] = [
+            b"GET / HTTP/1.1\nHost: a\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nX: \x01\r\n\r\n",
+        ];
+        for head in bad {
+            let mut req = Request::received();
+            assert!(request_fast(head, &limits, &mut req).is_none(), "{head:?}");
+        }
     }
 
     #[test]

@@ -63,18 +63,21 @@ impl Request {
         }
     }
 
-    pub(crate) fn from_parts(
-        method: Bytes,
-        target: Bytes,
-        version: Version,
-        headers: Headers,
-    ) -> Self {
+    /// An empty request for the parser to fill in.
+    pub(crate) fn received() -> Self {
         Request {
-            method,
-            target,
-            version,
-            headers,
+            method: Bytes::new(),
+            target: Bytes::new(),
+            version: Version::Http11,
+            headers: Headers::new(),
         }
+    }
+
+    /// Sets the request line (of a received request).
+    pub(crate) fn set_line(&mut self, method: Bytes, target: Bytes, version: Version) {
+        self.method = method;
+        self.target = target;
+        self.version = version;
     }
 
     /// A `GET` request for `target`. HTTP/1.1 requires a `Host` field

@@ -4,7 +4,7 @@ use super::error::{Error, ErrorKind};
 use super::event::Event;
 use super::headers::Headers;
 use super::limits::Limits;
-use super::parse::{parse_request, BlockFramer, BlockKind};
+use super::parse::{finish_fast, parse_request, request_fast, BlockFramer, BlockKind};
 use super::request::{Request, Version};
 use super::response::Response;
 use crate::wire::{Conn, Machine, Next};
@@ -371,14 +371,14 @@ impl Server {
         self.write = Write::Idle { end_ok: false };
     }
 
-    fn poll_inner(&mut self) -> Result<Next<Event>, ErrorKind> {
+    // Every layer returns the very type `step` does, so the event (a
+    // request head is a few hundred bytes) is written once, in place,
+    // rather than copied from one result type into the next.
+    fn poll_inner(&mut self) -> Result<Next<Event>, Error> {
         loop {
             match &mut self.read {
                 Read::AwaitResponse | Read::Stopped => return Ok(Next::Paused),
-                Read::Head => match self.read_head()? {
-                    Some(next) => return Ok(next),
-                    None => continue,
-                },
+                Read::Head => return self.read_head(),
                 Read::Body { reader, discard } => {
                     match reader.decode(&mut self.conn.inbox, &self.limits)? {
                         Decoded::NeedInput => return Ok(Next::NeedInput),
@@ -400,46 +400,72 @@ impl Server {
         }
     }
 
-    /// Frames and parses the next request head; `None` when an empty line
-    /// before it was skipped.
-    fn read_head(&mut self) -> Result<Option<Next<Event>>, ErrorKind> {
-        if self.conn.inbox.is_empty() {
-            if self.conn.inbox.is_eof() {
-                self.close();
-                return Ok(Some(Next::Event(Event::Closed)));
+    /// Nothing more is read after an error; its last words are queued.
+    #[cold]
+    #[inline(never)]
+    fn on_error(&mut self, reply_hint: Option<u16>) {
+        self.read = Read::Stopped;
+        self.last_words(reply_hint);
+    }
+
+    /// Frames and parses the next request head.
+    fn read_head(&mut self) -> Result<Next<Event>, Error> {
+        loop {
+            if self.conn.inbox.is_empty() {
+                if self.conn.inbox.is_eof() {
+                    self.close();
+                    return Ok(Next::Event(Event::Closed));
+                }
+                return Ok(Next::NeedInput);
             }
-            return Ok(Some(Next::NeedInput));
-        }
-        let found =
-            self.framer
-                .find(self.conn.inbox.data(), &self.limits, BlockKind::RequestHead)?;
-        let Some(n) = found else {
-            if self.conn.inbox.is_eof() {
-                return Err(ErrorKind::IncompleteMessage);
+            if self.framer.is_fresh() {
+                // Built in place: the request is moved only into its event.
+                let mut req = Request::received();
+                let data = self.conn.inbox.data();
+                if let Some((n, line)) = request_fast(data, &self.limits, &mut req) {
+                    let head = self.conn.inbox.split_to(n);
+                    finish_fast(&mut req, line, head, &self.limits)?;
+                    self.start_request(&req)?;
+                    return Ok(Next::Event(Event::Request(req)));
+                }
             }
-            return Ok(Some(Next::NeedInput));
-        };
-        let lines = self.framer.lines();
-        self.framer.reset();
-        let head = self.conn.inbox.split_to(n);
-        if lines == 0 {
-            // RFC 9112 §2.2: empty lines before a request line are ignored.
-            return Ok(None);
+            let found =
+                self.framer
+                    .find(self.conn.inbox.data(), &self.limits, BlockKind::RequestHead)?;
+            let Some(n) = found else {
+                if self.conn.inbox.is_eof() {
+                    return Err(ErrorKind::IncompleteMessage.into());
+                }
+                return Ok(Next::NeedInput);
+            };
+            let lines = self.framer.lines();
+            self.framer.reset();
+            let head = self.conn.inbox.split_to(n);
+            if lines == 0 {
+                // RFC 9112 §2.2: empty lines before a request line are ignored.
+                continue;
+            }
+            let req = parse_request(head, lines - 1, &self.limits)?;
+            self.start_request(&req)?;
+            return Ok(Next::Event(Event::Request(req)));
         }
-        let req = parse_request(head, lines - 1, &self.limits)?;
-        let framing = request_framing(&req)?;
+    }
+
+    /// A request head was read: check its framing, hand it out.
+    fn start_request(&mut self, req: &Request) -> Result<(), Error> {
+        let framing = request_framing(req)?;
         if let (Framing::Length(n), Some(max)) = (framing, self.limits.max_body_bytes) {
             if n > max {
-                return Err(ErrorKind::BodyTooLarge);
+                return Err(ErrorKind::BodyTooLarge.into());
             }
         }
-        self.exchange = Exchange::of(&req);
+        self.exchange = Exchange::of(req);
         self.read = Read::Body {
             reader: BodyReader::new(framing),
             discard: false,
         };
         self.write = Write::AwaitHead;
-        Ok(Some(Next::Event(Event::Request(req))))
+        Ok(())
     }
 }
 
@@ -457,11 +483,10 @@ impl Machine for Server {
 
     fn step(&mut self) -> Result<Next<Event>, Error> {
         let result = self.poll_inner();
-        if let Err(kind) = result {
-            self.read = Read::Stopped;
-            self.last_words(kind.reply_hint());
+        if let Err(e) = &result {
+            self.on_error(e.kind().reply_hint());
         }
-        result.map_err(Error::new)
+        result
     }
 
     /// An idle keep-alive connection closes silently; one in the middle

@@ -738,7 +738,11 @@ impl Client {
     fn on_ok(&mut self, expect: Expect, response: Response) -> Result<Step, Error> {
         let event = match expect {
             Expect::Greeting => {
-                self.timestamp = response.apop_timestamp();
+                // Copied: kept for the session, a slice would keep the
+                // whole receive block alive.
+                self.timestamp = response
+                    .apop_timestamp()
+                    .map(|t| Bytes::copy_from_slice(&t));
                 Event::Greeting(response)
             }
             Expect::Plain | Expect::Raw { block: false } => Event::Ok(response),
@@ -844,8 +848,8 @@ impl Client {
         match unstuffer.next(&mut self.conn.inbox) {
             Ok(Some(Unstuffed::Data(data))) => Ok(Step::Event(Event::Data(data))),
             Ok(Some(Unstuffed::End)) => {
-                // The unstuffer consumed the inbox behind the line reader.
-                self.lines.reset();
+                // The unstuffer consumed the inbox behind the line reader,
+                // which notices by itself.
                 self.finish();
                 Ok(Step::Event(Event::MessageEnd {
                     msg: message_number(expect),

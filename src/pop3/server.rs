@@ -458,7 +458,9 @@ impl Server {
     /// What an answer changes in the session.
     fn apply(&mut self, answer: Answer, ok: bool) {
         match answer {
-            Answer::User(name) => self.user = ok.then_some(name),
+            // Copied: a slice would keep the whole receive block alive for
+            // the session.
+            Answer::User(name) => self.user = ok.then(|| Bytes::copy_from_slice(&name)),
             Answer::Login | Answer::Auth if ok => self.state = State::Transaction,
             // RFC 1939 §7: after a failed PASS the client starts over
             // with USER.

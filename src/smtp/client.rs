@@ -341,7 +341,8 @@ pub struct Client {
     all_recipients: bool,
     expect: VecDeque<Expect>,
     caps: Option<Capabilities>,
-    txn: Option<Txn>,
+    // Boxed: a transaction is large and an idle session has none.
+    txn: Option<Box<Txn>>,
     auth: Option<AuthState>,
     tls: Tls,
     require_tls: bool,
@@ -532,7 +533,7 @@ impl Client {
             .collect::<Result<VecDeque<_>, _>>()?;
         // Everything is valid: from here on, write.
         let n = rcpt_lines.len();
-        let mut txn = Txn {
+        let mut txn = Box::new(Txn {
             recipients: envelope.recipients.clone(),
             mail: None,
             rcpt: alloc::vec![None; n],
@@ -550,7 +551,7 @@ impl Client {
             expected_deliveries: 0,
             failure: None,
             needs_rset: false,
-        };
+        });
         self.send(&mail, Expect::Mail);
         if pipelined {
             for i in 0..n {
@@ -604,8 +605,8 @@ impl Client {
     pub fn login(&mut self, creds: &Credentials) -> Result<&'static str, Error> {
         self.ensure_secure()?;
         let caps = self.ensure_idle()?;
-        let name = sasl::choose(caps.auth.iter().map(String::as_str), creds)
-            .ok_or(Error::NotOffered("a usable AUTH mechanism"))?;
+        let name =
+            sasl::choose(caps.auth(), creds).ok_or(Error::NotOffered("a usable AUTH mechanism"))?;
         let mechanism =
             sasl::mechanism_for(name, creds).ok_or(Error::NotOffered("a usable AUTH mechanism"))?;
         self.auth(mechanism)?;
@@ -724,7 +725,7 @@ impl Client {
 
     /// After the last RCPT reply without PIPELINING: on to the message,
     /// or close the transaction if nobody was accepted.
-    fn start_message(&mut self, mut txn: Txn) -> Option<Event> {
+    fn start_message(&mut self, mut txn: Box<Txn>) -> Option<Event> {
         let refused = |r: &Option<Reply>| !r.as_ref().is_some_and(Reply::is_positive);
         let first_refusal = txn.rcpt.iter().find(|r| refused(r)).cloned().flatten();
         if !txn.mail_accepted() || txn.accepted() == 0 {
@@ -760,7 +761,7 @@ impl Client {
 
     /// Ends a transaction: an RSET first where the server may still hold
     /// it open, then the event.
-    fn finish(&mut self, txn: Txn) -> Option<Event> {
+    fn finish(&mut self, txn: Box<Txn>) -> Option<Event> {
         if txn.needs_rset && txn.mail_accepted() {
             self.send(b"RSET\r\n", Expect::InternalRset);
             self.txn = Some(txn);
@@ -829,10 +830,7 @@ impl Client {
     fn on_hello(&mut self, kind: Hello, reply: Reply) -> Result<Option<Event>, Error> {
         if reply.is_positive() {
             let caps = match kind {
-                Hello::Helo => Capabilities {
-                    domain: Capabilities::from_ehlo(&reply).domain,
-                    ..Capabilities::default()
-                },
+                Hello::Helo => Capabilities::helo(&reply),
                 _ => Capabilities::from_ehlo(&reply),
             };
             // Never silently downgrade: a session that must be encrypted
@@ -885,7 +883,7 @@ impl Client {
         None
     }
 
-    fn on_transaction(&mut self, expect: Expect, reply: Reply, mut txn: Txn) -> Option<Event> {
+    fn on_transaction(&mut self, expect: Expect, reply: Reply, mut txn: Box<Txn>) -> Option<Event> {
         match expect {
             Expect::Mail => {
                 let ok = reply.is_positive();
@@ -949,7 +947,7 @@ impl Client {
         None
     }
 
-    fn on_bdat(&mut self, last: bool, reply: Reply, mut txn: Txn) -> Option<Event> {
+    fn on_bdat(&mut self, last: bool, reply: Reply, mut txn: Box<Txn>) -> Option<Event> {
         let settled = txn.failure.is_some() || !txn.mail_accepted() || txn.accepted() == 0;
         if last && !settled {
             // The first reply after the last chunk; in LMTP one more comes
@@ -1116,7 +1114,8 @@ fn split_chunks(message: &Message, max: usize) -> VecDeque<Bytes> {
     chunks
 }
 
-fn outcome(txn: Txn, lmtp: bool) -> Outcome {
+fn outcome(txn: Box<Txn>, lmtp: bool) -> Outcome {
+    let txn = *txn;
     let mail = txn
         .mail
         .clone()

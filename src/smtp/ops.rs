@@ -16,7 +16,7 @@
 //! let stream = std::net::TcpStream::connect("127.0.0.1:2525")?;
 //! let mut driver = Driver::new(stream, Client::new("client.example.org")?);
 //! let caps = driver.run(ops::Ready)?;
-//! if !caps.auth.is_empty() {
+//! if caps.auth().next().is_some() {
 //!     if let Err(refusal) = driver.run(ops::Login::new(Credentials::new("alice", "secret")))? {
 //!         println!("going on unauthenticated: {refusal}");
 //!     }

@@ -1,6 +1,7 @@
 use super::Error;
 use crate::wire::MultiLine;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use bytes::Bytes;
 use core::fmt;
@@ -105,9 +106,9 @@ impl Reply {
     /// send one).
     pub fn from_raw(code: u16, raw: Bytes) -> Reply {
         let enhanced = if matches!(code / 100, 2 | 4 | 5) {
-            MultiLine::lines(&raw)
+            MultiLine::texts(&raw)
                 .next()
-                .and_then(|l| EnhancedCode::parse_prefix(&l.text))
+                .and_then(EnhancedCode::parse_prefix)
                 .map(|(e, _)| e)
                 .filter(|e| u16::from(e.class) == code / 100)
         } else {
@@ -288,10 +289,15 @@ fn itoa3(n: u16) -> [u8; 3] {
 
 /// What a server offers in its EHLO reply (RFC 5321 §4.1.1.1 and the
 /// extensions' RFCs).
+///
+/// The domain, the AUTH mechanisms and the other keyword lines are kept
+/// together in one shared, immutable string copied out of the reply (not
+/// a slice of the receive buffer, so keeping the capabilities for the
+/// session keeps nothing else alive); cloning them costs a reference
+/// count, and reading an EHLO reply costs one allocation however many
+/// lines it has.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Capabilities {
-    /// The domain the server named on the first line.
-    pub domain: String,
     /// Whether the reply came from EHLO (or LHLO); after HELO nothing is
     /// offered.
     pub extended: bool,
@@ -314,79 +320,244 @@ pub struct Capabilities {
     pub starttls: bool,
     /// `ENHANCEDSTATUSCODES` (RFC 2034).
     pub enhanced_status_codes: bool,
-    /// `AUTH` mechanisms (RFC 4954), upper-cased.
-    pub auth: Vec<String>,
-    /// Every other keyword line, as sent.
-    pub other: Vec<String>,
+    /// The domain, then the AUTH mechanisms (upper-cased, one space
+    /// before each), then the other keyword lines (a `\n` before each).
+    text: Option<Arc<str>>,
+    domain_end: u32,
+    auth_end: u32,
+}
+
+/// The keywords with a meaning of their own; all others are kept as text.
+#[derive(Clone, Copy)]
+enum Keyword {
+    Size,
+    Pipelining,
+    EightBitMime,
+    SmtpUtf8,
+    Dsn,
+    Chunking,
+    BinaryMime,
+    StartTls,
+    EnhancedStatusCodes,
+    Auth,
+}
+
+/// Recognises a keyword (any case) without copying it: on its length
+/// and first letters, then its text.
+fn keyword(word: &[u8]) -> Option<Keyword> {
+    let lower = |i: usize| word.get(i).map_or(0, |b| b | 0x20);
+    let (name, kw): (&[u8], Keyword) = match (word.len(), lower(0), lower(1)) {
+        (3, b'd', _) => (b"DSN", Keyword::Dsn),
+        (4, b's', _) => (b"SIZE", Keyword::Size),
+        (4, b'a', _) => (b"AUTH", Keyword::Auth),
+        (8, b'c', _) => (b"CHUNKING", Keyword::Chunking),
+        (8, b's', b't') => (b"STARTTLS", Keyword::StartTls),
+        (8, b's', b'm') => (b"SMTPUTF8", Keyword::SmtpUtf8),
+        (8, b'8', _) => (b"8BITMIME", Keyword::EightBitMime),
+        (10, b'p', _) => (b"PIPELINING", Keyword::Pipelining),
+        (10, b'b', _) => (b"BINARYMIME", Keyword::BinaryMime),
+        (19, b'e', _) => (b"ENHANCEDSTATUSCODES", Keyword::EnhancedStatusCodes),
+        _ => return None,
+    };
+    same_upper(word, name).then_some(kw)
+}
+
+/// Whether `word` is `upper` (upper-case ASCII) in any case: one
+/// branch-free pass the compiler can unroll, not a compare per byte.
+fn same_upper(word: &[u8], upper: &[u8]) -> bool {
+    word.len() == upper.len()
+        && word
+            .iter()
+            .zip(upper)
+            .fold(0, |diff, (&a, &b)| diff | (a.to_ascii_uppercase() ^ b))
+            == 0
+}
+
+/// Appends `bytes` as text, replacing what is not UTF-8 (never, in
+/// practice: EHLO replies are ASCII).
+fn push_lossy(text: &mut String, bytes: &[u8]) {
+    match core::str::from_utf8(bytes) {
+        Ok(s) => text.push_str(s),
+        Err(_) => text.push_str(&String::from_utf8_lossy(bytes)),
+    }
+}
+
+/// Where `part` (a slice of `whole`) starts in it.
+fn offset_in(whole: &[u8], part: &[u8]) -> usize {
+    part.as_ptr() as usize - whole.as_ptr() as usize
+}
+
+/// `AUTH=...`, the pre-RFC form of the AUTH keyword.
+fn is_old_auth(word: &[u8]) -> bool {
+    word.len() > 5 && word[..5].eq_ignore_ascii_case(b"AUTH=")
+}
+
+/// Whether a keyword line's first word is taken in by a typed field.
+fn is_known(word: &[u8]) -> bool {
+    keyword(word).is_some() || is_old_auth(word)
+}
+
+/// Splits at the first run of ASCII whitespace: `(word, rest)`.
+fn first_word(text: &[u8]) -> (&[u8], &[u8]) {
+    let text = text.trim_ascii_start();
+    let end = text
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(text.len());
+    (&text[..end], &text[end..])
+}
+
+/// Adds each AUTH mechanism in `names` to `auth` (a space before each),
+/// upper-cased, unless it is there already.
+fn add_auth(auth: &mut String, from: usize, names: &[u8]) {
+    let mut rest = names;
+    loop {
+        let (name, after) = first_word(rest);
+        if name.is_empty() {
+            return;
+        }
+        rest = after;
+        let known = auth.as_bytes()[from..]
+            .split(|&b| b == b' ')
+            .any(|m| m.eq_ignore_ascii_case(name));
+        if !known {
+            auth.push(' ');
+            let at = auth.len();
+            push_lossy(auth, name);
+            auth[at..].make_ascii_uppercase();
+        }
+    }
 }
 
 impl Capabilities {
     /// Reads an EHLO reply: the first line is the domain (and greeting),
     /// each next line a keyword and its parameters.
     pub fn from_ehlo(reply: &Reply) -> Capabilities {
+        let raw = &reply.raw[..];
         let mut caps = Capabilities {
             extended: true,
             ..Capabilities::default()
         };
-        let mut lines = MultiLine::lines(&reply.raw);
+        // The text is never longer than the reply.
+        let mut text = String::with_capacity(raw.len());
+        let mut lines = MultiLine::texts(raw);
         if let Some(first) = lines.next() {
-            let domain = first.text.split(|&b| b == b' ').next().unwrap_or(&[]);
-            caps.domain = String::from_utf8_lossy(domain).into_owned();
+            let domain = first.split(|&b| b == b' ').next().unwrap_or(&[]);
+            push_lossy(&mut text, domain);
         }
+        caps.domain_end = text.len() as u32;
+        // Lines kept as text go after the AUTH mechanisms, so they are
+        // noted (as positions in the reply) and added at the end.
+        let mut others = [(0u32, 0u32); 16];
+        let mut n_others = 0;
+        let mut more_others = false;
         for line in lines {
-            caps.add_line(&line.text);
+            if !caps.add_line(line, &mut text) {
+                if n_others < others.len() {
+                    let at = offset_in(raw, line);
+                    others[n_others] = (at as u32, (at + line.len()) as u32);
+                    n_others += 1;
+                } else {
+                    more_others = true;
+                }
+            }
+        }
+        caps.auth_end = text.len() as u32;
+        if more_others {
+            // Many unknown keywords: a second pass finds them all.
+            for line in MultiLine::texts(raw).skip(1) {
+                let (word, _) = first_word(line);
+                if !word.is_empty() && !is_known(word) {
+                    text.push('\n');
+                    push_lossy(&mut text, line);
+                }
+            }
+        } else {
+            for &(from, to) in &others[..n_others] {
+                text.push('\n');
+                push_lossy(&mut text, &raw[from as usize..to as usize]);
+            }
+        }
+        if !text.is_empty() {
+            caps.text = Some(Arc::from(text.as_str()));
         }
         caps
     }
 
-    fn add_line(&mut self, line: &[u8]) {
-        let text = String::from_utf8_lossy(line);
-        let mut words = text.split_ascii_whitespace();
-        let Some(keyword) = words.next() else {
-            return;
-        };
-        let upper = keyword.to_ascii_uppercase();
-        match upper.as_str() {
-            "SIZE" => {
-                self.size = Some(words.next().and_then(|n| n.parse().ok()).unwrap_or(0));
-            }
-            "PIPELINING" => self.pipelining = true,
-            "8BITMIME" => self.eight_bit_mime = true,
-            "SMTPUTF8" => self.smtputf8 = true,
-            "DSN" => self.dsn = true,
-            "CHUNKING" => self.chunking = true,
-            "BINARYMIME" => self.binary_mime = true,
-            "STARTTLS" => self.starttls = true,
-            "ENHANCEDSTATUSCODES" => self.enhanced_status_codes = true,
-            "AUTH" => self.add_auth(words),
-            // `AUTH=LOGIN PLAIN`: the pre-RFC form that old Microsoft
-            // Exchange and Outlook-era servers still send next to `AUTH`.
-            _ if upper.starts_with("AUTH=") => {
-                self.add_auth(core::iter::once(&keyword[5..]).chain(words))
-            }
-            _ => self.other.push(text.into_owned()),
+    /// Capabilities after HELO: the domain only.
+    pub(crate) fn helo(reply: &Reply) -> Capabilities {
+        let ehlo = Capabilities::from_ehlo(reply);
+        let domain = ehlo.domain();
+        Capabilities {
+            text: (!domain.is_empty()).then(|| Arc::from(domain)),
+            domain_end: domain.len() as u32,
+            auth_end: domain.len() as u32,
+            ..Capabilities::default()
         }
     }
 
-    fn add_auth<'a>(&mut self, names: impl Iterator<Item = &'a str>) {
-        for name in names {
-            let name = name.to_ascii_uppercase();
-            if !name.is_empty() && !self.auth.contains(&name) {
-                self.auth.push(name);
-            }
+    /// Takes in one keyword line; false when it is none of the known ones
+    /// (it is kept as text, in a second pass).
+    fn add_line(&mut self, line: &[u8], text: &mut String) -> bool {
+        let (word, rest) = first_word(line);
+        if word.is_empty() {
+            return true;
         }
+        let from = self.domain_end as usize;
+        match keyword(word) {
+            Some(Keyword::Size) => {
+                let (n, _) = first_word(rest);
+                let n = core::str::from_utf8(n).ok().and_then(|n| n.parse().ok());
+                self.size = Some(n.unwrap_or(0));
+            }
+            Some(Keyword::Pipelining) => self.pipelining = true,
+            Some(Keyword::EightBitMime) => self.eight_bit_mime = true,
+            Some(Keyword::SmtpUtf8) => self.smtputf8 = true,
+            Some(Keyword::Dsn) => self.dsn = true,
+            Some(Keyword::Chunking) => self.chunking = true,
+            Some(Keyword::BinaryMime) => self.binary_mime = true,
+            Some(Keyword::StartTls) => self.starttls = true,
+            Some(Keyword::EnhancedStatusCodes) => self.enhanced_status_codes = true,
+            Some(Keyword::Auth) => add_auth(text, from, rest),
+            // `AUTH=LOGIN PLAIN`: the pre-RFC form that old Microsoft
+            // Exchange and Outlook-era servers still send next to `AUTH`.
+            None if is_old_auth(word) => add_auth(text, from, &line.trim_ascii_start()[5..]),
+            None => return false,
+        }
+        true
+    }
+
+    fn text(&self) -> &str {
+        self.text.as_deref().unwrap_or("")
+    }
+
+    /// The domain the server named on the first line.
+    pub fn domain(&self) -> &str {
+        &self.text()[..self.domain_end as usize]
+    }
+
+    /// The `AUTH` mechanisms offered (RFC 4954), upper-cased, each once,
+    /// in the order offered.
+    pub fn auth(&self) -> impl Iterator<Item = &str> + '_ {
+        let auth = &self.text()[self.domain_end as usize..self.auth_end as usize];
+        auth.split(' ').filter(|m| !m.is_empty())
+    }
+
+    /// Every other keyword line, as sent.
+    pub fn other(&self) -> impl Iterator<Item = &str> + '_ {
+        let other = &self.text()[self.auth_end as usize..];
+        other.split('\n').filter(|l| !l.is_empty())
     }
 
     /// Whether the server offers the SASL mechanism `name` (any case).
     pub fn offers_auth(&self, name: &str) -> bool {
-        self.auth.iter().any(|m| m.eq_ignore_ascii_case(name))
+        self.auth().any(|m| m.eq_ignore_ascii_case(name))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec;
 
     fn reply(wire: &'static [u8]) -> Reply {
         let mut inbox = crate::wire::Inbox::new();
@@ -426,16 +597,29 @@ mod tests {
 250-ENHANCEDSTATUSCODES\r\n250 X-FOO bar\r\n",
         );
         let caps = Capabilities::from_ehlo(&r);
-        assert_eq!(caps.domain, "mx.example.org");
+        assert_eq!(caps.domain(), "mx.example.org");
         assert_eq!(caps.size, Some(35882577));
         assert!(caps.pipelining && caps.eight_bit_mime && caps.smtputf8 && caps.dsn);
         assert!(caps.chunking && caps.binary_mime && caps.starttls);
         assert!(caps.enhanced_status_codes);
-        assert_eq!(caps.auth, vec!["PLAIN", "LOGIN", "CRAM-MD5"]);
-        assert_eq!(caps.other, vec!["X-FOO bar"]);
+        assert_eq!(
+            caps.auth().collect::<Vec<_>>(),
+            ["PLAIN", "LOGIN", "CRAM-MD5"]
+        );
+        assert_eq!(caps.other().collect::<Vec<_>>(), ["X-FOO bar"]);
         assert!(caps.offers_auth("cram-md5"));
         let bare = Capabilities::from_ehlo(&reply(b"250-x\r\n250 SIZE\r\n"));
         assert_eq!(bare.size, Some(0));
+    }
+
+    #[test]
+    fn keywords_match_in_any_case_and_nothing_else() {
+        assert!(same_upper(b"8bitMime", b"8BITMIME"));
+        assert!(!same_upper(b"\x18BITMIME", b"8BITMIME"));
+        assert!(!same_upper(b"SIZ", b"SIZE"));
+        assert!(matches!(keyword(b"StartTLS"), Some(Keyword::StartTls)));
+        assert!(matches!(keyword(b"smtputf8"), Some(Keyword::SmtpUtf8)));
+        assert!(keyword(b"STARTTLZ").is_none());
     }
 
     #[test]

@@ -855,7 +855,6 @@ impl Server {
             match piece {
                 None => return Ok(Next::NeedInput),
                 Some(Unstuffed::Data(mut bytes)) => {
-                    self.lines.reset();
                     if refused.is_some() {
                         continue;
                     }
@@ -884,7 +883,6 @@ impl Server {
                     return Ok(Next::Event(Event::Data(bytes)));
                 }
                 Some(Unstuffed::End) => {
-                    self.lines.reset();
                     let size = *size;
                     if refused.is_none() && *bare_lf {
                         *refused = Some(build(
@@ -932,7 +930,6 @@ impl Server {
                 return Ok(Next::NeedInput);
             }
             let bytes = self.conn.inbox.split_to(take);
-            self.lines.reset();
             *remaining -= take as u64;
             if refused.is_none() {
                 return Ok(Next::Event(Event::Data(bytes)));
@@ -1016,7 +1013,6 @@ impl Server {
         match memchr::memchr(b'\n', self.conn.inbox.data()) {
             Some(i) => {
                 self.conn.inbox.advance(i + 1);
-                self.lines.reset();
                 self.discarding = false;
                 self.write_reply(500, SYNTAX, "Line too long");
                 true
@@ -1024,7 +1020,6 @@ impl Server {
             None => {
                 let n = self.conn.inbox.len();
                 self.conn.inbox.advance(n);
-                self.lines.reset();
                 false
             }
         }

@@ -215,34 +215,97 @@ impl DotUnstuffer {
 
     /// How much of `data` (which does not start with a dot line) is plain
     /// content: up to the next line that starts with a dot, or all of it.
-    /// One pass of memchr over the line ends, checking each line's length
-    /// and whether a CR precedes its LF.
+    ///
+    /// Three passes over the same bytes while they are in cache, none of
+    /// which stops at every line: a block-wise search for a line that
+    /// starts with a dot, which also counts bare LFs (written so the
+    /// compiler checks many bytes at once); then line lengths, by jumping
+    /// from line end to line end at most `max_line` bytes apart (one
+    /// backward `memrchr` per jump, not one search per line).
     fn scan(&mut self, data: &[u8]) -> Result<usize, LineError> {
-        self.line_start = false;
-        let mut line_begin = 0;
-        for nl in memchr::memchr_iter(b'\n', data) {
-            self.check_line_len(nl + 1 - line_begin)?;
-            self.line_len = 0;
-            line_begin = nl + 1;
-            let after_cr = match nl {
-                0 => self.last_was_cr,
-                _ => data[nl - 1] == b'\r',
-            };
-            if !after_cr {
-                self.bare_line_ends += 1;
-                continue;
+        let Scanned {
+            end,
+            bare,
+            longest_run,
+        } = find_dot_line(data, self.last_was_cr);
+        let content = &data[..end];
+        // A line between two LFs of `content` spans at most the longest
+        // LF-free run of blocks, the two blocks around it and the unscanned
+        // edges: when that fits the limit, only the first line (which goes
+        // on the carried one) and the last (partial) one need measuring.
+        let bound = (longest_run + 3) * SCAN_BLOCK + 1;
+        if bound <= self.max_line {
+            self.check_ends(content)?;
+        } else {
+            self.check_lengths(content)?;
+        }
+        self.bare_line_ends += bare;
+        // Only CRLF starts a line: the next call looks at its first byte
+        // when this piece ends with one (or stopped before a dot line).
+        self.line_start = match content {
+            [.., b'\r', b'\n'] => true,
+            [b'\n'] => self.last_was_cr,
+            _ => false,
+        };
+        Ok(end)
+    }
+
+    /// [`check_lengths`](Self::check_lengths) for `data` whose inner lines
+    /// are known to be short: measures the first and the last line only.
+    fn check_ends(&mut self, data: &[u8]) -> Result<(), LineError> {
+        let too_long = LineError::TooLong {
+            limit: self.max_line,
+        };
+        match memchr::memchr(b'\n', data) {
+            None => {
+                self.line_len += data.len();
+                if self.line_len > self.max_line {
+                    return Err(too_long);
+                }
             }
-            // Only CRLF starts a line; stop where one starts with a dot (or
-            // where the data ends, so the next call looks at its first byte).
-            if matches!(data.get(nl + 1), None | Some(b'.')) {
-                self.line_start = true;
-                return Ok(nl + 1);
+            Some(first) => {
+                if self.line_len + first + 1 > self.max_line {
+                    return Err(too_long);
+                }
+                let last = memchr::memrchr(b'\n', data).unwrap_or(first);
+                self.line_len = data.len() - last - 1;
             }
         }
-        let partial = data.len() - line_begin;
-        self.check_line_len(partial)?;
-        self.line_len += partial;
-        Ok(data.len())
+        Ok(())
+    }
+
+    /// Checks that no line in `data` (which goes on the line in progress)
+    /// is longer than the limit, and carries the last partial line on.
+    fn check_lengths(&mut self, data: &[u8]) -> Result<(), LineError> {
+        let max = self.max_line;
+        let mut pos = 0usize;
+        loop {
+            // The line in progress may take `room` more bytes, LF included.
+            let room = max.saturating_sub(self.line_len);
+            let window_end = pos.saturating_add(room);
+            if window_end >= data.len() {
+                // The rest cannot hold a line that is too long; carry the
+                // tail on.
+                let rest = &data[pos..];
+                match memchr::memrchr(b'\n', rest) {
+                    Some(i) => self.line_len = rest.len() - i - 1,
+                    None => self.line_len += rest.len(),
+                }
+                return Ok(());
+            }
+            // At least one byte follows the window: it must hold a LF.
+            match memchr::memrchr(b'\n', &data[pos..window_end]) {
+                Some(i) => {
+                    pos += i + 1;
+                    self.line_len = 0;
+                }
+                None => {
+                    return Err(LineError::TooLong {
+                        limit: self.max_line,
+                    })
+                }
+            }
+        }
     }
 
     /// At a line that starts with a dot: the terminator, or a stuffed dot
@@ -264,20 +327,99 @@ impl DotUnstuffer {
             }
         }
     }
+}
 
-    fn check_line_len(&self, more: usize) -> Result<(), LineError> {
-        if self.line_len + more > self.max_line {
-            return Err(LineError::TooLong {
-                limit: self.max_line,
-            });
+/// Where the plain content at the front of `data` ends: just before the
+/// first line that starts with a dot (after CRLF; `last_was_cr` says the
+/// byte before `data` was CR), or at the end. Also counts the bare LFs
+/// (not after CR) before that point.
+fn find_dot_line(data: &[u8], last_was_cr: bool) -> Scanned {
+    const BLOCK: usize = SCAN_BLOCK;
+    let cr = |at: usize| match at.checked_sub(1) {
+        Some(i) => data[i] == b'\r',
+        None => last_was_cr,
+    };
+    // Byte by byte, for the first two bytes and the tail.
+    let slow = |from: usize, to: usize, bare: &mut usize| -> Option<usize> {
+        for i in from..to {
+            if data[i] == b'\n' {
+                if cr(i) {
+                    if data.get(i + 1) == Some(&b'.') {
+                        return Some(i + 1);
+                    }
+                } else {
+                    *bare += 1;
+                }
+            }
         }
-        Ok(())
+        None
+    };
+    let mut bare = 0;
+    // The longest run of whole blocks without a LF: it bounds how long a
+    // line can be, so line lengths need no search of their own.
+    let (mut run, mut longest_run) = (0, 0);
+    let done = |end, bare, longest_run| Scanned {
+        end,
+        bare,
+        longest_run,
+    };
+    // A LF at `i` ends a line; the dot would be at `i + 1`. The blocks
+    // look at LFs in [i, i + BLOCK) with the bytes before and after them.
+    let head = data.len().min(1);
+    if let Some(end) = slow(0, head, &mut bare) {
+        return done(end, bare, 0);
     }
+    let mut i = head;
+    while i + BLOCK < data.len() {
+        let before: &[u8; BLOCK] = data[i - 1..i - 1 + BLOCK].try_into().expect("block");
+        let here: &[u8; BLOCK] = data[i..i + BLOCK].try_into().expect("block");
+        let after: &[u8; BLOCK] = data[i + 1..i + 1 + BLOCK].try_into().expect("block");
+        // One flag for both: clean mail has neither in most blocks.
+        let mut odd = false;
+        let mut any_lf = false;
+        for k in 0..BLOCK {
+            let lf = here[k] == b'\n';
+            let cr_before = before[k] == b'\r';
+            odd |= lf & (!cr_before | (after[k] == b'.'));
+            any_lf |= lf;
+        }
+        if any_lf {
+            run = 0;
+        } else {
+            run += 1;
+            longest_run = longest_run.max(run);
+        }
+        if odd {
+            // Look closer: find the dot line, count the bare LFs before it.
+            if let Some(end) = slow(i, i + BLOCK, &mut bare) {
+                return done(end, bare, longest_run);
+            }
+        }
+        i += BLOCK;
+    }
+    match slow(i, data.len(), &mut bare) {
+        Some(end) => done(end, bare, longest_run),
+        None => done(data.len(), bare, longest_run),
+    }
+}
+
+/// The bytes [`find_dot_line`] looks at together.
+const SCAN_BLOCK: usize = 64;
+
+/// What [`find_dot_line`] found.
+struct Scanned {
+    /// Where the plain content ends.
+    end: usize,
+    /// Bare LFs before that.
+    bare: usize,
+    /// The most consecutive whole blocks without a LF.
+    longest_run: usize,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
     use alloc::vec::Vec;
 
     fn stuff_in_pieces(data: &[u8], piece: usize) -> Vec<u8> {
@@ -363,6 +505,85 @@ mod tests {
         assert!(matches!(u.next(&mut inbox), Ok(Some(Unstuffed::Data(_)))));
         inbox.extend_from_slice(b"defg");
         assert_eq!(u.next(&mut inbox), Err(LineError::TooLong { limit: 6 }));
+    }
+
+    /// The block-wise search against the plain definition, at every
+    /// position and block boundary.
+    #[test]
+    fn dot_line_search_matches_a_byte_by_byte_one() {
+        fn plain(data: &[u8], last_was_cr: bool) -> (usize, usize) {
+            let mut bare = 0;
+            for i in 0..data.len() {
+                if data[i] == b'\n' {
+                    let cr = if i == 0 {
+                        last_was_cr
+                    } else {
+                        data[i - 1] == b'\r'
+                    };
+                    if !cr {
+                        bare += 1;
+                    } else if data.get(i + 1) == Some(&b'.') {
+                        return (i + 1, bare);
+                    }
+                }
+            }
+            (data.len(), bare)
+        }
+        let mut base = Vec::new();
+        for i in 0..40u8 {
+            base.extend_from_slice(b"ab\r\ncd\nef");
+            base.push(b'a' + i % 26);
+        }
+        for at in 0..base.len() {
+            for patch in [&b"\r\n."[..], b"\n.", b"\r\n", b".\n"] {
+                let mut d = base.clone();
+                let end = (at + patch.len()).min(d.len());
+                d[at..end].copy_from_slice(&patch[..end - at]);
+                for cr in [false, true] {
+                    for from in [0, 1, 2, 31, 33] {
+                        let part = &d[from.min(d.len())..];
+                        let found = find_dot_line(part, cr);
+                        assert_eq!(
+                            (found.end, found.bare),
+                            plain(part, cr),
+                            "at {at} from {from}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn line_lengths_are_checked_across_jumps_and_pieces() {
+        for max in [3, 5, 8, 80, 300, 1000] {
+            for len in (1..3 * max).step_by(1 + max / 60) {
+                let mut line = vec![b'x'; len];
+                line.extend_from_slice(b"\r\n");
+                let mut wire = line.repeat(3);
+                wire.extend_from_slice(b".\r\n");
+                let ok = len + 2 <= max;
+                for piece in [1, 2, 7, wire.len()] {
+                    let mut inbox = Inbox::new();
+                    let mut u = DotUnstuffer::new(max);
+                    let mut result = Ok(());
+                    'feed: for p in wire.chunks(piece) {
+                        inbox.extend_from_slice(p);
+                        loop {
+                            match u.next(&mut inbox) {
+                                Ok(Some(Unstuffed::Data(_))) => {}
+                                Ok(Some(Unstuffed::End)) | Ok(None) => break,
+                                Err(e) => {
+                                    result = Err(e);
+                                    break 'feed;
+                                }
+                            }
+                        }
+                    }
+                    assert_eq!(result.is_ok(), ok, "max {max} len {len} piece {piece}");
+                }
+            }
+        }
     }
 
     #[test]

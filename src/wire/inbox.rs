@@ -1,7 +1,16 @@
 use bytes::{Bytes, BytesMut};
 
-/// How much writable space [`Inbox::spare`] makes at once, by default.
+/// The most writable space [`Inbox::spare`] makes at once, by default.
 const DEFAULT_READ: usize = 64 * 1024;
+
+/// The first receive block of a connection, and the block it goes back
+/// to when it is idle: room for a command, a reply or a browser's request
+/// head, not for a bulk transfer.
+const SMALL_BLOCK: usize = 4 * 1024;
+
+/// A read at least this long (or one that fills all its room) says the
+/// peer is streaming: the block is kept when the machine consumes it all.
+const STREAMING_READ: usize = SMALL_BLOCK / 2;
 
 /// A machine's receive buffer.
 ///
@@ -10,9 +19,36 @@ const DEFAULT_READ: usize = 64 * 1024;
 /// [`Bytes`] ([`split_to`](Self::split_to)), so payload is never copied
 /// after it lands here: events carry slices of this buffer.
 ///
-/// Writable space is kept zeroed-and-initialised past the received bytes,
-/// so reading into it needs no `unsafe` and space is zeroed only when it
-/// is first handed out, not before every read.
+/// # Memory follows the work
+///
+/// The buffer holds nothing until the first read. Its first block is small
+/// (4 KiB); the next block is made as large as the read size (see
+/// [`set_read_size`](Self::set_read_size)) only while reads fill all the
+/// room they were given (or are long), as during a bulk transfer. When
+/// every received byte has been consumed and the last read was short
+/// (under 2 KiB and not filling its room: the peer stopped sending, the
+/// connection is between messages), the inbox lets go of its block, so an
+/// idle connection holds no receive memory at all. (After a long last read
+/// the block is kept until the next short one.) The next read starts a new
+/// small block: one allocation per read burst on a connection that sends
+/// one message per read (see [`set_idle_release`](Self::set_idle_release)
+/// to trade that for memory), none for pipelined or bulk traffic.
+///
+/// Writable space is zeroed when a block is made or reclaimed, never
+/// before every read: the spare stays initialised past the received bytes
+/// (as tokio's `ReadBuf` tracks it), so reading needs no `unsafe`.
+///
+/// # What an event's `Bytes` keeps alive
+///
+/// Frames are slices of the receive block they arrived in, sharing it by
+/// reference count. Holding any of them, however short (a 10-byte header
+/// value, a reply), keeps that **whole block** allocated, up to the read
+/// size (64 KiB by default) after a bulk transfer; and while slices are
+/// alive the inbox cannot reuse the block, so the next block is a new
+/// allocation. Drop events promptly, and copy anything kept for long
+/// ([`Bytes::copy_from_slice`], `to_vec`, `String::from_utf8`): then the
+/// block is reused or given back, and steady-state traffic allocates
+/// nothing.
 ///
 /// ```
 /// use sanswire::wire::Inbox;
@@ -23,6 +59,7 @@ const DEFAULT_READ: usize = 64 * 1024;
 /// assert_eq!(inbox.data(), b"hello");
 /// assert_eq!(&inbox.split_to(4)[..], b"hell");
 /// assert_eq!(inbox.data(), b"o");
+/// assert_eq!(inbox.consumed(), 4);
 /// ```
 #[derive(Debug, Default)]
 pub struct Inbox {
@@ -30,10 +67,16 @@ pub struct Inbox {
     buf: BytesMut,
     filled: usize,
     eof: bool,
-    /// How much spare to make when it runs short; 0 means the default.
-    read_size: usize,
-    /// Every byte ever committed, for telling "something arrived" cheaply.
-    received: u64,
+    /// The largest block to make; 0 means the default.
+    read_size: u32,
+    /// The size of the last block made (0 before the first).
+    block: u32,
+    /// The last read filled all the room it was given: more is coming.
+    streaming: bool,
+    /// Bytes consumed since the inbox was made.
+    consumed: u64,
+    /// Keep the block when idle (see [`Inbox::set_idle_release`]).
+    keep_idle: bool,
 }
 
 impl Inbox {
@@ -57,44 +100,100 @@ impl Inbox {
         self.filled == 0
     }
 
-    /// Sets how much writable space [`spare`](Self::spare) makes when it
-    /// runs short (64 KiB by default): larger suits bulk transfers, smaller
-    /// suits many idle connections.
+    /// How many bytes were consumed ([`split_to`](Self::split_to),
+    /// [`advance`](Self::advance), [`take_all`](Self::take_all)) since the
+    /// inbox was made: the stream position of [`data`](Self::data)'s
+    /// first byte. Framers store positions in these terms, so they notice
+    /// when the inbox was consumed by other means.
+    pub fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
+    /// How much receive memory the inbox holds right now (its block's
+    /// room, received bytes included); 0 when idle.
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Sets the largest block [`spare`](Self::spare) grows to during a
+    /// bulk transfer (64 KiB by default): larger suits fast bulk
+    /// transfers, smaller bounds the memory of busy connections.
     pub fn set_read_size(&mut self, bytes: usize) {
-        self.read_size = bytes.max(1);
+        self.read_size = bytes.clamp(1, u32::MAX as usize) as u32;
+    }
+
+    /// Whether the inbox lets go of its block when the connection is idle
+    /// (on by default; see the type's docs). Off, a block is kept for the
+    /// connection's life and reused in place, which saves an allocation
+    /// per message on connections that send one message per read, at the
+    /// price of holding the block (4 KiB, or up to the read size after a
+    /// bulk transfer) while idle.
+    pub fn set_idle_release(&mut self, on: bool) {
+        self.keep_idle = !on;
+    }
+
+    fn read_size(&self) -> usize {
+        match self.read_size {
+            0 => DEFAULT_READ,
+            n => n as usize,
+        }
     }
 
     /// Writable space for at least `min` more bytes, to read into; follow
     /// with [`commit`](Self::commit). The slice may be longer than `min`:
-    /// when space runs short, the read size (see
-    /// [`set_read_size`](Self::set_read_size)) is made at once.
+    /// when space runs short, a new block is made (see the type's docs for
+    /// its size).
     pub fn spare(&mut self, min: usize) -> &mut [u8] {
         if self.buf.len() - self.filled < min {
-            let read_size = if self.read_size == 0 {
-                DEFAULT_READ
-            } else {
-                self.read_size
-            };
-            let want = min.max(read_size);
-            // Drop the old spare so `reserve` does not copy zeros around.
-            self.buf.truncate(self.filled);
-            self.buf.reserve(want);
-            self.buf.resize(self.filled + want, 0);
+            self.make_room(min);
         }
         &mut self.buf[self.filled..]
+    }
+
+    #[cold]
+    fn make_room(&mut self, min: usize) {
+        let read_size = self.read_size();
+        let small = SMALL_BLOCK.min(read_size);
+        let last = self.block as usize;
+        let block = if self.streaming {
+            // Reads fill whatever they get: a bulk transfer, so grow to
+            // the read size at once (one allocation, not a doubling each).
+            read_size
+        } else if self.filled > 0 {
+            // A frame spans reads: keep the size, reuse the block.
+            last.max(small)
+        } else {
+            small
+        };
+        let want = block.max(self.filled + min) - self.filled;
+        // Drop the old spare so the block is not copied around with it.
+        self.buf.truncate(self.filled);
+        // Reuse the block in place when nothing else holds it and it is
+        // big enough; otherwise take one of exactly the size wanted.
+        if !self.buf.try_reclaim(want) {
+            let mut fresh = BytesMut::with_capacity(self.filled + want);
+            fresh.extend_from_slice(&self.buf[..self.filled]);
+            self.buf = fresh;
+        }
+        self.block = (self.filled + want).min(u32::MAX as usize) as u32;
+        // Zero what this block is made for, not all of a larger block
+        // reclaimed from a bulk transfer.
+        let room = (self.buf.capacity() - self.filled).min(want.max(read_size));
+        self.buf.resize(self.filled + room, 0);
     }
 
     /// Records that `n` bytes were written at the start of the slice last
     /// returned by [`spare`](Self::spare). `n` beyond that space is clamped.
     pub fn commit(&mut self, n: usize) {
-        let before = self.filled;
-        self.filled = (self.filled + n).min(self.buf.len());
-        self.received += (self.filled - before) as u64;
+        let room = self.buf.len() - self.filled;
+        let n = n.min(room);
+        self.streaming = n >= STREAMING_READ || (n > 0 && n == room);
+        self.filled += n;
     }
 
     /// How many bytes have been received in all, consumed or not.
     pub fn received(&self) -> u64 {
-        self.received
+        self.consumed + self.filled as u64
     }
 
     /// Copies `data` in after the bytes already received.
@@ -109,7 +208,10 @@ impl Inbox {
     pub fn split_to(&mut self, n: usize) -> Bytes {
         let n = n.min(self.filled);
         self.filled -= n;
-        self.buf.split_to(n).freeze()
+        self.consumed += n as u64;
+        let frame = self.buf.split_to(n).freeze();
+        self.release_if_idle();
+        frame
     }
 
     /// Discards the first `n` received bytes. `n` beyond what was received
@@ -117,7 +219,21 @@ impl Inbox {
     pub fn advance(&mut self, n: usize) {
         let n = n.min(self.filled);
         self.filled -= n;
-        let _ = self.buf.split_to(n);
+        self.consumed += n as u64;
+        if self.filled == 0 && !self.streaming && !self.keep_idle {
+            self.buf = BytesMut::new();
+        } else {
+            let _ = self.buf.split_to(n);
+        }
+    }
+
+    /// Everything received was consumed and the peer paused: give the
+    /// block back (slices still held keep it alive until dropped).
+    #[inline]
+    fn release_if_idle(&mut self) {
+        if self.filled == 0 && !self.streaming && !self.keep_idle {
+            self.buf = BytesMut::new();
+        }
     }
 
     /// Takes every unconsumed byte, for the next protocol after a hand-off.
@@ -139,6 +255,7 @@ impl Inbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
 
     #[test]
     fn spare_commit_and_split() {
@@ -173,5 +290,58 @@ mod tests {
         inbox.extend_from_slice(&big);
         assert_eq!(inbox.len(), 400_000);
         assert!(inbox.data().iter().all(|&b| b == 7));
+    }
+
+    #[test]
+    fn starts_small_grows_while_streaming_and_lets_go_when_idle() {
+        let mut inbox = Inbox::new();
+        assert_eq!(inbox.capacity(), 0);
+        inbox.extend_from_slice(b"EHLO x\r\n");
+        assert_eq!(inbox.capacity(), SMALL_BLOCK);
+        let line = inbox.split_to(8);
+        // Consumed and the peer paused: the block goes (the line keeps it).
+        assert_eq!(inbox.capacity(), 0);
+        assert_eq!(&line[..], b"EHLO x\r\n");
+        // Reads that fill their room make the blocks grow, to the read size.
+        inbox.set_read_size(32 * 1024);
+        let mut sizes = Vec::new();
+        for _ in 0..6 {
+            let n = inbox.spare(1024).len();
+            inbox.commit(n);
+            sizes.push(n);
+            inbox.advance(n);
+        }
+        assert_eq!(sizes, [4096, 32768, 32768, 32768, 32768, 32768]);
+        // A short read, all consumed: idle again, nothing held.
+        inbox.spare(1)[0] = b'x';
+        inbox.commit(1);
+        inbox.advance(1);
+        assert_eq!(inbox.capacity(), 0);
+        assert_eq!(inbox.consumed(), 8 + 4096 + 5 * 32768 + 1);
+    }
+
+    #[test]
+    fn idle_release_can_be_turned_off() {
+        let mut inbox = Inbox::new();
+        inbox.set_idle_release(false);
+        inbox.extend_from_slice(b"NOOP\r\n");
+        let at = inbox.data().as_ptr() as usize;
+        inbox.advance(6);
+        assert_eq!(inbox.capacity(), SMALL_BLOCK - 6);
+        inbox.extend_from_slice(b"QUIT\r\n");
+        assert_eq!(inbox.data().as_ptr() as usize, at + 6);
+    }
+
+    #[test]
+    fn a_block_is_reused_in_place_once_its_slices_are_gone() {
+        let mut inbox = Inbox::new();
+        inbox.extend_from_slice(&[1; 1500]);
+        drop(inbox.split_to(1490));
+        let before = inbox.data().as_ptr() as usize - 1490;
+        inbox.extend_from_slice(&[2; 3000]);
+        assert_eq!(inbox.data().as_ptr() as usize, before);
+        assert_eq!(inbox.capacity(), SMALL_BLOCK);
+        assert_eq!(inbox.data()[..10], [1; 10]);
+        assert_eq!(inbox.data()[10..], [2; 3000]);
     }
 }

@@ -62,8 +62,11 @@ impl core::error::Error for LineError {}
 ///
 /// The reader remembers how far it has scanned, so when a line arrives in
 /// many small reads the search resumes where it stopped instead of
-/// rescanning the growing buffer from its start. Whoever consumes the inbox
-/// by other means (a body, a literal) must call [`reset`](Self::reset).
+/// rescanning the growing buffer from its start. It remembers that as a
+/// position in the stream ([`Inbox::consumed`] counts from the start), so
+/// when the inbox was consumed by other means in between (a body, a
+/// literal), [`next_line`](Self::next_line) notices by itself: no call to
+/// [`reset`](Self::reset) is needed, and none can be forgotten.
 ///
 /// ```
 /// use sanswire::wire::{Inbox, LineEnding, LineReader};
@@ -79,8 +82,10 @@ impl core::error::Error for LineError {}
 /// ```
 #[derive(Debug, Clone)]
 pub struct LineReader {
-    /// Bytes at the front of the inbox already known to hold no `\n`.
+    /// Bytes from `base` on already known to hold no `\n`.
     scanned: usize,
+    /// The stream position `scanned` counts from.
+    base: u64,
     max_len: usize,
 }
 
@@ -89,6 +94,7 @@ impl LineReader {
     pub fn new(max_len: usize) -> Self {
         LineReader {
             scanned: 0,
+            base: 0,
             max_len,
         }
     }
@@ -103,10 +109,30 @@ impl LineReader {
         self.max_len = max_len;
     }
 
-    /// Forgets how far it scanned; call after the inbox was consumed by
-    /// other means.
+    /// Forgets how far it scanned. Only [`find`](Self::find) on plain
+    /// slices needs it; readers of an [`Inbox`] notice consumption by
+    /// themselves.
     pub fn reset(&mut self) {
         self.scanned = 0;
+    }
+
+    /// Like [`find`](Self::find), for `data` that starts at stream
+    /// position `start` (for an inbox: [`Inbox::consumed`]): whatever was
+    /// consumed since the last call, by whatever means, is accounted for,
+    /// so the scan resumes exactly where it stopped or starts afresh.
+    pub fn find_at(&mut self, data: &[u8], start: u64) -> Result<Option<usize>, LineError> {
+        let scanned_to = self.base + self.scanned as u64;
+        self.scanned = if start < self.base || start >= scanned_to {
+            0
+        } else {
+            (scanned_to - start) as usize
+        };
+        self.base = start;
+        let found = self.find(data)?;
+        if let Some(len) = found {
+            self.base = start + len as u64;
+        }
+        Ok(found)
     }
 
     /// The length of the first line in `data`, ending included, once it is
@@ -133,7 +159,7 @@ impl LineReader {
     /// Cuts the next complete line off the inbox, without its ending.
     /// `Ok(None)` means the line is not complete yet.
     pub fn next_line(&mut self, inbox: &mut Inbox) -> Result<Option<Line>, LineError> {
-        let Some(len) = self.find(inbox.data())? else {
+        let Some(len) = self.find_at(inbox.data(), inbox.consumed())? else {
             return Ok(None);
         };
         let mut raw = inbox.split_to(len);
@@ -201,5 +227,33 @@ mod tests {
         }
         data.extend_from_slice(b"\n");
         assert_eq!(reader.find(&data), Ok(Some(51)));
+    }
+
+    #[test]
+    fn notices_consumption_by_other_means() {
+        let mut inbox = Inbox::new();
+        let mut reader = LineReader::new(100);
+        inbox.extend_from_slice(b"BODYBODY partial");
+        assert_eq!(reader.next_line(&mut inbox), Ok(None));
+        // A body reader takes 8 bytes; no reset.
+        inbox.advance(8);
+        inbox.extend_from_slice(b"\nNEXT\r\n");
+        let line = reader.next_line(&mut inbox).unwrap().unwrap();
+        assert_eq!(&line.bytes[..], b" partial");
+        // Everything scanned consumed, then a line with an early LF.
+        inbox.extend_from_slice(b"abcdefgh");
+        let _ = inbox.split_to(5); // "NEXT\r", cut by other means
+        assert_eq!(inbox.data(), b"\nabcdefgh");
+        assert_eq!(
+            reader.next_line(&mut inbox).unwrap().unwrap().bytes.len(),
+            0
+        );
+        assert_eq!(reader.next_line(&mut inbox), Ok(None));
+        inbox.advance(3);
+        inbox.extend_from_slice(b"\n");
+        assert_eq!(
+            &reader.next_line(&mut inbox).unwrap().unwrap().bytes[..],
+            b"defgh"
+        );
     }
 }

@@ -260,17 +260,16 @@ pub trait Machine {
     /// in the outbox, and drivers send it before they report the error.
     fn poll_event(&mut self) -> Result<Next<Self::Event>, Self::Error> {
         self.conn().check()?;
-        match self.step() {
+        let result = self.step();
+        // Inspect in place: the event is moved once, out of `step`.
+        match &result {
             Ok(next) => {
                 let waiting = matches!(next, Next::NeedInput);
                 self.conn_mut().note_waiting(waiting);
-                Ok(next)
             }
-            Err(e) => {
-                self.conn_mut().fail(e.clone());
-                Err(e)
-            }
+            Err(e) => self.conn_mut().fail(e.clone()),
         }
+        result
     }
 
     /// Whether the stream under the machine must change before it can go

@@ -1,8 +1,15 @@
 use alloc::collections::VecDeque;
 use bytes::{Buf, Bytes, BytesMut};
 
-/// The least room the small-write buffer grows by.
-const MIN_PENDING: usize = 4096;
+/// The least room the small-write buffer grows by: a response head, a
+/// reply or a few command lines.
+const MIN_PENDING: usize = 256;
+
+/// A small-write buffer up to this size is kept once everything was sent,
+/// so steady traffic reuses it (no allocation per message); a larger one
+/// (after a large head or a long listing) is given back, so an idle
+/// connection holds little.
+const KEEP_PENDING: usize = 512;
 
 /// The bytes a machine has queued for its peer.
 ///
@@ -10,6 +17,9 @@ const MIN_PENDING: usize = 4096;
 /// into one reused buffer; the caller's payload is queued as the
 /// [`Bytes`] it came in, so framing goes *around* the caller's bytes and a
 /// driver can send both with one vectored write, no copy.
+///
+/// Once everything was sent, the outbox keeps a small-write buffer of at
+/// most 512 bytes for the next message and gives a larger one back.
 ///
 /// ```
 /// use bytes::Bytes;
@@ -28,6 +38,9 @@ pub struct Outbox {
     queue: VecDeque<Bytes>,
     /// Small writes since the last pushed chunk.
     pending: BytesMut,
+    /// The size of the allocation `pending` writes into (what it holds
+    /// alive), as of its last growth.
+    pending_block: usize,
     len: usize,
 }
 
@@ -52,8 +65,15 @@ impl Outbox {
         if self.pending.capacity() - self.pending.len() < bytes.len() {
             // While sealed chunks still share the old buffer, growing means
             // a new one: take room for many small writes (a dot or a chunk
-            // size line each) at once, not one allocation per write.
-            self.pending.reserve(bytes.len().max(MIN_PENDING));
+            // size line each) at once, not one allocation per write, and
+            // grow geometrically for long runs of them.
+            let room = bytes
+                .len()
+                .max(MIN_PENDING)
+                .max(self.pending.len().min(64 * 1024));
+            self.pending.reserve(room);
+            // Fresh or reclaimed, the data now starts the allocation.
+            self.pending_block = self.pending.capacity();
         }
         self.pending.extend_from_slice(bytes);
         self.len += bytes.len();
@@ -104,6 +124,16 @@ impl Outbox {
                 }
             }
         }
+        self.shrink_if_sent();
+    }
+
+    /// Everything was sent: give a large small-write buffer back.
+    #[inline]
+    fn shrink_if_sent(&mut self) {
+        if self.len == 0 && self.pending_block > KEEP_PENDING {
+            self.pending = BytesMut::new();
+            self.pending_block = 0;
+        }
     }
 
     /// Takes the next chunk of waiting bytes, for drivers that hand owned
@@ -115,6 +145,7 @@ impl Outbox {
             None => return None,
         };
         self.len -= chunk.len();
+        self.shrink_if_sent();
         Some(chunk)
     }
 
@@ -162,6 +193,20 @@ mod tests {
         assert_eq!(out.pop_chunk().unwrap(), Bytes::from_static(b"de"));
         assert!(out.pop_chunk().is_none());
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_large_write_buffer_is_given_back_once_sent() {
+        let mut out = Outbox::new();
+        out.write(&[b'x'; 3000]);
+        out.advance(2900);
+        assert!(out.pending.capacity() < KEEP_PENDING);
+        out.advance(100);
+        assert_eq!(out.pending.capacity(), 0);
+        // A small one is kept, and reused.
+        out.write(b"250 OK\r\n");
+        out.advance(8);
+        assert!(out.pending.capacity() > 0);
     }
 
     #[test]
