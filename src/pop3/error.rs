@@ -103,6 +103,8 @@ pub enum Error {
     /// The peer stayed silent longer than the machine's timeout
     /// ([`Machine::set_timeout`](crate::wire::Machine::set_timeout)).
     TimedOut,
+    /// The peer's compressed stream is corrupt.
+    BadCompression,
 }
 
 impl fmt::Display for Error {
@@ -131,6 +133,7 @@ impl fmt::Display for Error {
             Error::UnexpectedData => f.write_str("data received while none was expected"),
             Error::UnexpectedEof => f.write_str("connection closed unexpectedly"),
             Error::TimedOut => f.write_str("the peer stayed silent too long"),
+            Error::BadCompression => f.write_str("corrupt compressed stream from the peer"),
         }
     }
 }
@@ -159,6 +162,7 @@ impl ProtocolError for Error {
             Error::UnexpectedEof => CommonError::UnexpectedEof,
             Error::TooMuchPipelined { limit } => CommonError::TooMuchPipelined { limit: *limit },
             Error::TimedOut => CommonError::TimedOut,
+            Error::BadCompression => CommonError::BadCompression,
             _ => return None,
         })
     }
@@ -176,6 +180,7 @@ impl From<CommonError> for Error {
             CommonError::UnexpectedEof => Error::UnexpectedEof,
             CommonError::TooMuchPipelined { limit } => Error::TooMuchPipelined { limit },
             CommonError::TimedOut => Error::TimedOut,
+            CommonError::BadCompression => Error::BadCompression,
         }
     }
 }
