@@ -6,11 +6,10 @@ use super::response::{parse_number, parse_u64, Capabilities, Capability};
 use super::{Command, Error, Limits, Response};
 use crate::sasl::Mechanism;
 use crate::wire::{
-    CommandId, CommandIds, Conn, Correlate, DotUnstuffer, LineEnding, LineError, LineReader,
-    Machine, Next, TlsUnavailable, Unstuffed,
+    CommandId, CommandQueue, Conn, Correlate, DotUnstuffer, Gate, LineEnding, LineError,
+    LineReader, Machine, Next, Outbox, TlsUnavailable, Unstuffed,
 };
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use bytes::Bytes;
 use core::fmt;
@@ -137,14 +136,6 @@ impl Expect {
 }
 
 #[derive(Debug)]
-struct Pending {
-    expect: Expect,
-    id: CommandId,
-    /// The command line, until it is written to the outbox.
-    line: Option<Vec<u8>>,
-}
-
-#[derive(Debug)]
 enum Reading {
     Status,
     Listing(Listing),
@@ -235,10 +226,8 @@ pub struct Client {
     conn: Conn<Error>,
     lines: LineReader,
     limits: Limits,
-    /// Commands not yet answered, oldest first; the first `written` are on
-    /// the wire.
-    pending: VecDeque<Pending>,
-    written: usize,
+    /// Commands not yet answered, oldest first, sent or waiting to go.
+    queue: CommandQueue<Expect>,
     reading: Reading,
     sasl: Option<Sasl>,
     capabilities: Option<Capabilities>,
@@ -249,7 +238,6 @@ pub struct Client {
     quit_queued: bool,
     authenticated: bool,
     utf8: bool,
-    ids: CommandIds,
     /// The command the last event handed out belongs to.
     replying: Option<CommandId>,
 }
@@ -273,18 +261,15 @@ impl Client {
 
     /// A client waiting for the server's greeting.
     pub fn with_limits(limits: Limits) -> Self {
-        let mut pending = VecDeque::new();
-        pending.push_back(Pending {
-            expect: Expect::Greeting,
-            id: CommandId::CONNECTION,
-            line: None,
-        });
+        let mut queue = CommandQueue::new();
+        // The greeting is the answer to the connection itself: already "sent".
+        queue.push_with_id(Expect::Greeting, CommandId::CONNECTION, Gate::Barrier, []);
+        queue.release(&mut Outbox::new());
         Client {
             conn: Conn::with_timeout(Self::TIMEOUT),
             lines: LineReader::new(limits.max_response_line),
             limits,
-            pending,
-            written: 1,
+            queue,
             reading: Reading::Status,
             sasl: None,
             capabilities: None,
@@ -295,7 +280,6 @@ impl Client {
             quit_queued: false,
             authenticated: false,
             utf8: false,
-            ids: CommandIds::default(),
             replying: None,
         }
     }
@@ -330,7 +314,7 @@ impl Client {
     /// How many commands (the greeting included) still wait for their
     /// answer, sent or not.
     pub fn pending(&self) -> usize {
-        self.pending.len()
+        self.queue.len()
     }
 
     /// Whether commands go on the wire without waiting for earlier
@@ -596,41 +580,27 @@ impl Client {
     }
 
     fn enqueue(&mut self, expect: Expect, line: Vec<u8>) -> CommandId {
-        let id = self.ids.next_id();
-        self.pending.push_back(Pending {
-            expect,
-            id,
-            line: Some(line),
-        });
+        let gate = if expect.is_barrier() {
+            Gate::Barrier
+        } else {
+            Gate::Pipelined
+        };
+        let id = self.queue.push(expect, gate, Bytes::from(line));
         self.release();
         id
     }
 
-    /// Writes the queued commands that may go on the wire now.
+    /// Writes the queued commands that may go on the wire now: none
+    /// during the TLS handshake, several at once only with PIPELINING.
     fn release(&mut self) {
-        while self.written < self.pending.len() {
-            if self.written > 0 {
-                // A barrier is only ever sent alone, so it is at the front.
-                let barrier_in_flight = self.pending[0].expect.is_barrier();
-                let next_is_barrier = self.pending[self.written].expect.is_barrier();
-                if barrier_in_flight || next_is_barrier || !self.pipelining() {
-                    break;
-                }
-            }
-            if self.tls == Tls::Handshake {
-                break;
-            }
-            if let Some(line) = self.pending[self.written].line.take() {
-                self.conn.outbox.write(&line);
-            }
-            self.written += 1;
-        }
+        self.queue.set_pipelining(self.pipelining());
+        self.queue.hold(self.tls == Tls::Handshake);
+        self.queue.release(&mut self.conn.outbox);
     }
 
     /// The front command got its complete answer.
     fn finish(&mut self) {
-        self.pending.pop_front();
-        self.written = self.written.saturating_sub(1);
+        self.queue.finish();
         self.reading = Reading::Status;
         self.release();
     }
@@ -663,7 +633,7 @@ impl Client {
                     Err(Error::PlaintextAfterUpgrade)
                 };
             }
-            let Some(front) = self.pending.front() else {
+            let Some(front) = self.queue.front() else {
                 if self.conn.is_closed() || self.conn.inbox.is_empty() {
                     return Ok(Next::Paused);
                 }
@@ -672,7 +642,7 @@ impl Client {
                 // step.
                 return Err(Error::UnexpectedData);
             };
-            let (expect, id) = (front.expect, front.id);
+            let (expect, id) = (front.tag, front.id);
             let step = match &mut self.reading {
                 Reading::Status => self.read_status(expect)?,
                 Reading::Listing(_) => self.read_listing()?,
