@@ -163,3 +163,58 @@ fn deflate_layers_both_ways_against_python_zlib() {
     assert!(!stream.driver().machine().inbox().has_decoder());
     assert!(child.wait().unwrap().success());
 }
+
+/// The python peer of `upload_ends_with_a_half_close...`: reads to our
+/// FIN, answers with the size and the reversed bytes.
+const REVERSER: &str = "data = b''\n\
+    while True:\n\
+    \x20   b = c.recv(65536)\n\
+    \x20   if not b: break\n\
+    \x20   data += b\n\
+    c.sendall(b'%d:' % len(data) + data[::-1])";
+
+fn reversed_answer(upload: &[u8]) -> Vec<u8> {
+    let mut want = format!("{}:", upload.len()).into_bytes();
+    want.extend(upload.iter().rev());
+    want
+}
+
+#[tokio::test]
+async fn tokio_byte_stream_is_async_read_and_write_with_half_close() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (port, mut child) = python_server(REVERSER);
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let mut stream = sanswire::io::tokio::ByteStream::new(tcp, Raw::new());
+    let upload: Vec<u8> = (0..300_000u32).map(|i| (i % 241) as u8).collect();
+    stream.write_all(&upload).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    assert_eq!(answer, reversed_answer(&upload));
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn futures_io_byte_stream_is_async_read_and_write_with_half_close() {
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    let (port, mut child) = python_server(REVERSER);
+    futures_lite::future::block_on(async {
+        let tcp = async_io::Async::<TcpStream>::connect(([127, 0, 0, 1], port))
+            .await
+            .unwrap();
+        let mut stream = sanswire::io::futures::ByteStream::new(tcp, Raw::new());
+        let upload: Vec<u8> = (0..100_000u32).map(|i| (i % 239) as u8).collect();
+        stream.write_all(&upload).await.unwrap();
+        stream.close().await.unwrap();
+        // async-io's `close` only flushes (smol's TcpStream shuts down);
+        // the FIN is the stream's own business.
+        let tcp = stream.driver().stream().get_ref();
+        tcp.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        assert_eq!(answer, reversed_answer(&upload));
+    });
+    assert!(child.wait().unwrap().success());
+}

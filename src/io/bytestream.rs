@@ -1,7 +1,7 @@
 //! `Read + Write` over any machine whose payload is a byte stream.
 
-use super::{DriveError, Driver, Socket};
-use crate::wire::{ByteMachine, Payload, ProtocolError};
+use super::{to_io, DriveError, Driver, Socket};
+use crate::wire::{ByteMachine, Payload};
 use bytes::{Buf, Bytes};
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -125,32 +125,12 @@ where
         self.driver
             .machine()
             .write_payload(buf)
-            .map_err(|e| to_io(DriveError::Protocol(e)))?;
+            .map_err(|e| to_io(DriveError::<_, core::convert::Infallible>::Protocol(e)))?;
         self.driver.flush()?;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.driver.flush()
-    }
-}
-
-/// A driving failure as the `io::Error` a `Read`/`Write` user expects: the
-/// stream's own error, `TimedOut`, `UnexpectedEof`, or `InvalidData` with
-/// the protocol's words.
-fn to_io<E: ProtocolError + 'static>(e: DriveError<E>) -> io::Error {
-    use crate::wire::CommonError;
-    match e {
-        DriveError::Io(e) => e,
-        DriveError::UnexpectedEof => io::ErrorKind::UnexpectedEof.into(),
-        DriveError::Protocol(p) => {
-            let kind = match p.common() {
-                Some(CommonError::TimedOut) => io::ErrorKind::TimedOut,
-                Some(CommonError::UnexpectedEof) => io::ErrorKind::UnexpectedEof,
-                _ => io::ErrorKind::InvalidData,
-            };
-            io::Error::new(kind, std::string::ToString::to_string(&p))
-        }
-        other => io::Error::other(std::string::ToString::to_string(&other)),
     }
 }

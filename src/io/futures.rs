@@ -18,6 +18,15 @@ pub struct FuturesIo;
 /// see [`nonblocking::Driver`] for its methods.
 pub type Driver<S, M> = nonblocking::Driver<S, M, FuturesIo>;
 
+/// A byte stream over a byte-stream machine (`wire::Raw`, ...) on a
+/// futures-io stream: `AsyncRead + AsyncWrite`, where `poll_close`
+/// half-closes through the machine. See [`nonblocking::ByteStream`].
+///
+/// Whether the peer sees a FIN then is the stream's own `poll_close`:
+/// smol's `TcpStream` shuts its write side down, async-io's
+/// `Async<TcpStream>` only flushes (call `shutdown(Write)` on it).
+pub type ByteStream<S, M> = nonblocking::ByteStream<S, M, FuturesIo>;
+
 /// The typed HTTP/1.1 client over a futures-io stream.
 pub mod http {
     /// An async HTTP/1.1 client over a futures-io stream; see
@@ -71,5 +80,45 @@ impl<S: AsyncRead + AsyncWrite + ?Sized> AsyncIo<FuturesIo> for S {
 
     fn poll_shut_down(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_close(cx)
+    }
+}
+
+impl<S, M> AsyncRead for nonblocking::ByteStream<S, M, FuturesIo>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    M: crate::wire::ByteMachine + Unpin,
+    M::Error: 'static,
+    M::Event: Unpin,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_read_into(cx, buf)
+    }
+}
+
+impl<S, M> AsyncWrite for nonblocking::ByteStream<S, M, FuturesIo>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    M: crate::wire::ByteMachine + Unpin,
+    M::Error: 'static,
+    M::Event: Unpin,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_write_from(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_flush_out(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_finish(cx)
     }
 }

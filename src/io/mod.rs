@@ -424,3 +424,23 @@ pub(crate) const MIN_READ: usize = 4 * 1024;
 
 /// How many outbox chunks go into one vectored write.
 pub(crate) const MAX_IOVECS: usize = 64;
+
+/// A driving failure as the `io::Error` a `Read`/`Write` user expects: the
+/// stream's own error, `TimedOut`, `UnexpectedEof`, or `InvalidData` with
+/// the protocol's words.
+pub(crate) fn to_io<E: ProtocolError + 'static, R: fmt::Display>(e: DriveError<E, R>) -> io::Error {
+    use crate::wire::CommonError;
+    match e {
+        DriveError::Io(e) => e,
+        DriveError::UnexpectedEof => io::ErrorKind::UnexpectedEof.into(),
+        DriveError::Protocol(p) => {
+            let kind = match p.common() {
+                Some(CommonError::TimedOut) => io::ErrorKind::TimedOut,
+                Some(CommonError::UnexpectedEof) => io::ErrorKind::UnexpectedEof,
+                _ => io::ErrorKind::InvalidData,
+            };
+            io::Error::new(kind, std::string::ToString::to_string(&p))
+        }
+        other => io::Error::other(std::string::ToString::to_string(&other)),
+    }
+}

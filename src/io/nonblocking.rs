@@ -13,8 +13,10 @@
 //! family filled in. The typed clients are one generic [`Session`]; each
 //! protocol's methods on it are declared once, with the blocking ones.
 
+mod bytestream;
 mod session;
 
+pub use bytestream::ByteStream;
 pub use session::Session;
 
 /// The typed HTTP/1.1 client of any async family.
@@ -53,7 +55,7 @@ use core::fmt;
 use core::future::poll_fn;
 use core::marker::PhantomData;
 use core::pin::Pin;
-use core::task::{Context, Poll};
+use core::task::{ready, Context, Poll};
 use std::boxed::Box;
 use std::collections::{vec_deque, VecDeque};
 use std::io::{self, IoSlice};
@@ -207,6 +209,13 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
 
     /// Writes everything the machine has queued.
     pub async fn flush(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_flush(cx)).await
+    }
+
+    /// Writes what the machine has queued, as far as the stream takes it
+    /// now; ready once all of it is written and flushed. The poll form of
+    /// [`flush`](Self::flush), for hand-written futures and adapters.
+    pub fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let stream = &mut self.stream;
         let outbox = self.machine.outbox();
         outbox.seal().map_err(io::Error::other)?;
@@ -217,24 +226,28 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
                 .zip(outbox.chunks())
                 .map(|(slot, chunk)| *slot = IoSlice::new(chunk))
                 .count();
-            let n = poll_fn(|cx| Pin::new(&mut *stream).poll_write_slices(cx, &slices[..count]))
-                .await?;
+            let n = ready!(Pin::new(&mut *stream).poll_write_slices(cx, &slices[..count]))?;
             if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
             outbox.advance(n);
         }
-        poll_fn(|cx| Pin::new(&mut *stream).poll_flush_out(cx)).await
+        Pin::new(&mut *stream).poll_flush_out(cx)
     }
 
     /// Writes everything the machine has queued, then shuts the write side
     /// of the stream down (on TLS: sends `close_notify`, so the peer can
     /// tell a complete transfer from a cut connection).
     pub async fn shutdown(&mut self) -> io::Result<()> {
-        self.flush().await?;
-        poll_fn(|cx| Pin::new(&mut self.stream).poll_shut_down(cx)).await?;
+        poll_fn(|cx| self.poll_shutdown(cx)).await
+    }
+
+    /// The poll form of [`shutdown`](Self::shutdown).
+    pub fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.poll_flush(cx))?;
+        ready!(Pin::new(&mut self.stream).poll_shut_down(cx))?;
         self.machine.conn_mut().shutdown_sent();
-        Ok(())
+        Poll::Ready(Ok(()))
     }
 
     /// Flushes, then returns the machine's next event, reading as often as
@@ -244,25 +257,43 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
     /// passed back come first, in order. Cancel-safe (see the type's
     /// documentation).
     pub async fn next_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
+        poll_fn(|cx| self.poll_next_event(cx)).await
+    }
+
+    /// The poll form of [`next_event`](Self::next_event). Everything the
+    /// driver does is a poll of the stream or the timer between steps of
+    /// the machine, so a `Pending` here leaves nothing half-done: this is
+    /// why `next_event` is cancel-safe.
+    pub fn poll_next_event(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Option<M::Event>, DriveError<M::Error>>> {
         match self.passed.pop_front() {
-            Some(event) => Ok(Some(event)),
-            None => self.fresh_event().await,
+            Some(event) => Poll::Ready(Ok(Some(event))),
+            None => self.poll_fresh_event(cx),
         }
     }
 
     /// The machine's next event, leaving passed ones where they are.
-    async fn fresh_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
+    fn poll_fresh_event(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Option<M::Event>, DriveError<M::Error>>> {
         loop {
             self.clock.tick(&mut self.machine);
             match next_step(&mut self.machine) {
-                Step::Transmit => self.flush().await?,
-                Step::Receive { deadline } => self.fill(deadline).await?,
-                Step::Event(event) => return Ok(Some(event)),
-                Step::Paused | Step::Closed => return Ok(None),
-                Step::Shutdown => self.shutdown().await?,
+                Step::Transmit => ready!(self.poll_flush(cx))?,
+                Step::Receive { deadline } => ready!(self.poll_fill(cx, deadline))?,
+                Step::Event(event) => return Poll::Ready(Ok(Some(event))),
+                Step::Paused | Step::Closed => return Poll::Ready(Ok(None)),
+                Step::Shutdown => ready!(self.poll_shutdown(cx))?,
                 Step::Fail(e) => {
-                    let _ = self.flush().await;
-                    return Err(e);
+                    // The last words first; the error is sticky, so if the
+                    // stream is not ready the next poll comes back here.
+                    return match self.poll_flush(cx) {
+                        Poll::Pending => Poll::Pending,
+                        Poll::Ready(_) => Poll::Ready(Err(e)),
+                    };
                 }
             }
         }
@@ -281,7 +312,9 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
             return Ok(out);
         }
         loop {
-            let event = self.fresh_event().await?.ok_or(DriveError::Stalled)?;
+            let event = poll_fn(|cx| self.poll_fresh_event(cx))
+                .await?
+                .ok_or(DriveError::Stalled)?;
             if let Some(out) = feed(&mut op, &mut self.machine, &mut self.passed, event)? {
                 return Ok(out);
             }
@@ -290,29 +323,27 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
 
     /// Reads once from the stream into the machine's receive buffer, or
     /// until `deadline`, when the machine is told the time instead.
-    async fn fill(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+    fn poll_fill(
+        &mut self,
+        cx: &mut Context<'_>,
+        deadline: Option<Instant>,
+    ) -> Poll<io::Result<()>> {
         let clock = self.clock;
-        let at = deadline.map(|d| clock.to_std(d));
-        let stream = &mut self.stream;
-        let timer = &mut self.timer;
         let space = self.machine.inbox().spare(MIN_READ);
-        let read = poll_fn(|cx| {
-            if let Poll::Ready(r) = Pin::new(&mut *stream).poll_read_slice(cx, space) {
-                return Poll::Ready(Some(r));
-            }
-            match (timer.as_mut(), at) {
-                (Some(t), Some(at)) => t.poll_until(cx, at).map(|()| None),
-                _ => Poll::Pending,
-            }
-        })
-        .await;
-        match read {
-            None => self.machine.handle_timeout(clock.now()),
-            Some(r) => match r? {
+        if let Poll::Ready(r) = Pin::new(&mut self.stream).poll_read_slice(cx, space) {
+            match r? {
                 0 => self.machine.receive_eof(),
                 n => self.machine.inbox().commit(n),
-            },
+            }
+            return Poll::Ready(Ok(()));
         }
-        Ok(())
+        match (self.timer.as_mut(), deadline) {
+            (Some(timer), Some(at)) => {
+                ready!(timer.poll_until(cx, clock.to_std(at)));
+                self.machine.handle_timeout(clock.now());
+                Poll::Ready(Ok(()))
+            }
+            _ => Poll::Pending,
+        }
     }
 }

@@ -33,6 +33,11 @@ pub struct Tokio;
 /// [`nonblocking::Driver`] for its methods.
 pub type Driver<S, M> = nonblocking::Driver<S, M, Tokio>;
 
+/// A byte stream over a byte-stream machine (`wire::Raw`, ...) on a tokio
+/// stream: `AsyncRead + AsyncWrite`, where `poll_shutdown` half-closes
+/// through the machine. See [`nonblocking::ByteStream`].
+pub type ByteStream<S, M> = nonblocking::ByteStream<S, M, Tokio>;
+
 /// The typed HTTP/1.1 client over a tokio stream.
 pub mod http {
     /// An async HTTP/1.1 client over a tokio stream; see
@@ -116,5 +121,47 @@ impl nonblocking::Timer for Timer {
             sleep.as_mut().reset(deadline);
         }
         core::future::Future::poll(sleep.as_mut(), cx)
+    }
+}
+
+impl<S, M> AsyncRead for nonblocking::ByteStream<S, M, Tokio>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    M: crate::wire::ByteMachine + Unpin,
+    M::Error: 'static,
+    M::Event: Unpin,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let n = ready!(self.get_mut().poll_read_into(cx, buf.initialize_unfilled()))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<S, M> AsyncWrite for nonblocking::ByteStream<S, M, Tokio>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    M: crate::wire::ByteMachine + Unpin,
+    M::Error: 'static,
+    M::Event: Unpin,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_write_from(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_flush_out(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_finish(cx)
     }
 }
