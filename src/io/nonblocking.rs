@@ -100,6 +100,10 @@ pub trait AsyncIo<R> {
     }
 }
 
+/// What [`Driver::poll_next_event`] gives when ready: an event, `None`
+/// when the machine is paused or done, or the failure.
+pub type NextEvent<M> = Result<Option<<M as Machine>::Event>, DriveError<<M as Machine>::Error>>;
+
 /// A timer for the async driver, so a silent peer ends in the machine's
 /// timeout instead of a hang: sleeps until a deadline, as a poll function
 /// that the driver races against its read.
@@ -264,10 +268,7 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
     /// driver does is a poll of the stream or the timer between steps of
     /// the machine, so a `Pending` here leaves nothing half-done: this is
     /// why `next_event` is cancel-safe.
-    pub fn poll_next_event(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<Option<M::Event>, DriveError<M::Error>>> {
+    pub fn poll_next_event(&mut self, cx: &mut Context<'_>) -> Poll<NextEvent<M>> {
         match self.passed.pop_front() {
             Some(event) => Poll::Ready(Ok(Some(event))),
             None => self.poll_fresh_event(cx),
@@ -275,10 +276,7 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
     }
 
     /// The machine's next event, leaving passed ones where they are.
-    fn poll_fresh_event(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<Option<M::Event>, DriveError<M::Error>>> {
+    fn poll_fresh_event(&mut self, cx: &mut Context<'_>) -> Poll<NextEvent<M>> {
         loop {
             self.clock.tick(&mut self.machine);
             match next_step(&mut self.machine) {
