@@ -18,6 +18,14 @@ use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 15;
 
+/// Rounds per row: 15, or `RATIOS_ROUNDS` (more, for profiling one row).
+fn rounds() -> usize {
+    std::env::var("RATIOS_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(ROUNDS)
+}
+
 /// Times `f`, which runs a batch and may exclude its own setup by
 /// returning the time it measured itself.
 fn timed(mut f: impl FnMut()) -> Duration {
@@ -67,7 +75,7 @@ fn run(
         peer_times: Vec::new(),
         our_times: Vec::new(),
     };
-    for round in 0..ROUNDS {
+    for round in 0..rounds() {
         let (p, o) = if round % 2 == 0 {
             let p = peer_batch();
             (p, our_batch())
@@ -430,6 +438,7 @@ fn main() {
         );
     }
     println!(
-        "\nratio: median over {ROUNDS} rounds of peer time / our time; above 1.0 we are faster"
+        "\nratio: median over {} rounds of peer time / our time; above 1.0 we are faster",
+        rounds()
     );
 }

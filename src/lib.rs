@@ -22,7 +22,7 @@
 //!   upgrade; `tokio-rustls` and `futures-rustls` add the same for the
 //!   async drivers.
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 extern crate alloc;
