@@ -1,5 +1,6 @@
 //! Numbered multi-line replies: `250-first`, `250-second`, `250 last`, as
-//! SMTP (RFC 5321 §4.2.1) and FTP (RFC 959 §4.2) send them.
+//! SMTP (RFC 5321 §4.2.1) sends them, and FTP's looser form (RFC 959 §4.2),
+//! whose lines between `211-` and `211 ` may be free text.
 
 use super::{Inbox, LineError, LineReader};
 use bytes::Bytes;
@@ -12,8 +13,14 @@ pub struct ReplyLine {
     pub code: u16,
     /// Whether this is the reply's last line (`250 ` rather than `250-`).
     pub last: bool,
-    /// The text after the separator, without the line ending.
+    /// The text after the separator, without the line ending; the whole
+    /// line for a line without a code (see [`numbered`](Self::numbered)).
     pub text: Bytes,
+    /// Whether the line starts with the code: always in SMTP; in FTP's
+    /// multi-line replies the lines between the first and the last may be
+    /// free text (FEAT's ` MDTM`, a `STAT` listing), and carry the reply's
+    /// code here with `numbered` false.
+    pub numbered: bool,
 }
 
 impl ReplyLine {
@@ -31,6 +38,7 @@ impl ReplyLine {
             code,
             last,
             text: line.slice(line.len().min(4)..),
+            numbered: true,
         })
     }
 }
@@ -102,6 +110,8 @@ impl core::error::Error for MultiLineError {}
 #[derive(Debug, Clone)]
 pub struct MultiLine {
     lines: LineReader,
+    /// RFC 959's form: free text between the first and the last line.
+    free_text: bool,
     /// Bytes of this reply's complete lines at the front of the inbox.
     framed: usize,
     code: Option<u16>,
@@ -115,10 +125,36 @@ impl MultiLine {
     pub fn new(max_line: usize, max_lines: usize) -> Self {
         MultiLine {
             lines: LineReader::new(max_line),
+            free_text: false,
             framed: 0,
             code: None,
             count: 0,
             max_lines,
+        }
+    }
+
+    /// A framer for FTP's replies (RFC 959 §4.2): after a first line
+    /// `ddd-`, any line is part of the reply until one that starts with the
+    /// same `ddd` and a space (or is `ddd` alone), so FEAT's ` MDTM` lines
+    /// and free text do not break it. A first line without a code is still
+    /// [`MultiLineError::Malformed`].
+    ///
+    /// ```
+    /// use sanswire::wire::{Inbox, MultiLine};
+    /// let mut inbox = Inbox::new();
+    /// inbox.extend_from_slice(b"211-Extensions supported:\r\n MDTM\r\n SIZE\r\n211 End\r\n");
+    /// let mut framer = MultiLine::rfc959(512, 100);
+    /// let (code, raw) = framer.next(&mut inbox).unwrap().unwrap();
+    /// assert_eq!(code, 211);
+    /// let lines: Vec<_> = MultiLine::lines(&raw).map(|l| (l.numbered, l.text)).collect();
+    /// assert_eq!(lines.len(), 4);
+    /// assert_eq!(lines[1], (false, " MDTM".into()));
+    /// assert_eq!(lines[3], (true, "End".into()));
+    /// ```
+    pub fn rfc959(max_line: usize, max_lines: usize) -> Self {
+        MultiLine {
+            free_text: true,
+            ..Self::new(max_line, max_lines)
         }
     }
 
@@ -131,15 +167,22 @@ impl MultiLine {
                 return Ok(None);
             };
             let line = trim_ending(&rest[..len]);
-            let code = parse_code(line).ok_or(MultiLineError::Malformed)?;
-            let last = match line.get(3) {
-                None | Some(b' ') => true,
-                Some(b'-') => false,
-                Some(_) => return Err(MultiLineError::Malformed),
+            let last = match (self.code, self.free_text) {
+                (Some(code), true) => ends_rfc959_reply(line, code),
+                _ => {
+                    let code = parse_code(line).ok_or(MultiLineError::Malformed)?;
+                    let last = match line.get(3) {
+                        None | Some(b' ') => true,
+                        Some(b'-') => false,
+                        Some(_) => return Err(MultiLineError::Malformed),
+                    };
+                    if *self.code.get_or_insert(code) != code {
+                        return Err(MultiLineError::CodeChanged);
+                    }
+                    last
+                }
             };
-            if *self.code.get_or_insert(code) != code {
-                return Err(MultiLineError::CodeChanged);
-            }
+            let code = self.code.unwrap_or_default();
             self.count += 1;
             if self.count > self.max_lines {
                 return Err(MultiLineError::TooManyLines {
@@ -157,15 +200,27 @@ impl MultiLine {
         }
     }
 
-    /// The lines of a reply framed by [`next`](Self::next).
+    /// Every line of a reply framed by [`next`](Self::next). A line
+    /// without a code (FTP's free text) carries the first line's code, with
+    /// [`ReplyLine::numbered`] false and its whole text.
     pub fn lines(raw: &Bytes) -> impl Iterator<Item = ReplyLine> + '_ {
         let mut at = 0;
+        let mut code = None;
         core::iter::from_fn(move || {
             let rest = raw.get(at..).filter(|r| !r.is_empty())?;
             let len = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
             let line = raw.slice(at..at + trim_ending(&rest[..len]).len());
             at += len;
-            ReplyLine::parse(line)
+            let parsed = ReplyLine::parse(line.clone())
+                .filter(|l| !matches!(code, Some(c) if c != l.code))
+                .unwrap_or(ReplyLine {
+                    code: code.unwrap_or_default(),
+                    last: false,
+                    text: line,
+                    numbered: false,
+                });
+            code.get_or_insert(parsed.code);
+            Some(parsed)
         })
     }
 }
@@ -174,9 +229,10 @@ impl MultiLine {
     /// The text of each line of a reply framed by [`next`](Self::next),
     /// as plain slices (no reference counting): what
     /// [`lines`](Self::lines) hands out as `text`, for readers that only
-    /// look. Stops at the first line that does not parse, as `lines` does.
+    /// look.
     pub fn texts(raw: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
         let mut rest = raw;
+        let mut code = None;
         core::iter::from_fn(move || {
             if rest.is_empty() {
                 return None;
@@ -184,13 +240,24 @@ impl MultiLine {
             let len = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
             let line = trim_ending(&rest[..len]);
             rest = &rest[len..];
-            parse_code(line)?;
-            match line.get(3) {
-                None | Some(b' ' | b'-') => Some(line.get(4..).unwrap_or_default()),
-                Some(_) => None,
-            }
+            let numbered = parse_code(line)
+                .filter(|c| *code.get_or_insert(*c) == *c)
+                .is_some()
+                && matches!(line.get(3), None | Some(b' ' | b'-'));
+            Some(if numbered {
+                line.get(4..).unwrap_or_default()
+            } else {
+                line
+            })
         })
     }
+}
+
+/// Whether `line` ends an RFC 959 multi-line reply begun with `code`: it
+/// starts with the same three digits and then a space, or is those digits
+/// alone.
+fn ends_rfc959_reply(line: &[u8], code: u16) -> bool {
+    parse_code(line) == Some(code) && matches!(line.get(3), None | Some(b' '))
 }
 
 fn trim_ending(line: &[u8]) -> &[u8] {
@@ -244,12 +311,63 @@ mod tests {
     }
 
     #[test]
+    fn rfc959_free_text_and_other_codes_inside_a_reply() {
+        // vsftpd's FEAT, then a STAT listing whose lines start with digits
+        // and even with another code.
+        let wire = b"211-Features:\r\n EPRT\r\n UTF8\r\n211 End\r\n\
+213-Status follows:\r\n200 files\r\n213-more\r\n213 End of status\r\n220 next\r\n";
+        for piece in 1..wire.len() {
+            let mut inbox = Inbox::new();
+            let mut framer = MultiLine::rfc959(100, 10);
+            let mut got = alloc::vec::Vec::new();
+            for p in wire.chunks(piece) {
+                inbox.extend_from_slice(p);
+                while let Some(reply) = framer.next(&mut inbox).unwrap() {
+                    got.push(reply);
+                }
+            }
+            let codes: alloc::vec::Vec<u16> = got.iter().map(|r| r.0).collect();
+            assert_eq!(codes, [211, 213, 220]);
+            let lines: alloc::vec::Vec<ReplyLine> = MultiLine::lines(&got[1].1).collect();
+            assert_eq!(lines.len(), 4);
+            assert!(lines.iter().all(|l| l.code == 213));
+            assert_eq!(
+                lines
+                    .iter()
+                    .map(|l| l.numbered)
+                    .collect::<alloc::vec::Vec<_>>(),
+                [true, false, true, true]
+            );
+            assert_eq!(&lines[1].text[..], b"200 files");
+        }
+        // The strict (SMTP) framer still refuses the same bytes.
+        let mut inbox = Inbox::new();
+        inbox.extend_from_slice(b"211-Features:\r\n EPRT\r\n211 End\r\n");
+        assert_eq!(
+            MultiLine::new(100, 10).next(&mut inbox),
+            Err(MultiLineError::Malformed)
+        );
+        // And RFC 959 still bounds the line count.
+        let mut inbox = Inbox::new();
+        inbox.extend_from_slice(b"211-a\r\n b\r\n c\r\n211 d\r\n");
+        assert_eq!(
+            MultiLine::rfc959(100, 3).next(&mut inbox),
+            Err(MultiLineError::TooManyLines { limit: 3 })
+        );
+    }
+
+    #[test]
     fn texts_match_lines() {
         let raw = Bytes::from_static(b"250-mx\r\n250-SIZE 1\r\n250\r\n");
         let texts: alloc::vec::Vec<&[u8]> = MultiLine::texts(&raw).collect();
         let lines: alloc::vec::Vec<Bytes> = MultiLine::lines(&raw).map(|l| l.text).collect();
         assert_eq!(texts, lines);
         assert_eq!(texts, [&b"mx"[..], b"SIZE 1", b""]);
+        let ftp = Bytes::from_static(b"211-F\r\n MDTM\r\n200 x\r\n211 End\r\n");
+        let texts: alloc::vec::Vec<&[u8]> = MultiLine::texts(&ftp).collect();
+        let lines: alloc::vec::Vec<Bytes> = MultiLine::lines(&ftp).map(|l| l.text).collect();
+        assert_eq!(texts, lines);
+        assert_eq!(texts, [&b"F"[..], b" MDTM", b"200 x", b"End"]);
     }
 
     #[test]
