@@ -373,12 +373,65 @@ fn same_upper(word: &[u8], upper: &[u8]) -> bool {
             == 0
 }
 
-/// Appends `bytes` as text, replacing what is not UTF-8 (never, in
-/// practice: EHLO replies are ASCII).
-fn push_lossy(text: &mut String, bytes: &[u8]) {
-    match core::str::from_utf8(bytes) {
-        Ok(s) => text.push_str(s),
-        Err(_) => text.push_str(&String::from_utf8_lossy(bytes)),
+/// Where the capabilities' text is built: a `String` (any reply), or a
+/// buffer on the stack for a reply known to be UTF-8 and short, so that
+/// reading one costs a single allocation (the shared string itself).
+trait Text {
+    /// Appends `bytes` (a UTF-8 reply's bytes cut at ASCII, or any bytes
+    /// for a `String`, which replaces what is not UTF-8).
+    fn push_bytes(&mut self, bytes: &[u8]);
+    /// The text so far.
+    fn bytes(&self) -> &[u8];
+    /// Upper-cases the ASCII letters from `at` on.
+    fn upper_from(&mut self, at: usize);
+}
+
+impl Text for String {
+    fn push_bytes(&mut self, bytes: &[u8]) {
+        match core::str::from_utf8(bytes) {
+            Ok(s) => self.push_str(s),
+            Err(_) => self.push_str(&String::from_utf8_lossy(bytes)),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+
+    fn upper_from(&mut self, at: usize) {
+        self[at..].make_ascii_uppercase();
+    }
+}
+
+/// How long a reply may be for its text to be built on the stack.
+const STACK_TEXT: usize = 512;
+
+/// A text buffer on the stack; pieces that would not fit are noted, not
+/// written (never, for a reply no longer than the buffer: the text is no
+/// longer than the reply).
+struct StackText {
+    buf: [u8; STACK_TEXT],
+    len: usize,
+    overflow: bool,
+}
+
+impl Text for StackText {
+    fn push_bytes(&mut self, bytes: &[u8]) {
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    fn upper_from(&mut self, at: usize) {
+        self.buf[at..self.len].make_ascii_uppercase();
     }
 }
 
@@ -409,7 +462,7 @@ fn first_word(text: &[u8]) -> (&[u8], &[u8]) {
 
 /// Adds each AUTH mechanism in `names` to `auth` (a space before each),
 /// upper-cased, unless it is there already.
-fn add_auth(auth: &mut String, from: usize, names: &[u8]) {
+fn add_auth(auth: &mut impl Text, from: usize, names: &[u8]) {
     let mut rest = names;
     loop {
         let (name, after) = first_word(rest);
@@ -417,14 +470,14 @@ fn add_auth(auth: &mut String, from: usize, names: &[u8]) {
             return;
         }
         rest = after;
-        let known = auth.as_bytes()[from..]
+        let known = auth.bytes()[from..]
             .split(|&b| b == b' ')
             .any(|m| m.eq_ignore_ascii_case(name));
         if !known {
-            auth.push(' ');
-            let at = auth.len();
-            push_lossy(auth, name);
-            auth[at..].make_ascii_uppercase();
+            auth.push_bytes(b" ");
+            let at = auth.bytes().len();
+            auth.push_bytes(name);
+            auth.upper_from(at);
         }
     }
 }
@@ -434,25 +487,49 @@ impl Capabilities {
     /// each next line a keyword and its parameters.
     pub fn from_ehlo(reply: &Reply) -> Capabilities {
         let raw = &reply.raw[..];
+        if raw.len() <= STACK_TEXT && core::str::from_utf8(raw).is_ok() {
+            let mut text = StackText {
+                buf: [0; STACK_TEXT],
+                len: 0,
+                overflow: false,
+            };
+            let mut caps = Capabilities::read_ehlo(raw, &mut text);
+            // Cut at ASCII bytes only and upper-cased as ASCII, the text
+            // of a UTF-8 reply is UTF-8: this check does not fail.
+            if let (false, Ok(s)) = (text.overflow, core::str::from_utf8(text.bytes())) {
+                caps.text = (!s.is_empty()).then(|| Arc::from(s));
+                return caps;
+            }
+        }
+        // The text is never longer than the reply, unless bytes that are
+        // not UTF-8 are replaced.
+        let mut text = String::with_capacity(raw.len());
+        let mut caps = Capabilities::read_ehlo(raw, &mut text);
+        if !text.is_empty() {
+            caps.text = Some(Arc::from(text.as_str()));
+        }
+        caps
+    }
+
+    /// [`from_ehlo`](Self::from_ehlo) with the text written to `text`.
+    fn read_ehlo(raw: &[u8], text: &mut impl Text) -> Capabilities {
         let mut caps = Capabilities {
             extended: true,
             ..Capabilities::default()
         };
-        // The text is never longer than the reply.
-        let mut text = String::with_capacity(raw.len());
         let mut lines = MultiLine::texts(raw);
         if let Some(first) = lines.next() {
             let domain = first.split(|&b| b == b' ').next().unwrap_or(&[]);
-            push_lossy(&mut text, domain);
+            text.push_bytes(domain);
         }
-        caps.domain_end = text.len() as u32;
+        caps.domain_end = text.bytes().len() as u32;
         // Lines kept as text go after the AUTH mechanisms, so they are
         // noted (as positions in the reply) and added at the end.
         let mut others = [(0u32, 0u32); 16];
         let mut n_others = 0;
         let mut more_others = false;
         for line in lines {
-            if !caps.add_line(line, &mut text) {
+            if !caps.add_line(line, text) {
                 if n_others < others.len() {
                     let at = offset_in(raw, line);
                     others[n_others] = (at as u32, (at + line.len()) as u32);
@@ -462,24 +539,21 @@ impl Capabilities {
                 }
             }
         }
-        caps.auth_end = text.len() as u32;
+        caps.auth_end = text.bytes().len() as u32;
         if more_others {
             // Many unknown keywords: a second pass finds them all.
             for line in MultiLine::texts(raw).skip(1) {
                 let (word, _) = first_word(line);
                 if !word.is_empty() && !is_known(word) {
-                    text.push('\n');
-                    push_lossy(&mut text, line);
+                    text.push_bytes(b"\n");
+                    text.push_bytes(line);
                 }
             }
         } else {
             for &(from, to) in &others[..n_others] {
-                text.push('\n');
-                push_lossy(&mut text, &raw[from as usize..to as usize]);
+                text.push_bytes(b"\n");
+                text.push_bytes(&raw[from as usize..to as usize]);
             }
-        }
-        if !text.is_empty() {
-            caps.text = Some(Arc::from(text.as_str()));
         }
         caps
     }
@@ -498,7 +572,7 @@ impl Capabilities {
 
     /// Takes in one keyword line; false when it is none of the known ones
     /// (it is kept as text, in a second pass).
-    fn add_line(&mut self, line: &[u8], text: &mut String) -> bool {
+    fn add_line(&mut self, line: &[u8], text: &mut impl Text) -> bool {
         let (word, rest) = first_word(line);
         if word.is_empty() {
             return true;

@@ -237,6 +237,13 @@ impl Inbox {
         let n = n.min(self.filled);
         self.filled -= n;
         self.consumed += n as u64;
+        if self.filled == 0 && !self.streaming && !self.keep_idle {
+            // All of it, and the block would be let go: the frame takes
+            // the block itself (no shared header to allocate for a split).
+            let mut block = core::mem::take(&mut self.buf);
+            block.truncate(n);
+            return block.freeze();
+        }
         let frame = self.buf.split_to(n).freeze();
         self.release_if_idle();
         frame
