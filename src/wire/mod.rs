@@ -76,7 +76,7 @@ mod outbox;
 mod raw;
 mod reply;
 mod sticky;
-mod swar;
+pub(crate) mod swar;
 mod time;
 
 pub use conn::Conn;

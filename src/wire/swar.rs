@@ -19,6 +19,29 @@ fn equal_bytes(word: u64, b: u8) -> u64 {
     !(((v & splat(0x7f)) + splat(0x7f)) | v) & splat(0x80)
 }
 
+/// Where the first byte at or below `0x20` (space and the controls) is in
+/// `data` from `from` on, or `data.len()`; `data` must be ASCII there (for
+/// a byte of `0x80` or more the answer is unspecified, but in bounds).
+///
+/// For an ASCII byte `x`, `x + 0x5f` has its high bit set exactly when
+/// `x > 0x20`, and cannot carry out of the byte.
+#[inline]
+pub(crate) fn find_space_or_control(data: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while let Some(w) = data.get(at..at + 8) {
+        let word = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+        let low = !(word.wrapping_add(splat(0x5f))) & splat(0x80);
+        if low != 0 {
+            return at + (low.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while at < data.len() && data[at] > 0x20 {
+        at += 1;
+    }
+    at.min(data.len())
+}
+
 /// The positions of the LFs in `data`, in order.
 #[derive(Debug, Clone)]
 pub(crate) struct LineEnds<'a> {
@@ -79,6 +102,18 @@ impl Iterator for LineEnds<'_> {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+
+    #[test]
+    fn finds_the_first_space_or_control() {
+        let text = b"PIPELINING\r\nAUTH PLAIN\tx~~~~~~~~~~~~~~~~\x01!";
+        for from in 0..text.len() {
+            for to in from..=text.len() {
+                let part = &text[..to];
+                let plain = (from..to).find(|&i| part[i] <= 0x20).unwrap_or(to);
+                assert_eq!(find_space_or_control(part, from), plain, "{from}..{to}");
+            }
+        }
+    }
 
     #[test]
     fn finds_every_lf_and_nothing_else() {
