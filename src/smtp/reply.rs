@@ -494,18 +494,16 @@ impl Capabilities {
                 len: 0,
                 overflow: false,
             };
-            let mut caps = match Capabilities::read_ehlo_fast(raw, &mut text) {
-                Some(caps) => caps,
-                None => {
-                    text.len = 0;
-                    text.overflow = false;
-                    Capabilities::read_ehlo(raw, &mut text)
-                }
-            };
-            // Cut at ASCII bytes only and upper-cased as ASCII, the text
-            // of a UTF-8 reply is UTF-8: this check does not fail.
-            if let (false, Ok(s)) = (text.overflow, core::str::from_utf8(text.bytes())) {
-                caps.text = (!s.is_empty()).then(|| Arc::from(s));
+            let mut caps =
+                match Capabilities::read_ehlo_fast(raw, &mut text, usize::MAX, usize::MAX) {
+                    Some((caps, len)) if len == raw.len() => caps,
+                    _ => {
+                        text.len = 0;
+                        text.overflow = false;
+                        Capabilities::read_ehlo(raw, &mut text)
+                    }
+                };
+            if caps.set_text(&text).is_some() {
                 return caps;
             }
         }
@@ -524,7 +522,17 @@ impl Capabilities {
     /// ends with CRLF, the last one at the end: each line is looked at
     /// once, its keyword found on the way to its end. `None` for anything
     /// else, which the general reader takes.
-    fn read_ehlo_fast(raw: &[u8], text: &mut impl Text) -> Option<Capabilities> {
+    ///
+    /// The reply may be followed by other bytes: its length is returned
+    /// with the capabilities. Lines longer than `max_line` (ending
+    /// included) or more than `max_lines` of them are left to the general
+    /// way too, which frames with those limits.
+    fn read_ehlo_fast(
+        raw: &[u8],
+        text: &mut impl Text,
+        max_line: usize,
+        max_lines: usize,
+    ) -> Option<(Capabilities, usize)> {
         let mut caps = Capabilities {
             extended: true,
             ..Capabilities::default()
@@ -537,7 +545,12 @@ impl Capabilities {
         let mut n_others = 0;
         let mut at = 0;
         let mut first = true;
+        let mut count = 0;
         loop {
+            count += 1;
+            if count > max_lines {
+                return None;
+            }
             let head = raw.get(at..at + 4)?;
             let last = match head[3] {
                 b' ' => true,
@@ -582,6 +595,9 @@ impl Capabilities {
                 }
                 _ => return None,
             };
+            if end + 2 - at > max_line {
+                return None;
+            }
             at = end + 2;
             if first {
                 text.push_bytes(&raw[word_at..word_end]);
@@ -600,15 +616,50 @@ impl Capabilities {
                 break;
             }
         }
-        if at != raw.len() {
-            return None;
-        }
         caps.auth_end = text.bytes().len() as u32;
         for &(from, to) in &others[..n_others] {
             text.push_bytes(b"\n");
             text.push_bytes(&raw[from as usize..to as usize]);
         }
-        Some(caps)
+        Some((caps, at))
+    }
+
+    /// Frames and reads a positive EHLO reply at the front of `data` in one
+    /// pass, when it is whole, ASCII, strict and CRLF-ended, within the
+    /// limits a [`MultiLine`] framer has (`max_line`, `max_lines`): the
+    /// capabilities and the reply's length. `None` leaves the reply to the
+    /// framer and [`from_ehlo`](Self::from_ehlo), which read it the same.
+    pub(crate) fn frame_ehlo(
+        data: &[u8],
+        max_line: usize,
+        max_lines: usize,
+    ) -> Option<(Capabilities, usize)> {
+        if data.first() != Some(&b'2') {
+            return None;
+        }
+        let data = &data[..data.len().min(STACK_TEXT)];
+        if !data.is_ascii() {
+            return None;
+        }
+        let mut text = StackText {
+            buf: [0; STACK_TEXT],
+            len: 0,
+            overflow: false,
+        };
+        let (mut caps, len) = Capabilities::read_ehlo_fast(data, &mut text, max_line, max_lines)?;
+        caps.set_text(&text)?;
+        Some((caps, len))
+    }
+
+    /// Takes the text built on the stack into the shared string.
+    fn set_text(&mut self, text: &StackText) -> Option<()> {
+        // Cut at ASCII bytes only and upper-cased as ASCII, the text of an
+        // ASCII reply is ASCII: this check does not fail.
+        let s = core::str::from_utf8(text.bytes())
+            .ok()
+            .filter(|_| !text.overflow)?;
+        self.text = (!s.is_empty()).then(|| Arc::from(s));
+        Some(())
     }
 
     /// [`from_ehlo`](Self::from_ehlo) with the text written to `text`.
@@ -763,7 +814,8 @@ mod tests {
             let mut general_text = String::new();
             let general = Capabilities::read_ehlo(raw, &mut general_text);
             let mut fast_text = stack();
-            if let Some(fast) = Capabilities::read_ehlo_fast(raw, &mut fast_text) {
+            let fast = Capabilities::read_ehlo_fast(raw, &mut fast_text, usize::MAX, usize::MAX);
+            if let Some((fast, _)) = fast.filter(|&(_, len)| len == raw.len()) {
                 taken += 1;
                 assert!(!fast_text.overflow);
                 assert_eq!(fast, general, "{}", raw.escape_ascii());
@@ -794,7 +846,8 @@ mod tests {
         // Most of those replies are ones it takes.
         assert!(taken > base.len() * 5, "{taken}");
         let mut text = stack();
-        assert!(Capabilities::read_ehlo_fast(base, &mut text).is_some());
+        let fast = Capabilities::read_ehlo_fast(base, &mut text, usize::MAX, usize::MAX);
+        assert_eq!(fast.map(|(_, len)| len), Some(base.len()));
     }
 
     #[test]

@@ -161,7 +161,7 @@ impl MultiLine {
 
     /// The next whole reply: its code and its raw lines, endings included.
     pub fn next(&mut self, inbox: &mut Inbox) -> Result<Option<(u16, Bytes)>, MultiLineError> {
-        if self.framed == 0 && self.code.is_none() && !self.free_text {
+        if self.is_fresh() {
             if let Some((code, len)) = self.whole(inbox.data()) {
                 return Ok(Some((code, inbox.split_to(len))));
             }
@@ -206,6 +206,17 @@ impl MultiLine {
         }
     }
 
+    /// Whether no reply is part-framed and the framer is the strict one:
+    /// a reader may then take a whole reply off the inbox by other means.
+    pub(crate) fn is_fresh(&self) -> bool {
+        self.framed == 0 && self.code.is_none() && !self.free_text
+    }
+
+    /// The limits: bytes per line (ending included) and lines per reply.
+    pub(crate) fn limits(&self) -> (usize, usize) {
+        (self.lines.max_len(), self.max_lines)
+    }
+
     /// The fast path of [`next`](Self::next) for a strict reply already
     /// whole at the front of `data` (the usual case: a reply arrives in one
     /// read): one pass, each line's code compared with the first's as
@@ -223,8 +234,10 @@ impl MultiLine {
             if end - at > max_len {
                 return None;
             }
-            let line = trim_ending(&data[at..end]);
-            if line.get(..3)? != &first[..3] {
+            // The code and separator of the line as it came: a line
+            // shorter than that (a bare code) is left to the line framer.
+            let line = data.get(at..at + 4).filter(|_| end >= at + 5)?;
+            if line[..3] != first[..3] {
                 return None;
             }
             count += 1;
@@ -232,10 +245,10 @@ impl MultiLine {
                 return None;
             }
             at = end;
-            match line.get(3) {
-                None | Some(b' ') => return Some((code, at)),
-                Some(b'-') => {}
-                Some(_) => return None,
+            match line[3] {
+                b' ' => return Some((code, at)),
+                b'-' => {}
+                _ => return None,
             }
         }
         None
