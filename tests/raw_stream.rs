@@ -111,3 +111,55 @@ fn a_silent_peer_times_out_as_an_io_timeout() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// COMPRESS=DEFLATE as IMAP and NNTP run it (raw deflate, sync-flushed),
+/// against Python's zlib: bytes behind the plain `OK` are inflated, what we
+/// send is deflated, and the peer's final `Z_FINISH` takes the layer off.
+#[test]
+fn deflate_layers_both_ways_against_python_zlib() {
+    use sanswire::wire::{Deflate, Format, Inflate, Machine};
+    let (port, mut child) = python_server(
+        "import zlib\n\
+         comp = zlib.compressobj(wbits=-15)\n\
+         dec = zlib.decompressobj(wbits=-15)\n\
+         payload = b''.join(b'* %d EXISTS\\r\\n' % i for i in range(5000))\n\
+         c.sendall(b'OK\\r\\n' + comp.compress(payload) + comp.flush(zlib.Z_SYNC_FLUSH))\n\
+         got = b''\n\
+         while not got.endswith(b'END\\r\\n'):\n\
+         \x20   b = c.recv(65536)\n\
+         \x20   if not b: break\n\
+         \x20   got += dec.decompress(b)\n\
+         c.sendall(comp.compress(b'you sent %d bytes\\r\\n' % len(got)) + comp.flush(zlib.Z_FINISH) + b'plain tail')",
+    );
+    let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut ok = [0u8; 4];
+    tcp.read_exact(&mut ok).unwrap();
+    assert_eq!(&ok, b"OK\r\n");
+    let mut raw = Raw::new();
+    raw.inbox()
+        .push_decoder(Box::new(Inflate::new(Format::Raw)));
+    raw.outbox()
+        .push_encoder(Box::new(Deflate::new(Format::Raw, 6)));
+    let mut stream = ByteStream::new(tcp, raw);
+
+    let want: Vec<u8> = (0..5000)
+        .flat_map(|i| format!("* {i} EXISTS\r\n").into_bytes())
+        .collect();
+    let mut got = vec![0u8; want.len()];
+    stream.read_exact(&mut got).unwrap();
+    assert_eq!(got, want);
+
+    let upload: Vec<u8> = (0..3000)
+        .flat_map(|i| format!("A{i} NOOP\r\n").into_bytes())
+        .chain(*b"END\r\n")
+        .collect();
+    stream.write_all(&upload).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    assert_eq!(
+        String::from_utf8(answer).unwrap(),
+        format!("you sent {} bytes\r\nplain tail", upload.len())
+    );
+    assert!(!stream.driver().machine().inbox().has_decoder());
+    assert!(child.wait().unwrap().success());
+}

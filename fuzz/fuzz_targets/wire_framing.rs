@@ -1,5 +1,6 @@
 #![no_main]
-//! The shared framing (lines, dot-stuffed blocks, numbered replies) on
+//! The shared framing (lines, dot-stuffed blocks, numbered replies in SMTP's
+//! and FTP's forms) on
 //! arbitrary bytes, whole and chunked: never a panic, the same result
 //! whatever the chunking, and stuffing then unstuffing gives the bytes back.
 
@@ -29,9 +30,13 @@ fn lines(input: &[u8], chunk: usize) -> Vec<String> {
     out
 }
 
-fn replies(input: &[u8], chunk: usize) -> Vec<String> {
+fn replies(input: &[u8], chunk: usize, rfc959: bool) -> Vec<String> {
     let mut inbox = Inbox::new();
-    let mut framer = MultiLine::new(64, 8);
+    let mut framer = if rfc959 {
+        MultiLine::rfc959(64, 8)
+    } else {
+        MultiLine::new(64, 8)
+    };
     let mut out = Vec::new();
     for piece in input.chunks(chunk) {
         inbox.extend_from_slice(piece);
@@ -96,7 +101,12 @@ fn normalised(data: &[u8]) -> Vec<u8> {
 fuzz_target!(|data: &[u8]| {
     let (chunk, input) = sanswire_fuzz::plan(data);
     assert_eq!(lines(input, input.len().max(1)), lines(input, chunk));
-    assert_eq!(replies(input, input.len().max(1)), replies(input, chunk));
+    for rfc959 in [false, true] {
+        assert_eq!(
+            replies(input, input.len().max(1), rfc959),
+            replies(input, chunk, rfc959)
+        );
+    }
 
     let mut out = Outbox::new();
     let mut stuffer = DotStuffer::new();

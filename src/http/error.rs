@@ -90,6 +90,9 @@ pub enum ErrorKind {
     /// raised by HTTP/1.1 itself, which has no in-band upgrade to TLS;
     /// here so that every protocol can name the shared failure).
     PlaintextAfterUpgrade,
+    /// The peer's compressed stream is corrupt (not raised by HTTP/1.1
+    /// itself, whose content codings are the application's).
+    BadCompression,
 
     // ---- the caller's mistakes (Fault::Local) ----
     /// A method, target, header name, header value or reason phrase that
@@ -187,6 +190,7 @@ impl ErrorKind {
             ConnectionClosing => "the connection is closing",
             TimedOut => "the peer stayed silent too long",
             PlaintextAfterUpgrade => "plaintext received behind the TLS go-ahead",
+            BadCompression => "corrupt compressed stream from the peer",
         }
     }
 }
@@ -276,6 +280,7 @@ impl ProtocolError for Error {
         Some(match self.kind {
             ErrorKind::TimedOut => CommonError::TimedOut,
             ErrorKind::PlaintextAfterUpgrade => CommonError::PlaintextAfterUpgrade,
+            ErrorKind::BadCompression => CommonError::BadCompression,
             ErrorKind::BareLf => CommonError::BareLf,
             ErrorKind::IncompleteMessage => CommonError::UnexpectedEof,
             ErrorKind::OutOfSequence => CommonError::OutOfSequence("HTTP"),
@@ -297,6 +302,7 @@ impl From<CommonError> for Error {
             CommonError::PlaintextAfterUpgrade => ErrorKind::PlaintextAfterUpgrade,
             CommonError::UnexpectedEof => ErrorKind::IncompleteMessage,
             CommonError::TimedOut => ErrorKind::TimedOut,
+            CommonError::BadCompression => ErrorKind::BadCompression,
         })
     }
 }

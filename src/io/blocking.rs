@@ -69,6 +69,7 @@ impl<S: Socket, M: Machine> Driver<S, M> {
     /// Writes everything the machine has queued.
     pub fn flush(&mut self) -> io::Result<()> {
         let outbox = self.machine.outbox();
+        outbox.seal().map_err(io::Error::other)?;
         while !outbox.is_empty() {
             let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
             let mut count = 0;

@@ -318,7 +318,7 @@ pub fn check_upgrade<M: Machine>(machine: &mut M) -> Result<(), DriveError<M::Er
     if machine.transport() != Transport::StartTls {
         return refused(UpgradeRefused::NotRequested);
     }
-    if !machine.inbox().is_empty() {
+    if !machine.inbox().is_drained() {
         return refused(UpgradeRefused::PlaintextBuffered);
     }
     Ok(())

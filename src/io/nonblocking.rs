@@ -155,6 +155,7 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
     pub async fn flush(&mut self) -> io::Result<()> {
         let stream = &mut self.stream;
         let outbox = self.machine.outbox();
+        outbox.seal().map_err(io::Error::other)?;
         while !outbox.is_empty() {
             let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
             let count = slices

@@ -75,6 +75,8 @@ pub enum Error {
     /// The peer stayed silent longer than the machine's timeout
     /// ([`Machine::set_timeout`](crate::wire::Machine::set_timeout)).
     TimedOut,
+    /// The peer's compressed stream is corrupt.
+    BadCompression,
 }
 
 impl fmt::Display for Error {
@@ -114,6 +116,7 @@ impl fmt::Display for Error {
             Error::UnexpectedData => f.write_str("data received while none was expected"),
             Error::UnexpectedEof => f.write_str("connection closed unexpectedly"),
             Error::TimedOut => f.write_str("the peer stayed silent too long"),
+            Error::BadCompression => f.write_str("corrupt compressed stream from the peer"),
         }
     }
 }
@@ -142,6 +145,7 @@ impl ProtocolError for Error {
             Error::UnexpectedEof => CommonError::UnexpectedEof,
             Error::TooMuchPipelined { limit } => CommonError::TooMuchPipelined { limit: *limit },
             Error::TimedOut => CommonError::TimedOut,
+            Error::BadCompression => CommonError::BadCompression,
             _ => return None,
         })
     }
@@ -159,6 +163,7 @@ impl From<CommonError> for Error {
             CommonError::UnexpectedEof => Error::UnexpectedEof,
             CommonError::TooMuchPipelined { limit } => Error::TooMuchPipelined { limit },
             CommonError::TimedOut => Error::TimedOut,
+            CommonError::BadCompression => Error::BadCompression,
         }
     }
 }

@@ -58,6 +58,8 @@ pub enum Error {
     /// Remote: the peer stayed silent longer than the machine's timeout
     /// ([`Machine::set_timeout`](crate::wire::Machine::set_timeout)).
     TimedOut,
+    /// Remote: the peer's compressed stream is corrupt.
+    BadCompression,
 }
 
 impl fmt::Display for Error {
@@ -82,6 +84,7 @@ impl fmt::Display for Error {
                 write!(f, "more than {limit} bytes of pipelined input")
             }
             Error::TimedOut => f.write_str("the peer stayed silent too long"),
+            Error::BadCompression => f.write_str("corrupt compressed stream from the peer"),
         }
     }
 }
@@ -117,6 +120,7 @@ impl ProtocolError for Error {
             Error::UnexpectedEof => CommonError::UnexpectedEof,
             Error::TooMuchPipelined { limit } => CommonError::TooMuchPipelined { limit: *limit },
             Error::TimedOut => CommonError::TimedOut,
+            Error::BadCompression => CommonError::BadCompression,
             _ => return None,
         })
     }
@@ -135,6 +139,7 @@ impl From<CommonError> for Error {
             CommonError::UnexpectedEof => Error::UnexpectedEof,
             CommonError::TooMuchPipelined { limit } => Error::TooMuchPipelined { limit },
             CommonError::TimedOut => Error::TimedOut,
+            CommonError::BadCompression => Error::BadCompression,
         }
     }
 }

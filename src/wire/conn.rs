@@ -281,7 +281,7 @@ impl<E: From<CommonError>> Conn<E> {
             return false;
         }
         self.upgrade = Transport::Same;
-        if !self.inbox.is_empty() {
+        if !self.inbox.is_drained() {
             self.fail(CommonError::PlaintextAfterUpgrade.into());
             return false;
         }

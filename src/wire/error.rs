@@ -46,6 +46,8 @@ pub enum CommonError {
     /// Remote: the peer stayed silent longer than the machine's timeout
     /// while it waited (see [`Machine::set_timeout`](super::Machine::set_timeout)).
     TimedOut,
+    /// Remote: the peer's compressed stream (COMPRESS, MCCP2) is corrupt.
+    BadCompression,
 }
 
 impl fmt::Display for CommonError {
@@ -63,6 +65,7 @@ impl fmt::Display for CommonError {
                 write!(f, "more than {limit} bytes of pipelined input")
             }
             CommonError::TimedOut => f.write_str("the peer stayed silent too long"),
+            CommonError::BadCompression => f.write_str("corrupt compressed stream from the peer"),
         }
     }
 }

@@ -1,3 +1,5 @@
+use super::codec::{CodecError, Decode, InLayer, DECODE_BLOCK};
+use alloc::boxed::Box;
 use bytes::{Bytes, BytesMut};
 
 /// The most writable space [`Inbox::spare`] makes at once, by default.
@@ -77,6 +79,12 @@ pub struct Inbox {
     consumed: u64,
     /// Keep the block when idle (see [`Inbox::set_idle_release`]).
     keep_idle: bool,
+    /// Raw bytes ever committed into a decoding layer (for
+    /// [`Inbox::received`]).
+    raw_received: u64,
+    /// A decoding layer (COMPRESS, MCCP2): received bytes wait in it raw
+    /// and are decoded into `buf` as the machine asks for more.
+    layer: Option<Box<InLayer>>,
 }
 
 impl Inbox {
@@ -98,6 +106,20 @@ impl Inbox {
     /// Whether every received byte has been consumed.
     pub fn is_empty(&self) -> bool {
         self.filled == 0
+    }
+
+    /// Whether nothing received waits at all: no bytes for the machine, and
+    /// none still encoded in a decoding layer. What the TLS upgrade checks.
+    pub fn is_drained(&self) -> bool {
+        self.filled == 0 && self.nothing_undecoded()
+    }
+
+    /// No layer, or nothing received waits in it.
+    fn nothing_undecoded(&self) -> bool {
+        match &self.layer {
+            Some(layer) => layer.pending() == 0,
+            None => true,
+        }
     }
 
     /// How many bytes were consumed ([`split_to`](Self::split_to),
@@ -144,6 +166,10 @@ impl Inbox {
     /// when space runs short, a new block is made (see the type's docs for
     /// its size).
     pub fn spare(&mut self, min: usize) -> &mut [u8] {
+        if self.layer.is_some() {
+            // Raw bytes go to the layer; `decode_more` moves them here.
+            return self.layer.as_mut().map_or(&mut [], |l| l.spare(min));
+        }
         if self.buf.len() - self.filled < min {
             self.make_room(min, true);
         }
@@ -190,6 +216,10 @@ impl Inbox {
     /// Records that `n` bytes were written at the start of the slice last
     /// returned by [`spare`](Self::spare). `n` beyond that space is clamped.
     pub fn commit(&mut self, n: usize) {
+        if let Some(layer) = &mut self.layer {
+            self.raw_received += layer.commit(n) as u64;
+            return;
+        }
         let room = self.buf.len() - self.filled;
         let n = n.min(room);
         self.streaming = n >= STREAMING_READ || (n > 0 && n == room);
@@ -198,7 +228,7 @@ impl Inbox {
 
     /// How many bytes have been received in all, consumed or not.
     pub fn received(&self) -> u64 {
-        self.consumed + self.filled as u64
+        self.consumed + self.filled as u64 + self.raw_received
     }
 
     /// Copies `data` in after the bytes already received.
@@ -284,7 +314,59 @@ impl Inbox {
 
     /// Whether the peer has closed its sending side.
     pub fn is_eof(&self) -> bool {
-        self.eof
+        // Not while received bytes still wait to be decoded.
+        self.eof && self.nothing_undecoded()
+    }
+
+    // --- codec layers ---
+
+    /// Decodes everything received from now on with `decoder`, starting
+    /// with the bytes already received and not consumed (those that came
+    /// behind the `OK` to `COMPRESS`, for example). Decoding happens one
+    /// block at a time, when the machine asks for more input
+    /// ([`decode_more`](Self::decode_more)), so memory follows what the
+    /// machine consumes, however well the peer's data compresses.
+    pub fn push_decoder(&mut self, decoder: Box<dyn Decode>) {
+        let already = self.take_all();
+        self.layer = Some(Box::new(InLayer::new(decoder, &already)));
+    }
+
+    /// Whether a decoding layer is on.
+    pub fn has_decoder(&self) -> bool {
+        self.layer.is_some()
+    }
+
+    /// The decoding layer's failure, if the peer's encoded stream was bad.
+    pub fn decode_error(&self) -> Option<CodecError> {
+        self.layer.as_ref().and_then(|l| l.error())
+    }
+
+    /// Decodes up to one block of what the layer holds into the buffer;
+    /// `true` if anything new is there for the machine. When the encoded
+    /// stream ends (MCCP2), the layer comes off and the raw bytes after it
+    /// become plain received bytes. Without a layer: `false`, at once.
+    pub fn decode_more(&mut self) -> bool {
+        let Some(layer) = &mut self.layer else {
+            return false;
+        };
+        let before = self.filled;
+        if self.buf.len() - self.filled < DECODE_BLOCK {
+            self.buf.truncate(self.filled);
+            self.buf.reserve(DECODE_BLOCK);
+            self.buf.resize(self.filled + DECODE_BLOCK, 0);
+        }
+        let end = self.filled + DECODE_BLOCK;
+        let (written, finished) = layer.decode(&mut self.buf[self.filled..end]);
+        self.filled += written;
+        if finished {
+            let rest = layer.take_rest();
+            self.layer = None;
+            self.buf.truncate(self.filled);
+            self.buf.extend_from_slice(&rest);
+            self.filled += rest.len();
+            return true;
+        }
+        self.filled > before
     }
 }
 

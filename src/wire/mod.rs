@@ -67,6 +67,7 @@
 //! `memchr`, resuming where it stopped, so each byte is looked at once
 //! however the input is chunked.
 
+mod codec;
 mod conn;
 mod dot;
 mod error;
@@ -79,6 +80,9 @@ mod sticky;
 pub(crate) mod swar;
 mod time;
 
+pub use codec::{CodecError, Decode, Decoded, Encode};
+#[cfg(feature = "deflate")]
+pub use codec::{Deflate, Format, Inflate};
 pub use conn::Conn;
 pub use dot::{DotStuffer, DotUnstuffer, Unstuffed};
 pub use error::CommonError;
@@ -246,7 +250,15 @@ pub trait Machine {
     /// in the outbox, and drivers send it before they report the error.
     fn poll_event(&mut self) -> Result<Next<Self::Event>, Self::Error> {
         self.conn().check()?;
-        let result = self.step();
+        let mut result = self.step();
+        // With a decoding layer, received bytes are decoded a block at a
+        // time, when the machine has used up what was decoded before.
+        while matches!(result, Ok(Next::NeedInput)) && self.conn_mut().inbox.decode_more() {
+            result = self.step();
+        }
+        if matches!(result, Ok(Next::NeedInput)) && self.conn().inbox.decode_error().is_some() {
+            result = Err(CommonError::BadCompression.into());
+        }
         // Inspect in place: the event is moved once, out of `step`.
         match &result {
             Ok(next) => {

@@ -1,3 +1,5 @@
+use super::codec::{CodecError, Encode, OutLayer};
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -42,6 +44,9 @@ pub struct Outbox {
     /// alive), as of its last growth.
     pending_block: usize,
     len: usize,
+    /// An encoding layer (COMPRESS, MCCP2): what is queued waits in it as
+    /// plain text until [`Outbox::seal`] encodes it.
+    layer: Option<Box<OutLayer>>,
 }
 
 impl Outbox {
@@ -52,16 +57,57 @@ impl Outbox {
 
     /// Whether nothing waits to be sent.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len == 0 && self.plain_waiting() == 0
     }
 
-    /// How many bytes wait to be sent.
+    /// How many bytes wait to be sent (with an encoding layer, the plain
+    /// bytes not sealed yet count as they are).
     pub fn len(&self) -> usize {
-        self.len
+        self.len + self.plain_waiting()
+    }
+
+    fn plain_waiting(&self) -> usize {
+        match &self.layer {
+            Some(layer) => layer.plain.len(),
+            None => 0,
+        }
+    }
+
+    /// Encodes everything queued from now on with `encoder` (what is
+    /// already queued goes out as it is): the `OK` to `COMPRESS` is written
+    /// first, then the layer is pushed. Encoding happens in
+    /// [`seal`](Self::seal), which drivers call before each write, so a
+    /// burst of small writes is compressed (and sync-flushed) once.
+    pub fn push_encoder(&mut self, encoder: Box<dyn Encode>) {
+        self.layer = Some(Box::new(OutLayer::new(encoder)));
+    }
+
+    /// Whether an encoding layer is on.
+    pub fn has_encoder(&self) -> bool {
+        self.layer.is_some()
+    }
+
+    /// Encodes the plain bytes the layer holds into chunks ready to send;
+    /// does nothing without a layer. Drivers call it before they read
+    /// [`chunks`](Self::chunks).
+    pub fn seal(&mut self) -> Result<(), CodecError> {
+        let Some(layer) = &mut self.layer else {
+            return Ok(());
+        };
+        if let Some(encoded) = layer.seal()? {
+            self.seal_pending();
+            self.len += encoded.len();
+            self.queue.push_back(encoded.freeze());
+        }
+        Ok(())
     }
 
     /// Appends protocol text (copied into a reused buffer).
     pub fn write(&mut self, bytes: &[u8]) {
+        if let Some(layer) = &mut self.layer {
+            layer.plain.extend_from_slice(bytes);
+            return;
+        }
         if self.pending.capacity() - self.pending.len() < bytes.len() {
             // While sealed chunks still share the old buffer, growing means
             // a new one: take room for many small writes (a dot or a chunk
@@ -84,12 +130,19 @@ impl Outbox {
         if chunk.is_empty() {
             return;
         }
+        if let Some(layer) = &mut self.layer {
+            // Encoding reads it anyway: one copy into the layer.
+            layer.plain.extend_from_slice(&chunk);
+            return;
+        }
         self.seal_pending();
         self.len += chunk.len();
         self.queue.push_back(chunk);
     }
 
-    /// The waiting bytes, in order, as slices for a vectored write.
+    /// The waiting bytes, in order, as slices for a vectored write (with an
+    /// encoding layer: those sealed so far; call [`seal`](Self::seal)
+    /// first).
     pub fn chunks(&self) -> impl Iterator<Item = &[u8]> {
         self.queue
             .iter()
@@ -152,6 +205,8 @@ impl Outbox {
     /// Copies every waiting byte out and empties the outbox; for tests and
     /// in-memory pairs.
     pub fn take_vec(&mut self) -> alloc::vec::Vec<u8> {
+        // A failed encoder leaves its plain bytes out.
+        let _ = self.seal();
         let v = self.to_vec();
         self.advance(self.len);
         v
