@@ -240,6 +240,12 @@ impl Inbox {
     /// type only when a frame spans pieces.
     pub fn extend_from_slice(&mut self, data: &[u8]) {
         let n = data.len();
+        if self.layer.is_some() {
+            // Raw bytes for the decoding layer, as from a read.
+            self.spare(n)[..n].copy_from_slice(data);
+            self.commit(n);
+            return;
+        }
         let end = self.filled + n;
         if self.buf.len() >= end {
             // Initialised room (a kept or reused block): copy in.
