@@ -566,12 +566,15 @@ mod tests {
                 for cr in [false, true] {
                     for from in [0, 1, 2, 31, 33] {
                         let part = &d[from.min(d.len())..];
-                        let found = find_dot_line(part, cr);
-                        assert_eq!(
-                            (found.end, found.bare),
-                            plain(part, cr),
-                            "at {at} from {from}"
-                        );
+                        // The dispatching search (AVX2 where the CPU has
+                        // it) and the portable build of the same pass.
+                        for found in [find_dot_line(part, cr), find_dot_line_body(part, cr)] {
+                            assert_eq!(
+                                (found.end, found.bare),
+                                plain(part, cr),
+                                "at {at} from {from}"
+                            );
+                        }
                     }
                 }
             }
