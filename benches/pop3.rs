@@ -55,7 +55,9 @@ fn retr(c: &mut Criterion) {
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Bytes(content as u64));
         let setup = || {
-            let mut client = ready_client(|c| c.retr(1).unwrap());
+            let mut client = ready_client(|c| {
+                c.retr(1).unwrap();
+            });
             client.receive(&wire);
             client
         };
@@ -108,7 +110,11 @@ fn list(c: &mut Criterion) {
     });
     group.bench_function("client", |b| {
         b.iter_batched(
-            || ready_client(|c| c.list(None).unwrap()),
+            || {
+                ready_client(|c| {
+                    c.list(None).unwrap();
+                })
+            },
             |mut client| {
                 client.receive(&wire);
                 match client.poll_event().unwrap() {

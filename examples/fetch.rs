@@ -89,8 +89,8 @@ struct Args {
 /// A failure: the message and curl's exit code for it.
 struct Failure(i32, String);
 
-impl<E: std::fmt::Display> From<sanswire::io::DriveError<E>> for Failure {
-    fn from(e: sanswire::io::DriveError<E>) -> Self {
+impl<E: std::fmt::Display, R: std::fmt::Display> From<sanswire::io::DriveError<E, R>> for Failure {
+    fn from(e: sanswire::io::DriveError<E, R>) -> Self {
         match e {
             sanswire::io::DriveError::Io(e)
                 if e.kind() == std::io::ErrorKind::WouldBlock
@@ -361,9 +361,13 @@ fn log_tls<S: Read + Write>(args: &Args, stream: &tls::Stream<S>) {
 /// curl's exit codes for a failed STARTTLS/STLS: 64 when TLS was required
 /// and the server does not offer it or refused it, 60/35 for a failed
 /// handshake.
-fn upgrade_failure<E>(e: sanswire::io::DriveError<E>, unavailable: impl Fn(&E) -> bool) -> Failure
+fn upgrade_failure<E, R>(
+    e: sanswire::io::DriveError<E, R>,
+    unavailable: impl Fn(&E) -> bool,
+) -> Failure
 where
     E: std::fmt::Display,
+    R: std::fmt::Display,
 {
     match e {
         sanswire::io::DriveError::Protocol(e) if unavailable(&e) => {
@@ -595,7 +599,7 @@ fn fetch_pop3(args: &Args, url: &Url, started: Instant, pop3s: bool) -> Result<(
             |e: &sanswire::pop3::Error| matches!(e, sanswire::pop3::Error::TlsUnavailable(_));
         let connector = tls_connector(args)?;
         let caps = pop
-            .stls(&connector, tls_host(url))
+            .starttls(&connector, tls_host(url))
             .map_err(|e| upgrade_failure(e, unavailable))?;
         log_tls(args, pop.driver().stream());
         Some(caps)
@@ -666,9 +670,9 @@ fn pop3_login(
 
 /// curl's exit codes: 8 for a `-ERR` it did not expect, 67 for a refused
 /// login (set by the caller).
-fn pop3_failure(e: sanswire::io::DriveError<sanswire::pop3::Error>) -> Failure {
+fn pop3_failure(e: sanswire::io::SessionError<sanswire::pop3::Pop3>) -> Failure {
     match e {
-        sanswire::io::DriveError::Protocol(sanswire::pop3::Error::Refused(r)) => Failure(
+        sanswire::io::DriveError::Refused(sanswire::pop3::Refusal(r)) => Failure(
             8,
             format!(
                 "Weird server reply: -ERR {}",

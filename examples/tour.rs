@@ -142,6 +142,10 @@ fn tour_pop3(root: &Path) -> Step {
     let message = pop.retr(1)?;
     println!("> RETR 1\n< {:?}", String::from_utf8_lossy(&message));
     println!("> DELE 1\n< {}", ok(pop.dele(1)?));
+    // A refusal is the operation's outcome, and the session goes on.
+    if let Err(refusal) = pop.run(sanswire::pop3::ops::Simple::dele(99))? {
+        println!("> DELE 99\n< {refusal}");
+    }
     println!("> QUIT\n< {}", ok(pop.quit()?));
     let left = std::fs::read_dir(maildir.join("new"))?.count();
     println!(

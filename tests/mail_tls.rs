@@ -129,7 +129,7 @@ async fn send_and_fetch<T, R>(
         .await
         .unwrap();
     if mode == Mode::StartTls {
-        let caps = pop.stls(&servers.connector, "localhost").await.unwrap();
+        let caps = pop.starttls(&servers.connector, "localhost").await.unwrap();
         assert!(!caps.stls(), "STLS offered again over TLS");
         assert!(pop.driver().machine().is_tls());
     } else {
@@ -139,7 +139,7 @@ async fn send_and_fetch<T, R>(
     pop.login("alice", "secret").await.unwrap();
     assert_eq!(pop.list().await.unwrap().len(), n as usize);
     assert_eq!(pop.retr(n).await.unwrap(), stored(MESSAGE));
-    let (count, _) = pop.run(pop3::ops::Stat).await.unwrap();
+    let (count, _) = pop.call(pop3::ops::Stat::new()).await.unwrap();
     assert_eq!(count, n);
     pop.quit().await.unwrap();
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use sanswire::io::DriveError;
-use sanswire::pop3::Error;
+use sanswire::pop3::Refusal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -285,7 +285,7 @@ fn blocking_client_against_serve() {
     assert!(pop.driver().machine().apop_timestamp().is_some());
     // A refused login is an error, and the session goes on.
     match pop.login("alice", "nope") {
-        Err(DriveError::Protocol(Error::Refused(r))) => {
+        Err(DriveError::Refused(Refusal(r))) => {
             assert_eq!(&r.text[..], b"invalid user name or password")
         }
         other => panic!("{other:?}"),
@@ -316,10 +316,7 @@ fn blocking_client_against_serve() {
     assert!(streamed == FIRST);
     assert!(pop.retr(2).unwrap() == SECOND);
     pop.dele(2).unwrap();
-    assert!(matches!(
-        pop.retr(2),
-        Err(DriveError::Protocol(Error::Refused(_)))
-    ));
+    assert!(matches!(pop.retr(2), Err(DriveError::Refused(_))));
     pop.rset().unwrap();
     pop.noop().unwrap();
     pop.dele(3).unwrap();

@@ -4,7 +4,7 @@
 
 use sanswire::io::pop3::Client;
 use sanswire::io::DriveError;
-use sanswire::pop3::{ops, Error};
+use sanswire::pop3::{ops, Error, Refusal};
 use sanswire::wire::Machine;
 use std::io::{Read, Write};
 
@@ -55,7 +55,7 @@ fn refused_user_sends_no_pass_and_the_session_goes_on() {
     let mut pop = Client::new(Script::new(server)).unwrap();
     assert_eq!(&pop.greeting().text[..], b"hi <9@x>");
     match pop.login("eve", "x") {
-        Err(DriveError::Protocol(Error::Refused(r))) => assert_eq!(&r.text[..], b"no such user"),
+        Err(DriveError::Refused(Refusal(r))) => assert_eq!(&r.text[..], b"no such user"),
         other => panic!("{other:?}"),
     }
     assert_eq!(written(&mut pop), "USER eve\r\n");

@@ -102,7 +102,9 @@ fn bytes_after_quit_reply_give_the_same_error_however_cut() {
                     let env = Envelope::new("a@example.org", ["b@example.net", "c@example.net"]);
                     c.send_mail(&env, Bytes::from_static(b".x\r\n")).unwrap();
                 }
-                Event::MailSent(_) if c.is_idle() => c.quit().unwrap(),
+                Event::MailSent(_) if c.is_idle() => {
+                    c.quit().unwrap();
+                }
                 _ => {}
             },
             |_| false,

@@ -63,7 +63,7 @@ pub fn send(args: &Args, url: &Url, started: Instant, smtps: bool) -> Result<(),
             ));
         }
         client.login(&user, &pass).map_err(|e| match e {
-            sanswire::io::DriveError::Protocol(smtp::Error::AuthFailed(r)) => {
+            sanswire::io::DriveError::Refused(smtp::Refusal(r)) => {
                 Failure(67, format!("Login denied: {r}"))
             }
             other => other.into(),

@@ -6,7 +6,7 @@ use super::headers::Headers;
 use super::limits::Limits;
 use super::parse::{parse_response, BlockFramer, BlockKind};
 use super::request::{Request, Version};
-use crate::wire::{Conn, Machine, Next};
+use crate::wire::{CommandId, CommandIds, Conn, Correlate, Machine, Next};
 use alloc::collections::VecDeque;
 use bytes::Bytes;
 
@@ -19,6 +19,8 @@ struct Sent {
     keep_alive: bool,
     /// The request carried `Upgrade`, so a 101 may answer it.
     upgrade: bool,
+    /// What [`Client::send_request`] gave for it.
+    id: CommandId,
 }
 
 #[derive(Debug)]
@@ -111,6 +113,9 @@ pub struct Client {
     write: Write,
     /// A request said `Connection: close`: no more may follow.
     no_more_requests: bool,
+    ids: CommandIds,
+    /// The request the last event handed out belongs to.
+    replying: Option<CommandId>,
 }
 
 impl Default for Client {
@@ -135,6 +140,8 @@ impl Client {
             read: Read::Head,
             write: Write::Idle { end_ok: false },
             no_more_requests: false,
+            ids: CommandIds::default(),
+            replying: None,
         }
     }
 
@@ -157,11 +164,15 @@ impl Client {
     /// [`ErrorKind::OutOfSequence`] while a body or an Upgrade/CONNECT is
     /// unfinished, [`ErrorKind::ConnectionClosing`] after
     /// `Connection: close` or once the connection is closed.
-    pub fn send_request(&mut self, req: &Request) -> Result<(), Error> {
+    ///
+    /// Gives the request's id: every event of its response (1xx heads,
+    /// the final head, its body, `End`) reports it through
+    /// [`Correlate::replying_to`].
+    pub fn send_request(&mut self, req: &Request) -> Result<CommandId, Error> {
         self.send_request_inner(req).map_err(Error::new)
     }
 
-    fn send_request_inner(&mut self, req: &Request) -> Result<(), ErrorKind> {
+    fn send_request_inner(&mut self, req: &Request) -> Result<CommandId, ErrorKind> {
         if self.conn.is_closed() || self.conn.is_handed_off() || self.no_more_requests {
             return Err(ErrorKind::ConnectionClosing);
         }
@@ -185,6 +196,7 @@ impl Client {
             method: MethodKind::of(req.method()),
             keep_alive: wants_keep_alive(req.version(), req.headers()),
             upgrade: req.headers().get("upgrade").is_some(),
+            id: self.ids.next_id(),
         };
         self.no_more_requests = !sent.keep_alive;
         self.in_flight.push_back(sent);
@@ -195,7 +207,7 @@ impl Client {
             },
             None => Write::Idle { end_ok: true },
         };
-        Ok(())
+        Ok(sent.id)
     }
 
     /// Sends a piece of the current request's body; chunked framing goes
@@ -238,6 +250,18 @@ impl Client {
     }
 
     fn poll_inner(&mut self) -> Result<Next<Event>, ErrorKind> {
+        let front = self.in_flight.front().map(|s| s.id);
+        let next = self.poll_response()?;
+        if let Next::Event(event) = &next {
+            self.replying = match event {
+                Event::Closed => None,
+                _ => front,
+            };
+        }
+        Ok(next)
+    }
+
+    fn poll_response(&mut self) -> Result<Next<Event>, ErrorKind> {
         loop {
             match &mut self.read {
                 Read::Stopped => return Ok(Next::Paused),
@@ -342,6 +366,12 @@ impl Client {
     fn close(&mut self) {
         self.conn.stop();
         self.read = Read::Stopped;
+    }
+}
+
+impl Correlate for Client {
+    fn replying_to(&self) -> Option<CommandId> {
+        self.replying
     }
 }
 

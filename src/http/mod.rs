@@ -76,6 +76,7 @@ pub use error::{Error, ErrorKind};
 pub use event::Event;
 pub use headers::Headers;
 pub use limits::Limits;
+pub use ops::Http;
 pub use request::{Request, Version};
 pub use response::{canonical_reason, Response};
 pub use server::{Server, DISCARD_LIMIT};

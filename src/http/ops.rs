@@ -1,14 +1,19 @@
 //! Whole exchanges of the HTTP client, written once and run by any driver
 //! (see [`Operation`]): the blocking and async typed clients are thin
 //! loops around these.
+//!
+//! Nothing an operation does not use is dropped: informational (1xx)
+//! responses before the final one, trailers, and events of another
+//! request are passed back ([`OpStep::Pass`]), and the driver hands them
+//! to its caller (`Driver::next_event`, `Driver::take_passed`).
 
 use super::{Client, Error, Event, Request, Response};
-use crate::wire::Operation;
+use crate::wire::{CommandId, Correlate, Nothing, OpStep, Operation, Protocol};
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-/// Waits for the final response head, skipping informational (1xx)
-/// responses other than `101 Switching Protocols`.
+/// Waits for the final response head; informational (1xx) responses other
+/// than `101 Switching Protocols` are passed back to the driver.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ResponseHead;
 
@@ -19,10 +24,10 @@ impl Operation<Client> for ResponseHead {
         Ok(())
     }
 
-    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<Option<Response>, Error> {
+    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<OpStep<Response, Event>, Error> {
         Ok(match event {
-            Event::Response(r) if is_final(&r) => Some(r),
-            _ => None,
+            Event::Response(r) if is_final(&r) => OpStep::Done(r),
+            other => OpStep::Pass(other),
         })
     }
 }
@@ -32,7 +37,7 @@ fn is_final(response: &Response) -> bool {
 }
 
 /// The next piece of the response body: `Some(chunk)`, or `None` once the
-/// body is complete (trailers are skipped).
+/// body is complete (trailers are passed back to the driver).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct BodyChunk;
 
@@ -43,23 +48,30 @@ impl Operation<Client> for BodyChunk {
         Ok(())
     }
 
-    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<Option<Option<Bytes>>, Error> {
+    fn on_event(
+        &mut self,
+        _: &mut Client,
+        event: Event,
+    ) -> Result<OpStep<Option<Bytes>, Event>, Error> {
         Ok(match event {
-            Event::Data(d) => Some(Some(d)),
-            Event::End | Event::Closed => Some(None),
-            _ => None,
+            Event::Data(d) => OpStep::Done(Some(d)),
+            Event::End | Event::Closed => OpStep::Done(None),
+            other => OpStep::Pass(other),
         })
     }
 }
 
 /// Sends a whole request and collects the whole response. A body is framed
-/// with `Content-Length` unless the request already says how.
+/// with `Content-Length` unless the request already says how. Its 1xx
+/// responses and trailers, and every event of another request, are passed
+/// back to the driver.
 #[derive(Debug, Clone)]
 pub struct Fetch {
     request: Request,
     body: Option<Bytes>,
     response: Option<Response>,
     content: Vec<u8>,
+    id: Option<CommandId>,
 }
 
 impl Fetch {
@@ -70,6 +82,7 @@ impl Fetch {
             body,
             response: None,
             content: Vec::new(),
+            id: None,
         }
     }
 }
@@ -85,27 +98,32 @@ impl Operation<Client> for Fetch {
                 self.request.headers_mut().push("Content-Length", len);
             }
         }
-        client.send_request(&self.request)?;
+        self.id = Some(client.send_request(&self.request)?);
         if let Some(body) = self.body.take() {
             client.send_data(body)?;
         }
         client.send_end(None)
     }
 
-    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<Option<Self::Output>, Error> {
+    fn on_event(
+        &mut self,
+        client: &mut Client,
+        event: Event,
+    ) -> Result<OpStep<Self::Output, Event>, Error> {
+        let own = client.is_reply_to(self.id);
         match event {
-            Event::Response(r) if self.response.is_none() && is_final(&r) => {
+            Event::Response(r) if own && self.response.is_none() && is_final(&r) => {
                 self.response = Some(r)
             }
-            Event::Data(d) => self.content.extend_from_slice(&d),
-            Event::End | Event::Closed => {
+            Event::Data(d) if own => self.content.extend_from_slice(&d),
+            Event::End | Event::Closed if own || self.response.is_some() => {
                 if let Some(r) = self.response.take() {
-                    return Ok(Some((r, core::mem::take(&mut self.content))));
+                    return Ok(OpStep::Done((r, core::mem::take(&mut self.content))));
                 }
             }
-            _ => {}
+            other => return Ok(OpStep::Pass(other)),
         }
-        Ok(None)
+        Ok(OpStep::Continue)
     }
 }
 
@@ -118,11 +136,11 @@ impl Operation<Client> for SendHead<'_> {
     type Output = ();
 
     fn start(&mut self, client: &mut Client) -> Result<(), Error> {
-        client.send_request(self.0)
+        client.send_request(self.0).map(drop)
     }
 
-    fn on_event(&mut self, _: &mut Client, _: Event) -> Result<Option<()>, Error> {
-        Ok(None)
+    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<OpStep<(), Event>, Error> {
+        Ok(OpStep::Pass(event))
     }
 
     fn sent(&mut self, _: &mut Client) -> Option<()> {
@@ -142,8 +160,8 @@ impl Operation<Client> for SendBody {
         client.send_data(core::mem::take(&mut self.0))
     }
 
-    fn on_event(&mut self, _: &mut Client, _: Event) -> Result<Option<()>, Error> {
-        Ok(None)
+    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<OpStep<(), Event>, Error> {
+        Ok(OpStep::Pass(event))
     }
 
     fn sent(&mut self, _: &mut Client) -> Option<()> {
@@ -162,11 +180,27 @@ impl Operation<Client> for Finish {
         client.send_end(None)
     }
 
-    fn on_event(&mut self, _: &mut Client, _: Event) -> Result<Option<()>, Error> {
-        Ok(None)
+    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<OpStep<(), Event>, Error> {
+        Ok(OpStep::Pass(event))
     }
 
     fn sent(&mut self, _: &mut Client) -> Option<()> {
         Some(())
+    }
+}
+
+/// HTTP/1.1 as the typed sessions see it (see [`Protocol`]): no greeting,
+/// and nothing is refused (a 4xx or 5xx is a response like any other).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Http;
+
+impl Protocol for Http {
+    type Machine = Client;
+    type Refusal = core::convert::Infallible;
+    type Hello = Nothing;
+    type Greeting = ();
+
+    fn greeting(out: ()) -> Result<(), Self::Refusal> {
+        Ok(out)
     }
 }

@@ -1,5 +1,6 @@
-use super::{is_timeout, next_step, Clock, DriveError, Socket, Step, MAX_IOVECS, MIN_READ};
+use super::{feed, is_timeout, next_step, Clock, DriveError, Socket, Step, MAX_IOVECS, MIN_READ};
 use crate::wire::{Instant, Machine, Operation};
+use std::collections::{vec_deque, VecDeque};
 use std::io::{self, IoSlice};
 
 /// Drives any [`Machine`] over a blocking `Read + Write` stream.
@@ -31,9 +32,11 @@ use std::io::{self, IoSlice};
 /// written ([`Socket::shutdown_write`]) and keeps reading while the
 /// machine does.
 #[derive(Debug)]
-pub struct Driver<S, M> {
+pub struct Driver<S, M: Machine> {
     stream: S,
     machine: M,
+    /// Events operations passed back, for the caller, oldest first.
+    passed: VecDeque<M::Event>,
     clock: Clock,
     /// Whether a read timeout is set on the stream now.
     timed: bool,
@@ -45,6 +48,7 @@ impl<S: Socket, M: Machine> Driver<S, M> {
         Driver {
             stream,
             machine,
+            passed: VecDeque::new(),
             clock: Clock::new(),
             timed: false,
         }
@@ -55,13 +59,32 @@ impl<S: Socket, M: Machine> Driver<S, M> {
         &mut self.machine
     }
 
+    /// The machine, to read its state.
+    pub fn machine_ref(&self) -> &M {
+        &self.machine
+    }
+
+    /// The events operations passed back (see
+    /// [`OpStep::Pass`](crate::wire::OpStep::Pass)) that
+    /// [`next_event`](Self::next_event) has not handed out yet, oldest
+    /// first. They stay until taken (usually a few: an HTTP 1xx head, the
+    /// answer to a command queued by hand).
+    pub fn passed(&self) -> &VecDeque<M::Event> {
+        &self.passed
+    }
+
+    /// Takes the passed events out, oldest first.
+    pub fn take_passed(&mut self) -> vec_deque::Drain<'_, M::Event> {
+        self.passed.drain(..)
+    }
+
     /// The stream (for timeouts and socket options).
     pub fn stream(&mut self) -> &mut S {
         &mut self.stream
     }
 
     /// Gives back the stream and the machine (for a protocol hand-off or a
-    /// TLS upgrade).
+    /// TLS upgrade); passed events not yet taken are dropped.
     pub fn into_parts(self) -> (S, M) {
         (self.stream, self.machine)
     }
@@ -102,10 +125,19 @@ impl<S: Socket, M: Machine> Driver<S, M> {
     /// conversation is over ([`Machine::is_closed`]).
     ///
     /// On a protocol error, what the machine queued as its last words is
-    /// written before the error is returned.
+    /// written before the error is returned. Events that operations passed
+    /// back come first, in order.
     ///
     /// [`Next::Paused`]: crate::wire::Next::Paused
     pub fn next_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
+        match self.passed.pop_front() {
+            Some(event) => Ok(Some(event)),
+            None => self.fresh_event(),
+        }
+    }
+
+    /// The machine's next event, leaving passed ones where they are.
+    fn fresh_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
         loop {
             self.clock.tick(&mut self.machine);
             match next_step(&mut self.machine) {
@@ -123,8 +155,10 @@ impl<S: Socket, M: Machine> Driver<S, M> {
         }
     }
 
-    /// Runs a whole [`Operation`]: starts it, then feeds it events until
-    /// it completes.
+    /// Runs a whole [`Operation`]: starts it, then feeds it new events
+    /// until it completes. Events it passes back are kept, in order, for
+    /// [`next_event`](Self::next_event) and [`passed`](Self::passed); the
+    /// operation never sees events passed before it started.
     pub fn run<O: Operation<M>>(&mut self, mut op: O) -> Result<O::Output, DriveError<M::Error>> {
         op.start(&mut self.machine).map_err(DriveError::Protocol)?;
         self.flush()?;
@@ -132,11 +166,8 @@ impl<S: Socket, M: Machine> Driver<S, M> {
             return Ok(out);
         }
         loop {
-            let event = self.next_event()?.ok_or(DriveError::Stalled)?;
-            if let Some(out) = op
-                .on_event(&mut self.machine, event)
-                .map_err(DriveError::Protocol)?
-            {
+            let event = self.fresh_event()?.ok_or(DriveError::Stalled)?;
+            if let Some(out) = feed(&mut op, &mut self.machine, &mut self.passed, event)? {
                 return Ok(out);
             }
         }

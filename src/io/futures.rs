@@ -21,31 +21,31 @@ pub type Driver<S, M> = nonblocking::Driver<S, M, FuturesIo>;
 /// The typed HTTP/1.1 client over a futures-io stream.
 pub mod http {
     /// An async HTTP/1.1 client over a futures-io stream; see
-    /// [`nonblocking::http::Client`](crate::io::nonblocking::http::Client)
-    /// for its methods.
+    /// [`nonblocking::Session`](crate::io::nonblocking::Session) and the
+    /// blocking [`io::http::Client`](crate::io::http::Client) for its methods.
     pub type Client<S> = crate::io::nonblocking::http::Client<S, super::FuturesIo>;
 
-    pub use crate::io::nonblocking::http::Result;
+    pub use crate::io::http::Result;
 }
 
 /// The typed SMTP client over a futures-io stream.
 pub mod smtp {
     /// An async SMTP client over a futures-io stream; see
-    /// [`nonblocking::smtp::Client`](crate::io::nonblocking::smtp::Client)
-    /// for its methods.
+    /// [`nonblocking::Session`](crate::io::nonblocking::Session) and the
+    /// blocking [`io::smtp::Client`](crate::io::smtp::Client) for its methods.
     pub type Client<S> = crate::io::nonblocking::smtp::Client<S, super::FuturesIo>;
 
-    pub use crate::io::nonblocking::smtp::Result;
+    pub use crate::io::smtp::Result;
 }
 
 /// The typed POP3 client over a futures-io stream.
 pub mod pop3 {
     /// An async POP3 client over a futures-io stream; see
-    /// [`nonblocking::pop3::Client`](crate::io::nonblocking::pop3::Client)
-    /// for its methods.
+    /// [`nonblocking::Session`](crate::io::nonblocking::Session) and the
+    /// blocking [`io::pop3::Client`](crate::io::pop3::Client) for its methods.
     pub type Client<S> = crate::io::nonblocking::pop3::Client<S, super::FuturesIo>;
 
-    pub use crate::io::nonblocking::pop3::Result;
+    pub use crate::io::pop3::Result;
 }
 
 impl<S: AsyncRead + AsyncWrite + ?Sized> AsyncIo<FuturesIo> for S {

@@ -1,18 +1,20 @@
-//! A thin typed HTTP/1.1 client on the blocking [`Driver`].
+//! The typed HTTP/1.1 client: the generic [`Session`] over [`Http`], with
+//! its methods declared once here for the blocking client and the async
+//! ones (`io::tokio::http::Client`, `io::futures::http::Client`) alike.
 //!
 //! Everything HTTP lives in [`crate::http::Client`] and [`crate::http::ops`];
-//! each method here runs one operation, exactly as the async clients
-//! (`io::tokio::http::Client`, `io::futures::http::Client`) do.
+//! each method here runs one operation. Informational (1xx) responses and
+//! trailers the methods do not return are kept by the driver
+//! ([`Driver::take_passed`](super::Driver::take_passed)).
 
-use super::{DriveError, Driver, Socket};
-use crate::http::{self, ops, Request, Response};
+use super::{session_methods, Driver, Session, SessionError, Socket};
+use crate::http::{self, ops, Http, Request, Response};
 use bytes::Bytes;
-
 use std::net::{TcpStream, ToSocketAddrs};
 use std::vec::Vec;
 
-/// What the blocking HTTP client's calls return.
-pub type Result<T> = core::result::Result<T, DriveError<http::Error>>;
+/// What the HTTP client's calls return (blocking and async).
+pub type Result<T> = core::result::Result<T, SessionError<Http>>;
 
 /// A blocking HTTP/1.1 client over one connection, reused for request
 /// after request while the server keeps it alive.
@@ -26,9 +28,46 @@ pub type Result<T> = core::result::Result<T, DriveError<http::Error>>;
 /// println!("{} {} bytes", response.status(), body.len());
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
-pub struct Client<S> {
-    driver: Driver<S, http::Client>,
+pub type Client<S> = Session<S, Http>;
+
+session_methods! {
+    protocol: Http;
+
+    /// Sends a request head; follow with `send_body` and `finish`.
+    fn send_head(request: &Request) -> () = run ops::SendHead(request);
+    /// Sends a piece of the request body (written at once, not copied).
+    fn send_body(chunk: Bytes) -> () = run ops::SendBody(chunk);
+    /// Ends the request body and flushes.
+    fn finish() -> () = run ops::Finish;
+    /// Waits for the final response head; informational (1xx) ones are
+    /// kept by the driver. Read the body with `read_body`.
+    fn response() -> Response = run ops::ResponseHead;
+    /// The next piece of the response body, `None` once it is complete.
+    fn read_body() -> Option<Bytes> = run ops::BodyChunk;
+    /// Sends a whole request and reads the whole response. A body is
+    /// framed with `Content-Length` unless the request already says how.
+    fn fetch(request: &Request, body: Option<Bytes>) -> (Response, Vec<u8>)
+        = run ops::Fetch::new(request.clone(), body);
+}
+
+impl<S: Socket> Client<S> {
+    /// Wraps a connected stream; HTTP has no greeting, so nothing is
+    /// exchanged yet.
+    pub fn new(stream: S) -> Self {
+        Session::from_driver(Driver::new(stream, http::Client::new()), ())
+    }
+}
+
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+impl<S: super::nonblocking::AsyncIo<R> + Unpin, R> super::nonblocking::http::Client<S, R> {
+    /// Wraps a connected stream; HTTP has no greeting, so nothing is
+    /// exchanged yet.
+    pub fn new(stream: S) -> Self {
+        Self::from_driver(
+            super::nonblocking::Driver::new(stream, http::Client::new()),
+            (),
+        )
+    }
 }
 
 impl Client<TcpStream> {
@@ -37,52 +76,5 @@ impl Client<TcpStream> {
         let stream = TcpStream::connect(addr)?;
         stream.set_nodelay(true)?;
         Ok(Client::new(stream))
-    }
-}
-
-impl<S: Socket> Client<S> {
-    /// Wraps a connected stream.
-    pub fn new(stream: S) -> Self {
-        Client {
-            driver: Driver::new(stream, http::Client::new()),
-        }
-    }
-
-    /// The driver underneath, for its stream or machine.
-    pub fn driver(&mut self) -> &mut Driver<S, http::Client> {
-        &mut self.driver
-    }
-
-    /// Sends a request head; follow with [`send_body`](Self::send_body)
-    /// and [`finish`](Self::finish).
-    pub fn send_head(&mut self, request: &Request) -> Result<()> {
-        self.driver.run(ops::SendHead(request))
-    }
-
-    /// Sends a piece of the request body (written at once, not copied).
-    pub fn send_body(&mut self, chunk: Bytes) -> Result<()> {
-        self.driver.run(ops::SendBody(chunk))
-    }
-
-    /// Ends the request body and flushes.
-    pub fn finish(&mut self) -> Result<()> {
-        self.driver.run(ops::Finish)
-    }
-
-    /// Waits for the final response head, skipping informational (1xx)
-    /// ones. Read the body with [`read_body`](Self::read_body).
-    pub fn response(&mut self) -> Result<Response> {
-        self.driver.run(ops::ResponseHead)
-    }
-
-    /// The next piece of the response body, `None` once it is complete.
-    pub fn read_body(&mut self) -> Result<Option<Bytes>> {
-        self.driver.run(ops::BodyChunk)
-    }
-
-    /// Sends a whole request and reads the whole response. A body is
-    /// framed with `Content-Length` unless the request already says how.
-    pub fn fetch(&mut self, request: &Request, body: Option<Bytes>) -> Result<(Response, Vec<u8>)> {
-        self.driver.run(ops::Fetch::new(request.clone(), body))
     }
 }

@@ -3,17 +3,55 @@
 //! The drivers know nothing of any protocol: everything they do goes through
 //! [`Machine`]. What one driving step must do next is decided here, once
 //! ([`next_step`]); each driver only performs the reads and writes. The typed
-//! clients in each protocol module are thin layers over them, running the
-//! protocol's [`Operation`](crate::wire::Operation)s.
+//! clients are one generic session per I/O model, running the protocol's
+//! [`Operation`]s.
 //!
-//! | I/O model | driver | typed HTTP client | TLS (feature) |
-//! | --- | --- | --- | --- |
-//! | blocking `Read + Write` | [`Driver`] | [`http::Client`] | `tls` (`rustls`) |
-//! | tokio | `tokio::Driver` (`tokio`) | `tokio::http::Client` | `tls::tokio` (`tokio-rustls`) |
-//! | futures-io | `futures::Driver` (`futures-io`) | `futures::http::Client` | `tls::futures` (`futures-rustls`) |
+//! | I/O model | driver | typed session | typed clients | TLS (feature) |
+//! | --- | --- | --- | --- | --- |
+//! | blocking `Read + Write` | [`Driver`] | [`Session`] | [`http::Client`], [`smtp::Client`], [`pop3::Client`] | `tls` (`rustls`) |
+//! | tokio | `tokio::Driver` (`tokio`) | `nonblocking::Session` | `tokio::{http, smtp, pop3}::Client` | `tls::tokio` (`tokio-rustls`) |
+//! | futures-io | `futures::Driver` (`futures-io`) | `nonblocking::Session` | `futures::{http, smtp, pop3}::Client` | `tls::futures` (`futures-rustls`) |
 //!
-//! The two async rows are one implementation, `nonblocking` (driver, HTTP
-//! client) and `tls::nonblocking` (stream), generic over the I/O family.
+//! The two async rows are one implementation, `nonblocking` (driver,
+//! session) and `tls::nonblocking` (stream), generic over the I/O family.
+//!
+//! # Operations and passed events
+//!
+//! A driver's `run(op)` starts an [`Operation`], writes what it queued,
+//! then feeds it events until it is done. An event the operation does not
+//! own ([`OpStep::Pass`]: the answer to a command queued before it, an
+//! HTTP `103 Early Hints` before the final response, later an IMAP
+//! untagged `EXPUNGE`) is kept by the driver, in order:
+//! [`Driver::next_event`] hands passed events out before new ones, and
+//! [`Driver::passed`] / [`Driver::take_passed`] show them. Operations take
+//! their own answers by [`CommandId`](crate::wire::CommandId), which every
+//! client machine's send methods return.
+//!
+//! # Typed sessions: one per I/O model
+//!
+//! [`Session<S, P>`](Session) (and its async twin
+//! `nonblocking::Session<S, P, R>`) works for any
+//! [`Protocol`](crate::wire::Protocol): its constructors run the protocol's
+//! opening exchange (`start`, `connect_with`, `connect_tls_with`,
+//! `connect_starttls_with`), [`Session::starttls`] its in-band upgrade, and
+//! [`Session::run`] / [`Session::call`] any operation. Each protocol's
+//! everyday methods (`pop.stat()`, `mail.send_mail(..)`,
+//! `web.fetch(..)`) are declared once, in one table per protocol that
+//! expands to the blocking methods and the async ones, so the two cannot
+//! drift. A table of methods was chosen over a trait over a generic `Run`:
+//! the methods are inherent (no trait to import), rustdoc shows their
+//! concrete result types, the async ones stay plain `async fn`s, and a
+//! method may reshape an operation's output.
+//!
+//! # Refusals are outcomes
+//!
+//! A server's refusal (POP3 `-ERR`, refused SMTP credentials) is not a
+//! machine error: the machine is fine and the session goes on. Operations
+//! give it back in their output (`Result<T, pop3::Refusal>`), so
+//! `driver.run(op)?` succeeds with the refusal as a value. The sessions'
+//! methods and [`Session::call`] turn it into [`DriveError::Refused`], so
+//! `pop.dele(1)?` stops with a clear error and the next call works. The
+//! machines' sticky errors keep what really ends a session.
 //!
 //! # Changing transport (STARTTLS)
 //!
@@ -36,6 +74,7 @@ pub mod http;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub mod nonblocking;
 pub mod pop3;
+mod session;
 pub mod smtp;
 #[cfg(feature = "rustls")]
 pub mod tls;
@@ -44,6 +83,8 @@ pub mod tokio;
 
 pub use blocking::Driver;
 pub use bytestream::ByteStream;
+use session::session_methods;
+pub use session::{Session, SessionError};
 
 /// Whether a read failed because its timeout ran out.
 pub(crate) fn is_timeout(e: &io::Error) -> bool {
@@ -53,15 +94,29 @@ pub(crate) fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
-use crate::wire::{Instant, Machine, Next, ProtocolError, Transport};
+use crate::wire::{Instant, Machine, Next, OpStep, Operation, ProtocolError, Transport};
 use core::time::Duration;
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, Read, Write};
 
-/// A failure while driving a machine: the stream failed, or the protocol
-/// did.
+/// A failure while driving a machine: the stream failed, the protocol
+/// did, or (from a typed session's everyday methods) the server refused.
+///
+/// `R` is the protocol's refusal ([`Protocol::Refusal`](crate::wire::Protocol)):
+/// a driver's own `run` never fails with one (its operations give
+/// refusals back in their output, so `R` stays
+/// [`Infallible`](core::convert::Infallible)); a session's methods such as
+/// `pop.dele(1)?` turn the refusal into [`DriveError::Refused`], so `?`
+/// fails with a clear error on `-ERR` while the session stays usable.
+///
+/// Why both: in an operation's output the refusal stays a value for code
+/// that expects one (a login that may be refused, curl's `-X`), and the
+/// machine's sticky error type keeps only what ends the session; the typed
+/// methods, which need the `+OK` to give their answer, report it here so
+/// `?` reads naturally.
 #[derive(Debug)]
-pub enum DriveError<E> {
+pub enum DriveError<E, R = core::convert::Infallible> {
     /// Reading or writing the stream failed.
     Io(io::Error),
     /// The machine reported a protocol error (sticky: it will not go on).
@@ -69,22 +124,42 @@ pub enum DriveError<E> {
     /// The stream ended where the protocol needed more bytes.
     UnexpectedEof,
     /// The machine paused (waits for the local side) in the middle of an
-    /// [`Operation`](crate::wire::Operation), which therefore cannot complete.
+    /// [`Operation`], which therefore cannot complete.
     Stalled,
+    /// The server refused the command (POP3 `-ERR`, SMTP `535`). Not
+    /// sticky: the machine is fine and the session goes on.
+    Refused(R),
 }
 
-impl<E: fmt::Display> fmt::Display for DriveError<E> {
+impl<E> DriveError<E> {
+    /// The same error, typed for a session whose methods may also report a
+    /// refusal `R`.
+    pub fn widen<R>(self) -> DriveError<E, R> {
+        match self {
+            DriveError::Io(e) => DriveError::Io(e),
+            DriveError::Protocol(e) => DriveError::Protocol(e),
+            DriveError::UnexpectedEof => DriveError::UnexpectedEof,
+            DriveError::Stalled => DriveError::Stalled,
+            DriveError::Refused(never) => match never {},
+        }
+    }
+}
+
+impl<E: fmt::Display, R: fmt::Display> fmt::Display for DriveError<E, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DriveError::Io(e) => write!(f, "I/O error: {e}"),
             DriveError::Protocol(e) => write!(f, "protocol error: {e}"),
             DriveError::UnexpectedEof => f.write_str("connection closed unexpectedly"),
             DriveError::Stalled => f.write_str("the machine paused before the operation completed"),
+            DriveError::Refused(r) => r.fmt(f),
         }
     }
 }
 
-impl<E: ProtocolError + 'static> std::error::Error for DriveError<E> {
+impl<E: ProtocolError + 'static, R: fmt::Debug + fmt::Display> std::error::Error
+    for DriveError<E, R>
+{
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             DriveError::Io(e) => Some(e),
@@ -94,7 +169,7 @@ impl<E: ProtocolError + 'static> std::error::Error for DriveError<E> {
     }
 }
 
-impl<E> From<io::Error> for DriveError<E> {
+impl<E, R> From<io::Error> for DriveError<E, R> {
     fn from(e: io::Error) -> Self {
         DriveError::Io(e)
     }
@@ -274,6 +349,25 @@ impl Clock {
     pub(crate) fn tick<M: Machine>(&self, machine: &mut M) {
         if machine.conn().timeout().is_some() {
             machine.set_now(self.now());
+        }
+    }
+}
+
+/// Hands one event to an operation, as every driver's `run` does: `Some`
+/// once the operation is complete; an event it passes goes to the back of
+/// `passed`, which the driver hands to its caller later, in order.
+pub(crate) fn feed<M: Machine, O: Operation<M>>(
+    op: &mut O,
+    machine: &mut M,
+    passed: &mut VecDeque<M::Event>,
+    event: M::Event,
+) -> Result<Option<O::Output>, DriveError<M::Error>> {
+    match op.on_event(machine, event).map_err(DriveError::Protocol)? {
+        OpStep::Done(out) => Ok(Some(out)),
+        OpStep::Continue => Ok(None),
+        OpStep::Pass(event) => {
+            passed.push_back(event);
+            Ok(None)
         }
     }
 }

@@ -10,13 +10,44 @@
 //!
 //! The per-family paths users name (`io::tokio::Driver`,
 //! `io::futures::http::Client`, ...) are aliases of the types here with the
-//! family filled in.
+//! family filled in. The typed clients are one generic [`Session`]; each
+//! protocol's methods on it are declared once, with the blocking ones.
 
-pub mod http;
-pub mod pop3;
-pub mod smtp;
+mod session;
 
-use super::{next_step, Clock, DriveError, Step, MAX_IOVECS, MIN_READ};
+pub use session::Session;
+
+/// The typed HTTP/1.1 client of any async family.
+pub mod http {
+    /// An async HTTP/1.1 client over a stream of the family `R`; see
+    /// [`Session`](super::Session) and the blocking
+    /// [`io::http::Client`](crate::io::http::Client) for its methods.
+    pub type Client<S, R> = super::Session<S, crate::http::Http, R>;
+
+    pub use crate::io::http::Result;
+}
+
+/// The typed SMTP client of any async family.
+pub mod smtp {
+    /// An async SMTP client over a stream of the family `R`; see
+    /// [`Session`](super::Session) and the blocking
+    /// [`io::smtp::Client`](crate::io::smtp::Client) for its methods.
+    pub type Client<S, R> = super::Session<S, crate::smtp::Smtp, R>;
+
+    pub use crate::io::smtp::Result;
+}
+
+/// The typed POP3 client of any async family.
+pub mod pop3 {
+    /// An async POP3 client over a stream of the family `R`; see
+    /// [`Session`](super::Session) and the blocking
+    /// [`io::pop3::Client`](crate::io::pop3::Client) for its methods.
+    pub type Client<S, R> = super::Session<S, crate::pop3::Pop3, R>;
+
+    pub use crate::io::pop3::Result;
+}
+
+use super::{feed, next_step, Clock, DriveError, Step, MAX_IOVECS, MIN_READ};
 use crate::wire::{Instant, Machine, Operation};
 use core::fmt;
 use core::future::poll_fn;
@@ -24,6 +55,7 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::boxed::Box;
+use std::collections::{vec_deque, VecDeque};
 use std::io::{self, IoSlice};
 
 /// A stream of the async I/O family `R`: the four poll operations a driver
@@ -100,19 +132,22 @@ pub trait Timer: Send {
 /// in the same sense: a later call sends what is left. `run` is not: an
 /// operation cancelled half-way has sent a command whose answer it did
 /// not read.
-pub struct Driver<S, M, R> {
+pub struct Driver<S, M: Machine, R> {
     stream: S,
     machine: M,
+    /// Events operations passed back, for the caller, oldest first.
+    passed: VecDeque<M::Event>,
     clock: Clock,
     timer: Option<Box<dyn Timer>>,
     family: PhantomData<R>,
 }
 
-impl<S: fmt::Debug, M: fmt::Debug, R> fmt::Debug for Driver<S, M, R> {
+impl<S: fmt::Debug, M: Machine + fmt::Debug, R> fmt::Debug for Driver<S, M, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Driver")
             .field("stream", &self.stream)
             .field("machine", &self.machine)
+            .field("passed", &self.passed.len())
             .field("timer", &self.timer.is_some())
             .finish()
     }
@@ -124,6 +159,7 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
         Driver {
             stream,
             machine,
+            passed: VecDeque::new(),
             clock: Clock::new(),
             timer: S::default_timer(),
             family: PhantomData,
@@ -141,12 +177,30 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
         &mut self.machine
     }
 
+    /// The machine, to read its state.
+    pub fn machine_ref(&self) -> &M {
+        &self.machine
+    }
+
+    /// The events operations passed back that
+    /// [`next_event`](Self::next_event) has not handed out yet, oldest
+    /// first; see the blocking [`Driver::passed`](crate::io::Driver::passed).
+    pub fn passed(&self) -> &VecDeque<M::Event> {
+        &self.passed
+    }
+
+    /// Takes the passed events out, oldest first.
+    pub fn take_passed(&mut self) -> vec_deque::Drain<'_, M::Event> {
+        self.passed.drain(..)
+    }
+
     /// The stream.
     pub fn stream(&mut self) -> &mut S {
         &mut self.stream
     }
 
-    /// Gives back the stream and the machine.
+    /// Gives back the stream and the machine; passed events not yet taken
+    /// are dropped.
     pub fn into_parts(self) -> (S, M) {
         (self.stream, self.machine)
     }
@@ -186,9 +240,18 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
     /// Flushes, then returns the machine's next event, reading as often as
     /// the machine needs; `Ok(None)` when the machine is paused or the
     /// conversation is over. On a protocol error, the machine's last words
-    /// are written before the error is returned. Cancel-safe (see the type's
+    /// are written before the error is returned. Events that operations
+    /// passed back come first, in order. Cancel-safe (see the type's
     /// documentation).
     pub async fn next_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
+        match self.passed.pop_front() {
+            Some(event) => Ok(Some(event)),
+            None => self.fresh_event().await,
+        }
+    }
+
+    /// The machine's next event, leaving passed ones where they are.
+    async fn fresh_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
         loop {
             self.clock.tick(&mut self.machine);
             match next_step(&mut self.machine) {
@@ -205,7 +268,9 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
         }
     }
 
-    /// Runs a whole [`Operation`] to completion.
+    /// Runs a whole [`Operation`] to completion; events it passes back are
+    /// kept for [`next_event`](Self::next_event), as in the blocking
+    /// [`Driver::run`](crate::io::Driver::run).
     pub async fn run<O: Operation<M>>(
         &mut self,
         mut op: O,
@@ -216,11 +281,8 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
             return Ok(out);
         }
         loop {
-            let event = self.next_event().await?.ok_or(DriveError::Stalled)?;
-            if let Some(out) = op
-                .on_event(&mut self.machine, event)
-                .map_err(DriveError::Protocol)?
-            {
+            let event = self.fresh_event().await?.ok_or(DriveError::Stalled)?;
+            if let Some(out) = feed(&mut op, &mut self.machine, &mut self.passed, event)? {
                 return Ok(out);
             }
         }

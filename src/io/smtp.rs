@@ -1,18 +1,19 @@
-//! A thin typed SMTP client on the blocking [`Driver`].
+//! The typed SMTP client: the generic [`Session`] over [`Smtp`], with its
+//! methods declared once here for the blocking client and the async ones
+//! (`io::tokio::smtp::Client`, `io::futures::smtp::Client`) alike.
 //!
 //! Everything SMTP lives in [`crate::smtp::Client`] and
 //! [`crate::smtp::ops`]; this only moves bytes.
 
 #[cfg(feature = "rustls")]
 use super::tls;
-use super::{DriveError, Driver, Socket};
+use super::{session_methods, DriveError, Session, SessionError};
 use crate::sasl::Credentials;
-use crate::smtp::{self, ops, Capabilities, Envelope, Message, Outcome, Reply};
-
+use crate::smtp::{self, ops, Capabilities, Envelope, Message, Outcome, Reply, Smtp};
 use std::net::{TcpStream, ToSocketAddrs};
 
-/// What the blocking SMTP client's calls return.
-pub type Result<T> = core::result::Result<T, DriveError<smtp::Error>>;
+/// What the SMTP client's calls return (blocking and async).
+pub type Result<T> = core::result::Result<T, SessionError<Smtp>>;
 
 /// A blocking SMTP client over one connection: connect, optionally log
 /// in, send any number of messages, quit.
@@ -33,92 +34,58 @@ pub type Result<T> = core::result::Result<T, DriveError<smtp::Error>>;
 /// client.quit()?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
-pub struct Client<S> {
-    driver: Driver<S, smtp::Client>,
-    caps: Capabilities,
+pub type Client<S> = Session<S, Smtp>;
+
+/// The capabilities now in force: those of the last EHLO (after STARTTLS,
+/// the ones offered over TLS).
+fn capabilities<'a>(machine: &'a smtp::Client, at_connect: &'a Capabilities) -> &'a Capabilities {
+    machine.capabilities().unwrap_or(at_connect)
+}
+
+session_methods! {
+    protocol: Smtp;
+    new(machine: smtp::Client) = machine;
+    get
+    /// What the server offers (after STARTTLS: what it offers over TLS).
+    fn capabilities -> &Capabilities = capabilities;
+
+    /// Authenticates with the best mechanism offered; gives its name. A
+    /// refusal is [`DriveError::Refused`] holding the [`smtp::Refusal`];
+    /// the session goes on.
+    fn login(user: &str, pass: &str) -> &'static str
+        = call ops::Login::new(Credentials::new(user, pass)); map |(name, _)| name;
+    /// Sends a message (header, blank line, body) to `recipients`,
+    /// pipelined when the server offers it. Refusals are in the
+    /// [`Outcome`], per recipient.
+    fn send_mail[R: Into<smtp::Recipient>](
+        from: &str,
+        recipients: impl IntoIterator<Item = R>,
+        message: impl Into<Message>,
+    ) -> Outcome = run ops::SendMail::new(Envelope::new(from, recipients), message);
+    /// `send_mail` with a whole envelope (parameters: SMTPUTF8, BODY,
+    /// DSN, ...).
+    fn send_envelope(envelope: Envelope, message: impl Into<Message>) -> Outcome
+        = run ops::SendMail::new(envelope, message);
+    /// RSET.
+    fn rset() -> Reply = run ops::Single::rset();
+    /// NOOP.
+    fn noop() -> Reply = run ops::Single::noop();
+    /// VRFY `what`.
+    fn vrfy(what: &str) -> Reply = run ops::Single::vrfy(what);
+    /// HELP, with an optional topic.
+    fn help(topic: Option<&str>) -> Reply = run ops::Single::help(topic);
+    /// Any of NOOP, RSET, VRFY, HELP or QUIT ([`ops::Single`]).
+    fn single(command: ops::Single) -> Reply = run command;
+    /// QUIT; the connection is done after it.
+    fn quit() -> Reply = run ops::Single::quit();
 }
 
 impl Client<TcpStream> {
     /// Connects over TCP and waits until the session is ready (greeting
     /// and EHLO `helo_domain`, or HELO).
     pub fn connect(addr: impl ToSocketAddrs, helo_domain: &str) -> Result<Self> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_nodelay(true)?;
         let machine = smtp::Client::new(helo_domain).map_err(DriveError::Protocol)?;
-        Client::new(stream, machine)
-    }
-}
-
-impl<S: Socket> Client<S> {
-    /// Wraps a connected stream and a fresh machine (configure it first:
-    /// limits, LMTP, chunking, all-or-nothing recipients), and waits until
-    /// the session is ready.
-    pub fn new(stream: S, machine: smtp::Client) -> Result<Self> {
-        let mut driver = Driver::new(stream, machine);
-        let caps = driver.run(ops::Ready)?;
-        Ok(Client { driver, caps })
-    }
-
-    /// What the server offers.
-    pub fn capabilities(&self) -> &Capabilities {
-        &self.caps
-    }
-
-    /// The driver underneath, for its stream or machine.
-    pub fn driver(&mut self) -> &mut Driver<S, smtp::Client> {
-        &mut self.driver
-    }
-
-    /// Authenticates with the best mechanism offered; gives its name. A
-    /// refusal is [`smtp::Error::AuthFailed`].
-    pub fn login(&mut self, user: &str, pass: &str) -> Result<&'static str> {
-        let (name, _) = self
-            .driver
-            .run(ops::Login::new(Credentials::new(user, pass)))?;
-        Ok(name)
-    }
-
-    /// Sends a message (header, blank line, body) to `recipients`,
-    /// pipelined when the server offers it. Refusals are in the
-    /// [`Outcome`], per recipient.
-    pub fn send_mail<R: Into<smtp::Recipient>>(
-        &mut self,
-        from: &str,
-        recipients: impl IntoIterator<Item = R>,
-        message: impl Into<Message>,
-    ) -> Result<Outcome> {
-        self.send_envelope(Envelope::new(from, recipients), message)
-    }
-
-    /// [`send_mail`](Self::send_mail) with a whole envelope (parameters:
-    /// SMTPUTF8, BODY, DSN, ...).
-    pub fn send_envelope(
-        &mut self,
-        envelope: Envelope,
-        message: impl Into<Message>,
-    ) -> Result<Outcome> {
-        self.driver.run(ops::SendMail::new(envelope, message))
-    }
-
-    /// RSET.
-    pub fn rset(&mut self) -> Result<Reply> {
-        self.driver.run(ops::Single::rset())
-    }
-
-    /// NOOP.
-    pub fn noop(&mut self) -> Result<Reply> {
-        self.driver.run(ops::Single::noop())
-    }
-
-    /// VRFY `what`.
-    pub fn vrfy(&mut self, what: &str) -> Result<Reply> {
-        self.driver.run(ops::Single::vrfy(what))
-    }
-
-    /// QUIT; the connection is done after it.
-    pub fn quit(&mut self) -> Result<Reply> {
-        self.driver.run(ops::Single::quit())
+        Self::connect_with(addr, machine)
     }
 }
 
@@ -132,11 +99,8 @@ impl Client<tls::Stream<TcpStream>> {
         connector: &tls::TlsConnector,
         host: &str,
     ) -> Result<Self> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_nodelay(true)?;
-        let stream = tls::Stream::connect(stream, connector, host)?;
         let machine = smtp::Client::new(helo_domain).map_err(DriveError::Protocol)?;
-        Client::new(stream, machine)
+        Self::connect_tls_with(addr, machine, connector, host)
     }
 
     /// Connects over TCP (port 25 or 587) and upgrades with STARTTLS
@@ -148,25 +112,7 @@ impl Client<tls::Stream<TcpStream>> {
         connector: &tls::TlsConnector,
         host: &str,
     ) -> Result<Self> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_nodelay(true)?;
-        let mut machine = smtp::Client::new(helo_domain).map_err(DriveError::Protocol)?;
-        machine.set_require_tls(true);
-        let mut client = Client::new(tls::Stream::plain(stream), machine)?;
-        client.starttls(connector, host)?;
-        Ok(client)
-    }
-}
-
-#[cfg(feature = "rustls")]
-impl<S: Socket> Client<tls::Stream<S>> {
-    /// STARTTLS (RFC 3207): the command, the handshake for `host`, and
-    /// EHLO again; gives what the server offers over TLS. Not offered or
-    /// refused: [`smtp::Error::TlsUnavailable`], and nothing more is sent.
-    pub fn starttls(&mut self, connector: &tls::TlsConnector, host: &str) -> Result<&Capabilities> {
-        self.driver.run(ops::StartTls)?;
-        self.driver.start_tls(connector, host)?;
-        self.caps = self.driver.run(ops::Ready)?;
-        Ok(&self.caps)
+        let machine = smtp::Client::new(helo_domain).map_err(DriveError::Protocol)?;
+        Self::connect_starttls_with(addr, machine, connector, host)
     }
 }

@@ -6,10 +6,10 @@ use super::response::{parse_number, parse_u64, Capabilities, Capability};
 use super::{Command, Error, Limits, Response};
 use crate::sasl::Mechanism;
 use crate::wire::{
-    Conn, DotUnstuffer, LineEnding, LineError, LineReader, Machine, Next, TlsUnavailable, Unstuffed,
+    CommandId, CommandQueue, Conn, Correlate, DotUnstuffer, Gate, LineEnding, LineError,
+    LineReader, Machine, Next, Outbox, TlsUnavailable, Unstuffed,
 };
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use bytes::Bytes;
 use core::fmt;
@@ -136,13 +136,6 @@ impl Expect {
 }
 
 #[derive(Debug)]
-struct Pending {
-    expect: Expect,
-    /// The command line, until it is written to the outbox.
-    line: Option<Vec<u8>>,
-}
-
-#[derive(Debug)]
 enum Reading {
     Status,
     Listing(Listing),
@@ -233,10 +226,8 @@ pub struct Client {
     conn: Conn<Error>,
     lines: LineReader,
     limits: Limits,
-    /// Commands not yet answered, oldest first; the first `written` are on
-    /// the wire.
-    pending: VecDeque<Pending>,
-    written: usize,
+    /// Commands not yet answered, oldest first, sent or waiting to go.
+    queue: CommandQueue<Expect>,
     reading: Reading,
     sasl: Option<Sasl>,
     capabilities: Option<Capabilities>,
@@ -247,6 +238,8 @@ pub struct Client {
     quit_queued: bool,
     authenticated: bool,
     utf8: bool,
+    /// The command the last event handed out belongs to.
+    replying: Option<CommandId>,
 }
 
 impl Default for Client {
@@ -268,17 +261,15 @@ impl Client {
 
     /// A client waiting for the server's greeting.
     pub fn with_limits(limits: Limits) -> Self {
-        let mut pending = VecDeque::new();
-        pending.push_back(Pending {
-            expect: Expect::Greeting,
-            line: None,
-        });
+        let mut queue = CommandQueue::new();
+        // The greeting is the answer to the connection itself: already "sent".
+        queue.push_with_id(Expect::Greeting, CommandId::CONNECTION, Gate::Barrier, []);
+        queue.release(&mut Outbox::new());
         Client {
             conn: Conn::with_timeout(Self::TIMEOUT),
             lines: LineReader::new(limits.max_response_line),
             limits,
-            pending,
-            written: 1,
+            queue,
             reading: Reading::Status,
             sasl: None,
             capabilities: None,
@@ -289,6 +280,7 @@ impl Client {
             quit_queued: false,
             authenticated: false,
             utf8: false,
+            replying: None,
         }
     }
 
@@ -322,7 +314,7 @@ impl Client {
     /// How many commands (the greeting included) still wait for their
     /// answer, sent or not.
     pub fn pending(&self) -> usize {
-        self.pending.len()
+        self.queue.len()
     }
 
     /// Whether commands go on the wire without waiting for earlier
@@ -373,8 +365,10 @@ impl Client {
         Ok(())
     }
 
-    /// Queues any command but AUTH (use [`auth`](Self::auth)).
-    pub fn send(&mut self, cmd: Command) -> Result<(), Error> {
+    /// Queues any command but AUTH (use [`auth`](Self::auth)); gives the
+    /// id its answer will carry ([`Correlate::replying_to`]). Every other
+    /// send method gives its command's id the same way.
+    pub fn send(&mut self, cmd: Command) -> Result<CommandId, Error> {
         self.check_can_send()?;
         self.check_secure(Some(&cmd))?;
         match cmd {
@@ -390,8 +384,7 @@ impl Client {
             Command::Quit => self.quit_queued = true,
             _ => {}
         }
-        self.enqueue(Expect::of(&cmd), line);
-        Ok(())
+        Ok(self.enqueue(Expect::of(&cmd), line))
     }
 
     /// Queues a command line the machine does not know (curl's `-X`, an
@@ -417,7 +410,7 @@ impl Client {
     /// assert_eq!(client.outbox().take_vec(), b"XTND XMIT\r\n");
     /// assert!(client.send_raw(b"NOOP\r\nDELE 1", false).is_err());
     /// ```
-    pub fn send_raw(&mut self, line: &[u8], block: bool) -> Result<(), Error> {
+    pub fn send_raw(&mut self, line: &[u8], block: bool) -> Result<CommandId, Error> {
         self.check_can_send()?;
         self.check_secure(None)?;
         if !crate::wire::is_safe_argument(line) {
@@ -443,24 +436,27 @@ impl Client {
         let mut bytes = Vec::with_capacity(line.len() + 2);
         bytes.extend_from_slice(line);
         bytes.extend_from_slice(b"\r\n");
-        self.enqueue(Expect::Raw { block }, bytes);
-        Ok(())
+        Ok(self.enqueue(Expect::Raw { block }, bytes))
     }
 
     /// Queues `USER name`.
-    pub fn user(&mut self, name: impl AsRef<[u8]>) -> Result<(), Error> {
+    pub fn user(&mut self, name: impl AsRef<[u8]>) -> Result<CommandId, Error> {
         self.send(Command::User(Bytes::copy_from_slice(name.as_ref())))
     }
 
     /// Queues `PASS secret`.
-    pub fn pass(&mut self, secret: impl AsRef<[u8]>) -> Result<(), Error> {
+    pub fn pass(&mut self, secret: impl AsRef<[u8]>) -> Result<CommandId, Error> {
         self.send(Command::Pass(Bytes::copy_from_slice(secret.as_ref())))
     }
 
     /// Queues `APOP name digest`, the digest made from the greeting's
     /// timestamp and `secret`. Refused before the greeting arrived, or if
     /// it held no timestamp.
-    pub fn apop(&mut self, name: impl AsRef<[u8]>, secret: impl AsRef<[u8]>) -> Result<(), Error> {
+    pub fn apop(
+        &mut self,
+        name: impl AsRef<[u8]>,
+        secret: impl AsRef<[u8]>,
+    ) -> Result<CommandId, Error> {
         let Some(ts) = &self.timestamp else {
             return Err(Error::OutOfSequence("no APOP timestamp in the greeting"));
         };
@@ -478,7 +474,10 @@ impl Client {
     /// answers `-ERR`). An initial response that would make the AUTH line
     /// longer than 255 octets is sent after the server's first, empty
     /// challenge instead (RFC 5034 §4).
-    pub fn auth<M: Mechanism + Send + 'static>(&mut self, mut mechanism: M) -> Result<(), Error> {
+    pub fn auth<M: Mechanism + Send + 'static>(
+        &mut self,
+        mut mechanism: M,
+    ) -> Result<CommandId, Error> {
         self.check_can_send()?;
         self.check_secure(None)?;
         if self.sasl.is_some() {
@@ -505,68 +504,67 @@ impl Client {
             mechanism: Box::new(mechanism),
             deferred,
         });
-        self.enqueue(Expect::Auth, line);
-        Ok(())
+        Ok(self.enqueue(Expect::Auth, line))
     }
 
     /// Queues `CAPA`.
-    pub fn capa(&mut self) -> Result<(), Error> {
+    pub fn capa(&mut self) -> Result<CommandId, Error> {
         self.send(Command::Capa)
     }
 
     /// Queues `STLS`. No other command is accepted until TLS is
     /// established or the server refused.
-    pub fn stls(&mut self) -> Result<(), Error> {
+    pub fn stls(&mut self) -> Result<CommandId, Error> {
         self.send(Command::Stls)
     }
 
     /// Queues `UTF8`.
-    pub fn utf8(&mut self) -> Result<(), Error> {
+    pub fn utf8(&mut self) -> Result<CommandId, Error> {
         self.send(Command::Utf8)
     }
 
     /// Queues `STAT`.
-    pub fn stat(&mut self) -> Result<(), Error> {
+    pub fn stat(&mut self) -> Result<CommandId, Error> {
         self.send(Command::Stat)
     }
 
     /// Queues `LIST` or `LIST msg`.
-    pub fn list(&mut self, msg: Option<u32>) -> Result<(), Error> {
+    pub fn list(&mut self, msg: Option<u32>) -> Result<CommandId, Error> {
         self.send(Command::List(msg))
     }
 
     /// Queues `UIDL` or `UIDL msg`.
-    pub fn uidl(&mut self, msg: Option<u32>) -> Result<(), Error> {
+    pub fn uidl(&mut self, msg: Option<u32>) -> Result<CommandId, Error> {
         self.send(Command::Uidl(msg))
     }
 
     /// Queues `RETR msg`.
-    pub fn retr(&mut self, msg: u32) -> Result<(), Error> {
+    pub fn retr(&mut self, msg: u32) -> Result<CommandId, Error> {
         self.send(Command::Retr(msg))
     }
 
     /// Queues `TOP msg lines`.
-    pub fn top(&mut self, msg: u32, lines: u32) -> Result<(), Error> {
+    pub fn top(&mut self, msg: u32, lines: u32) -> Result<CommandId, Error> {
         self.send(Command::Top { msg, lines })
     }
 
     /// Queues `DELE msg`.
-    pub fn dele(&mut self, msg: u32) -> Result<(), Error> {
+    pub fn dele(&mut self, msg: u32) -> Result<CommandId, Error> {
         self.send(Command::Dele(msg))
     }
 
     /// Queues `RSET`.
-    pub fn rset(&mut self) -> Result<(), Error> {
+    pub fn rset(&mut self) -> Result<CommandId, Error> {
         self.send(Command::Rset)
     }
 
     /// Queues `NOOP`.
-    pub fn noop(&mut self) -> Result<(), Error> {
+    pub fn noop(&mut self) -> Result<CommandId, Error> {
         self.send(Command::Noop)
     }
 
     /// Queues `QUIT`; no command is accepted after it.
-    pub fn quit(&mut self) -> Result<(), Error> {
+    pub fn quit(&mut self) -> Result<CommandId, Error> {
         self.send(Command::Quit)
     }
 
@@ -581,39 +579,28 @@ impl Client {
         Ok(())
     }
 
-    fn enqueue(&mut self, expect: Expect, line: Vec<u8>) {
-        self.pending.push_back(Pending {
-            expect,
-            line: Some(line),
-        });
+    fn enqueue(&mut self, expect: Expect, line: Vec<u8>) -> CommandId {
+        let gate = if expect.is_barrier() {
+            Gate::Barrier
+        } else {
+            Gate::Pipelined
+        };
+        let id = self.queue.push(expect, gate, Bytes::from(line));
         self.release();
+        id
     }
 
-    /// Writes the queued commands that may go on the wire now.
+    /// Writes the queued commands that may go on the wire now: none
+    /// during the TLS handshake, several at once only with PIPELINING.
     fn release(&mut self) {
-        while self.written < self.pending.len() {
-            if self.written > 0 {
-                // A barrier is only ever sent alone, so it is at the front.
-                let barrier_in_flight = self.pending[0].expect.is_barrier();
-                let next_is_barrier = self.pending[self.written].expect.is_barrier();
-                if barrier_in_flight || next_is_barrier || !self.pipelining() {
-                    break;
-                }
-            }
-            if self.tls == Tls::Handshake {
-                break;
-            }
-            if let Some(line) = self.pending[self.written].line.take() {
-                self.conn.outbox.write(&line);
-            }
-            self.written += 1;
-        }
+        self.queue.set_pipelining(self.pipelining());
+        self.queue.hold(self.tls == Tls::Handshake);
+        self.queue.release(&mut self.conn.outbox);
     }
 
     /// The front command got its complete answer.
     fn finish(&mut self) {
-        self.pending.pop_front();
-        self.written = self.written.saturating_sub(1);
+        self.queue.finish();
         self.reading = Reading::Status;
         self.release();
     }
@@ -646,7 +633,7 @@ impl Client {
                     Err(Error::PlaintextAfterUpgrade)
                 };
             }
-            let Some(front) = self.pending.front() else {
+            let Some(front) = self.queue.front() else {
                 if self.conn.is_closed() || self.conn.inbox.is_empty() {
                     return Ok(Next::Paused);
                 }
@@ -655,14 +642,17 @@ impl Client {
                 // step.
                 return Err(Error::UnexpectedData);
             };
-            let expect = front.expect;
+            let (expect, id) = (front.tag, front.id);
             let step = match &mut self.reading {
                 Reading::Status => self.read_status(expect)?,
                 Reading::Listing(_) => self.read_listing()?,
                 Reading::Message(_) => self.read_message(expect)?,
             };
             match step {
-                Step::Event(e) => return Ok(Next::Event(e)),
+                Step::Event(e) => {
+                    self.replying = Some(id);
+                    return Ok(Next::Event(e));
+                }
                 Step::Again => continue,
                 Step::NeedInput => return self.need_input(),
             }
@@ -930,6 +920,12 @@ fn uid_line(text: &Bytes) -> Option<(u32, Bytes)> {
         return None;
     }
     Some((msg, uid))
+}
+
+impl Correlate for Client {
+    fn replying_to(&self) -> Option<CommandId> {
+        self.replying
+    }
 }
 
 impl Machine for Client {

@@ -3,6 +3,41 @@ use crate::sasl::SaslError;
 use crate::wire::{CommonError, Fault, ProtocolError};
 use core::fmt;
 
+/// The server's `-ERR` to a command run as an
+/// [`Operation`](crate::wire::Operation) (see [`ops`](super::ops)): the
+/// operation's outcome, not an error of the machine, which goes on (the
+/// refused command is simply done). The typed sessions turn it into
+/// [`DriveError::Refused`](crate::io::DriveError::Refused) where a method
+/// needs a `+OK` to give its answer.
+///
+/// ```
+/// use sanswire::pop3::{Refusal, Response};
+/// let r = Refusal(Response::err("no such message"));
+/// assert_eq!(r.to_string(), "server refused: -ERR no such message");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub Response);
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = &self.0;
+        f.write_str("server refused: -ERR")?;
+        if let Some(code) = &r.code {
+            write!(
+                f,
+                " [{}]",
+                alloc::string::String::from_utf8_lossy(code.as_bytes())
+            )?;
+        }
+        if !r.text.is_empty() {
+            write!(f, " {}", alloc::string::String::from_utf8_lossy(&r.text))?;
+        }
+        Ok(())
+    }
+}
+
+impl core::error::Error for Refusal {}
+
 /// What went wrong in a POP3 machine. Sticky: once a machine returns an
 /// error, every later [`poll_event`](crate::wire::Machine::poll_event)
 /// returns it again.
@@ -27,13 +62,6 @@ pub enum Error {
     OutOfSequence(&'static str),
     /// The SASL mechanism failed before anything was sent.
     Sasl(SaslError),
-
-    // --- a refusal, not a breach ---
-    /// The server answered `-ERR` to a command run as an
-    /// [`Operation`](crate::wire::Operation) (see [`ops`](super::ops)).
-    /// Only operations return it, and it is not sticky: the machine
-    /// itself has no error and the session goes on.
-    Refused(Response),
 
     // --- the peer's mistakes ---
     /// The server sent a line that is neither `+OK`, `-ERR` nor (during
@@ -89,17 +117,6 @@ impl fmt::Display for Error {
             }
             Error::OutOfSequence(why) => write!(f, "out of sequence: {why}"),
             Error::Sasl(e) => write!(f, "SASL: {e}"),
-            Error::Refused(r) => {
-                f.write_str("server refused: -ERR")?;
-                if let Some(code) = &r.code {
-                    write!(
-                        f,
-                        " [{}]",
-                        alloc::string::String::from_utf8_lossy(code.as_bytes())
-                    )?;
-                }
-                write!(f, " {}", alloc::string::String::from_utf8_lossy(&r.text))
-            }
             Error::MalformedResponse => f.write_str("malformed POP3 response line"),
             Error::MalformedStatus => f.write_str("malformed arguments in a +OK line"),
             Error::MalformedListing => f.write_str("malformed line in a listing"),

@@ -3,7 +3,9 @@
 use super::command::{check_domain_or_literal, Body, Command, MailParams, RcptParams};
 use super::{Capabilities, Error, Limits, Reply};
 use crate::sasl::{self, Credentials, Mechanism};
-use crate::wire::{Conn, DotStuffer, Machine, MultiLine, Next, TlsUnavailable};
+use crate::wire::{
+    CommandId, CommandIds, Conn, Correlate, DotStuffer, Machine, MultiLine, Next, TlsUnavailable,
+};
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
@@ -344,6 +346,11 @@ pub struct Client {
     auth: Option<AuthState>,
     tls: Tls,
     require_tls: bool,
+    ids: CommandIds,
+    /// The call whose event has not been handed out yet.
+    call: Option<CommandId>,
+    /// The call the last event handed out belongs to.
+    replying: Option<CommandId>,
 }
 
 impl fmt::Debug for Client {
@@ -398,6 +405,9 @@ impl Client {
             auth: None,
             tls: Tls::Plain,
             require_tls: false,
+            ids: CommandIds::default(),
+            call: None,
+            replying: None,
         })
     }
 
@@ -483,11 +493,14 @@ impl Client {
     /// Refused (nothing sent) when the client is not idle, an argument is
     /// invalid, there are no recipients, or a parameter needs an extension
     /// the server did not offer ([`Error::NotOffered`]).
+    ///
+    /// Gives the call's id, which its [`Event::MailSent`] reports through
+    /// [`Correlate::replying_to`]; every call below does the same.
     pub fn send_mail(
         &mut self,
         envelope: &Envelope,
         message: impl Into<Message>,
-    ) -> Result<(), Error> {
+    ) -> Result<CommandId, Error> {
         let message = message.into();
         self.ensure_secure()?;
         let caps = self.ensure_idle()?;
@@ -556,14 +569,14 @@ impl Client {
             }
         }
         self.txn = Some(txn);
-        Ok(())
+        Ok(self.new_call())
     }
 
     /// Authenticates with a SASL mechanism (RFC 4954). The initial
     /// response goes on the AUTH line when the mechanism has one (unless
     /// the line would be too long). Ends with [`Event::Authenticated`] or
     /// [`Event::AuthFailed`].
-    pub fn auth(&mut self, mut mechanism: Box<dyn Mechanism + Send>) -> Result<(), Error> {
+    pub fn auth(&mut self, mut mechanism: Box<dyn Mechanism + Send>) -> Result<CommandId, Error> {
         self.ensure_secure()?;
         self.ensure_idle()?;
         let initial = mechanism.initial_response().map_err(Error::Sasl)?;
@@ -583,11 +596,12 @@ impl Client {
         }
         self.send(&line, Expect::Auth);
         self.auth = Some(AuthState { mechanism, held });
-        Ok(())
+        Ok(self.new_call())
     }
 
     /// Authenticates with the best mechanism the server offers for these
-    /// credentials (see [`sasl::choose`]); returns its name.
+    /// credentials (see [`sasl::choose`]); returns its name (the call's id
+    /// is then [`in_flight`](Self::in_flight)).
     pub fn login(&mut self, creds: &Credentials) -> Result<&'static str, Error> {
         self.ensure_secure()?;
         let caps = self.ensure_idle()?;
@@ -606,7 +620,7 @@ impl Client {
     /// [`set_require_tls`](Self::set_require_tls): the error
     /// [`Error::TlsUnavailable`]). Not offered by the server:
     /// [`Error::TlsUnavailable`], nothing sent.
-    pub fn starttls(&mut self) -> Result<(), Error> {
+    pub fn starttls(&mut self) -> Result<CommandId, Error> {
         let caps = self.ensure_idle()?;
         if self.tls != Tls::Plain {
             return Err(Error::OutOfSequence("TLS is already active"));
@@ -617,42 +631,55 @@ impl Client {
             }));
         }
         self.send(b"STARTTLS\r\n", Expect::StartTls);
-        Ok(())
+        Ok(self.new_call())
     }
 
     /// Sends RSET.
-    pub fn rset(&mut self) -> Result<(), Error> {
+    pub fn rset(&mut self) -> Result<CommandId, Error> {
         self.single(&Command::Rset, Verb::Rset)
     }
 
     /// Sends NOOP.
-    pub fn noop(&mut self) -> Result<(), Error> {
+    pub fn noop(&mut self) -> Result<CommandId, Error> {
         self.single(&Command::Noop, Verb::Noop)
     }
 
     /// Sends VRFY.
-    pub fn vrfy(&mut self, what: &str) -> Result<(), Error> {
+    pub fn vrfy(&mut self, what: &str) -> Result<CommandId, Error> {
         self.single(&Command::Vrfy(what.into()), Verb::Vrfy)
     }
 
     /// Sends HELP, with an optional topic.
-    pub fn help(&mut self, topic: Option<&str>) -> Result<(), Error> {
+    pub fn help(&mut self, topic: Option<&str>) -> Result<CommandId, Error> {
         self.single(&Command::Help(topic.map(String::from)), Verb::Help)
     }
 
     /// Sends QUIT; after its reply the machine is closed.
-    pub fn quit(&mut self) -> Result<(), Error> {
+    pub fn quit(&mut self) -> Result<CommandId, Error> {
         self.single(&Command::Quit, Verb::Quit)
     }
 
-    fn single(&mut self, cmd: &Command, verb: Verb) -> Result<(), Error> {
+    fn single(&mut self, cmd: &Command, verb: Verb) -> Result<CommandId, Error> {
         if verb == Verb::Vrfy {
             self.ensure_secure()?;
         }
         self.ensure_idle()?;
         let line = cmd.to_bytes()?;
         self.send(&line, Expect::Single(verb));
-        Ok(())
+        Ok(self.new_call())
+    }
+
+    /// Numbers the call just queued.
+    fn new_call(&mut self) -> CommandId {
+        let id = self.ids.next_id();
+        self.call = Some(id);
+        id
+    }
+
+    /// The call waiting for its event, if any: what the last send method
+    /// gave.
+    pub fn in_flight(&self) -> Option<CommandId> {
+        self.call
     }
 
     fn send(&mut self, line: &[u8], expect: Expect) {
@@ -986,6 +1013,18 @@ impl Client {
     }
 
     fn poll_inner(&mut self) -> Result<Next<Event>, Error> {
+        let next = self.poll_reply()?;
+        if let Next::Event(event) = &next {
+            self.replying = match event {
+                // What the machine sends by itself.
+                Event::Greeting(_) | Event::Ready { .. } => Some(CommandId::CONNECTION),
+                _ => self.call.take(),
+            };
+        }
+        Ok(next)
+    }
+
+    fn poll_reply(&mut self) -> Result<Next<Event>, Error> {
         if self.tls == Tls::Pending {
             if !self.conn.inbox.is_empty() {
                 return Err(Error::PlaintextAfterUpgrade);
@@ -1020,10 +1059,20 @@ impl Client {
                 }
                 return Ok(Next::NeedInput);
             };
-            let expect = self
-                .expect
-                .pop_front()
-                .ok_or(Error::UnexpectedReply(code))?;
+            let Some(expect) = self.expect.pop_front() else {
+                if code == 421 {
+                    // The server is closing (RFC 5321 §3.8) while nothing
+                    // waits for a reply: an event that answers no call
+                    // (`Correlate::replying_to` is `None`).
+                    self.auth = None;
+                    self.conn.stop();
+                    return Ok(Next::Event(Event::Reply {
+                        command: Verb::Quit,
+                        reply: Reply::from_raw(code, raw),
+                    }));
+                }
+                return Err(Error::UnexpectedReply(code));
+            };
             let reply = Reply::from_raw(code, raw);
             if code == 421 {
                 if let Some(event) = self.on_shutdown(expect, reply.clone()) {
@@ -1119,6 +1168,12 @@ fn outcome(txn: Box<Txn>, lmtp: bool) -> Outcome {
         mail,
         recipients,
         reply,
+    }
+}
+
+impl Correlate for Client {
+    fn replying_to(&self) -> Option<CommandId> {
+        self.replying
     }
 }
 

@@ -3,6 +3,28 @@ use crate::sasl::SaslError;
 use crate::wire::{CommonError, Fault, MultiLineError, ProtocolError, TlsUnavailable};
 use core::fmt;
 
+/// The server's refusal of a call run as an
+/// [`Operation`](crate::wire::Operation): credentials refused by AUTH
+/// (`535`, `534`, ...; see [`ops::Login`](super::ops::Login)). The
+/// operation's outcome, not an error of the machine, which goes on: the
+/// session can try again or send mail unauthenticated. The typed
+/// sessions turn it into
+/// [`DriveError::Refused`](crate::io::DriveError::Refused).
+///
+/// Replies that are the caller's to judge stay plain [`Reply`]s (RSET,
+/// NOOP, VRFY, HELP, QUIT), and refused recipients are in the
+/// [`Outcome`](super::Outcome) of a mail transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub Reply);
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "server refused: {}", self.0)
+    }
+}
+
+impl core::error::Error for Refusal {}
+
 /// What went wrong in an SMTP machine. Sticky: once a machine returned an
 /// error from `poll_event`, it returns the same error forever.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,10 +46,6 @@ pub enum Error {
     /// Remote: the server refused the session (greeting or EHLO/HELO not
     /// positive); the reply says why.
     Refused(Reply),
-    /// Remote: the server refused the credentials (`535`, `534`, ...).
-    /// Reported by [`ops::Login`](super::ops::Login), not by the machine,
-    /// which goes on: the session can try again or send mail unauthenticated.
-    AuthFailed(Reply),
     /// Remote: a reply came with no command waiting for one.
     UnexpectedReply(u16),
     /// Remote: bytes arrived between the go-ahead for STARTTLS and the end
@@ -71,7 +89,6 @@ impl fmt::Display for Error {
             Error::Sasl(e) => e.fmt(f),
             Error::MalformedReply(e) => write!(f, "malformed reply: {e}"),
             Error::Refused(r) => write!(f, "server refused the session: {r}"),
-            Error::AuthFailed(r) => write!(f, "authentication failed: {r}"),
             Error::UnexpectedReply(code) => write!(f, "unexpected reply {code}"),
             Error::PlaintextAfterUpgrade => {
                 f.write_str("plaintext received after the STARTTLS go-ahead")

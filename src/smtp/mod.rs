@@ -44,7 +44,8 @@ pub use command::{
     check_domain_or_literal, check_mailbox, Body, Command, MailParams, Notify, OriginalRecipient,
     Param, ParseError, RcptParams, Ret,
 };
-pub use error::Error;
+pub use error::{Error, Refusal};
 pub use limits::Limits;
+pub use ops::Smtp;
 pub use reply::{Capabilities, EnhancedCode, Reply, ReplyBuilder};
 pub use server::{AuthMechanism, AuthRequest, Event as ServerEvent, Server, ServerConfig};

@@ -3,6 +3,11 @@
 //! loops around these, and every reply is interpreted here or in the
 //! machine, never in a driver.
 //!
+//! Each operation owns the event of the call it made (matched by
+//! [`CommandId`], see [`Correlate`]) and passes any other back to the
+//! driver. Refused credentials are [`ops::Login`](Login)'s outcome
+//! (`Err(`[`Refusal`]`)`), not an error: the session goes on.
+//!
 //! ```no_run
 //! use sanswire::io::Driver;
 //! use sanswire::sasl::Credentials;
@@ -12,7 +17,9 @@
 //! let mut driver = Driver::new(stream, Client::new("client.example.org")?);
 //! let caps = driver.run(ops::Ready)?;
 //! if caps.auth().next().is_some() {
-//!     driver.run(ops::Login::new(Credentials::new("alice", "secret")))?;
+//!     if let Err(refusal) = driver.run(ops::Login::new(Credentials::new("alice", "secret")))? {
+//!         println!("going on unauthenticated: {refusal}");
+//!     }
 //! }
 //! let envelope = Envelope::new("alice@example.org", ["bob@example.net"]);
 //! let outcome = driver.run(ops::SendMail::new(envelope, &b"Subject: hi\r\n\r\nHello\r\n"[..]))?;
@@ -21,14 +28,18 @@
 //! # Ok(()) }
 //! ```
 
-use super::{Capabilities, Client, Envelope, Error, Event, Message, Outcome, Reply, Verb};
+use super::{Capabilities, Client, Envelope, Error, Event, Message, Outcome, Refusal, Reply, Verb};
 use crate::sasl::Credentials;
-use crate::wire::{Operation, TlsUnavailable};
+use crate::wire::{
+    CommandId, Correlate, OpStep, Operation, Protocol, StartTls as Upgrade, TlsUnavailable,
+};
 use alloc::string::String;
 
 /// Waits until the session is ready for mail: the greeting came and EHLO
 /// (or the HELO fallback) succeeded. Gives what the server offers. A
-/// refused greeting or EHLO is the machine's [`Error::Refused`].
+/// refused greeting or EHLO is the machine's [`Error::Refused`]: the
+/// session cannot go on. The greeting is the operation's own; the events
+/// of calls made before it are passed.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Ready;
 
@@ -39,10 +50,15 @@ impl Operation<Client> for Ready {
         Ok(())
     }
 
-    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<Option<Capabilities>, Error> {
+    fn on_event(
+        &mut self,
+        _: &mut Client,
+        event: Event,
+    ) -> Result<OpStep<Capabilities, Event>, Error> {
         Ok(match event {
-            Event::Ready { caps } => Some(caps),
-            _ => None,
+            Event::Ready { caps } => OpStep::Done(caps),
+            Event::Greeting(_) => OpStep::Continue,
+            other => OpStep::Pass(other),
         })
     }
 }
@@ -53,39 +69,50 @@ impl Operation<Client> for Ready {
 /// STARTTLS, or refuses it, is [`Error::TlsUnavailable`], and nothing more
 /// is sent; never a silent plaintext session.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct StartTls;
+pub struct StartTls {
+    id: Option<CommandId>,
+}
+
+impl StartTls {
+    /// The `STARTTLS` operation.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
 
 impl Operation<Client> for StartTls {
     type Output = ();
 
     fn start(&mut self, client: &mut Client) -> Result<(), Error> {
-        client.starttls()
+        self.id = Some(client.starttls()?);
+        Ok(())
     }
 
-    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<Option<()>, Error> {
+    fn on_event(&mut self, client: &mut Client, event: Event) -> Result<OpStep<(), Event>, Error> {
+        if !client.is_reply_to(self.id) {
+            return Ok(OpStep::Pass(event));
+        }
         match event {
-            Event::StartTls => Ok(Some(())),
-            Event::Reply {
-                command: Verb::StartTls,
-                reply,
-            } => Err(Error::TlsUnavailable(TlsUnavailable::Refused {
+            Event::StartTls => Ok(OpStep::Done(())),
+            Event::Reply { reply, .. } => Err(Error::TlsUnavailable(TlsUnavailable::Refused {
                 command: "STARTTLS",
                 code: Some(reply.code()),
             })),
-            _ => Ok(None),
+            other => Ok(OpStep::Pass(other)),
         }
     }
 }
 
 /// Authenticates with the best SASL mechanism the server offers for the
 /// credentials (see [`crate::sasl::choose`]). Gives the mechanism's name
-/// and the `235` reply; a refusal is [`Error::AuthFailed`] (the session
-/// goes on: the machine is not in error), no usable mechanism is
-/// [`Error::NotOffered`] (nothing was sent).
+/// and the `235` reply; a refusal is `Err(`[`Refusal`]`)` in the output
+/// (the session goes on: the machine is not in error), no usable
+/// mechanism is [`Error::NotOffered`] (nothing was sent).
 #[derive(Debug, Clone)]
 pub struct Login {
     creds: Credentials,
     mechanism: &'static str,
+    id: Option<CommandId>,
 }
 
 impl Login {
@@ -94,24 +121,33 @@ impl Login {
         Login {
             creds,
             mechanism: "",
+            id: None,
         }
     }
 }
 
 impl Operation<Client> for Login {
-    type Output = (&'static str, Reply);
+    type Output = Result<(&'static str, Reply), Refusal>;
 
     fn start(&mut self, client: &mut Client) -> Result<(), Error> {
         self.mechanism = client.login(&self.creds)?;
+        self.id = client.in_flight();
         Ok(())
     }
 
-    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<Option<Self::Output>, Error> {
-        match event {
-            Event::Authenticated(reply) => Ok(Some((self.mechanism, reply))),
-            Event::AuthFailed(reply) => Err(Error::AuthFailed(reply)),
-            _ => Ok(None),
+    fn on_event(
+        &mut self,
+        client: &mut Client,
+        event: Event,
+    ) -> Result<OpStep<Self::Output, Event>, Error> {
+        if !client.is_reply_to(self.id) {
+            return Ok(OpStep::Pass(event));
         }
+        Ok(match event {
+            Event::Authenticated(reply) => OpStep::Done(Ok((self.mechanism, reply))),
+            Event::AuthFailed(reply) => OpStep::Done(Err(Refusal(reply))),
+            other => OpStep::Pass(other),
+        })
     }
 }
 
@@ -123,6 +159,7 @@ impl Operation<Client> for Login {
 pub struct SendMail {
     envelope: Envelope,
     message: Option<Message>,
+    id: Option<CommandId>,
 }
 
 impl SendMail {
@@ -132,6 +169,7 @@ impl SendMail {
         SendMail {
             envelope,
             message: Some(message.into()),
+            id: None,
         }
     }
 }
@@ -141,13 +179,18 @@ impl Operation<Client> for SendMail {
 
     fn start(&mut self, client: &mut Client) -> Result<(), Error> {
         let message = self.message.take().unwrap_or_default();
-        client.send_mail(&self.envelope, message)
+        self.id = Some(client.send_mail(&self.envelope, message)?);
+        Ok(())
     }
 
-    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<Option<Outcome>, Error> {
+    fn on_event(
+        &mut self,
+        client: &mut Client,
+        event: Event,
+    ) -> Result<OpStep<Outcome, Event>, Error> {
         Ok(match event {
-            Event::MailSent(outcome) => Some(outcome),
-            _ => None,
+            Event::MailSent(outcome) if client.is_reply_to(self.id) => OpStep::Done(outcome),
+            other => OpStep::Pass(other),
         })
     }
 }
@@ -159,6 +202,7 @@ impl Operation<Client> for SendMail {
 pub struct Single {
     verb: Verb,
     argument: Option<String>,
+    id: Option<CommandId>,
 }
 
 impl Single {
@@ -188,7 +232,11 @@ impl Single {
     }
 
     fn new(verb: Verb, argument: Option<String>) -> Self {
-        Single { verb, argument }
+        Single {
+            verb,
+            argument,
+            id: None,
+        }
     }
 }
 
@@ -196,20 +244,56 @@ impl Operation<Client> for Single {
     type Output = Reply;
 
     fn start(&mut self, client: &mut Client) -> Result<(), Error> {
-        match self.verb {
+        self.id = Some(match self.verb {
             Verb::Rset => client.rset(),
             Verb::Noop => client.noop(),
             Verb::Vrfy => client.vrfy(self.argument.as_deref().unwrap_or_default()),
             Verb::Help => client.help(self.argument.as_deref()),
             Verb::Quit => client.quit(),
             Verb::StartTls => Err(Error::OutOfSequence("STARTTLS is not a single command")),
-        }
+        }?);
+        Ok(())
     }
 
-    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<Option<Reply>, Error> {
+    fn on_event(
+        &mut self,
+        client: &mut Client,
+        event: Event,
+    ) -> Result<OpStep<Reply, Event>, Error> {
         Ok(match event {
-            Event::Reply { reply, .. } => Some(reply),
-            _ => None,
+            Event::Reply { reply, .. } if client.is_reply_to(self.id) => OpStep::Done(reply),
+            other => OpStep::Pass(other),
         })
+    }
+}
+
+/// SMTP as the typed sessions see it (see [`Protocol`]): [`Ready`] first
+/// (greeting and EHLO), [`StartTls`] then [`Ready`] again for the upgrade,
+/// refused credentials as the refusal.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Smtp;
+
+impl Protocol for Smtp {
+    type Machine = Client;
+    type Refusal = Refusal;
+    type Hello = Ready;
+    type Greeting = Capabilities;
+
+    fn greeting(out: Capabilities) -> Result<Capabilities, Refusal> {
+        Ok(out)
+    }
+}
+
+impl Upgrade for Smtp {
+    type Upgrade = StartTls;
+    type Upgraded = Ready;
+    type Secured = Capabilities;
+
+    fn secured(out: Capabilities) -> Result<Capabilities, Refusal> {
+        Ok(out)
+    }
+
+    fn require_tls(machine: &mut Client) {
+        machine.set_require_tls(true);
     }
 }

@@ -61,6 +61,19 @@
 //! machine that waits for its own application ([`Next::Paused`]) has no
 //! deadline.
 //!
+//! # Operations, correlation and refusals
+//!
+//! An [`Operation`] is a whole exchange written once here and run by every
+//! driver. For each event it says [`OpStep::Done`], [`OpStep::Continue`] or
+//! [`OpStep::Pass`]; the driver keeps passed events, in order, for its
+//! caller, so an event no operation owns (an HTTP 1xx, a `421` that
+//! answers nothing, later IMAP's untagged responses) is never dropped.
+//! Client machines number the commands they queue ([`CommandId`], from
+//! their send methods) and say which command each event belongs to
+//! ([`Correlate`]). A server's refusal is an operation's outcome, in its
+//! output, not the machine's sticky error. [`Protocol`] and [`StartTls`]
+//! describe a client to the typed sessions of `io`.
+//!
 //! # Framing shared by the line protocols
 //!
 //! [`LineReader`] splits CRLF-terminated lines out of an [`Inbox`] with
@@ -73,7 +86,9 @@ mod dot;
 mod error;
 mod inbox;
 mod line;
+mod op;
 mod outbox;
+mod queue;
 mod raw;
 mod reply;
 mod sticky;
@@ -88,7 +103,9 @@ pub use dot::{DotStuffer, DotUnstuffer, Unstuffed};
 pub use error::CommonError;
 pub use inbox::Inbox;
 pub use line::{Line, LineEnding, LineError, LineReader};
+pub use op::{CommandId, CommandIds, Correlate, Nothing, OpStep, OutputOf, Protocol, StartTls};
 pub use outbox::Outbox;
+pub use queue::{CommandQueue, Gate, Part, Queued};
 pub use raw::{ByteMachine, Payload, Raw, RawEvent};
 pub use reply::{MultiLine, MultiLineError, ReplyLine};
 pub use sticky::Sticky;
@@ -348,7 +365,28 @@ pub trait Machine {
 /// moves bytes, so a typed client's logic is never written twice.
 ///
 /// The driver calls [`start`](Self::start) once, transmits, then hands
-/// every event to [`on_event`](Self::on_event) until it returns the output.
+/// every event to [`on_event`](Self::on_event) until it returns
+/// [`OpStep::Done`]. An event the operation does not own comes back as
+/// [`OpStep::Pass`], and the driver keeps it for its caller, in order
+/// (`Driver::next_event` hands passed events out first): nothing the peer
+/// said is dropped on the floor.
+///
+/// # Owning an event
+///
+/// An operation owns the answers to the commands it queued: client
+/// machines number their commands ([`CommandId`], returned by their send
+/// methods) and say which command each event belongs to
+/// ([`Correlate::replying_to`]). Anything else (the answer to a command
+/// queued before the operation started, an unsolicited notice, an HTTP
+/// 1xx while waiting for the final response) is passed.
+///
+/// # Outcomes and errors
+///
+/// A refusal by the server (a POP3 `-ERR`, an SMTP `535`) is the
+/// operation's outcome, part of its [`Output`](Self::Output) (for example
+/// `Result<Response, Refusal>`), never the machine's error: the machine
+/// is fine and the session goes on. `Err` is kept for what stops the
+/// machine, or for a local misuse.
 pub trait Operation<M: Machine> {
     /// What the operation gives back when it is complete.
     type Output;
@@ -356,12 +394,12 @@ pub trait Operation<M: Machine> {
     /// Queues what the operation sends first.
     fn start(&mut self, machine: &mut M) -> Result<(), M::Error>;
 
-    /// Takes the next event; `Some` once the operation is complete.
+    /// Takes the next event: done, continuing, or not its own (passed).
     fn on_event(
         &mut self,
         machine: &mut M,
         event: M::Event,
-    ) -> Result<Option<Self::Output>, M::Error>;
+    ) -> Result<OpStep<Self::Output, M::Event>, M::Error>;
 
     /// Called once what [`start`](Self::start) queued has been written:
     /// an operation that waits for no answer (sending a piece of a request
