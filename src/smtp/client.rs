@@ -4,7 +4,8 @@ use super::command::{check_domain_or_literal, Body, Command, MailParams, RcptPar
 use super::{Capabilities, Error, Limits, Reply};
 use crate::sasl::{self, Credentials, Mechanism};
 use crate::wire::{
-    CommandId, CommandIds, Conn, Correlate, DotStuffer, Machine, MultiLine, Next, TlsUnavailable,
+    CommandId, CommandIds, CommandQueue, Conn, Correlate, DotStuffer, Gate, Machine, MultiLine,
+    Next, Part, TlsUnavailable,
 };
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -339,7 +340,8 @@ pub struct Client {
     limits: Limits,
     prefer_chunking: bool,
     all_recipients: bool,
-    expect: VecDeque<Expect>,
+    /// The commands sent or to send, with what each answer means.
+    queue: CommandQueue<Expect>,
     caps: Option<Capabilities>,
     // Boxed: a transaction is large and an idle session has none.
     txn: Option<Box<Txn>>,
@@ -358,7 +360,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("hostname", &self.hostname)
             .field("lmtp", &self.lmtp)
-            .field("expect", &self.expect)
+            .field("queue", &self.queue)
             .field("caps", &self.caps)
             .field("tls", &self.tls)
             .field("require_tls", &self.require_tls)
@@ -399,7 +401,7 @@ impl Client {
             limits,
             prefer_chunking: true,
             all_recipients: false,
-            expect: VecDeque::from([Expect::Greeting]),
+            queue: greeting_queue(),
             caps: None,
             txn: None,
             auth: None,
@@ -455,7 +457,7 @@ impl Client {
     /// Whether the machine waits for nothing, so a new call may come: the
     /// session is ready and every earlier call has had its event.
     pub fn is_idle(&self) -> bool {
-        self.expect.is_empty()
+        self.queue.is_empty()
             && self.caps.is_some()
             && self.txn.is_none()
             && self.tls != Tls::Pending
@@ -682,9 +684,21 @@ impl Client {
         self.call
     }
 
+    /// Queues a command line and sends it at once: the machine itself
+    /// paces what it sends (one RCPT per reply without PIPELINING).
     fn send(&mut self, line: &[u8], expect: Expect) {
-        self.conn.outbox.write(line);
-        self.expect.push_back(expect);
+        self.send_parts(expect, [Part::Bytes(Bytes::copy_from_slice(line))]);
+    }
+
+    fn send_parts(&mut self, expect: Expect, parts: impl IntoIterator<Item = Part>) {
+        self.queue.push_parts(expect, Gate::Pipelined, parts);
+        self.queue.release(&mut self.conn.outbox);
+    }
+
+    /// One more reply to wait for, with nothing to send (LMTP's reply per
+    /// recipient after the message).
+    fn expect_more(&mut self, expect: Expect) {
+        self.send_parts(expect, []);
     }
 
     fn send_hello(&mut self, kind: Hello) {
@@ -718,9 +732,12 @@ impl Client {
         }
         .to_bytes()
         .unwrap_or_default();
-        self.send(&line, Expect::Bdat { last });
-        // BDAT carries the octets as they are: no dot-stuffing.
-        self.conn.outbox.push(chunk);
+        // BDAT carries the octets as they are, queued as the caller's
+        // bytes: no dot-stuffing, no copy.
+        self.send_parts(
+            Expect::Bdat { last },
+            [Part::Bytes(Bytes::from(line)), Part::Bytes(chunk)],
+        );
     }
 
     /// After the last RCPT reply without PIPELINING: on to the message,
@@ -935,7 +952,7 @@ impl Client {
                     }
                     stuffer.finish(&mut self.conn.outbox);
                     for _ in 0..self.expect_deliveries(&mut txn) {
-                        self.expect.push_back(Expect::DataEnd);
+                        self.expect_more(Expect::DataEnd);
                     }
                 }
             }
@@ -963,7 +980,7 @@ impl Client {
                 return self.finish(txn);
             }
             for _ in 0..more {
-                self.expect.push_back(Expect::DataEnd);
+                self.expect_more(Expect::DataEnd);
             }
             self.txn = Some(txn);
             return None;
@@ -988,7 +1005,7 @@ impl Client {
         if matches!(expect, Expect::Greeting | Expect::Hello(_)) {
             return None; // Refused, by `handle`.
         }
-        self.expect.clear();
+        self.queue.clear();
         self.conn.stop();
         self.auth = None;
         if let Some(mut txn) = self.txn.take() {
@@ -1051,7 +1068,7 @@ impl Client {
                 .next(&mut self.conn.inbox)
                 .map_err(Error::MalformedReply)?;
             let Some((code, raw)) = framed else {
-                if self.expect.is_empty() {
+                if self.queue.is_empty() {
                     return Ok(Next::Paused);
                 }
                 if self.conn.inbox.is_eof() {
@@ -1059,7 +1076,7 @@ impl Client {
                 }
                 return Ok(Next::NeedInput);
             };
-            let Some(expect) = self.expect.pop_front() else {
+            let Some(expect) = self.queue.finish().map(|q| q.tag) else {
                 if code == 421 {
                     // The server is closing (RFC 5321 §3.8) while nothing
                     // waits for a reply: an event that answers no call
@@ -1084,6 +1101,17 @@ impl Client {
             }
         }
     }
+}
+
+/// A new client's queue: the greeting, the answer to the connection
+/// itself. The machine paces its own commands, so the queue lets each go
+/// as soon as it is queued.
+fn greeting_queue() -> CommandQueue<Expect> {
+    let mut queue = CommandQueue::new();
+    queue.set_pipelining(true);
+    queue.push_with_id(Expect::Greeting, CommandId::CONNECTION, Gate::Pipelined, []);
+    queue.release(&mut crate::wire::Outbox::new());
+    queue
 }
 
 fn check_offered(caps: &Capabilities, p: &MailParams, env: &Envelope) -> Result<(), Error> {

@@ -43,21 +43,23 @@ pub struct Queued<T> {
     /// Its correlation id.
     pub id: CommandId,
     gate: Gate,
-    /// What is still to be written, in order.
-    parts: VecDeque<Part>,
+    /// How many of its parts still wait in the queue's part list.
+    unsent: u32,
     /// Something of it was written.
     started: bool,
+    /// It stopped at a continuation gate.
+    gated: bool,
 }
 
 impl<T> Queued<T> {
     /// Whether all of it was written.
     pub fn is_sent(&self) -> bool {
-        self.started && self.parts.is_empty()
+        self.started && self.unsent == 0 && !self.gated
     }
 
     /// Whether it waits for the peer's go-ahead to send the rest.
     pub fn awaits_continuation(&self) -> bool {
-        self.started && matches!(self.parts.front(), Some(Part::AwaitContinuation))
+        self.gated
     }
 }
 
@@ -86,9 +88,14 @@ impl<T> Queued<T> {
 /// queue.proceed(&mut out); // + go ahead
 /// assert_eq!(out.take_vec(), b"hello\r\nA3 LOGOUT\r\n");
 /// ```
+///
+/// An idle queue holds no heap: both lists are given back when they empty.
 #[derive(Debug)]
 pub struct CommandQueue<T> {
     entries: VecDeque<Queued<T>>,
+    /// The parts not written yet of every entry, in entry order (only
+    /// entries from the first not wholly written on have any).
+    parts: VecDeque<Part>,
     ids: CommandIds,
     pipelining: bool,
     held: bool,
@@ -105,6 +112,7 @@ impl<T> CommandQueue<T> {
     pub fn new() -> Self {
         CommandQueue {
             entries: VecDeque::new(),
+            parts: VecDeque::new(),
             ids: CommandIds::default(),
             pipelining: false,
             held: false,
@@ -151,12 +159,15 @@ impl<T> CommandQueue<T> {
         gate: Gate,
         parts: impl IntoIterator<Item = Part>,
     ) {
+        let before = self.parts.len();
+        self.parts.extend(parts);
         self.entries.push_back(Queued {
             tag,
             id,
             gate,
-            parts: parts.into_iter().collect(),
+            unsent: (self.parts.len() - before) as u32,
             started: false,
+            gated: false,
         });
     }
 
@@ -172,11 +183,14 @@ impl<T> CommandQueue<T> {
             }
             let entry = &mut self.entries[i];
             entry.started = true;
-            write_until_gate(&mut entry.parts, out);
-            if !entry.parts.is_empty() {
+            write_until_gate(entry, &mut self.parts, out);
+            if entry.gated {
                 // Waits for its go-ahead: nothing after it may overtake.
                 break;
             }
+        }
+        if self.parts.is_empty() {
+            self.parts = VecDeque::new();
         }
     }
 
@@ -185,7 +199,7 @@ impl<T> CommandQueue<T> {
         let entry = &self.entries[i];
         if entry.started {
             // Written up to a gate (or whole): go on with the next one.
-            return entry.parts.is_empty();
+            return !entry.gated;
         }
         if i == 0 {
             return true;
@@ -201,11 +215,12 @@ impl<T> CommandQueue<T> {
     /// its next parts, then whatever else may go. Returns its id, or
     /// `None` if no command waited.
     pub fn proceed(&mut self, out: &mut Outbox) -> Option<CommandId> {
-        let entry = self.entries.iter_mut().find(|e| e.awaits_continuation())?;
-        entry.parts.pop_front();
+        let entry = self.entries.iter_mut().find(|e| e.gated)?;
+        // The gate was taken off when it was reached; go on past it.
+        entry.gated = false;
         let id = entry.id;
         if !self.held {
-            write_until_gate(&mut entry.parts, out);
+            write_until_gate(entry, &mut self.parts, out);
         }
         self.release(out);
         Some(id)
@@ -224,13 +239,34 @@ impl<T> CommandQueue<T> {
     /// The front command was answered in full: takes it off. Call
     /// [`release`](Self::release) after, to send what it held back.
     pub fn finish(&mut self) -> Option<Queued<T>> {
-        self.entries.pop_front()
+        let done = self.entries.pop_front()?;
+        // Its parts not written (an answer that came early) go with it.
+        for _ in 0..done.unsent {
+            self.parts.pop_front();
+        }
+        if self.entries.is_empty() {
+            self.entries = VecDeque::new();
+            self.parts = VecDeque::new();
+        }
+        Some(done)
     }
 
     /// Drops the commands not written yet (a transaction refused half-way);
     /// those written stay, for their answers.
     pub fn cancel_unsent(&mut self) {
-        self.entries.retain(|e| e.started);
+        while self.entries.back().is_some_and(|e| !e.started) {
+            if let Some(e) = self.entries.pop_back() {
+                let keep = self.parts.len() - e.unsent as usize;
+                self.parts.truncate(keep);
+            }
+        }
+    }
+
+    /// Forgets every command (the peer closed the session: no answer
+    /// will come).
+    pub fn clear(&mut self) {
+        self.entries = VecDeque::new();
+        self.parts = VecDeque::new();
     }
 
     /// How many commands wait to go or for their answers.
@@ -249,14 +285,20 @@ impl<T> CommandQueue<T> {
     }
 }
 
-/// Writes `parts` up to (not past) the next continuation gate.
-fn write_until_gate(parts: &mut VecDeque<Part>, out: &mut Outbox) {
-    while let Some(Part::Bytes(_)) = parts.front() {
-        if let Some(Part::Bytes(b)) = parts.pop_front() {
-            if b.len() < COPY_BELOW {
-                out.write(&b);
-            } else {
-                out.push(b);
+/// Writes `entry`'s parts (the first `unsent` of `parts`) up to the next
+/// continuation gate, which it takes off and notes.
+fn write_until_gate<T>(entry: &mut Queued<T>, parts: &mut VecDeque<Part>, out: &mut Outbox) {
+    while entry.unsent > 0 {
+        let Some(part) = parts.pop_front() else {
+            break;
+        };
+        entry.unsent -= 1;
+        match part {
+            Part::Bytes(b) if b.len() < COPY_BELOW => out.write(&b),
+            Part::Bytes(b) => out.push(b),
+            Part::AwaitContinuation => {
+                entry.gated = true;
+                return;
             }
         }
     }
