@@ -1049,7 +1049,8 @@ impl Client {
             return Ok(Next::Paused);
         }
         loop {
-            if let Some(Expect::Hello(Hello::Ehlo | Hello::Lhlo)) = self.expect.front() {
+            let front = self.queue.front().map(|q| &q.tag);
+            if let Some(Expect::Hello(Hello::Ehlo | Hello::Lhlo)) = front {
                 // The EHLO reply framed and read in one pass, when it is a
                 // plain one (otherwise the framer and the general reader
                 // take it, and find the same).
@@ -1058,7 +1059,7 @@ impl Client {
                     let data = self.conn.inbox.data();
                     if let Some((caps, len)) = Capabilities::frame_ehlo(data, max_line, max_lines) {
                         self.conn.inbox.advance(len);
-                        self.expect.pop_front();
+                        self.queue.finish();
                         return self.ready(caps).map(Next::Event);
                     }
                 }
