@@ -18,6 +18,14 @@ use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 15;
 
+/// Rounds per row: 15, or `RATIOS_ROUNDS` (more, for profiling one row).
+fn rounds() -> usize {
+    std::env::var("RATIOS_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(ROUNDS)
+}
+
 /// Times `f`, which runs a batch and may exclude its own setup by
 /// returning the time it measured itself.
 fn timed(mut f: impl FnMut()) -> Duration {
@@ -67,7 +75,7 @@ fn run(
         peer_times: Vec::new(),
         our_times: Vec::new(),
     };
-    for round in 0..ROUNDS {
+    for round in 0..rounds() {
         let (p, o) = if round % 2 == 0 {
             let p = peer_batch();
             (p, our_batch())
@@ -403,9 +411,76 @@ fn get_parts() {
     eprintln!("httparse {:?}", t / N);
 }
 
+/// The fastest of 25 batches of 2,000 runs of `f`, per run.
+fn best(mut f: impl FnMut()) -> Duration {
+    (0..25)
+        .map(|_| {
+            timed(|| {
+                for _ in 0..2000 {
+                    f();
+                }
+            }) / 2000
+        })
+        .min()
+        .unwrap()
+}
+
+fn ehlo_parts() {
+    let t = best(|| {
+        let mut inbox = sanswire::wire::Inbox::new();
+        inbox.extend_from_slice(black_box(POSTFIX_EHLO));
+        black_box(&inbox);
+    });
+    eprintln!("inbox+receive+drop {t:?}");
+    let t = best(|| {
+        let mut inbox = sanswire::wire::Inbox::new();
+        inbox.extend_from_slice(black_box(POSTFIX_EHLO));
+        let mut f = sanswire::wire::MultiLine::new(512, 100);
+        black_box(f.next(&mut inbox).unwrap());
+    });
+    eprintln!("  + MultiLine::next {t:?}");
+    let raw = bytes::Bytes::from_static(POSTFIX_EHLO);
+    let t = best(|| {
+        black_box(smtp::Reply::from_raw(250, black_box(raw.clone())));
+    });
+    eprintln!("Reply::from_raw {t:?}");
+    let reply = smtp::Reply::from_raw(250, raw.clone());
+    let t = best(|| {
+        black_box(smtp::Capabilities::from_ehlo(black_box(&reply)));
+    });
+    eprintln!("Capabilities::from_ehlo {t:?}");
+    let t = best(|| {
+        for l in sanswire::wire::MultiLine::texts(black_box(POSTFIX_EHLO)) {
+            black_box(l);
+        }
+    });
+    eprintln!("MultiLine::texts {t:?}");
+    let mut clients: Vec<smtp::Client> = Vec::new();
+    let t = best(|| {
+        if clients.is_empty() {
+            clients = (0..2000)
+                .map(|_| {
+                    let mut c = smtp::Client::new("client.example.org").unwrap();
+                    c.receive(b"220 mail.example.org ESMTP Postfix\r\n");
+                    c.poll_event().unwrap();
+                    let n = c.outbox().len();
+                    c.outbox().advance(n);
+                    c
+                })
+                .collect();
+        }
+        let mut c = clients.pop().unwrap();
+        c.receive(black_box(POSTFIX_EHLO));
+        black_box(c.poll_event().unwrap());
+        std::mem::forget(c);
+    });
+    eprintln!("client EHLO (setup included in some) {t:?}");
+}
+
 fn main() {
     if std::env::var("EXP").is_ok() {
         get_parts();
+        ehlo_parts();
     }
     // `cargo test --benches` runs this with `--bench` absent: stay quick.
     if !std::env::args().any(|a| a == "--bench") {
@@ -430,6 +505,7 @@ fn main() {
         );
     }
     println!(
-        "\nratio: median over {ROUNDS} rounds of peer time / our time; above 1.0 we are faster"
+        "\nratio: median over {} rounds of peer time / our time; above 1.0 we are faster",
+        rounds()
     );
 }

@@ -253,11 +253,16 @@ impl Headers {
     }
 
     /// The value of the first field called `name` (any case).
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        let name = name.as_bytes();
-        if let Some(found) = self.known_single(known_bit(name)) {
+        if let Some(found) = self.known_single(known_bit(name.as_bytes())) {
             return found;
         }
+        self.get_by_scan(name.as_bytes())
+    }
+
+    /// [`get`](Self::get) for a name that is not known, or repeated.
+    fn get_by_scan(&self, name: &[u8]) -> Option<&[u8]> {
         let head = &self.head[..];
         let received = self.spans().find(|s| s.is_named(head, name));
         match received {
@@ -333,15 +338,35 @@ impl Headers {
     /// assert!(h.has_token("connection", "Upgrade"));
     /// assert!(!h.has_token("connection", "close"));
     /// ```
+    // Inlined, so that a known name given as a literal is recognised when
+    // compiling, not on every call.
+    #[inline]
     pub fn has_token(&self, name: &str, token: &str) -> bool {
         let token = token.as_bytes();
         if let Some(found) = self.known_single(known_bit(name.as_bytes())) {
-            return found.is_some_and(|v| list_elements(v).any(|t| t.eq_ignore_ascii_case(token)));
+            return found.is_some_and(|v| has_element(v, token));
         }
-        self.get_all(name)
-            .any(|value| list_elements(value).any(|t| t.eq_ignore_ascii_case(token)))
+        self.has_token_by_scan(name, token)
+    }
+
+    /// [`has_token`](Self::has_token) for a name that is not known, or
+    /// repeated.
+    fn has_token_by_scan(&self, name: &str, token: &[u8]) -> bool {
+        self.get_all(name).any(|value| has_element(value, token))
     }
 }
+
+/// Whether the comma-separated list `value` has the element `token` (any
+/// case).
+fn has_element(value: &[u8], token: &[u8]) -> bool {
+    // The whole value is the element, most of the time.
+    if value.len() == token.len() {
+        return value.eq_ignore_ascii_case(token);
+    }
+    list_elements(value).any(|t| t.eq_ignore_ascii_case(token))
+}
+
+impl Headers {}
 
 /// The non-empty elements of a comma-separated list, without the optional
 /// whitespace around them (RFC 9110 §5.6.1).

@@ -844,21 +844,26 @@ impl Client {
         }
     }
 
+    /// A positive reply to the greeting command offered `caps`.
+    fn ready(&mut self, caps: Capabilities) -> Result<Event, Error> {
+        // Never silently downgrade: a session that must be encrypted ends
+        // here, before anything else is sent.
+        if self.require_tls && self.tls != Tls::Active && !caps.starttls {
+            return Err(Error::TlsUnavailable(TlsUnavailable::NotOffered {
+                command: "STARTTLS",
+            }));
+        }
+        self.caps = Some(caps.clone());
+        Ok(Event::Ready { caps })
+    }
+
     fn on_hello(&mut self, kind: Hello, reply: Reply) -> Result<Option<Event>, Error> {
         if reply.is_positive() {
             let caps = match kind {
                 Hello::Helo => Capabilities::helo(&reply),
                 _ => Capabilities::from_ehlo(&reply),
             };
-            // Never silently downgrade: a session that must be encrypted
-            // ends here, before anything else is sent.
-            if self.require_tls && self.tls != Tls::Active && !caps.starttls {
-                return Err(Error::TlsUnavailable(TlsUnavailable::NotOffered {
-                    command: "STARTTLS",
-                }));
-            }
-            self.caps = Some(caps.clone());
-            return Ok(Some(Event::Ready { caps }));
+            return self.ready(caps).map(Some);
         }
         // RFC 5321 §4.1.4: a server that does not know EHLO says 500 or
         // 502; try the old greeting.
@@ -1044,6 +1049,21 @@ impl Client {
             return Ok(Next::Paused);
         }
         loop {
+            let front = self.queue.front().map(|q| &q.tag);
+            if let Some(Expect::Hello(Hello::Ehlo | Hello::Lhlo)) = front {
+                // The EHLO reply framed and read in one pass, when it is a
+                // plain one (otherwise the framer and the general reader
+                // take it, and find the same).
+                if self.framer.is_fresh() {
+                    let (max_line, max_lines) = self.framer.limits();
+                    let data = self.conn.inbox.data();
+                    if let Some((caps, len)) = Capabilities::frame_ehlo(data, max_line, max_lines) {
+                        self.conn.inbox.advance(len);
+                        self.queue.finish();
+                        return self.ready(caps).map(Next::Event);
+                    }
+                }
+            }
             let framed = self
                 .framer
                 .next(&mut self.conn.inbox)

@@ -1,4 +1,5 @@
 use super::Error;
+use crate::wire::swar::find_space_or_control;
 use crate::wire::MultiLine;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -373,12 +374,65 @@ fn same_upper(word: &[u8], upper: &[u8]) -> bool {
             == 0
 }
 
-/// Appends `bytes` as text, replacing what is not UTF-8 (never, in
-/// practice: EHLO replies are ASCII).
-fn push_lossy(text: &mut String, bytes: &[u8]) {
-    match core::str::from_utf8(bytes) {
-        Ok(s) => text.push_str(s),
-        Err(_) => text.push_str(&String::from_utf8_lossy(bytes)),
+/// Where the capabilities' text is built: a `String` (any reply), or a
+/// buffer on the stack for a reply known to be UTF-8 and short, so that
+/// reading one costs a single allocation (the shared string itself).
+trait Text {
+    /// Appends `bytes` (a UTF-8 reply's bytes cut at ASCII, or any bytes
+    /// for a `String`, which replaces what is not UTF-8).
+    fn push_bytes(&mut self, bytes: &[u8]);
+    /// The text so far.
+    fn bytes(&self) -> &[u8];
+    /// Upper-cases the ASCII letters from `at` on.
+    fn upper_from(&mut self, at: usize);
+}
+
+impl Text for String {
+    fn push_bytes(&mut self, bytes: &[u8]) {
+        match core::str::from_utf8(bytes) {
+            Ok(s) => self.push_str(s),
+            Err(_) => self.push_str(&String::from_utf8_lossy(bytes)),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+
+    fn upper_from(&mut self, at: usize) {
+        self[at..].make_ascii_uppercase();
+    }
+}
+
+/// How long a reply may be for its text to be built on the stack.
+const STACK_TEXT: usize = 512;
+
+/// A text buffer on the stack; pieces that would not fit are noted, not
+/// written (never, for a reply no longer than the buffer: the text is no
+/// longer than the reply).
+struct StackText {
+    buf: [u8; STACK_TEXT],
+    len: usize,
+    overflow: bool,
+}
+
+impl Text for StackText {
+    fn push_bytes(&mut self, bytes: &[u8]) {
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    fn upper_from(&mut self, at: usize) {
+        self.buf[at..self.len].make_ascii_uppercase();
     }
 }
 
@@ -409,7 +463,7 @@ fn first_word(text: &[u8]) -> (&[u8], &[u8]) {
 
 /// Adds each AUTH mechanism in `names` to `auth` (a space before each),
 /// upper-cased, unless it is there already.
-fn add_auth(auth: &mut String, from: usize, names: &[u8]) {
+fn add_auth(auth: &mut impl Text, from: usize, names: &[u8]) {
     let mut rest = names;
     loop {
         let (name, after) = first_word(rest);
@@ -417,14 +471,14 @@ fn add_auth(auth: &mut String, from: usize, names: &[u8]) {
             return;
         }
         rest = after;
-        let known = auth.as_bytes()[from..]
+        let known = auth.bytes()[from..]
             .split(|&b| b == b' ')
             .any(|m| m.eq_ignore_ascii_case(name));
         if !known {
-            auth.push(' ');
-            let at = auth.len();
-            push_lossy(auth, name);
-            auth[at..].make_ascii_uppercase();
+            auth.push_bytes(b" ");
+            let at = auth.bytes().len();
+            auth.push_bytes(name);
+            auth.upper_from(at);
         }
     }
 }
@@ -434,25 +488,199 @@ impl Capabilities {
     /// each next line a keyword and its parameters.
     pub fn from_ehlo(reply: &Reply) -> Capabilities {
         let raw = &reply.raw[..];
+        if raw.len() <= STACK_TEXT && raw.is_ascii() {
+            let mut text = StackText {
+                buf: [0; STACK_TEXT],
+                len: 0,
+                overflow: false,
+            };
+            let mut caps =
+                match Capabilities::read_ehlo_fast(raw, &mut text, usize::MAX, usize::MAX) {
+                    Some((caps, len)) if len == raw.len() => caps,
+                    _ => {
+                        text.len = 0;
+                        text.overflow = false;
+                        Capabilities::read_ehlo(raw, &mut text)
+                    }
+                };
+            if caps.set_text(&text).is_some() {
+                return caps;
+            }
+        }
+        // The text is never longer than the reply, unless bytes that are
+        // not UTF-8 are replaced.
+        let mut text = String::with_capacity(raw.len());
+        let mut caps = Capabilities::read_ehlo(raw, &mut text);
+        if !text.is_empty() {
+            caps.text = Some(Arc::from(text.as_str()));
+        }
+        caps
+    }
+
+    /// [`read_ehlo`](Self::read_ehlo) in one pass over an ASCII reply
+    /// whose every line is `code-` or `code ` (the first line's code) and
+    /// ends with CRLF, the last one at the end: each line is looked at
+    /// once, its keyword found on the way to its end. `None` for anything
+    /// else, which the general reader takes.
+    ///
+    /// The reply may be followed by other bytes: its length is returned
+    /// with the capabilities. Lines longer than `max_line` (ending
+    /// included) or more than `max_lines` of them are left to the general
+    /// way too, which frames with those limits.
+    fn read_ehlo_fast(
+        raw: &[u8],
+        text: &mut impl Text,
+        max_line: usize,
+        max_lines: usize,
+    ) -> Option<(Capabilities, usize)> {
         let mut caps = Capabilities {
             extended: true,
             ..Capabilities::default()
         };
-        // The text is never longer than the reply.
-        let mut text = String::with_capacity(raw.len());
+        let code = raw.get(..3)?;
+        if !(b'1'..=b'5').contains(&code[0]) || !code.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let mut others = [(0u32, 0u32); 16];
+        let mut n_others = 0;
+        let mut at = 0;
+        let mut first = true;
+        let mut count = 0;
+        loop {
+            count += 1;
+            if count > max_lines {
+                return None;
+            }
+            let head = raw.get(at..at + 4)?;
+            let last = match head[3] {
+                b' ' => true,
+                b'-' => false,
+                _ => return None,
+            };
+            if &head[..3] != code {
+                return None;
+            }
+            let start = at + 4;
+            // The text's first word: up to the first whitespace.
+            let mut i = start;
+            if !first {
+                while matches!(raw.get(i), Some(b' ' | b'\t' | b'\x0c')) {
+                    i += 1;
+                }
+            }
+            let word_at = i;
+            // Eight bytes at a time to the first space or control: the
+            // word's end if that is whitespace (for the first line, the
+            // domain's, if it is a space or the line's end).
+            i = find_space_or_control(raw, i);
+            let stop = raw.get(i).copied();
+            let ends_word = match stop {
+                Some(b' ' | b'\r' | b'\n') => true,
+                Some(b'\t' | b'\x0c') => !first,
+                _ => false,
+            };
+            if !ends_word {
+                return None;
+            }
+            let word_end = i;
+            // Then the line's end: right there for a bare keyword.
+            let end = match (raw.get(i), raw.get(i + 1)) {
+                (Some(b'\r'), Some(b'\n')) => i,
+                (Some(b' ' | b'\t' | b'\x0c'), _) => {
+                    let lf = i + memchr::memchr(b'\n', &raw[i..])?;
+                    if raw[lf - 1] != b'\r' || memchr::memchr(b'\r', &raw[i..lf - 1]).is_some() {
+                        return None;
+                    }
+                    lf - 1
+                }
+                _ => return None,
+            };
+            if end + 2 - at > max_line {
+                return None;
+            }
+            at = end + 2;
+            if first {
+                text.push_bytes(&raw[word_at..word_end]);
+                caps.domain_end = text.bytes().len() as u32;
+                first = false;
+            } else {
+                let word = &raw[word_at..word_end];
+                let known = caps.add_word(word, &raw[word_end..end], &raw[word_at..end], text);
+                if !known {
+                    // Kept as text after the AUTH mechanisms.
+                    *others.get_mut(n_others)? = (start as u32, end as u32);
+                    n_others += 1;
+                }
+            }
+            if last {
+                break;
+            }
+        }
+        caps.auth_end = text.bytes().len() as u32;
+        for &(from, to) in &others[..n_others] {
+            text.push_bytes(b"\n");
+            text.push_bytes(&raw[from as usize..to as usize]);
+        }
+        Some((caps, at))
+    }
+
+    /// Frames and reads a positive EHLO reply at the front of `data` in one
+    /// pass, when it is whole, ASCII, strict and CRLF-ended, within the
+    /// limits a [`MultiLine`] framer has (`max_line`, `max_lines`): the
+    /// capabilities and the reply's length. `None` leaves the reply to the
+    /// framer and [`from_ehlo`](Self::from_ehlo), which read it the same.
+    pub(crate) fn frame_ehlo(
+        data: &[u8],
+        max_line: usize,
+        max_lines: usize,
+    ) -> Option<(Capabilities, usize)> {
+        if data.first() != Some(&b'2') {
+            return None;
+        }
+        let data = &data[..data.len().min(STACK_TEXT)];
+        if !data.is_ascii() {
+            return None;
+        }
+        let mut text = StackText {
+            buf: [0; STACK_TEXT],
+            len: 0,
+            overflow: false,
+        };
+        let (mut caps, len) = Capabilities::read_ehlo_fast(data, &mut text, max_line, max_lines)?;
+        caps.set_text(&text)?;
+        Some((caps, len))
+    }
+
+    /// Takes the text built on the stack into the shared string.
+    fn set_text(&mut self, text: &StackText) -> Option<()> {
+        // Cut at ASCII bytes only and upper-cased as ASCII, the text of an
+        // ASCII reply is ASCII: this check does not fail.
+        let s = core::str::from_utf8(text.bytes())
+            .ok()
+            .filter(|_| !text.overflow)?;
+        self.text = (!s.is_empty()).then(|| Arc::from(s));
+        Some(())
+    }
+
+    /// [`from_ehlo`](Self::from_ehlo) with the text written to `text`.
+    fn read_ehlo(raw: &[u8], text: &mut impl Text) -> Capabilities {
+        let mut caps = Capabilities {
+            extended: true,
+            ..Capabilities::default()
+        };
         let mut lines = MultiLine::texts(raw);
         if let Some(first) = lines.next() {
             let domain = first.split(|&b| b == b' ').next().unwrap_or(&[]);
-            push_lossy(&mut text, domain);
+            text.push_bytes(domain);
         }
-        caps.domain_end = text.len() as u32;
+        caps.domain_end = text.bytes().len() as u32;
         // Lines kept as text go after the AUTH mechanisms, so they are
         // noted (as positions in the reply) and added at the end.
         let mut others = [(0u32, 0u32); 16];
         let mut n_others = 0;
         let mut more_others = false;
         for line in lines {
-            if !caps.add_line(line, &mut text) {
+            if !caps.add_line(line, text) {
                 if n_others < others.len() {
                     let at = offset_in(raw, line);
                     others[n_others] = (at as u32, (at + line.len()) as u32);
@@ -462,24 +690,21 @@ impl Capabilities {
                 }
             }
         }
-        caps.auth_end = text.len() as u32;
+        caps.auth_end = text.bytes().len() as u32;
         if more_others {
             // Many unknown keywords: a second pass finds them all.
             for line in MultiLine::texts(raw).skip(1) {
                 let (word, _) = first_word(line);
                 if !word.is_empty() && !is_known(word) {
-                    text.push('\n');
-                    push_lossy(&mut text, line);
+                    text.push_bytes(b"\n");
+                    text.push_bytes(line);
                 }
             }
         } else {
             for &(from, to) in &others[..n_others] {
-                text.push('\n');
-                push_lossy(&mut text, &raw[from as usize..to as usize]);
+                text.push_bytes(b"\n");
+                text.push_bytes(&raw[from as usize..to as usize]);
             }
-        }
-        if !text.is_empty() {
-            caps.text = Some(Arc::from(text.as_str()));
         }
         caps
     }
@@ -498,8 +723,15 @@ impl Capabilities {
 
     /// Takes in one keyword line; false when it is none of the known ones
     /// (it is kept as text, in a second pass).
-    fn add_line(&mut self, line: &[u8], text: &mut String) -> bool {
+    fn add_line(&mut self, line: &[u8], text: &mut impl Text) -> bool {
+        let line = line.trim_ascii_start();
         let (word, rest) = first_word(line);
+        self.add_word(word, rest, line, text)
+    }
+
+    /// [`add_line`](Self::add_line) for a line already split: its first
+    /// `word`, the `rest` after it, and `line`, from the word to the end.
+    fn add_word(&mut self, word: &[u8], rest: &[u8], line: &[u8], text: &mut impl Text) -> bool {
         if word.is_empty() {
             return true;
         }
@@ -521,7 +753,7 @@ impl Capabilities {
             Some(Keyword::Auth) => add_auth(text, from, rest),
             // `AUTH=LOGIN PLAIN`: the pre-RFC form that old Microsoft
             // Exchange and Outlook-era servers still send next to `AUTH`.
-            None if is_old_auth(word) => add_auth(text, from, &line.trim_ascii_start()[5..]),
+            None if is_old_auth(word) => add_auth(text, from, &line[5..]),
             None => return false,
         }
         true
@@ -564,6 +796,58 @@ mod tests {
         inbox.extend_from_slice(wire);
         let (code, raw) = MultiLine::new(512, 100).next(&mut inbox).unwrap().unwrap();
         Reply::from_raw(code, raw)
+    }
+
+    /// The one-pass reader against the general one, on replies with every
+    /// byte of a few changed to each of the bytes that matter to it.
+    #[test]
+    fn one_pass_ehlo_reading_matches_the_general_one() {
+        let base: &[u8] = b"250-mx.example.org hi\r\n250-PIPELINING\r\n250-SIZE 1000\r\n\
+250-AUTH PLAIN login\r\n250-AUTH=LOGIN XOAUTH2\r\n250-X-FOO a b\r\n250 8BITMIME\r\n";
+        let stack = || StackText {
+            buf: [0; STACK_TEXT],
+            len: 0,
+            overflow: false,
+        };
+        let mut taken = 0;
+        let mut check = |raw: &[u8]| {
+            let mut general_text = String::new();
+            let general = Capabilities::read_ehlo(raw, &mut general_text);
+            let mut fast_text = stack();
+            let fast = Capabilities::read_ehlo_fast(raw, &mut fast_text, usize::MAX, usize::MAX);
+            if let Some((fast, _)) = fast.filter(|&(_, len)| len == raw.len()) {
+                taken += 1;
+                assert!(!fast_text.overflow);
+                assert_eq!(fast, general, "{}", raw.escape_ascii());
+                assert_eq!(fast_text.bytes(), general_text.as_bytes());
+            }
+        };
+        check(base);
+        for at in 0..base.len() {
+            for b in [
+                b' ', b'\t', b'\r', b'\n', b'-', b'=', b'2', b'a', b'A', 0x0c,
+            ] {
+                let mut raw = base.to_vec();
+                raw[at] = b;
+                check(&raw);
+                raw.insert(at, b);
+                check(&raw);
+            }
+        }
+        let mut many = alloc::vec::Vec::new();
+        many.extend_from_slice(b"250-mx\r\n");
+        for i in 0..20 {
+            many.extend_from_slice(alloc::format!("250-X{i}\r\n").as_bytes());
+        }
+        many.extend_from_slice(b"250 DSN\r\n");
+        check(&many);
+        check(b"250 mx\r\n");
+        check(b"");
+        // Most of those replies are ones it takes.
+        assert!(taken > base.len() * 5, "{taken}");
+        let mut text = stack();
+        let fast = Capabilities::read_ehlo_fast(base, &mut text, usize::MAX, usize::MAX);
+        assert_eq!(fast.map(|(_, len)| len), Some(base.len()));
     }
 
     #[test]

@@ -334,6 +334,30 @@ impl DotUnstuffer {
 /// byte before `data` was CR), or at the end. Also counts the bare LFs
 /// (not after CR) before that point.
 fn find_dot_line(data: &[u8], last_was_cr: bool) -> Scanned {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked on the line above, which is
+        // all that `find_dot_line_avx2` requires of its caller.
+        #[allow(unsafe_code)]
+        return unsafe { find_dot_line_avx2(data, last_was_cr) };
+    }
+    find_dot_line_body(data, last_was_cr)
+}
+
+/// [`find_dot_line`] compiled for AVX2: the same safe code, 32 bytes to
+/// a vector instead of SSE2's 16.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[allow(unsafe_code)]
+#[target_feature(enable = "avx2")]
+unsafe fn find_dot_line_avx2(data: &[u8], last_was_cr: bool) -> Scanned {
+    find_dot_line_body(data, last_was_cr)
+}
+
+#[inline(always)]
+fn find_dot_line_body(data: &[u8], last_was_cr: bool) -> Scanned {
     const BLOCK: usize = SCAN_BLOCK;
     let cr = |at: usize| match at.checked_sub(1) {
         Some(i) => data[i] == b'\r',
@@ -542,12 +566,15 @@ mod tests {
                 for cr in [false, true] {
                     for from in [0, 1, 2, 31, 33] {
                         let part = &d[from.min(d.len())..];
-                        let found = find_dot_line(part, cr);
-                        assert_eq!(
-                            (found.end, found.bare),
-                            plain(part, cr),
-                            "at {at} from {from}"
-                        );
+                        // The dispatching search (AVX2 where the CPU has
+                        // it) and the portable build of the same pass.
+                        for found in [find_dot_line(part, cr), find_dot_line_body(part, cr)] {
+                            assert_eq!(
+                                (found.end, found.bare),
+                                plain(part, cr),
+                                "at {at} from {from}"
+                            );
+                        }
                     }
                 }
             }

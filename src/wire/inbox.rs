@@ -171,13 +171,16 @@ impl Inbox {
             return self.layer.as_mut().map_or(&mut [], |l| l.spare(min));
         }
         if self.buf.len() - self.filled < min {
-            self.make_room(min);
+            self.make_room(min, true);
         }
         &mut self.buf[self.filled..]
     }
 
+    /// Makes room for `min` more bytes after the filled ones, in a block
+    /// chosen as described on the type; `zero` initialises it for
+    /// [`spare`](Self::spare) (copies in need not).
     #[cold]
-    fn make_room(&mut self, min: usize) {
+    fn make_room(&mut self, min: usize, zero: bool) {
         let read_size = self.read_size();
         let small = SMALL_BLOCK.min(read_size);
         let last = self.block as usize;
@@ -205,7 +208,9 @@ impl Inbox {
         // Zero what this block is made for, not all of a larger block
         // reclaimed from a bulk transfer.
         let room = (self.buf.capacity() - self.filled).min(want.max(read_size));
-        self.buf.resize(self.filled + room, 0);
+        if zero {
+            self.buf.resize(self.filled + room, 0);
+        }
     }
 
     /// Records that `n` bytes were written at the start of the slice last
@@ -227,10 +232,39 @@ impl Inbox {
     }
 
     /// Copies `data` in after the bytes already received.
+    ///
+    /// Unlike [`spare`](Self::spare), this never zeroes the room first, and
+    /// a small piece arriving at an empty inbox that lets go of its block
+    /// when idle gets a block of its own size (the allocator's small, fast
+    /// sizes), not a whole small block: a block grows as described on the
+    /// type only when a frame spans pieces.
     pub fn extend_from_slice(&mut self, data: &[u8]) {
         let n = data.len();
-        self.spare(n)[..n].copy_from_slice(data);
-        self.commit(n);
+        if self.layer.is_some() {
+            // Raw bytes for the decoding layer, as from a read.
+            self.spare(n)[..n].copy_from_slice(data);
+            self.commit(n);
+            return;
+        }
+        let end = self.filled + n;
+        if self.buf.len() >= end {
+            // Initialised room (a kept or reused block): copy in.
+            self.buf[self.filled..end].copy_from_slice(data);
+        } else {
+            if self.buf.capacity() < end {
+                if self.filled == 0 && n < STREAMING_READ && !self.keep_idle {
+                    self.buf = BytesMut::with_capacity(n);
+                    self.block = n as u32;
+                } else {
+                    self.make_room(n, false);
+                }
+            }
+            self.buf.truncate(self.filled);
+            self.buf.extend_from_slice(data);
+        }
+        // As for reads: a piece of a bulk transfer makes the blocks grow.
+        self.streaming = n >= STREAMING_READ;
+        self.filled = end;
     }
 
     /// Cuts the first `n` received bytes off as shared, immutable [`Bytes`]
@@ -239,6 +273,13 @@ impl Inbox {
         let n = n.min(self.filled);
         self.filled -= n;
         self.consumed += n as u64;
+        if self.filled == 0 && !self.streaming && !self.keep_idle {
+            // All of it, and the block would be let go: the frame takes
+            // the block itself (no shared header to allocate for a split).
+            let mut block = core::mem::take(&mut self.buf);
+            block.truncate(n);
+            return block.freeze();
+        }
         let frame = self.buf.split_to(n).freeze();
         self.release_if_idle();
         frame
@@ -253,7 +294,8 @@ impl Inbox {
         if self.filled == 0 && !self.streaming && !self.keep_idle {
             self.buf = BytesMut::new();
         } else {
-            let _ = self.buf.split_to(n);
+            // Moves the start on; no new handle to the block is made.
+            bytes::Buf::advance(&mut self.buf, n);
         }
     }
 
@@ -374,11 +416,35 @@ mod tests {
         assert!(inbox.data().iter().all(|&b| b == 7));
     }
 
+    /// What a driver does: a read into the spare room.
+    fn read(inbox: &mut Inbox, data: &[u8]) {
+        inbox.spare(data.len())[..data.len()].copy_from_slice(data);
+        inbox.commit(data.len());
+    }
+
+    #[test]
+    fn a_small_piece_copied_in_gets_a_block_of_its_size() {
+        let mut inbox = Inbox::new();
+        inbox.extend_from_slice(b"EHLO x\r\n");
+        assert_eq!(inbox.capacity(), 8);
+        // A frame that spans pieces gets a small block.
+        inbox.extend_from_slice(b"MAIL");
+        assert_eq!(inbox.capacity(), SMALL_BLOCK);
+        assert_eq!(inbox.data(), b"EHLO x\r\nMAIL");
+        inbox.advance(12);
+        assert_eq!(inbox.capacity(), 0);
+        // Large pieces are a bulk transfer, as for reads: the block stays.
+        inbox.extend_from_slice(&[b'x'; 3000]);
+        inbox.advance(3000);
+        assert_eq!(inbox.capacity(), SMALL_BLOCK - 3000);
+        assert_eq!(inbox.consumed(), 3012);
+    }
+
     #[test]
     fn starts_small_grows_while_streaming_and_lets_go_when_idle() {
         let mut inbox = Inbox::new();
         assert_eq!(inbox.capacity(), 0);
-        inbox.extend_from_slice(b"EHLO x\r\n");
+        read(&mut inbox, b"EHLO x\r\n");
         assert_eq!(inbox.capacity(), SMALL_BLOCK);
         let line = inbox.split_to(8);
         // Consumed and the peer paused: the block goes (the line keeps it).
@@ -417,10 +483,10 @@ mod tests {
     #[test]
     fn a_block_is_reused_in_place_once_its_slices_are_gone() {
         let mut inbox = Inbox::new();
-        inbox.extend_from_slice(&[1; 1500]);
+        read(&mut inbox, &[1; 1500]);
         drop(inbox.split_to(1490));
         let before = inbox.data().as_ptr() as usize - 1490;
-        inbox.extend_from_slice(&[2; 3000]);
+        read(&mut inbox, &[2; 3000]);
         assert_eq!(inbox.data().as_ptr() as usize, before);
         assert_eq!(inbox.capacity(), SMALL_BLOCK);
         assert_eq!(inbox.data()[..10], [1; 10]);

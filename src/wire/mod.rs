@@ -92,6 +92,7 @@ mod queue;
 mod raw;
 mod reply;
 mod sticky;
+pub(crate) mod swar;
 mod time;
 
 pub use codec::{CodecError, Decode, Decoded, Encode};

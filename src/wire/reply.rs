@@ -2,6 +2,7 @@
 //! SMTP (RFC 5321 §4.2.1) sends them, and FTP's looser form (RFC 959 §4.2),
 //! whose lines between `211-` and `211 ` may be free text.
 
+use super::swar::LineEnds;
 use super::{Inbox, LineError, LineReader};
 use bytes::Bytes;
 use core::fmt;
@@ -160,6 +161,11 @@ impl MultiLine {
 
     /// The next whole reply: its code and its raw lines, endings included.
     pub fn next(&mut self, inbox: &mut Inbox) -> Result<Option<(u16, Bytes)>, MultiLineError> {
+        if self.is_fresh() {
+            if let Some((code, len)) = self.whole(inbox.data()) {
+                return Ok(Some((code, inbox.split_to(len))));
+            }
+        }
         loop {
             let rest = &inbox.data()[self.framed..];
             let start = inbox.consumed() + self.framed as u64;
@@ -200,17 +206,68 @@ impl MultiLine {
         }
     }
 
+    /// Whether no reply is part-framed and the framer is the strict one:
+    /// a reader may then take a whole reply off the inbox by other means.
+    pub(crate) fn is_fresh(&self) -> bool {
+        self.framed == 0 && self.code.is_none() && !self.free_text
+    }
+
+    /// The limits: bytes per line (ending included) and lines per reply.
+    pub(crate) fn limits(&self) -> (usize, usize) {
+        (self.lines.max_len(), self.max_lines)
+    }
+
+    /// The fast path of [`next`](Self::next) for a strict reply already
+    /// whole at the front of `data` (the usual case: a reply arrives in one
+    /// read): one pass, each line's code compared with the first's as
+    /// bytes, no state kept. `None` when the reply is not whole or breaks
+    /// a rule or a limit: `next` then frames it line by line, and finds
+    /// the same reply or names the error.
+    fn whole(&self, data: &[u8]) -> Option<(u16, usize)> {
+        let first = data.get(..4)?;
+        let code = parse_code(first)?;
+        let max_len = self.lines.max_len();
+        let mut at = 0;
+        let mut count = 0;
+        for lf in LineEnds::new(data) {
+            let end = lf + 1;
+            if end - at > max_len {
+                return None;
+            }
+            // The code and separator of the line as it came: a line
+            // shorter than that (a bare code) is left to the line framer.
+            let line = data.get(at..at + 4).filter(|_| end >= at + 5)?;
+            if line[..3] != first[..3] {
+                return None;
+            }
+            count += 1;
+            if count > self.max_lines {
+                return None;
+            }
+            at = end;
+            match line[3] {
+                b' ' => return Some((code, at)),
+                b'-' => {}
+                _ => return None,
+            }
+        }
+        None
+    }
+
     /// Every line of a reply framed by [`next`](Self::next). A line
     /// without a code (FTP's free text) carries the first line's code, with
     /// [`ReplyLine::numbered`] false and its whole text.
     pub fn lines(raw: &Bytes) -> impl Iterator<Item = ReplyLine> + '_ {
         let mut at = 0;
+        let mut ends = LineEnds::new(raw);
         let mut code = None;
         core::iter::from_fn(move || {
-            let rest = raw.get(at..).filter(|r| !r.is_empty())?;
-            let len = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
-            let line = raw.slice(at..at + trim_ending(&rest[..len]).len());
-            at += len;
+            if at >= raw.len() {
+                return None;
+            }
+            let end = ends.next().map_or(raw.len(), |i| i + 1);
+            let line = raw.slice(at..at + trim_ending(&raw[at..end]).len());
+            at = end;
             let parsed = ReplyLine::parse(line.clone())
                 .filter(|l| !matches!(code, Some(c) if c != l.code))
                 .unwrap_or(ReplyLine {
@@ -231,24 +288,51 @@ impl MultiLine {
     /// [`lines`](Self::lines) hands out as `text`, for readers that only
     /// look.
     pub fn texts(raw: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
-        let mut rest = raw;
-        let mut code = None;
-        core::iter::from_fn(move || {
-            if rest.is_empty() {
-                return None;
+        Texts {
+            raw,
+            at: 0,
+            ends: LineEnds::new(raw),
+            code: None,
+        }
+    }
+}
+
+/// The iterator of [`MultiLine::texts`]: a plain struct, so that readers
+/// of short replies get its steps inlined.
+struct Texts<'a> {
+    raw: &'a [u8],
+    at: usize,
+    ends: LineEnds<'a>,
+    /// The digits of the first line that has a code.
+    code: Option<[u8; 3]>,
+}
+
+impl<'a> Iterator for Texts<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.at >= self.raw.len() {
+            return None;
+        }
+        let end = self.ends.next().map_or(self.raw.len(), |i| i + 1);
+        let line = trim_ending(&self.raw[self.at..end]);
+        self.at = end;
+        // Digits equal to a valid code's are that code: one comparison
+        // per line once the first code is known.
+        let has_code = match (line.get(..3), self.code) {
+            (Some(digits), Some(code)) => digits == code,
+            (Some(digits), None) if parse_code(digits).is_some() => {
+                self.code = digits.try_into().ok();
+                true
             }
-            let len = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
-            let line = trim_ending(&rest[..len]);
-            rest = &rest[len..];
-            let numbered = parse_code(line)
-                .filter(|c| *code.get_or_insert(*c) == *c)
-                .is_some()
-                && matches!(line.get(3), None | Some(b' ' | b'-'));
-            Some(if numbered {
-                line.get(4..).unwrap_or_default()
-            } else {
-                line
-            })
+            _ => false,
+        };
+        let numbered = has_code && matches!(line.get(3), None | Some(b' ' | b'-'));
+        Some(if numbered {
+            line.get(4..).unwrap_or_default()
+        } else {
+            line
         })
     }
 }
