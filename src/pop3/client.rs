@@ -7,7 +7,7 @@ use super::{Command, Error, Limits, Response};
 use crate::sasl::Mechanism;
 use crate::wire::{
     CommandId, CommandQueue, Conn, Correlate, DotUnstuffer, Gate, LineEnding, LineError,
-    LineReader, Machine, Next, Outbox, TlsUnavailable, Unstuffed,
+    LineReader, Machine, Next, Outbox, Part, TlsUnavailable, Unstuffed,
 };
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -585,7 +585,7 @@ impl Client {
         } else {
             Gate::Pipelined
         };
-        let id = self.queue.push(expect, gate, Bytes::from(line));
+        let id = self.queue.push_parts(expect, gate, [Part::Text(line)]);
         self.release();
         id
     }

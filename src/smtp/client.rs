@@ -687,7 +687,7 @@ impl Client {
     /// Queues a command line and sends it at once: the machine itself
     /// paces what it sends (one RCPT per reply without PIPELINING).
     fn send(&mut self, line: &[u8], expect: Expect) {
-        self.send_parts(expect, [Part::Bytes(Bytes::copy_from_slice(line))]);
+        self.send_parts(expect, [Part::Text(line.to_vec())]);
     }
 
     fn send_parts(&mut self, expect: Expect, parts: impl IntoIterator<Item = Part>) {
@@ -736,7 +736,7 @@ impl Client {
         // bytes: no dot-stuffing, no copy.
         self.send_parts(
             Expect::Bdat { last },
-            [Part::Bytes(Bytes::from(line)), Part::Bytes(chunk)],
+            [Part::Text(line), Part::Bytes(chunk)],
         );
     }
 

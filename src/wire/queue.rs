@@ -27,7 +27,11 @@ pub enum Gate {
 /// One piece of a command's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Part {
-    /// Bytes to send.
+    /// Protocol text the machine built (a command line): copied into the
+    /// outbox's small-write buffer when it goes.
+    Text(alloc::vec::Vec<u8>),
+    /// Bytes to send: queued as they are when large (a literal, an
+    /// article, a BDAT chunk), copied when small.
     Bytes(Bytes),
     /// Stop here until the peer's go-ahead ([`CommandQueue::proceed`]):
     /// IMAP's `+` before a synchronising literal, NNTP's `340` before an
@@ -43,7 +47,10 @@ pub struct Queued<T> {
     /// Its correlation id.
     pub id: CommandId,
     gate: Gate,
-    /// How many of its parts still wait in the queue's part list.
+    /// Its first part, until written: kept here, so a one-part command
+    /// (most) needs no room in the queue's part list.
+    first: Option<Part>,
+    /// How many of its further parts still wait in the queue's part list.
     unsent: u32,
     /// Something of it was written.
     started: bool,
@@ -54,7 +61,7 @@ pub struct Queued<T> {
 impl<T> Queued<T> {
     /// Whether all of it was written.
     pub fn is_sent(&self) -> bool {
-        self.started && self.unsent == 0 && !self.gated
+        self.started && self.first.is_none() && self.unsent == 0 && !self.gated
     }
 
     /// Whether it waits for the peer's go-ahead to send the rest.
@@ -90,6 +97,9 @@ impl<T> Queued<T> {
 /// ```
 ///
 /// An idle queue holds no heap: both lists are given back when they empty.
+/// A command keeps its first part inline, so the part list is only used by
+/// commands of several parts, and the usual exchange from idle costs one
+/// allocation, the command's slot.
 #[derive(Debug)]
 pub struct CommandQueue<T> {
     entries: VecDeque<Queued<T>>,
@@ -159,12 +169,15 @@ impl<T> CommandQueue<T> {
         gate: Gate,
         parts: impl IntoIterator<Item = Part>,
     ) {
+        let mut parts = parts.into_iter();
+        let first = parts.next();
         let before = self.parts.len();
         self.parts.extend(parts);
         self.entries.push_back(Queued {
             tag,
             id,
             gate,
+            first,
             unsent: (self.parts.len() - before) as u32,
             started: false,
             gated: false,
@@ -245,6 +258,10 @@ impl<T> CommandQueue<T> {
             self.parts.pop_front();
         }
         if self.entries.is_empty() {
+            // After a burst, keep room for one; a single command's cycle
+            // then allocates nothing.
+            // Idle: nothing held (an idle connection's memory is its state
+            // and little else; the next command allocates its slot again).
             self.entries = VecDeque::new();
             self.parts = VecDeque::new();
         }
@@ -288,12 +305,20 @@ impl<T> CommandQueue<T> {
 /// Writes `entry`'s parts (the first `unsent` of `parts`) up to the next
 /// continuation gate, which it takes off and notes.
 fn write_until_gate<T>(entry: &mut Queued<T>, parts: &mut VecDeque<Part>, out: &mut Outbox) {
-    while entry.unsent > 0 {
-        let Some(part) = parts.pop_front() else {
-            break;
+    loop {
+        let part = match entry.first.take() {
+            Some(part) => part,
+            None if entry.unsent > 0 => {
+                let Some(part) = parts.pop_front() else {
+                    break;
+                };
+                entry.unsent -= 1;
+                part
+            }
+            None => break,
         };
-        entry.unsent -= 1;
         match part {
+            Part::Text(t) => out.write(&t),
             Part::Bytes(b) if b.len() < COPY_BELOW => out.write(&b),
             Part::Bytes(b) => out.push(b),
             Part::AwaitContinuation => {
