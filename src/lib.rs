@@ -17,10 +17,13 @@
 //! # Features
 //! - `std` (default): the blocking driver in [`io`]. Without it the crate is
 //!   `#![no_std]` with `alloc`.
-//! - `tokio`, `futures-io`: the async drivers and typed HTTP clients.
+//! - `tokio`, `futures-io`: the async driver, typed sessions and byte
+//!   streams for every protocol, over each runtime's I/O traits.
 //! - `rustls`: TLS (`io::tls`): implicit TLS and the generic STARTTLS
 //!   upgrade; `tokio-rustls` and `futures-rustls` add the same for the
 //!   async drivers.
+//! - `deflate`: `wire::Inflate` and `wire::Deflate` codec layers for
+//!   `COMPRESS=DEFLATE` and MCCP2 (no_std with alloc).
 #![no_std]
 // One scoped exception: `wire::dot` calls its block pass compiled for AVX2
 // after a runtime check of the CPU (see the SAFETY comment there).
