@@ -5,76 +5,16 @@
 //! have the same methods and give the same results.
 
 use futures_lite::future::block_on;
-use futures_lite::io::{AsyncRead, AsyncWrite};
 use sanswire::http::{self, Request};
 use sanswire::io::{self, DriveError};
 use sanswire::pop3::{self, ops, Refusal, Response};
 use sanswire::smtp;
 use sanswire::wire::{CommandId, Correlate, Machine, Next, OpStep, Operation};
 use std::io::{Read, Write};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-/// A stream that answers with fixed server bytes (a few at a time) and
-/// records what the client writes: blocking and futures-io alike.
-struct Script {
-    input: std::io::Cursor<Vec<u8>>,
-    written: Vec<u8>,
-}
-
-impl Script {
-    fn new(server: &[u8]) -> Self {
-        Script {
-            input: std::io::Cursor::new(server.to_vec()),
-            written: Vec::new(),
-        }
-    }
-}
-
-impl Read for Script {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = buf.len().min(5);
-        self.input.read(&mut buf[..n])
-    }
-}
-
-impl Write for Script {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.written.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl io::Socket for Script {}
-
-impl AsyncRead for Script {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Poll::Ready(Read::read(self.get_mut(), buf))
-    }
-}
-
-impl AsyncWrite for Script {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Poll::Ready(Write::write(self.get_mut(), buf))
-    }
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
+#[path = "common/script.rs"]
+mod script;
+use script::Script;
 
 fn written(stream: &mut Script) -> String {
     String::from_utf8(std::mem::take(&mut stream.written)).unwrap()

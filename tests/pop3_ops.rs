@@ -6,44 +6,10 @@ use sanswire::io::pop3::Client;
 use sanswire::io::DriveError;
 use sanswire::pop3::{ops, Error, Refusal};
 use sanswire::wire::Machine;
-use std::io::{Read, Write};
 
-/// A stream that answers with fixed server bytes and records what the
-/// client writes.
-struct Script {
-    input: std::io::Cursor<Vec<u8>>,
-    written: Vec<u8>,
-}
-
-impl Script {
-    fn new(server: &[u8]) -> Self {
-        Script {
-            input: std::io::Cursor::new(server.to_vec()),
-            written: Vec::new(),
-        }
-    }
-}
-
-/// Never times out, and half-closes as a no-op.
-impl sanswire::io::Socket for Script {}
-
-impl Read for Script {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        // A few bytes at a time, so every operation sees split input.
-        let n = buf.len().min(7);
-        self.input.read(&mut buf[..n])
-    }
-}
-
-impl Write for Script {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.written.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+#[path = "common/script.rs"]
+mod script;
+use script::Script;
 
 fn written(pop: &mut Client<Script>) -> String {
     String::from_utf8(std::mem::take(&mut pop.driver().stream().written)).unwrap()
