@@ -627,11 +627,8 @@ impl Client {
     fn poll_inner(&mut self) -> Result<Next<Event>, Error> {
         loop {
             if self.tls == Tls::Handshake {
-                return if self.conn.inbox.is_empty() {
-                    Ok(Next::Paused)
-                } else {
-                    Err(Error::PlaintextAfterUpgrade)
-                };
+                // Plaintext here is refused by the core (`Machine::poll_event`).
+                return Ok(Next::Paused);
             }
             let Some(front) = self.queue.front() else {
                 if self.conn.is_closed() || self.conn.inbox.is_empty() {

@@ -512,9 +512,7 @@ impl Server {
             return Ok(Next::Paused);
         }
         match self.phase {
-            Phase::TlsHandshake if !self.conn.inbox.is_empty() => {
-                return Err(Error::PlaintextAfterUpgrade)
-            }
+            // Plaintext here is refused by the core (`Machine::poll_event`).
             Phase::TlsHandshake => return Ok(Next::Paused),
             Phase::SaslResponse => return self.read_sasl_response(),
             Phase::Commands | Phase::Message(_) => {}

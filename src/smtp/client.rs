@@ -554,11 +554,11 @@ impl Client {
             failure: None,
             needs_rset: false,
         });
-        self.send(&mail, Expect::Mail);
+        self.send(mail, Expect::Mail);
         if pipelined {
             for i in 0..n {
                 let line = txn.rcpt_lines.pop_front().unwrap_or_default();
-                self.send(&line, Expect::Rcpt(i));
+                self.send(line, Expect::Rcpt(i));
             }
             if txn.hold_message {
                 // The message goes once the RCPT replies are in.
@@ -567,7 +567,7 @@ impl Client {
                     self.send_next_chunk(&mut txn);
                 }
             } else {
-                self.send(b"DATA\r\n", Expect::Data);
+                self.send_static(b"DATA\r\n", Expect::Data);
             }
         }
         self.txn = Some(txn);
@@ -596,7 +596,7 @@ impl Client {
             }
             .to_bytes()?;
         }
-        self.send(&line, Expect::Auth);
+        self.send(line, Expect::Auth);
         self.auth = Some(AuthState { mechanism, held });
         Ok(self.new_call())
     }
@@ -632,7 +632,7 @@ impl Client {
                 command: "STARTTLS",
             }));
         }
-        self.send(b"STARTTLS\r\n", Expect::StartTls);
+        self.send_static(b"STARTTLS\r\n", Expect::StartTls);
         Ok(self.new_call())
     }
 
@@ -667,7 +667,7 @@ impl Client {
         }
         self.ensure_idle()?;
         let line = cmd.to_bytes()?;
-        self.send(&line, Expect::Single(verb));
+        self.send(line, Expect::Single(verb));
         Ok(self.new_call())
     }
 
@@ -686,8 +686,13 @@ impl Client {
 
     /// Queues a command line and sends it at once: the machine itself
     /// paces what it sends (one RCPT per reply without PIPELINING).
-    fn send(&mut self, line: &[u8], expect: Expect) {
-        self.send_parts(expect, [Part::Text(line.to_vec())]);
+    fn send(&mut self, line: Vec<u8>, expect: Expect) {
+        self.send_parts(expect, [Part::Text(line)]);
+    }
+
+    /// [`send`](Self::send) for a fixed line: no allocation for its bytes.
+    fn send_static(&mut self, line: &'static [u8], expect: Expect) {
+        self.send_parts(expect, [Part::Bytes(Bytes::from_static(line))]);
     }
 
     fn send_parts(&mut self, expect: Expect, parts: impl IntoIterator<Item = Part>) {
@@ -709,7 +714,7 @@ impl Client {
         };
         // The hostname was checked in `new`.
         if let Ok(line) = cmd.to_bytes() {
-            self.send(&line, Expect::Hello(kind));
+            self.send(line, Expect::Hello(kind));
         }
     }
 
@@ -764,7 +769,7 @@ impl Client {
                 self.send_next_chunk(&mut txn);
             }
         } else {
-            self.send(b"DATA\r\n", Expect::Data);
+            self.send_static(b"DATA\r\n", Expect::Data);
         }
         self.txn = Some(txn);
         None
@@ -780,7 +785,7 @@ impl Client {
     /// it open, then the event.
     fn finish(&mut self, txn: Box<Txn>) -> Option<Event> {
         if txn.needs_rset && txn.mail_accepted() {
-            self.send(b"RSET\r\n", Expect::InternalRset);
+            self.send_static(b"RSET\r\n", Expect::InternalRset);
             self.txn = Some(txn);
             return None;
         }
@@ -896,11 +901,11 @@ impl Client {
             Ok(message) => {
                 let mut line = sasl::encode_line(&message);
                 line.extend_from_slice(b"\r\n");
-                self.send(&line, Expect::Auth);
+                self.send(line, Expect::Auth);
             }
             // RFC 4954 §4: `*` cancels; the server answers 501, which
             // ends the exchange as a failure.
-            Err(_) => self.send(b"*\r\n", Expect::Auth),
+            Err(_) => self.send_static(b"*\r\n", Expect::Auth),
         }
         None
     }
@@ -917,7 +922,7 @@ impl Client {
                     }
                 } else if !txn.pipelined {
                     let line = txn.rcpt_lines.pop_front().unwrap_or_default();
-                    self.send(&line, Expect::Rcpt(0));
+                    self.send(line, Expect::Rcpt(0));
                 }
             }
             Expect::Rcpt(i) => {
@@ -926,7 +931,7 @@ impl Client {
                 }
                 if !txn.pipelined {
                     if let Some(line) = txn.rcpt_lines.pop_front() {
-                        self.send(&line, Expect::Rcpt(i + 1));
+                        self.send(line, Expect::Rcpt(i + 1));
                     } else {
                         return self.start_message(txn);
                     }
@@ -943,7 +948,7 @@ impl Client {
                 if txn.accepted() == 0 || !txn.mail_accepted() {
                     // RFC 2920 §3.1: DATA went ahead though nobody was
                     // accepted; send an empty message to end it.
-                    self.send(b".\r\n", Expect::DataEnd);
+                    self.send_static(b".\r\n", Expect::DataEnd);
                     txn.expected_deliveries = 1;
                 } else {
                     let mut stuffer = DotStuffer::new();
@@ -1043,9 +1048,7 @@ impl Client {
 
     fn poll_reply(&mut self) -> Result<Next<Event>, Error> {
         if self.tls == Tls::Pending {
-            if !self.conn.inbox.is_empty() {
-                return Err(Error::PlaintextAfterUpgrade);
-            }
+            // Plaintext here is refused by the core (`Machine::poll_event`).
             return Ok(Next::Paused);
         }
         loop {

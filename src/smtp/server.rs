@@ -961,12 +961,8 @@ impl Server {
         loop {
             match &self.state {
                 State::Closed | State::Decide(_) => return Ok(Next::Paused),
-                State::TlsPending => {
-                    if !self.conn.inbox.is_empty() {
-                        return Err(Error::PlaintextAfterUpgrade);
-                    }
-                    return Ok(Next::Paused);
-                }
+                // Plaintext here is refused by the core (`Machine::poll_event`).
+                State::TlsPending => return Ok(Next::Paused),
                 State::Data { .. } => match self.poll_data()? {
                     Next::NeedInput if !matches!(self.state, State::Data { .. }) => continue,
                     next => return Ok(next),

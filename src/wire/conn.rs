@@ -110,11 +110,6 @@ impl<E> Conn<E> {
         self.stop();
     }
 
-    /// The sticky error, to check and record around a protocol step.
-    pub fn sticky(&mut self) -> &mut Sticky<E> {
-        &mut self.error
-    }
-
     // --- transport changes ---
 
     /// The machine has sent (client: received) the go-ahead for TLS: the

@@ -267,6 +267,17 @@ pub trait Machine {
     /// in the outbox, and drivers send it before they report the error.
     fn poll_event(&mut self) -> Result<Next<Self::Event>, Self::Error> {
         self.conn().check()?;
+        if self.conn().tls_pending() {
+            // Between the TLS go-ahead and the handshake nothing may be
+            // read: what arrives here was put behind the go-ahead by an
+            // attacker (CVE-2011-0411). One rule for every machine.
+            if self.conn().inbox.is_drained() {
+                return Ok(Next::Paused);
+            }
+            let e: Self::Error = CommonError::PlaintextAfterUpgrade.into();
+            self.conn_mut().fail(e.clone());
+            return Err(e);
+        }
         let mut result = self.step();
         // With a decoding layer, received bytes are decoded a block at a
         // time, when the machine has used up what was decoded before.
