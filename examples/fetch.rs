@@ -595,8 +595,9 @@ fn fetch_pop3(args: &Args, url: &Url, started: Instant, pop3s: bool) -> Result<(
     let capabilities = if args.ssl_reqd && !pop3s {
         log.sent("STLS");
         pop.driver().machine().set_require_tls(true);
-        let unavailable =
-            |e: &sanswire::pop3::Error| matches!(e, sanswire::pop3::Error::TlsUnavailable(_));
+        let unavailable = |e: &sanswire::pop3::Error| {
+            matches!(e.kind(), sanswire::pop3::ErrorKind::TlsUnavailable(_))
+        };
         let connector = tls_connector(args)?;
         let caps = pop
             .starttls(&connector, tls_host(url))

@@ -46,8 +46,7 @@ fn pop3_line_too_long_reaches_the_peer_before_the_error() {
     let err = conn.next_event().unwrap_err();
     assert!(matches!(
         err,
-        DriveError::Protocol(pop3::Error::LineTooLong { .. })
-    ));
+        DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), pop3::ErrorKind::LineTooLong { .. })));
     drop(conn);
     assert_eq!(read_all(peer), b"+OK ready\r\n-ERR line too long\r\n");
 }
@@ -66,7 +65,7 @@ fn smtp_refusals_and_timeout_reach_the_peer_before_the_error() {
     peer.write_all(b"\r\n").unwrap();
     let err = conn.next_event().unwrap_err();
     assert!(
-        matches!(err, DriveError::Protocol(smtp::Error::TimedOut)),
+        matches!(err, DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), smtp::ErrorKind::TimedOut)),
         "{err:?}"
     );
     drop(conn);
@@ -126,7 +125,7 @@ fn smtp_server_idle_timeout_on_a_virtual_clock() {
         b"421 4.4.2 mx.example.org Error: timeout exceeded\r\n"
     );
     let err = server.poll_event().unwrap_err();
-    assert_eq!(err, smtp::Error::TimedOut);
+    assert_eq!(err, smtp::ErrorKind::TimedOut.into());
     assert_eq!(err.common(), Some(CommonError::TimedOut));
     assert!(server.is_closed());
     assert_eq!(server.poll_timeout(), None);
@@ -179,7 +178,7 @@ fn blocking_driver_times_a_silent_client_out_and_says_why() {
     let started = std::time::Instant::now();
     let err = conn.next_event().unwrap_err();
     assert!(
-        matches!(err, DriveError::Protocol(pop3::Error::TimedOut)),
+        matches!(err, DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), pop3::ErrorKind::TimedOut)),
         "{err:?}"
     );
     assert!(started.elapsed() >= Duration::from_millis(200));
@@ -198,7 +197,7 @@ fn blocking_client_times_out_on_a_server_that_never_greets() {
     let mut conn = Driver::new(ours, client);
     let err = conn.next_event().unwrap_err();
     assert!(
-        matches!(err, DriveError::Protocol(pop3::Error::TimedOut)),
+        matches!(err, DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), pop3::ErrorKind::TimedOut)),
         "{err:?}"
     );
     let source = std::error::Error::source(&err).expect("the protocol error");
@@ -222,7 +221,7 @@ async fn tokio_driver_times_a_silent_client_out() {
     let mut conn = sanswire::io::tokio::Driver::new(ours, server);
     let err = conn.next_event().await.unwrap_err();
     assert!(
-        matches!(err, DriveError::Protocol(smtp::Error::TimedOut)),
+        matches!(err, DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), smtp::ErrorKind::TimedOut)),
         "{err:?}"
     );
     drop(conn);
@@ -296,7 +295,7 @@ fn after_an_error_every_machine_is_closed_and_asks_for_no_tls() {
     c.receive(b"220 go\r\n250 injected\r\n");
     assert_eq!(
         c.poll_event().unwrap_err(),
-        smtp::Error::PlaintextAfterUpgrade
+        smtp::ErrorKind::PlaintextAfterUpgrade.into()
     );
     assert_failed_machine(&c);
 
@@ -309,7 +308,7 @@ fn after_an_error_every_machine_is_closed_and_asks_for_no_tls() {
     s.receive(b"STARTTLS\r\nNOOP\r\n");
     assert_eq!(
         s.poll_event().unwrap_err(),
-        smtp::Error::PlaintextAfterUpgrade
+        smtp::ErrorKind::PlaintextAfterUpgrade.into()
     );
     assert_failed_machine(&s);
 
@@ -318,7 +317,10 @@ fn after_an_error_every_machine_is_closed_and_asks_for_no_tls() {
     p.receive(b"+OK hi\r\n");
     p.poll_event().unwrap();
     p.receive(b"+OK nobody asked\r\n");
-    assert_eq!(p.poll_event().unwrap_err(), pop3::Error::UnexpectedData);
+    assert_eq!(
+        p.poll_event().unwrap_err(),
+        pop3::ErrorKind::UnexpectedData.into()
+    );
     assert_failed_machine(&p);
 
     // POP3 server: the same injection, server side.
@@ -419,7 +421,7 @@ fn futures_io_driver_times_out_with_the_callers_timer() {
     conn.set_timer(AsyncIoTimer::default());
     let err = futures_lite::future::block_on(conn.next_event()).unwrap_err();
     assert!(
-        matches!(err, DriveError::Protocol(pop3::Error::TimedOut)),
+        matches!(err, DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), pop3::ErrorKind::TimedOut)),
         "{err:?}"
     );
     drop(conn);

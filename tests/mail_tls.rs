@@ -270,11 +270,10 @@ fn smtp_required_tls_not_offered_sends_nothing_after_ehlo() {
         io::smtp::Client::connect_starttls(&addr, "client.test", &connector(), "mx").unwrap_err();
     assert!(
         matches!(
-            err,
-            DriveError::Protocol(smtp::Error::TlsUnavailable(TlsUnavailable::NotOffered {
-                command: "STARTTLS"
-            }))
-        ),
+        err,
+        DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), smtp::ErrorKind::TlsUnavailable(TlsUnavailable::NotOffered {
+            command: "STARTTLS"
+        }))),
         "{err:?}"
     );
     assert_eq!(server.join().unwrap(), b"");
@@ -293,12 +292,11 @@ fn smtp_required_tls_refused_sends_nothing_after_starttls() {
         io::smtp::Client::connect_starttls(&addr, "client.test", &connector(), "mx").unwrap_err();
     assert!(
         matches!(
-            err,
-            DriveError::Protocol(smtp::Error::TlsUnavailable(TlsUnavailable::Refused {
-                command: "STARTTLS",
-                code: Some(454)
-            }))
-        ),
+        err,
+        DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), smtp::ErrorKind::TlsUnavailable(TlsUnavailable::Refused {
+            command: "STARTTLS",
+            code: Some(454)
+        }))),
         "{err:?}"
     );
     assert_eq!(server.join().unwrap(), b"");
@@ -322,13 +320,11 @@ fn smtp_machine_refuses_auth_and_mail_before_tls() {
     let creds = sanswire::sasl::Credentials::new("a", "b");
     assert!(matches!(
         c.login(&creds),
-        Err(smtp::Error::OutOfSequence(_))
-    ));
+        Err(ref kind_err) if matches!(kind_err.kind(), smtp::ErrorKind::OutOfSequence(_))));
     let env = Envelope::new("a@test", ["b@test"]);
     assert!(matches!(
         c.send_mail(&env, &b"x\r\n"[..]),
-        Err(smtp::Error::OutOfSequence(_))
-    ));
+        Err(ref kind_err) if matches!(kind_err.kind(), smtp::ErrorKind::OutOfSequence(_))));
     assert!(c.outbox().is_empty());
 }
 
@@ -341,11 +337,10 @@ fn pop3_required_tls_not_offered_sends_nothing_after_capa() {
     let err = io::pop3::Client::connect_stls(&addr, &connector(), "mx").unwrap_err();
     assert!(
         matches!(
-            err,
-            DriveError::Protocol(pop3::Error::TlsUnavailable(TlsUnavailable::NotOffered {
-                command: "STLS"
-            }))
-        ),
+        err,
+        DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), pop3::ErrorKind::TlsUnavailable(TlsUnavailable::NotOffered {
+            command: "STLS"
+        }))),
         "{err:?}"
     );
     assert_eq!(server.join().unwrap(), b"");
@@ -354,7 +349,7 @@ fn pop3_required_tls_not_offered_sends_nothing_after_capa() {
     let (addr, server) = scripted(b"+OK ready\r\n", vec![(b"CAPA\r\n", b"-ERR what?\r\n")]);
     let err = io::pop3::Client::connect_stls(&addr, &connector(), "mx").unwrap_err();
     assert!(
-        matches!(err, DriveError::Protocol(pop3::Error::TlsUnavailable(_))),
+        matches!(err, DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), pop3::ErrorKind::TlsUnavailable(_))),
         "{err:?}"
     );
     assert_eq!(server.join().unwrap(), b"");
@@ -372,12 +367,11 @@ fn pop3_required_tls_refused_sends_nothing_after_stls() {
     let err = io::pop3::Client::connect_stls(&addr, &connector(), "mx").unwrap_err();
     assert!(
         matches!(
-            err,
-            DriveError::Protocol(pop3::Error::TlsUnavailable(TlsUnavailable::Refused {
-                command: "STLS",
-                code: None
-            }))
-        ),
+        err,
+        DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), pop3::ErrorKind::TlsUnavailable(TlsUnavailable::Refused {
+            command: "STLS",
+            code: None
+        }))),
         "{err:?}"
     );
     assert_eq!(server.join().unwrap(), b"");
@@ -404,8 +398,7 @@ fn smtp_client_refuses_plaintext_injected_after_go_ahead() {
     assert!(
         matches!(
             err,
-            DriveError::Protocol(smtp::Error::PlaintextAfterUpgrade)
-        ),
+            DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), smtp::ErrorKind::PlaintextAfterUpgrade)),
         "{err:?}"
     );
     assert_eq!(server.join().unwrap(), b"");
@@ -425,8 +418,7 @@ fn pop3_typed_client_refuses_plaintext_injected_after_go_ahead() {
     assert!(
         matches!(
             err,
-            DriveError::Protocol(pop3::Error::PlaintextAfterUpgrade)
-        ),
+            DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), pop3::ErrorKind::PlaintextAfterUpgrade)),
         "{err:?}"
     );
     assert_eq!(server.join().unwrap(), b"");
@@ -500,16 +492,13 @@ fn pop3_machine_refuses_login_before_tls() {
     c.poll_event().unwrap();
     assert!(matches!(
         c.user("alice"),
-        Err(pop3::Error::OutOfSequence(_))
-    ));
+        Err(ref kind_err) if matches!(kind_err.kind(), pop3::ErrorKind::OutOfSequence(_))));
     assert!(matches!(
         c.auth(sanswire::sasl::Plain::new("alice", "secret")),
-        Err(pop3::Error::OutOfSequence(_))
-    ));
+        Err(ref kind_err) if matches!(kind_err.kind(), pop3::ErrorKind::OutOfSequence(_))));
     assert!(matches!(
         c.send_raw(b"XTND", false),
-        Err(pop3::Error::OutOfSequence(_))
-    ));
+        Err(ref kind_err) if matches!(kind_err.kind(), pop3::ErrorKind::OutOfSequence(_))));
     assert!(c.outbox().is_empty());
     c.capa().unwrap();
     assert_eq!(c.outbox().take_vec(), b"CAPA\r\n");

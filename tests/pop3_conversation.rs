@@ -6,8 +6,8 @@ mod pop3_support;
 use bytes::Bytes;
 use pop3_support::{EvilName, Mailbox, Pair, TestPlain, TIMESTAMP};
 use sanswire::pop3::{
-    Capabilities, Capability, Client, Command, Error, Event, Response, ResponseCode, Server,
-    ServerEvent, State,
+    Capabilities, Capability, Client, Command, Error, ErrorKind, Event, Response, ResponseCode,
+    Server, ServerEvent, State,
 };
 use sanswire::wire::{Fault, Machine, Next, ProtocolError, Transport};
 
@@ -277,8 +277,7 @@ fn apop_needs_a_timestamp() {
     p.run();
     assert!(matches!(
         p.client.apop("mrose", "x"),
-        Err(Error::OutOfSequence(_))
-    ));
+        Err(ref kind_err) if matches!(kind_err.kind(), ErrorKind::OutOfSequence(_))));
     // A client that sends APOP anyway is refused by the server itself.
     p.client
         .send(Command::Apop {
@@ -408,7 +407,9 @@ fn stls_then_capabilities_are_forgotten() {
     assert!(p.client.capabilities().unwrap().stls());
     p.client.stls().unwrap();
     // Nothing else may be queued until the handshake is done.
-    assert!(matches!(p.client.user("x"), Err(Error::OutOfSequence(_))));
+    assert!(
+        matches!(p.client.user("x"), Err(ref kind_err) if matches!(kind_err.kind(), ErrorKind::OutOfSequence(_)))
+    );
     let events = p.run();
     assert_eq!(events, [Event::Ok(ok("begin TLS"))]);
     assert_eq!(p.client.transport(), Transport::StartTls);
@@ -448,9 +449,12 @@ fn client_refuses_plaintext_behind_the_stls_go_ahead() {
     client.stls().unwrap();
     client.receive(b"+OK go ahead\r\n+OK injected\r\n");
     let err = client.poll_event().unwrap_err();
-    assert_eq!(err, Error::PlaintextAfterUpgrade);
+    assert_eq!(err, ErrorKind::PlaintextAfterUpgrade.into());
     assert_eq!(err.fault(), Fault::Remote);
-    assert_eq!(client.poll_event(), Err(Error::PlaintextAfterUpgrade));
+    assert_eq!(
+        client.poll_event(),
+        Err(ErrorKind::PlaintextAfterUpgrade.into())
+    );
     assert_eq!(client.transport(), Transport::Same);
 
     // In a later read, before the handshake.
@@ -461,7 +465,10 @@ fn client_refuses_plaintext_behind_the_stls_go_ahead() {
     client.receive(b"+OK go ahead\r\n");
     assert!(matches!(client.poll_event(), Ok(Next::Event(Event::Ok(_)))));
     client.receive(b"-ERR injected\r\n");
-    assert_eq!(client.poll_event(), Err(Error::PlaintextAfterUpgrade));
+    assert_eq!(
+        client.poll_event(),
+        Err(ErrorKind::PlaintextAfterUpgrade.into())
+    );
 }
 
 #[test]
@@ -471,9 +478,15 @@ fn server_refuses_plaintext_behind_stls() {
     server.outbox().take_vec();
     server.receive(b"STLS\r\nUSER evil\r\n");
     assert_eq!(server.poll_event(), Ok(Next::Event(ServerEvent::Stls)));
-    assert_eq!(server.reply(&ok("go")), Err(Error::PlaintextAfterUpgrade));
+    assert_eq!(
+        server.reply(&ok("go")),
+        Err(ErrorKind::PlaintextAfterUpgrade.into())
+    );
     assert!(server.outbox().is_empty());
-    assert_eq!(server.poll_event(), Err(Error::PlaintextAfterUpgrade));
+    assert_eq!(
+        server.poll_event(),
+        Err(ErrorKind::PlaintextAfterUpgrade.into())
+    );
     assert_eq!(server.transport(), Transport::Same);
 
     // Arriving after the go-ahead, before the handshake.
@@ -483,7 +496,10 @@ fn server_refuses_plaintext_behind_stls() {
     server.reply(&ok("go")).unwrap();
     assert_eq!(server.transport(), Transport::StartTls);
     server.receive(b"USER evil\r\n");
-    assert_eq!(server.poll_event(), Err(Error::PlaintextAfterUpgrade));
+    assert_eq!(
+        server.poll_event(),
+        Err(ErrorKind::PlaintextAfterUpgrade.into())
+    );
 }
 
 #[test]
@@ -572,7 +588,10 @@ fn server_limits() {
     let mut long = b"USER ".to_vec();
     long.extend_from_slice(&[b'a'; 300]);
     server.receive(&long);
-    assert_eq!(server.poll_event(), Err(Error::LineTooLong { limit: 255 }));
+    assert_eq!(
+        server.poll_event(),
+        Err((ErrorKind::LineTooLong { limit: 255 }).into())
+    );
     assert_eq!(server.outbox().take_vec(), b"-ERR line too long\r\n");
 
     // Too much pipelined while the application answers.
@@ -588,13 +607,13 @@ fn server_limits() {
     ));
     assert_eq!(
         server.poll_event(),
-        Err(Error::TooMuchPipelined { limit: 20 })
+        Err((ErrorKind::TooMuchPipelined { limit: 20 }).into())
     );
 
     // Bare LF.
     let mut server = Server::new(ok("hi")).unwrap();
     server.receive(b"USER a\n");
-    assert_eq!(server.poll_event(), Err(Error::BareLf));
+    assert_eq!(server.poll_event(), Err(ErrorKind::BareLf.into()));
 }
 
 #[test]
@@ -603,8 +622,7 @@ fn server_answers_must_fit_the_command() {
     server.outbox().take_vec();
     assert!(matches!(
         server.reply(&ok("x")),
-        Err(Error::OutOfSequence(_))
-    ));
+        Err(ref kind_err) if matches!(kind_err.kind(), ErrorKind::OutOfSequence(_))));
     server.receive(b"CAPA\r\n");
     assert_eq!(server.poll_event(), Ok(Next::Event(ServerEvent::Capa)));
     assert!(server.reply(&ok("x")).is_err());
@@ -628,23 +646,26 @@ fn client_limits_and_malformed_replies() {
     let mut c = greeted();
     c.list(None).unwrap();
     c.receive(b"+OK\r\n1 1\r\n2 2\r\n3 3\r\n.\r\n");
-    assert_eq!(c.poll_event(), Err(Error::TooManyEntries { limit: 2 }));
+    assert_eq!(
+        c.poll_event(),
+        Err((ErrorKind::TooManyEntries { limit: 2 }).into())
+    );
 
     let mut c = greeted();
     c.stat().unwrap();
     c.receive(b"+OK lots\r\n");
-    assert_eq!(c.poll_event(), Err(Error::MalformedStatus));
+    assert_eq!(c.poll_event(), Err(ErrorKind::MalformedStatus.into()));
 
     let mut c = greeted();
     c.noop().unwrap();
     c.receive(b"* BYE\r\n");
-    assert_eq!(c.poll_event(), Err(Error::MalformedResponse));
+    assert_eq!(c.poll_event(), Err(ErrorKind::MalformedResponse.into()));
 
     let mut c = greeted();
     c.noop().unwrap();
     c.receive(b"+OK");
     c.receive_eof();
-    assert_eq!(c.poll_event(), Err(Error::UnexpectedEof));
+    assert_eq!(c.poll_event(), Err(ErrorKind::UnexpectedEof.into()));
 
     let mut c = greeted();
     c.retr(1).unwrap();
@@ -655,7 +676,7 @@ fn client_limits_and_malformed_replies() {
         Ok(Next::Event(Event::MessageStart { .. }))
     ));
     assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Data(_)))));
-    assert_eq!(c.poll_event(), Err(Error::UnexpectedEof));
+    assert_eq!(c.poll_event(), Err(ErrorKind::UnexpectedEof.into()));
 }
 
 #[test]
@@ -666,8 +687,8 @@ fn unsolicited_lines_are_refused() {
         c.poll_event(),
         Ok(Next::Event(Event::Greeting(_)))
     ));
-    assert_eq!(c.poll_event(), Err(Error::UnexpectedData));
-    assert_eq!(c.noop(), Err(Error::UnexpectedData));
+    assert_eq!(c.poll_event(), Err(ErrorKind::UnexpectedData.into()));
+    assert_eq!(c.noop(), Err(ErrorKind::UnexpectedData.into()));
 }
 
 #[test]
@@ -713,13 +734,16 @@ fn client_refuses_injection_in_every_argument() {
         ];
         for r in results {
             let e = r.unwrap_err();
-            assert_eq!(e, Error::UnsafeArgument);
+            assert_eq!(e, ErrorKind::UnsafeArgument.into());
             assert_eq!(e.fault(), Fault::Local);
         }
         assert!(c.outbox().is_empty());
         assert_eq!(c.pending(), 0);
     }
-    assert_eq!(c.auth(EvilName).unwrap_err(), Error::UnsafeArgument);
+    assert_eq!(
+        c.auth(EvilName).unwrap_err(),
+        ErrorKind::UnsafeArgument.into()
+    );
     assert!(c.outbox().is_empty());
     // The machine is still usable.
     c.noop().unwrap();
@@ -732,7 +756,7 @@ fn server_refuses_injection_in_every_answer() {
         let b = || Bytes::copy_from_slice(bad);
         assert_eq!(
             Server::new(Response::ok(b())).unwrap_err(),
-            Error::UnsafeArgument
+            ErrorKind::UnsafeArgument.into()
         );
         let mut p = Pair::new("ready", mailbox());
         p.login();
@@ -744,23 +768,26 @@ fn server_refuses_injection_in_every_answer() {
         ask(&mut p, b"DELE 1\r\n");
         assert_eq!(
             p.server.reply(&Response::ok(b())),
-            Err(Error::UnsafeArgument)
+            Err(ErrorKind::UnsafeArgument.into())
         );
         assert_eq!(
             p.server.reply(&Response::err(b())),
-            Err(Error::UnsafeArgument)
+            Err(ErrorKind::UnsafeArgument.into())
         );
         assert_eq!(
             p.server
                 .reply(&Response::err("x").with_code(ResponseCode::Other(b()))),
-            Err(Error::UnsafeArgument)
+            Err(ErrorKind::UnsafeArgument.into())
         );
         p.server.reply(&Response::err("no")).unwrap();
         ask(&mut p, b"UIDL 1\r\n");
-        assert_eq!(p.server.uid(1, bad), Err(Error::UnsafeArgument));
+        assert_eq!(p.server.uid(1, bad), Err(ErrorKind::UnsafeArgument.into()));
         p.server.reply(&Response::err("no")).unwrap();
         ask(&mut p, b"UIDL\r\n");
-        assert_eq!(p.server.uid_listing([(1, b())]), Err(Error::UnsafeArgument));
+        assert_eq!(
+            p.server.uid_listing([(1, b())]),
+            Err(ErrorKind::UnsafeArgument.into())
+        );
         p.server.reply(&Response::err("no")).unwrap();
         ask(&mut p, b"CAPA\r\n");
         for cap in [
@@ -768,13 +795,16 @@ fn server_refuses_injection_in_every_answer() {
             Capability::Implementation(b()),
             Capability::Sasl(vec![b()]),
         ] {
-            assert_eq!(p.server.capabilities(&[cap]), Err(Error::UnsafeArgument));
+            assert_eq!(
+                p.server.capabilities(&[cap]),
+                Err(ErrorKind::UnsafeArgument.into())
+            );
         }
         p.server.reply(&Response::err("no")).unwrap();
         ask(&mut p, b"RETR 1\r\n");
         assert_eq!(
             p.server.start_message(&Response::ok(b())),
-            Err(Error::UnsafeArgument)
+            Err(ErrorKind::UnsafeArgument.into())
         );
         p.server.reply(&Response::err("no")).unwrap();
         // Only the -ERR "no" lines went out.

@@ -5,7 +5,9 @@ mod pop3_support;
 use bytes::Bytes;
 use pop3_support::{Mailbox, Pair, TestPlain};
 use proptest::prelude::*;
-use sanswire::pop3::{Client, Command, Error, Event, Response, ResponseCode, Server, ServerEvent};
+use sanswire::pop3::{
+    Client, Command, ErrorKind, Event, Response, ResponseCode, Server, ServerEvent,
+};
 use sanswire::wire::{Machine, Next};
 
 /// Message bytes rich in what framing gets wrong: dots, CR, LF, and
@@ -273,11 +275,11 @@ proptest! {
         prop_assert!(auth.is_err());
         prop_assert!(client.outbox().is_empty());
         prop_assert_eq!(client.pending(), 0);
-        prop_assert_eq!(Command::Pass(b()).encode(), Err(Error::UnsafeArgument));
-        prop_assert_eq!(Response::ok(b()).to_line(), Err(Error::UnsafeArgument));
+        prop_assert_eq!(Command::Pass(b()).encode(), Err(ErrorKind::UnsafeArgument.into()));
+        prop_assert_eq!(Response::ok(b()).to_line(), Err(ErrorKind::UnsafeArgument.into()));
         prop_assert_eq!(
             Response::err("x").with_code(ResponseCode::Other(b())).to_line(),
-            Err(Error::UnsafeArgument)
+            Err(ErrorKind::UnsafeArgument.into())
         );
     }
 

@@ -3,8 +3,8 @@
 use bytes::Bytes;
 use sanswire::sasl::{self, Credentials};
 use sanswire::smtp::{
-    AuthMechanism, AuthRequest, Client, Envelope, Error, Event, Reply, Server, ServerConfig,
-    ServerEvent, Verb,
+    AuthMechanism, AuthRequest, Client, Envelope, Error, ErrorKind, Event, Reply, Server,
+    ServerConfig, ServerEvent, Verb,
 };
 use sanswire::wire::{Machine, Next, Transport};
 
@@ -560,7 +560,8 @@ fn greeting_refused_is_an_error() {
     let mut c = Client::new("client.example.org").unwrap();
     c.receive(b"554 5.7.1 no thanks\r\n");
     let e = c.poll_event().unwrap_err();
-    assert!(matches!(&e, Error::Refused(r) if r.code() == 554));
+    assert_eq!(e.kind(), ErrorKind::Refused { code: 554 });
+    assert_eq!(e.reply().map(|r| r.code()), Some(554));
     // Sticky.
     assert_eq!(c.poll_event().unwrap_err(), e);
 }
@@ -604,7 +605,7 @@ fn starttls_then_ehlo_again() {
     assert!(p.client.is_tls() && p.server.is_tls());
     assert_eq!(
         p.client.starttls(),
-        Err(Error::OutOfSequence("TLS is already active"))
+        Err(ErrorKind::OutOfSequence("TLS is already active").into())
     );
 }
 
@@ -617,8 +618,14 @@ fn client_refuses_plaintext_behind_starttls_go_ahead() {
     assert_eq!(out, b"STARTTLS\r\n");
     p.client
         .receive(b"220 2.0.0 go\r\n250-evil\r\n250 AUTH PLAIN\r\n");
-    assert_eq!(p.client.poll_event(), Err(Error::PlaintextAfterUpgrade));
-    assert_eq!(p.client.poll_event(), Err(Error::PlaintextAfterUpgrade));
+    assert_eq!(
+        p.client.poll_event(),
+        Err(ErrorKind::PlaintextAfterUpgrade.into())
+    );
+    assert_eq!(
+        p.client.poll_event(),
+        Err(ErrorKind::PlaintextAfterUpgrade.into())
+    );
     assert!(p.client.outbox().is_empty());
 
     // After the 220, before the handshake ended.
@@ -629,7 +636,10 @@ fn client_refuses_plaintext_behind_starttls_go_ahead() {
     assert_eq!(p.client.poll_event(), Ok(Next::Event(Event::StartTls)));
     p.client.receive(b"250 injected\r\n");
     p.client.tls_established();
-    assert_eq!(p.client.poll_event(), Err(Error::PlaintextAfterUpgrade));
+    assert_eq!(
+        p.client.poll_event(),
+        Err(ErrorKind::PlaintextAfterUpgrade.into())
+    );
     assert!(p.client.outbox().is_empty(), "no EHLO sent");
 }
 
@@ -644,7 +654,7 @@ fn server_refuses_commands_pipelined_behind_starttls() {
     ));
     s.outbox().take_vec();
     s.receive(b"STARTTLS\r\nMAIL FROM:<a@b.example>\r\n");
-    assert_eq!(s.poll_event(), Err(Error::PlaintextAfterUpgrade));
+    assert_eq!(s.poll_event(), Err(ErrorKind::PlaintextAfterUpgrade.into()));
     assert!(s.outbox().is_empty(), "no 220 for an injected STARTTLS");
 
     let mut s = Server::new(tls_config()).unwrap();
@@ -659,7 +669,7 @@ fn server_refuses_commands_pipelined_behind_starttls() {
         .take_vec()
         .ends_with(b"220 2.0.0 Ready to start TLS\r\n"));
     s.receive(b"MAIL FROM:<a@b.example>\r\n");
-    assert_eq!(s.poll_event(), Err(Error::PlaintextAfterUpgrade));
+    assert_eq!(s.poll_event(), Err(ErrorKind::PlaintextAfterUpgrade.into()));
 }
 
 #[test]
@@ -793,7 +803,10 @@ fn server_pauses_for_decisions_and_answers_in_order() {
     assert!(String::from_utf8(s.outbox().take_vec())
         .unwrap()
         .ends_with("250 2.1.0 Sender OK\r\n550 5.1.1 no\r\n250 2.0.0 OK\r\n"));
-    assert_eq!(s.accept(), Err(Error::OutOfSequence("nothing to accept")));
+    assert_eq!(
+        s.accept(),
+        Err(ErrorKind::OutOfSequence("nothing to accept").into())
+    );
     assert!(s.reject(Reply::new(250, None, "fine").unwrap()).is_err());
 }
 
@@ -835,28 +848,29 @@ fn unsupported_extensions_are_refused_locally() {
     env.params.envid = Some("x".into());
     assert_eq!(
         p.client.send_mail(&env, Bytes::new()),
-        Err(Error::NotOffered("DSN"))
+        Err(ErrorKind::NotOffered("DSN").into())
     );
     env.params.envid = None;
     env.params.body = Some(sanswire::smtp::Body::BinaryMime);
     assert_eq!(
         p.client.send_mail(&env, Bytes::new()),
-        Err(Error::NotOffered("BINARYMIME"))
+        Err(ErrorKind::NotOffered("BINARYMIME").into())
     );
     assert_eq!(
         p.client.starttls(),
-        Err(Error::TlsUnavailable(
-            sanswire::wire::TlsUnavailable::NotOffered {
+        Err(
+            ErrorKind::TlsUnavailable(sanswire::wire::TlsUnavailable::NotOffered {
                 command: "STARTTLS"
-            }
-        ))
+            })
+            .into()
+        )
     );
     assert!(p.client.outbox().is_empty());
     // Busy: one call at a time.
     p.client.noop().unwrap();
     assert_eq!(
         p.client.noop(),
-        Err(Error::OutOfSequence("the client is not idle"))
+        Err(ErrorKind::OutOfSequence("the client is not idle").into())
     );
 }
 
@@ -915,9 +929,15 @@ fn server_data_line_limit_is_fatal() {
     }
     s.outbox().take_vec();
     s.receive(&[b'x'; 30]);
-    assert_eq!(s.poll_event(), Err(Error::LineTooLong { limit: 20 }));
+    assert_eq!(
+        s.poll_event(),
+        Err((ErrorKind::LineTooLong { limit: 20 }).into())
+    );
     assert_eq!(s.outbox().take_vec(), b"500 5.5.2 Line too long\r\n");
-    assert_eq!(s.poll_event(), Err(Error::LineTooLong { limit: 20 }));
+    assert_eq!(
+        s.poll_event(),
+        Err((ErrorKind::LineTooLong { limit: 20 }).into())
+    );
 }
 
 #[test]

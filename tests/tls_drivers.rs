@@ -484,8 +484,7 @@ fn client_refuses_plaintext_injected_after_stls_go_ahead() {
     assert!(
         matches!(
             err,
-            DriveError::Protocol(pop3::Error::PlaintextAfterUpgrade)
-        ),
+            DriveError::Protocol(ref kind_err) if matches!(kind_err.kind(), pop3::ErrorKind::PlaintextAfterUpgrade)),
         "{err:?}"
     );
     // And the driver, asked anyway, refuses too: it does not rely on the
@@ -516,7 +515,7 @@ fn server_refuses_plaintext_pipelined_behind_stls() {
     let event = conn.next_event().unwrap();
     assert!(matches!(event, Some(pop3::ServerEvent::Stls)), "{event:?}");
     let err = conn.machine().reply(&pop3::Response::ok("go")).unwrap_err();
-    assert_eq!(err, pop3::Error::PlaintextAfterUpgrade);
+    assert_eq!(err, pop3::ErrorKind::PlaintextAfterUpgrade.into());
     let err = conn.accept_tls(&pki().acceptor()).unwrap_err();
     assert!(matches!(err, DriveError::Io(_)), "{err:?}");
     // Nothing was sent for STLS: no go-ahead, no handshake.

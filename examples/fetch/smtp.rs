@@ -40,7 +40,7 @@ pub fn send(args: &Args, url: &Url, started: Instant, smtps: bool) -> Result<(),
         true => implicit_tls(args, url, stream, &[])?,
         false => tls::Stream::plain(stream),
     };
-    let unavailable = |e: &smtp::Error| matches!(e, smtp::Error::TlsUnavailable(_));
+    let unavailable = |e: &smtp::Error| matches!(e.kind(), smtp::ErrorKind::TlsUnavailable(_));
     let mut client = Client::new(stream, machine).map_err(|e| upgrade_failure(e, unavailable))?;
     if starttls {
         if args.verbose {

@@ -114,7 +114,7 @@ impl Client<tls::Stream<TcpStream>> {
 
     /// Connects over TCP (port 110) and upgrades with STLS before
     /// anything else: a server without STLS is
-    /// [`pop3::Error::TlsUnavailable`], with nothing sent after CAPA. The
+    /// [`pop3::ErrorKind::TlsUnavailable`], with nothing sent after CAPA. The
     /// upgrade itself, on a session already open, is
     /// [`starttls`](Session::starttls).
     pub fn connect_stls(

@@ -105,7 +105,7 @@ impl Client<tls::Stream<TcpStream>> {
 
     /// Connects over TCP (port 25 or 587) and upgrades with STARTTLS
     /// before anything else: a server without STARTTLS is
-    /// [`smtp::Error::TlsUnavailable`], with nothing sent after EHLO.
+    /// [`smtp::ErrorKind::TlsUnavailable`], with nothing sent after EHLO.
     pub fn connect_starttls(
         addr: impl ToSocketAddrs,
         helo_domain: &str,

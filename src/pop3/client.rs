@@ -3,7 +3,7 @@
 use super::apop::apop_digest;
 use super::command::{decode_base64, push_base64};
 use super::response::{parse_number, parse_u64, Capabilities, Capability};
-use super::{Command, Error, Limits, Response};
+use super::{Command, Error, ErrorKind, Limits, Response};
 use crate::sasl::Mechanism;
 use crate::wire::{
     CommandId, CommandQueue, Conn, Correlate, DotUnstuffer, Gate, LineEnding, LineError,
@@ -78,7 +78,7 @@ pub enum Event {
 
 /// TLS is required and the server does not list STLS.
 fn not_offered() -> Error {
-    Error::TlsUnavailable(TlsUnavailable::NotOffered { command: "STLS" })
+    ErrorKind::TlsUnavailable(TlsUnavailable::NotOffered { command: "STLS" }).into()
 }
 
 /// What the answer to a command in flight looks like.
@@ -334,10 +334,10 @@ impl Client {
 
     /// Never go on in plaintext (curl's `--ssl-reqd`): a CAPA answer
     /// without STLS (or a refused CAPA) fails polling with
-    /// [`Error::TlsUnavailable`] instead of reporting
+    /// [`ErrorKind::TlsUnavailable`] instead of reporting
     /// [`Event::Capabilities`]; a refused STLS fails the same way; and
     /// every command but CAPA, STLS, NOOP and QUIT is refused
-    /// ([`Error::OutOfSequence`], nothing queued) until TLS is
+    /// ([`ErrorKind::OutOfSequence`], nothing queued) until TLS is
     /// established. Off by default.
     pub fn set_require_tls(&mut self, required: bool) {
         self.require_tls = required;
@@ -360,7 +360,7 @@ impl Client {
             Some(Command::Capa | Command::Stls | Command::Noop | Command::Quit)
         );
         if self.tls_missing() && !harmless {
-            return Err(Error::OutOfSequence("TLS is required: STLS first"));
+            return Err(ErrorKind::OutOfSequence("TLS is required: STLS first").into());
         }
         Ok(())
     }
@@ -372,9 +372,11 @@ impl Client {
         self.check_can_send()?;
         self.check_secure(Some(&cmd))?;
         match cmd {
-            Command::Auth { .. } => return Err(Error::OutOfSequence("use Client::auth for AUTH")),
+            Command::Auth { .. } => {
+                return Err(ErrorKind::OutOfSequence("use Client::auth for AUTH").into())
+            }
             Command::Stls if self.tls != Tls::Plain => {
-                return Err(Error::OutOfSequence("TLS already active"))
+                return Err(ErrorKind::OutOfSequence("TLS already active").into())
             }
             _ => {}
         }
@@ -414,24 +416,25 @@ impl Client {
         self.check_can_send()?;
         self.check_secure(None)?;
         if !crate::wire::is_safe_argument(line) {
-            return Err(Error::UnsafeArgument);
+            return Err(ErrorKind::UnsafeArgument.into());
         }
         if line.is_empty() || line[0] == b' ' {
-            return Err(Error::InvalidArgument("raw command line"));
+            return Err(ErrorKind::InvalidArgument("raw command line").into());
         }
         if line.len() + 2 > super::MAX_COMMAND_LINE {
-            return Err(Error::CommandTooLong {
+            return Err((ErrorKind::CommandTooLong {
                 limit: super::MAX_COMMAND_LINE,
-            });
+            })
+            .into());
         }
         let keyword = line.split(|&b| b == b' ').next().unwrap_or_default();
         if [&b"AUTH"[..], b"STLS", b"QUIT"]
             .iter()
             .any(|k| keyword.eq_ignore_ascii_case(k))
         {
-            return Err(Error::OutOfSequence(
-                "AUTH, STLS and QUIT have their own methods",
-            ));
+            return Err(
+                ErrorKind::OutOfSequence("AUTH, STLS and QUIT have their own methods").into(),
+            );
         }
         let mut bytes = Vec::with_capacity(line.len() + 2);
         bytes.extend_from_slice(line);
@@ -458,7 +461,7 @@ impl Client {
         secret: impl AsRef<[u8]>,
     ) -> Result<CommandId, Error> {
         let Some(ts) = &self.timestamp else {
-            return Err(Error::OutOfSequence("no APOP timestamp in the greeting"));
+            return Err(ErrorKind::OutOfSequence("no APOP timestamp in the greeting").into());
         };
         let digest = apop_digest(ts, secret.as_ref());
         self.send(Command::Apop {
@@ -481,7 +484,7 @@ impl Client {
         self.check_can_send()?;
         self.check_secure(None)?;
         if self.sasl.is_some() {
-            return Err(Error::OutOfSequence("an AUTH exchange is already queued"));
+            return Err(ErrorKind::OutOfSequence("an AUTH exchange is already queued").into());
         }
         let name = Bytes::from_static(mechanism.name().as_bytes());
         let initial = mechanism.initial_response()?;
@@ -491,7 +494,7 @@ impl Client {
         };
         let (line, deferred) = match with_initial.encode() {
             Ok(line) => (line, None),
-            Err(Error::CommandTooLong { .. }) if initial.is_some() => {
+            Err(e) if matches!(e.kind(), ErrorKind::CommandTooLong { .. }) && initial.is_some() => {
                 let bare = Command::Auth {
                     mechanism: name,
                     initial_response: None,
@@ -571,10 +574,10 @@ impl Client {
     fn check_can_send(&self) -> Result<(), Error> {
         self.conn.check()?;
         if self.quit_queued || self.conn.is_closed() {
-            return Err(Error::OutOfSequence("QUIT was sent"));
+            return Err(ErrorKind::OutOfSequence("QUIT was sent").into());
         }
         if matches!(self.tls, Tls::Requested | Tls::Handshake) {
-            return Err(Error::OutOfSequence("wait for STLS and the TLS handshake"));
+            return Err(ErrorKind::OutOfSequence("wait for STLS and the TLS handshake").into());
         }
         Ok(())
     }
@@ -607,7 +610,7 @@ impl Client {
 
     fn need_input(&self) -> Result<Next<Event>, Error> {
         if self.conn.inbox.is_eof() {
-            Err(Error::UnexpectedEof)
+            Err(ErrorKind::UnexpectedEof.into())
         } else {
             Ok(Next::NeedInput)
         }
@@ -617,10 +620,10 @@ impl Client {
     fn next_line(&mut self, limit: usize) -> Result<Option<Bytes>, Error> {
         self.lines.set_max_len(limit);
         match self.lines.next_line(&mut self.conn.inbox) {
-            Ok(Some(line)) if line.ending == LineEnding::Lf => Err(Error::BareLf),
+            Ok(Some(line)) if line.ending == LineEnding::Lf => Err(ErrorKind::BareLf.into()),
             Ok(Some(line)) => Ok(Some(line.bytes)),
             Ok(None) => Ok(None),
-            Err(LineError::TooLong { limit }) => Err(Error::LineTooLong { limit }),
+            Err(LineError::TooLong { limit }) => Err((ErrorKind::LineTooLong { limit }).into()),
         }
     }
 
@@ -637,7 +640,7 @@ impl Client {
                 // Nothing was asked: taking these bytes as the answer to
                 // the next command would put every later answer out of
                 // step.
-                return Err(Error::UnexpectedData);
+                return Err(ErrorKind::UnexpectedData.into());
             };
             let (expect, id) = (front.tag, front.id);
             let step = match &mut self.reading {
@@ -669,16 +672,17 @@ impl Client {
             self.answer_challenge(&line);
             return Ok(Step::Again);
         }
-        let response = Response::parse(line).ok_or(Error::MalformedResponse)?;
+        let response = Response::parse(line).ok_or(ErrorKind::MalformedResponse)?;
         if !response.is_ok() && self.tls_missing() {
             // Never silently downgrade: without CAPA there is no STLS.
             match expect {
                 Expect::Capa => return Err(not_offered()),
                 Expect::Stls => {
-                    return Err(Error::TlsUnavailable(TlsUnavailable::Refused {
+                    return Err(ErrorKind::TlsUnavailable(TlsUnavailable::Refused {
                         command: "STLS",
                         code: None,
-                    }))
+                    })
+                    .into())
                 }
                 _ => {}
             }
@@ -723,16 +727,17 @@ impl Client {
                 Event::Ok(response)
             }
             Expect::Stat => {
-                let (count, size) = two_numbers(&response.text).ok_or(Error::MalformedStatus)?;
-                let count = u32::try_from(count).map_err(|_| Error::MalformedStatus)?;
+                let (count, size) =
+                    two_numbers(&response.text).ok_or(ErrorKind::MalformedStatus)?;
+                let count = u32::try_from(count).map_err(|_| ErrorKind::MalformedStatus)?;
                 Event::Stat { count, size }
             }
             Expect::ScanOne => {
-                let (msg, size) = scan_line(&response.text).ok_or(Error::MalformedStatus)?;
+                let (msg, size) = scan_line(&response.text).ok_or(ErrorKind::MalformedStatus)?;
                 Event::Scan { msg, size }
             }
             Expect::UidOne => {
-                let (msg, uid) = uid_line(&response.text).ok_or(Error::MalformedStatus)?;
+                let (msg, uid) = uid_line(&response.text).ok_or(ErrorKind::MalformedStatus)?;
                 Event::Uid { msg, uid }
             }
             Expect::ScanAll | Expect::UidAll | Expect::Capa => {
@@ -752,7 +757,7 @@ impl Client {
                 self.tls = Tls::Handshake;
                 self.conn.request_tls();
                 if !self.conn.inbox.is_empty() {
-                    return Err(Error::PlaintextAfterUpgrade);
+                    return Err(ErrorKind::PlaintextAfterUpgrade.into());
                 }
                 Event::Ok(response)
             }
@@ -789,9 +794,10 @@ impl Client {
             return Ok(Step::Event(event));
         }
         if listing.len() >= self.limits.max_listing_entries {
-            return Err(Error::TooManyEntries {
+            return Err((ErrorKind::TooManyEntries {
                 limit: self.limits.max_listing_entries,
-            });
+            })
+            .into());
         }
         // Undo dot-stuffing: no scan or uid line starts with a dot, but a
         // capability line could.
@@ -801,8 +807,8 @@ impl Client {
             line
         };
         match listing {
-            Listing::Scan(v) => v.push(scan_line(&line).ok_or(Error::MalformedListing)?),
-            Listing::Uid(v) => v.push(uid_line(&line).ok_or(Error::MalformedListing)?),
+            Listing::Scan(v) => v.push(scan_line(&line).ok_or(ErrorKind::MalformedListing)?),
+            Listing::Uid(v) => v.push(uid_line(&line).ok_or(ErrorKind::MalformedListing)?),
             Listing::Capa(v) => v.push(Capability::parse(line)),
         }
         Ok(Step::Again)
@@ -823,7 +829,7 @@ impl Client {
                 }))
             }
             Ok(None) => Ok(Step::NeedInput),
-            Err(LineError::TooLong { limit }) => Err(Error::LineTooLong { limit }),
+            Err(LineError::TooLong { limit }) => Err((ErrorKind::LineTooLong { limit }).into()),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::limits::MAX_COMMAND_LINE;
 use super::response::{parse_number, push_number};
-use super::Error;
+use super::{Error, ErrorKind};
 use crate::wire::is_safe_argument;
 use alloc::vec::Vec;
 use base64::Engine as _;
@@ -193,9 +193,10 @@ impl Command {
         }
         line.extend_from_slice(b"\r\n");
         if line.len() > MAX_COMMAND_LINE {
-            return Err(Error::CommandTooLong {
+            return Err((ErrorKind::CommandTooLong {
                 limit: MAX_COMMAND_LINE,
-            });
+            })
+            .into());
         }
         Ok(line)
     }
@@ -348,14 +349,14 @@ fn check_safe(arg: &[u8]) -> Result<(), Error> {
     if is_safe_argument(arg) {
         Ok(())
     } else {
-        Err(Error::UnsafeArgument)
+        Err(ErrorKind::UnsafeArgument.into())
     }
 }
 
 fn push_token(line: &mut Vec<u8>, token: &[u8], what: &'static str) -> Result<(), Error> {
     check_safe(token)?;
     if token.is_empty() || token.contains(&b' ') {
-        return Err(Error::InvalidArgument(what));
+        return Err(ErrorKind::InvalidArgument(what).into());
     }
     line.push(b' ');
     line.extend_from_slice(token);
@@ -364,7 +365,7 @@ fn push_token(line: &mut Vec<u8>, token: &[u8], what: &'static str) -> Result<()
 
 fn push_msg(line: &mut Vec<u8>, msg: u32) -> Result<(), Error> {
     if msg == 0 {
-        return Err(Error::InvalidArgument("message numbers start at 1"));
+        return Err(ErrorKind::InvalidArgument("message numbers start at 1").into());
     }
     line.push(b' ');
     push_number(line, u64::from(msg));
@@ -454,29 +455,31 @@ mod tests {
             let b = Bytes::copy_from_slice(bad);
             assert_eq!(
                 Command::User(b.clone()).encode(),
-                Err(Error::UnsafeArgument)
+                Err(ErrorKind::UnsafeArgument.into())
             );
             assert_eq!(
                 Command::Pass(b.clone()).encode(),
-                Err(Error::UnsafeArgument)
+                Err(ErrorKind::UnsafeArgument.into())
             );
         }
         assert!(matches!(
-            Command::User("two words".into()).encode(),
-            Err(Error::InvalidArgument(_))
+            Command::User("two words".into())
+                .encode()
+                .map_err(|e| e.kind()),
+            Err(ErrorKind::InvalidArgument(_))
         ));
         assert!(matches!(
-            Command::User("".into()).encode(),
-            Err(Error::InvalidArgument(_))
+            Command::User("".into()).encode().map_err(|e| e.kind()),
+            Err(ErrorKind::InvalidArgument(_))
         ));
         assert!(matches!(
-            Command::Retr(0).encode(),
-            Err(Error::InvalidArgument(_))
+            Command::Retr(0).encode().map_err(|e| e.kind()),
+            Err(ErrorKind::InvalidArgument(_))
         ));
         let long = Bytes::from(vec![b'x'; 250]);
         assert_eq!(
             Command::Pass(long).encode(),
-            Err(Error::CommandTooLong { limit: 255 })
+            Err((ErrorKind::CommandTooLong { limit: 255 }).into())
         );
     }
 

@@ -38,12 +38,11 @@ impl fmt::Display for Refusal {
 
 impl core::error::Error for Refusal {}
 
-/// What went wrong in a POP3 machine. Sticky: once a machine returns an
-/// error, every later [`poll_event`](crate::wire::Machine::poll_event)
-/// returns it again.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What went wrong, one variant per rule: the [`kind`](Error::kind) of an
+/// [`Error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ErrorKind {
     // --- the local caller's mistakes: nothing was sent ---
     /// An argument holds CR, LF or NUL (command injection, CVE-2025-15367
     /// in poplib).
@@ -107,34 +106,108 @@ pub enum Error {
     BadCompression,
 }
 
-impl fmt::Display for Error {
+impl ErrorKind {
+    /// Who broke the protocol: [`Fault::Local`] for the caller's mistakes
+    /// (nothing was sent), [`Fault::Remote`] for the server's.
+    pub fn fault(self) -> Fault {
+        match self {
+            ErrorKind::UnsafeArgument
+            | ErrorKind::InvalidArgument(_)
+            | ErrorKind::CommandTooLong { .. }
+            | ErrorKind::OutOfSequence(_)
+            | ErrorKind::Sasl(_) => Fault::Local,
+            _ => Fault::Remote,
+        }
+    }
+
+    /// Which of the failures every protocol shares this is, if it is one.
+    pub fn common(self) -> Option<CommonError> {
+        Some(match self {
+            ErrorKind::UnsafeArgument => CommonError::UnsafeArgument,
+            ErrorKind::OutOfSequence(why) => CommonError::OutOfSequence(why),
+            ErrorKind::LineTooLong { limit } => CommonError::LineTooLong { limit },
+            ErrorKind::BareLf => CommonError::BareLf,
+            ErrorKind::PlaintextAfterUpgrade => CommonError::PlaintextAfterUpgrade,
+            ErrorKind::UnexpectedEof => CommonError::UnexpectedEof,
+            ErrorKind::TooMuchPipelined { limit } => CommonError::TooMuchPipelined { limit },
+            ErrorKind::TimedOut => CommonError::TimedOut,
+            ErrorKind::BadCompression => CommonError::BadCompression,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::UnsafeArgument => f.write_str("argument holds CR, LF or NUL"),
-            Error::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
-            Error::CommandTooLong { limit } => {
+            ErrorKind::UnsafeArgument => f.write_str("argument holds CR, LF or NUL"),
+            ErrorKind::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
+            ErrorKind::CommandTooLong { limit } => {
                 write!(f, "command line longer than {limit} octets")
             }
-            Error::OutOfSequence(why) => write!(f, "out of sequence: {why}"),
-            Error::Sasl(e) => write!(f, "SASL: {e}"),
-            Error::MalformedResponse => f.write_str("malformed POP3 response line"),
-            Error::MalformedStatus => f.write_str("malformed arguments in a +OK line"),
-            Error::MalformedListing => f.write_str("malformed line in a listing"),
-            Error::LineTooLong { limit } => write!(f, "line longer than {limit} bytes"),
-            Error::BareLf => f.write_str("line ended in a bare LF"),
-            Error::TooManyEntries { limit } => write!(f, "listing of more than {limit} entries"),
-            Error::TooMuchPipelined { limit } => {
+            ErrorKind::OutOfSequence(why) => write!(f, "out of sequence: {why}"),
+            ErrorKind::Sasl(e) => write!(f, "SASL: {e}"),
+            ErrorKind::MalformedResponse => f.write_str("malformed POP3 response line"),
+            ErrorKind::MalformedStatus => f.write_str("malformed arguments in a +OK line"),
+            ErrorKind::MalformedListing => f.write_str("malformed line in a listing"),
+            ErrorKind::LineTooLong { limit } => write!(f, "line longer than {limit} bytes"),
+            ErrorKind::BareLf => f.write_str("line ended in a bare LF"),
+            ErrorKind::TooManyEntries { limit } => {
+                write!(f, "listing of more than {limit} entries")
+            }
+            ErrorKind::TooMuchPipelined { limit } => {
                 write!(f, "more than {limit} bytes of pipelined commands")
             }
-            Error::PlaintextAfterUpgrade => {
+            ErrorKind::PlaintextAfterUpgrade => {
                 f.write_str("plaintext received after STLS, before the TLS handshake")
             }
-            Error::TlsUnavailable(e) => e.fmt(f),
-            Error::UnexpectedData => f.write_str("data received while none was expected"),
-            Error::UnexpectedEof => f.write_str("connection closed unexpectedly"),
-            Error::TimedOut => f.write_str("the peer stayed silent too long"),
-            Error::BadCompression => f.write_str("corrupt compressed stream from the peer"),
+            ErrorKind::TlsUnavailable(e) => e.fmt(f),
+            ErrorKind::UnexpectedData => f.write_str("data received while none was expected"),
+            ErrorKind::UnexpectedEof => f.write_str("connection closed unexpectedly"),
+            ErrorKind::TimedOut => f.write_str("the peer stayed silent too long"),
+            ErrorKind::BadCompression => f.write_str("corrupt compressed stream from the peer"),
         }
+    }
+}
+
+/// A POP3 error: what rule was broken ([`kind`](Self::kind)) and by whom
+/// ([`fault`](ProtocolError::fault)). The same shape as every protocol's
+/// error in the crate ([`http::Error`](crate::http::Error)).
+///
+/// Errors from the peer come from
+/// [`poll_event`](crate::wire::Machine::poll_event) and are sticky: every
+/// later poll returns the same error. A [`Server`](super::Server) has queued
+/// its last words (`-ERR ...`) already; the drivers send them before they
+/// report the error. Errors of the caller come from the `send` calls, which
+/// then wrote nothing.
+///
+/// ```
+/// use sanswire::pop3::{Client, ErrorKind};
+/// let mut client = Client::new();
+/// let err = client.user("a\r\nDELE 1").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::UnsafeArgument);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+}
+
+impl Error {
+    /// What rule was broken.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error { kind }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind.fmt(f)
     }
 }
 
@@ -142,51 +215,39 @@ impl core::error::Error for Error {}
 
 impl ProtocolError for Error {
     fn fault(&self) -> Fault {
-        match self {
-            Error::UnsafeArgument
-            | Error::InvalidArgument(_)
-            | Error::CommandTooLong { .. }
-            | Error::OutOfSequence(_)
-            | Error::Sasl(_) => Fault::Local,
-            _ => Fault::Remote,
-        }
+        self.kind.fault()
     }
 
     fn common(&self) -> Option<CommonError> {
-        Some(match self {
-            Error::UnsafeArgument => CommonError::UnsafeArgument,
-            Error::OutOfSequence(why) => CommonError::OutOfSequence(why),
-            Error::LineTooLong { limit } => CommonError::LineTooLong { limit: *limit },
-            Error::BareLf => CommonError::BareLf,
-            Error::PlaintextAfterUpgrade => CommonError::PlaintextAfterUpgrade,
-            Error::UnexpectedEof => CommonError::UnexpectedEof,
-            Error::TooMuchPipelined { limit } => CommonError::TooMuchPipelined { limit: *limit },
-            Error::TimedOut => CommonError::TimedOut,
-            Error::BadCompression => CommonError::BadCompression,
-            _ => return None,
-        })
+        self.kind.common()
     }
 }
 
 /// The shared failures, each under the variant of the same name.
-impl From<CommonError> for Error {
+impl From<CommonError> for ErrorKind {
     fn from(e: CommonError) -> Self {
         match e {
-            CommonError::UnsafeArgument => Error::UnsafeArgument,
-            CommonError::OutOfSequence(why) => Error::OutOfSequence(why),
-            CommonError::LineTooLong { limit } => Error::LineTooLong { limit },
-            CommonError::BareLf => Error::BareLf,
-            CommonError::PlaintextAfterUpgrade => Error::PlaintextAfterUpgrade,
-            CommonError::UnexpectedEof => Error::UnexpectedEof,
-            CommonError::TooMuchPipelined { limit } => Error::TooMuchPipelined { limit },
-            CommonError::TimedOut => Error::TimedOut,
-            CommonError::BadCompression => Error::BadCompression,
+            CommonError::UnsafeArgument => ErrorKind::UnsafeArgument,
+            CommonError::OutOfSequence(why) => ErrorKind::OutOfSequence(why),
+            CommonError::LineTooLong { limit } => ErrorKind::LineTooLong { limit },
+            CommonError::BareLf => ErrorKind::BareLf,
+            CommonError::PlaintextAfterUpgrade => ErrorKind::PlaintextAfterUpgrade,
+            CommonError::UnexpectedEof => ErrorKind::UnexpectedEof,
+            CommonError::TooMuchPipelined { limit } => ErrorKind::TooMuchPipelined { limit },
+            CommonError::TimedOut => ErrorKind::TimedOut,
+            CommonError::BadCompression => ErrorKind::BadCompression,
         }
+    }
+}
+
+impl From<CommonError> for Error {
+    fn from(e: CommonError) -> Self {
+        ErrorKind::from(e).into()
     }
 }
 
 impl From<SaslError> for Error {
     fn from(e: SaslError) -> Self {
-        Error::Sasl(e)
+        ErrorKind::Sasl(e).into()
     }
 }

@@ -76,7 +76,7 @@ mod server;
 pub use apop::{apop_digest, apop_verify};
 pub use client::{raw_expects_block, Client, Event};
 pub use command::{Command, ParseError};
-pub use error::{Error, Refusal};
+pub use error::{Error, ErrorKind, Refusal};
 pub use limits::{Limits, MAX_COMMAND_LINE};
 pub use ops::Pop3;
 pub use response::{Capabilities, Capability, Response, ResponseCode, Status};

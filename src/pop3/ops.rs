@@ -27,7 +27,7 @@
 //! assert_eq!(dele.on_event(&mut client, ev), Ok(OpStep::Done(Err(refused))));
 //! ```
 
-use super::{Capabilities, Client, Command, Error, Event, Refusal, Response};
+use super::{Capabilities, Client, Command, Error, ErrorKind, Event, Refusal, Response};
 use crate::sasl::Mechanism;
 use crate::wire::{CommandId, Correlate, OpStep, Operation, Protocol, StartTls, TlsUnavailable};
 use alloc::vec::Vec;
@@ -241,7 +241,7 @@ impl<M: Mechanism + Send + 'static> Operation<Client> for Auth<M> {
     fn start(&mut self, client: &mut Client) -> Result<(), Error> {
         match self.mechanism.take() {
             Some(m) => self.id = Some(client.auth(m)?),
-            None => return Err(Error::OutOfSequence("AUTH operation started twice")),
+            None => return Err(ErrorKind::OutOfSequence("AUTH operation started twice").into()),
         }
         Ok(())
     }
@@ -318,7 +318,7 @@ one_command!(
 /// `start_tls`, and [`Capa`] again (what the server said in plaintext is
 /// forgotten). Sends CAPA first if the capabilities are not known yet.
 /// Requires TLS: a server that does not list STLS (or refuses CAPA, or
-/// STLS) is the error [`Error::TlsUnavailable`], not a refusal to go on
+/// STLS) is the error [`ErrorKind::TlsUnavailable`], not a refusal to go on
 /// from, and nothing more is sent; never a silent plaintext session.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stls {
@@ -330,9 +330,9 @@ impl Stls {
     fn send_if_offered(&mut self, client: &mut Client) -> Result<(), Error> {
         let offered = client.capabilities().is_some_and(Capabilities::stls);
         if !offered {
-            return Err(Error::TlsUnavailable(TlsUnavailable::NotOffered {
-                command: "STLS",
-            }));
+            return Err(
+                ErrorKind::TlsUnavailable(TlsUnavailable::NotOffered { command: "STLS" }).into(),
+            );
         }
         self.sent = true;
         self.id = Some(client.stls()?);
@@ -355,13 +355,14 @@ impl Operation<Client> for Stls {
         if !client.is_reply_to(self.id) {
             return Ok(OpStep::Pass(event));
         }
-        let unavailable = Error::TlsUnavailable(match self.sent {
+        let unavailable = ErrorKind::TlsUnavailable(match self.sent {
             false => TlsUnavailable::NotOffered { command: "STLS" },
             true => TlsUnavailable::Refused {
                 command: "STLS",
                 code: None,
             },
-        });
+        })
+        .into();
         match event {
             Event::Capabilities(_) if !self.sent => {
                 self.send_if_offered(client)?;

@@ -1,7 +1,7 @@
 //! Status lines (`+OK` / `-ERR` with RFC 2449 response codes) and CAPA
 //! capabilities: their parsers and encoders, shared by both roles.
 
-use super::Error;
+use super::{Error, ErrorKind};
 use crate::wire::{is_safe_argument, Outbox};
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -154,15 +154,15 @@ impl Response {
     /// code that cannot close its brackets early.
     pub fn validate(&self) -> Result<(), Error> {
         if !is_safe_argument(&self.text) {
-            return Err(Error::UnsafeArgument);
+            return Err(ErrorKind::UnsafeArgument.into());
         }
         if let Some(code) = &self.code {
             let code = code.as_bytes();
             if !is_safe_argument(code) {
-                return Err(Error::UnsafeArgument);
+                return Err(ErrorKind::UnsafeArgument.into());
             }
             if code.is_empty() || code.iter().any(|&b| b == b']' || b == b' ') {
-                return Err(Error::InvalidArgument("response code"));
+                return Err(ErrorKind::InvalidArgument("response code").into());
             }
         }
         Ok(())
@@ -334,10 +334,10 @@ impl Capability {
                 line.extend_from_slice(b"SASL");
                 for m in mechs {
                     if !is_safe_argument(m) {
-                        return Err(Error::UnsafeArgument);
+                        return Err(ErrorKind::UnsafeArgument.into());
                     }
                     if m.is_empty() || m.contains(&b' ') {
-                        return Err(Error::InvalidArgument("SASL mechanism name"));
+                        return Err(ErrorKind::InvalidArgument("SASL mechanism name").into());
                     }
                     line.push(b' ');
                     line.extend_from_slice(m);
@@ -378,10 +378,10 @@ impl Capability {
             Capability::Other(raw) => line.extend_from_slice(raw),
         }
         if !is_safe_argument(&line) {
-            return Err(Error::UnsafeArgument);
+            return Err(ErrorKind::UnsafeArgument.into());
         }
         if matches!(line.first(), None | Some(b'.') | Some(b' ')) {
-            return Err(Error::InvalidArgument("capability line"));
+            return Err(ErrorKind::InvalidArgument("capability line").into());
         }
         line.extend_from_slice(b"\r\n");
         out.write(&line);
@@ -522,13 +522,13 @@ mod tests {
     fn encoding_refuses_injection() {
         assert_eq!(
             Response::ok("a\r\n-ERR").to_line(),
-            Err(Error::UnsafeArgument)
+            Err(ErrorKind::UnsafeArgument.into())
         );
         assert_eq!(
             Response::ok("a")
                 .with_code(ResponseCode::Other(Bytes::from_static(b"A]B")))
                 .to_line(),
-            Err(Error::InvalidArgument("response code"))
+            Err(ErrorKind::InvalidArgument("response code").into())
         );
     }
 
@@ -603,7 +603,7 @@ mod tests {
         let mut out = Outbox::new();
         assert_eq!(
             Capability::Other(Bytes::from_static(b".x")).write_to(&mut out),
-            Err(Error::InvalidArgument("capability line"))
+            Err(ErrorKind::InvalidArgument("capability line").into())
         );
         assert!(out.is_empty());
     }

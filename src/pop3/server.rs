@@ -2,7 +2,7 @@
 
 use super::command::{decode_base64, push_base64};
 use super::response::push_number;
-use super::{Capability, Command, Error, Limits, Response, Status};
+use super::{Capability, Command, Error, ErrorKind, Limits, Response, Status};
 use crate::wire::{Conn, DotStuffer, LineEnding, LineError, LineReader, Machine, Next, Outbox};
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -274,15 +274,15 @@ impl Server {
     pub fn reply(&mut self, response: &Response) -> Result<(), Error> {
         let answer = self.waiting_answer()?;
         if response.is_ok() && answer.needs_typed_ok() {
-            return Err(Error::OutOfSequence(
-                "this command's +OK has its own answer method",
-            ));
+            return Err(
+                ErrorKind::OutOfSequence("this command's +OK has its own answer method").into(),
+            );
         }
         if response.is_ok() && answer == Answer::Stls && !self.conn.inbox.is_empty() {
             // The client pipelined behind STLS: those bytes would be taken
             // as if they came over TLS (CVE-2011-0411). Refuse the upgrade.
-            self.conn.fail(Error::PlaintextAfterUpgrade);
-            return Err(Error::PlaintextAfterUpgrade);
+            self.conn.fail(ErrorKind::PlaintextAfterUpgrade.into());
+            return Err(ErrorKind::PlaintextAfterUpgrade.into());
         }
         response.write_to(&mut self.conn.outbox)?;
         self.answering = None;
@@ -295,7 +295,7 @@ impl Server {
     /// encodes them in base64).
     pub fn challenge(&mut self, challenge: &[u8]) -> Result<(), Error> {
         if self.waiting_answer()? != Answer::Auth {
-            return Err(Error::OutOfSequence("no AUTH exchange in progress"));
+            return Err(ErrorKind::OutOfSequence("no AUTH exchange in progress").into());
         }
         let mut line = Vec::with_capacity(challenge.len() * 4 / 3 + 8);
         line.extend_from_slice(b"+ ");
@@ -390,7 +390,7 @@ impl Server {
     pub fn start_message(&mut self, response: &Response) -> Result<(), Error> {
         self.expect_answer(Answer::Message)?;
         if !response.is_ok() {
-            return Err(Error::OutOfSequence("use reply() for -ERR"));
+            return Err(ErrorKind::OutOfSequence("use reply() for -ERR").into());
         }
         response.write_to(&mut self.conn.outbox)?;
         self.phase = Phase::Message(DotStuffer::new());
@@ -405,7 +405,7 @@ impl Server {
                 stuffer.stuff(chunk, &mut self.conn.outbox);
                 Ok(())
             }
-            _ => Err(Error::OutOfSequence("no message started")),
+            _ => Err(ErrorKind::OutOfSequence("no message started").into()),
         }
     }
 
@@ -418,7 +418,7 @@ impl Server {
                 self.answering = None;
                 Ok(())
             }
-            _ => Err(Error::OutOfSequence("no message started")),
+            _ => Err(ErrorKind::OutOfSequence("no message started").into()),
         }
     }
 
@@ -434,11 +434,11 @@ impl Server {
         self.conn.check()?;
         match (&self.answering, &self.phase) {
             (Some(answer), Phase::Commands) => Ok(answer.clone()),
-            (Some(_), Phase::SaslResponse) => Err(Error::OutOfSequence(
-                "waiting for the client's SASL response",
-            )),
-            (Some(_), _) => Err(Error::OutOfSequence("a message is being sent")),
-            (None, _) => Err(Error::OutOfSequence("no command waits for an answer")),
+            (Some(_), Phase::SaslResponse) => {
+                Err(ErrorKind::OutOfSequence("waiting for the client's SASL response").into())
+            }
+            (Some(_), _) => Err(ErrorKind::OutOfSequence("a message is being sent").into()),
+            (None, _) => Err(ErrorKind::OutOfSequence("no command waits for an answer").into()),
         }
     }
 
@@ -446,7 +446,7 @@ impl Server {
         if self.waiting_answer()? == want {
             Ok(())
         } else {
-            Err(Error::OutOfSequence("this answer does not fit the command"))
+            Err(ErrorKind::OutOfSequence("this answer does not fit the command").into())
         }
     }
 
@@ -495,14 +495,14 @@ impl Server {
         match self.lines.next_line(&mut self.conn.inbox) {
             Ok(Some(line)) if line.ending == LineEnding::Lf => {
                 self.conn.outbox.write(b"-ERR lines must end with CRLF\r\n");
-                Err(Error::BareLf)
+                Err(ErrorKind::BareLf.into())
             }
             Ok(Some(line)) => Ok(Some(line.bytes)),
-            Ok(None) if self.conn.inbox.is_eof() => Err(Error::UnexpectedEof),
+            Ok(None) if self.conn.inbox.is_eof() => Err(ErrorKind::UnexpectedEof.into()),
             Ok(None) => Ok(None),
             Err(LineError::TooLong { limit }) => {
                 self.conn.outbox.write(b"-ERR line too long\r\n");
-                Err(Error::LineTooLong { limit })
+                Err((ErrorKind::LineTooLong { limit }).into())
             }
         }
     }
@@ -519,9 +519,10 @@ impl Server {
         }
         if self.answering.is_some() {
             if self.conn.inbox.len() > self.limits.max_pipelined_input {
-                return Err(Error::TooMuchPipelined {
+                return Err((ErrorKind::TooMuchPipelined {
                     limit: self.limits.max_pipelined_input,
-                });
+                })
+                .into());
             }
             return Ok(Next::Paused);
         }
@@ -686,7 +687,7 @@ fn message_argument(cmd: &Command) -> Option<u32> {
 
 fn push_scan(out: &mut Vec<u8>, msg: u32, size: u64) -> Result<(), Error> {
     if msg == 0 {
-        return Err(Error::InvalidArgument("message numbers start at 1"));
+        return Err(ErrorKind::InvalidArgument("message numbers start at 1").into());
     }
     push_number(out, u64::from(msg));
     out.push(b' ');
@@ -697,16 +698,14 @@ fn push_scan(out: &mut Vec<u8>, msg: u32, size: u64) -> Result<(), Error> {
 
 fn push_uid(out: &mut Vec<u8>, msg: u32, uid: &[u8]) -> Result<(), Error> {
     if !crate::wire::is_safe_argument(uid) {
-        return Err(Error::UnsafeArgument);
+        return Err(ErrorKind::UnsafeArgument.into());
     }
     if msg == 0
         || uid.is_empty()
         || uid.len() > 70
         || !uid.iter().all(|b| (0x21..=0x7e).contains(b))
     {
-        return Err(Error::InvalidArgument(
-            "unique-id: 1 to 70 bytes 0x21..0x7E",
-        ));
+        return Err(ErrorKind::InvalidArgument("unique-id: 1 to 70 bytes 0x21..0x7E").into());
     }
     push_number(out, u64::from(msg));
     out.push(b' ');
@@ -803,7 +802,10 @@ mod tests {
         assert!(push_uid(&mut v, 1, b"abc").is_ok());
         assert!(push_uid(&mut v, 1, b"a b").is_err());
         assert!(push_uid(&mut v, 1, &[b'x'; 71]).is_err());
-        assert_eq!(push_uid(&mut v, 1, b"a\r\n"), Err(Error::UnsafeArgument));
+        assert_eq!(
+            push_uid(&mut v, 1, b"a\r\n"),
+            Err(ErrorKind::UnsafeArgument.into())
+        );
         assert_eq!(v, b"1 abc\r\n");
     }
 }

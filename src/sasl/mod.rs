@@ -48,7 +48,7 @@ use base64::Engine as _;
 use core::fmt;
 
 /// Why a SASL exchange cannot go on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaslError {
     /// The server sent a challenge the mechanism cannot answer.
     UnexpectedChallenge,

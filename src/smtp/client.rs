@@ -1,7 +1,7 @@
 //! The client machine.
 
 use super::command::{check_domain_or_literal, Body, Command, MailParams, RcptParams};
-use super::{Capabilities, Error, Limits, Reply};
+use super::{Capabilities, Error, ErrorKind, Limits, Reply};
 use crate::sasl::{self, Credentials, Mechanism};
 use crate::wire::{
     CommandId, CommandIds, CommandQueue, Conn, Correlate, DotStuffer, Gate, Machine, MultiLine,
@@ -304,7 +304,7 @@ struct AuthState {
 /// commands. Every reply is interpreted here; a driver only moves bytes
 /// and hands out events.
 ///
-/// One thing at a time: a call is refused with [`Error::OutOfSequence`]
+/// One thing at a time: a call is refused with [`ErrorKind::OutOfSequence`]
 /// while an earlier one waits for replies ([`is_idle`](Self::is_idle)
 /// says when the next call may come). Each call ends with exactly one
 /// event. A mail transaction is pipelined (RFC 2920) when the server
@@ -431,9 +431,9 @@ impl Client {
 
     /// Never go on in plaintext (curl's `--ssl-reqd`): when EHLO's answer
     /// lacks STARTTLS (or only HELO worked), polling fails with
-    /// [`Error::TlsUnavailable`] instead of reporting [`Event::Ready`]; a
+    /// [`ErrorKind::TlsUnavailable`] instead of reporting [`Event::Ready`]; a
     /// refused STARTTLS fails the same way; and AUTH, MAIL and VRFY are
-    /// refused ([`Error::OutOfSequence`], nothing sent) until TLS is active.
+    /// refused ([`ErrorKind::OutOfSequence`], nothing sent) until TLS is active.
     /// Off by default. Set it before the greeting is polled.
     pub fn set_require_tls(&mut self, required: bool) {
         self.require_tls = required;
@@ -468,18 +468,18 @@ impl Client {
     /// Refuses what must not go out in plaintext when TLS is required.
     fn ensure_secure(&self) -> Result<(), Error> {
         if self.require_tls && self.tls != Tls::Active {
-            return Err(Error::OutOfSequence("TLS is required: STARTTLS first"));
+            return Err(ErrorKind::OutOfSequence("TLS is required: STARTTLS first").into());
         }
         Ok(())
     }
 
     fn ensure_idle(&self) -> Result<&Capabilities, Error> {
         if !self.is_idle() {
-            return Err(Error::OutOfSequence("the client is not idle"));
+            return Err(ErrorKind::OutOfSequence("the client is not idle").into());
         }
         self.caps
             .as_ref()
-            .ok_or(Error::OutOfSequence("the session is not ready"))
+            .ok_or(ErrorKind::OutOfSequence("the session is not ready").into())
     }
 
     /// Starts a mail transaction: MAIL FROM, one RCPT TO per recipient and
@@ -494,7 +494,7 @@ impl Client {
     ///
     /// Refused (nothing sent) when the client is not idle, an argument is
     /// invalid, there are no recipients, or a parameter needs an extension
-    /// the server did not offer ([`Error::NotOffered`]).
+    /// the server did not offer ([`ErrorKind::NotOffered`]).
     ///
     /// Gives the call's id, which its [`Event::MailSent`] reports through
     /// [`Correlate::replying_to`]; every call below does the same.
@@ -507,7 +507,7 @@ impl Client {
         self.ensure_secure()?;
         let caps = self.ensure_idle()?;
         if envelope.recipients.is_empty() {
-            return Err(Error::InvalidArgument("no recipients"));
+            return Err(ErrorKind::InvalidArgument("no recipients").into());
         }
         let mut params = envelope.params.clone();
         check_offered(caps, &params, envelope)?;
@@ -581,7 +581,7 @@ impl Client {
     pub fn auth(&mut self, mut mechanism: Box<dyn Mechanism + Send>) -> Result<CommandId, Error> {
         self.ensure_secure()?;
         self.ensure_idle()?;
-        let initial = mechanism.initial_response().map_err(Error::Sasl)?;
+        let initial = mechanism.initial_response().map_err(ErrorKind::Sasl)?;
         let mut line = Command::Auth {
             mechanism: mechanism.name().into(),
             initial_response: initial.clone(),
@@ -607,10 +607,10 @@ impl Client {
     pub fn login(&mut self, creds: &Credentials) -> Result<&'static str, Error> {
         self.ensure_secure()?;
         let caps = self.ensure_idle()?;
-        let name =
-            sasl::choose(caps.auth(), creds).ok_or(Error::NotOffered("a usable AUTH mechanism"))?;
-        let mechanism =
-            sasl::mechanism_for(name, creds).ok_or(Error::NotOffered("a usable AUTH mechanism"))?;
+        let name = sasl::choose(caps.auth(), creds)
+            .ok_or(ErrorKind::NotOffered("a usable AUTH mechanism"))?;
+        let mechanism = sasl::mechanism_for(name, creds)
+            .ok_or(ErrorKind::NotOffered("a usable AUTH mechanism"))?;
         self.auth(mechanism)?;
         Ok(name)
     }
@@ -620,17 +620,18 @@ impl Client {
     /// forgets the capabilities and sends EHLO again) or with
     /// [`Event::Reply`] if the server refuses (with
     /// [`set_require_tls`](Self::set_require_tls): the error
-    /// [`Error::TlsUnavailable`]). Not offered by the server:
-    /// [`Error::TlsUnavailable`], nothing sent.
+    /// [`ErrorKind::TlsUnavailable`]). Not offered by the server:
+    /// [`ErrorKind::TlsUnavailable`], nothing sent.
     pub fn starttls(&mut self) -> Result<CommandId, Error> {
         let caps = self.ensure_idle()?;
         if self.tls != Tls::Plain {
-            return Err(Error::OutOfSequence("TLS is already active"));
+            return Err(ErrorKind::OutOfSequence("TLS is already active").into());
         }
         if !caps.starttls {
-            return Err(Error::TlsUnavailable(TlsUnavailable::NotOffered {
+            return Err(ErrorKind::TlsUnavailable(TlsUnavailable::NotOffered {
                 command: "STARTTLS",
-            }));
+            })
+            .into());
         }
         self.send_static(b"STARTTLS\r\n", Expect::StartTls);
         Ok(self.new_call())
@@ -796,7 +797,7 @@ impl Client {
         match expect {
             Expect::Greeting => {
                 if !reply.is_positive() {
-                    return Err(Error::Refused(reply));
+                    return Err(Error::refused(reply));
                 }
                 self.send_hello(self.first_hello());
                 Ok(Some(Event::Greeting(reply)))
@@ -804,10 +805,11 @@ impl Client {
             Expect::Hello(kind) => self.on_hello(kind, reply),
             Expect::StartTls => {
                 if reply.code() != 220 && self.require_tls {
-                    return Err(Error::TlsUnavailable(TlsUnavailable::Refused {
+                    return Err(ErrorKind::TlsUnavailable(TlsUnavailable::Refused {
                         command: "STARTTLS",
                         code: Some(reply.code()),
-                    }));
+                    })
+                    .into());
                 }
                 if reply.code() != 220 {
                     return Ok(Some(Event::Reply {
@@ -816,7 +818,7 @@ impl Client {
                     }));
                 }
                 if !self.conn.inbox.is_empty() {
-                    return Err(Error::PlaintextAfterUpgrade);
+                    return Err(ErrorKind::PlaintextAfterUpgrade.into());
                 }
                 self.tls = Tls::Pending;
                 self.conn.request_tls();
@@ -836,14 +838,14 @@ impl Client {
                 let txn = self
                     .txn
                     .take()
-                    .ok_or(Error::UnexpectedReply(reply.code()))?;
+                    .ok_or(ErrorKind::UnexpectedReply(reply.code()))?;
                 Ok(Some(Event::MailSent(outcome(txn, self.lmtp))))
             }
             _ => {
                 let txn = self
                     .txn
                     .take()
-                    .ok_or(Error::UnexpectedReply(reply.code()))?;
+                    .ok_or(ErrorKind::UnexpectedReply(reply.code()))?;
                 Ok(self.on_transaction(expect, reply, txn))
             }
         }
@@ -854,9 +856,10 @@ impl Client {
         // Never silently downgrade: a session that must be encrypted ends
         // here, before anything else is sent.
         if self.require_tls && self.tls != Tls::Active && !caps.starttls {
-            return Err(Error::TlsUnavailable(TlsUnavailable::NotOffered {
+            return Err(ErrorKind::TlsUnavailable(TlsUnavailable::NotOffered {
                 command: "STARTTLS",
-            }));
+            })
+            .into());
         }
         self.caps = Some(caps.clone());
         Ok(Event::Ready { caps })
@@ -876,7 +879,7 @@ impl Client {
             self.send_hello(Hello::Helo);
             return Ok(None);
         }
-        Err(Error::Refused(reply))
+        Err(Error::refused(reply))
     }
 
     fn on_auth(&mut self, reply: Reply) -> Option<Event> {
@@ -1070,13 +1073,13 @@ impl Client {
             let framed = self
                 .framer
                 .next(&mut self.conn.inbox)
-                .map_err(Error::MalformedReply)?;
+                .map_err(ErrorKind::MalformedReply)?;
             let Some((code, raw)) = framed else {
                 if self.queue.is_empty() {
                     return Ok(Next::Paused);
                 }
                 if self.conn.inbox.is_eof() {
-                    return Err(Error::UnexpectedEof);
+                    return Err(ErrorKind::UnexpectedEof.into());
                 }
                 return Ok(Next::NeedInput);
             };
@@ -1092,7 +1095,7 @@ impl Client {
                         reply: Reply::from_raw(code, raw),
                     }));
                 }
-                return Err(Error::UnexpectedReply(code));
+                return Err(ErrorKind::UnexpectedReply(code).into());
             };
             let reply = Reply::from_raw(code, raw);
             if code == 421 {
@@ -1119,11 +1122,11 @@ fn greeting_queue() -> CommandQueue<Expect> {
 }
 
 fn check_offered(caps: &Capabilities, p: &MailParams, env: &Envelope) -> Result<(), Error> {
-    let need = |offered: bool, name: &'static str| {
+    let need = |offered: bool, name: &'static str| -> Result<(), Error> {
         if offered {
             Ok(())
         } else {
-            Err(Error::NotOffered(name))
+            Err(ErrorKind::NotOffered(name).into())
         }
     };
     if p.size.is_some() {

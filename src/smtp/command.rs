@@ -1,7 +1,7 @@
 //! SMTP commands: one type, one encoder (strict, for clients) and one parser
 //! (for servers, liberal where real clients need it).
 
-use super::{EnhancedCode, Error};
+use super::{EnhancedCode, Error, ErrorKind};
 use crate::sasl;
 use crate::wire::is_safe_argument;
 use alloc::string::String;
@@ -235,7 +235,7 @@ impl Command {
             Command::Vrfy(s) => {
                 check_text(s)?;
                 if s.is_empty() {
-                    return Err(Error::InvalidArgument("VRFY needs an argument"));
+                    return Err(ErrorKind::InvalidArgument("VRFY needs an argument").into());
                 }
                 out.push(' ');
                 out.push_str(s);
@@ -251,7 +251,7 @@ impl Command {
             } => {
                 check_text(mechanism)?;
                 if !is_mechanism_name(mechanism) {
-                    return Err(Error::InvalidArgument("SASL mechanism name"));
+                    return Err(ErrorKind::InvalidArgument("SASL mechanism name").into());
                 }
                 out.push(' ');
                 out.push_str(mechanism);
@@ -636,7 +636,7 @@ impl RcptParams {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             {
-                return Err(Error::InvalidArgument("ORCPT address type"));
+                return Err(ErrorKind::InvalidArgument("ORCPT address type").into());
             }
             let _ = write!(out, " ORCPT={};", o.addr_type);
             xtext_encode(&o.addr, out);
@@ -669,7 +669,7 @@ fn encode_other(params: &[Param], out: &mut String) -> Result<(), Error> {
             check_text(v)?;
         }
         check_param_syntax(&p.keyword, p.value.as_deref())
-            .map_err(|_| Error::InvalidArgument("ESMTP parameter syntax"))?;
+            .map_err(|_| ErrorKind::InvalidArgument("ESMTP parameter syntax"))?;
         out.push(' ');
         out.push_str(&p.keyword);
         if let Some(v) = &p.value {
@@ -715,7 +715,7 @@ fn check_text(s: &str) -> Result<(), Error> {
     if is_safe_argument(s.as_bytes()) {
         Ok(())
     } else {
-        Err(Error::InvalidArgument("CR, LF or NUL in an argument"))
+        Err(ErrorKind::InvalidArgument("CR, LF or NUL in an argument").into())
     }
 }
 
@@ -729,23 +729,23 @@ pub fn check_mailbox(addr: &str) -> Result<(), Error> {
     check_text(addr)?;
     let b = addr.as_bytes();
     let local_end = if b.first() == Some(&b'"') {
-        quoted_end(b).ok_or(Error::InvalidArgument("bad quoted local part"))?
+        quoted_end(b).ok_or(ErrorKind::InvalidArgument("bad quoted local part"))?
     } else {
         let at = addr
             .rfind('@')
-            .ok_or(Error::InvalidArgument("address without @"))?;
+            .ok_or(ErrorKind::InvalidArgument("address without @"))?;
         let local = &b[..at];
         let dot_string = !local.is_empty()
             && local
                 .split(|&c| c == b'.')
                 .all(|atom| !atom.is_empty() && atom.iter().all(|&c| is_atext(c)));
         if !dot_string {
-            return Err(Error::InvalidArgument("bad local part"));
+            return Err(ErrorKind::InvalidArgument("bad local part").into());
         }
         at
     };
     if b.get(local_end) != Some(&b'@') || local_end > 64 {
-        return Err(Error::InvalidArgument("bad local part"));
+        return Err(ErrorKind::InvalidArgument("bad local part").into());
     }
     check_domain_or_literal(&addr[local_end + 1..])
 }
@@ -776,7 +776,7 @@ pub fn check_domain_or_literal(d: &str) -> Result<(), Error> {
     if let Some(inner) = d.strip_prefix('[') {
         let inner = inner
             .strip_suffix(']')
-            .ok_or(Error::InvalidArgument("bad address literal"))?;
+            .ok_or(ErrorKind::InvalidArgument("bad address literal"))?;
         let ok = !inner.is_empty()
             && inner
                 .bytes()
@@ -784,7 +784,7 @@ pub fn check_domain_or_literal(d: &str) -> Result<(), Error> {
         return if ok {
             Ok(())
         } else {
-            Err(Error::InvalidArgument("bad address literal"))
+            Err(ErrorKind::InvalidArgument("bad address literal").into())
         };
     }
     let label_ok = |l: &[u8]| {
@@ -796,7 +796,7 @@ pub fn check_domain_or_literal(d: &str) -> Result<(), Error> {
                 .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b >= 0x80)
     };
     if d.is_empty() || d.len() > 255 || !d.as_bytes().split(|&b| b == b'.').all(label_ok) {
-        return Err(Error::InvalidArgument("bad domain"));
+        return Err(ErrorKind::InvalidArgument("bad domain").into());
     }
     Ok(())
 }

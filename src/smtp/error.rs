@@ -1,6 +1,7 @@
 use super::Reply;
 use crate::sasl::SaslError;
 use crate::wire::{CommonError, Fault, MultiLineError, ProtocolError, TlsUnavailable};
+use alloc::boxed::Box;
 use core::fmt;
 
 /// The server's refusal of a call run as an
@@ -25,11 +26,11 @@ impl fmt::Display for Refusal {
 
 impl core::error::Error for Refusal {}
 
-/// What went wrong in an SMTP machine. Sticky: once a machine returned an
-/// error from `poll_event`, it returns the same error forever.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What went wrong, one variant per rule: the [`kind`](Error::kind) of an
+/// [`Error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ErrorKind {
     /// Local: an argument would carry CR, LF or NUL, or breaks the syntax
     /// of its field (a `<` in an address, a bad domain, ...). Nothing was
     /// written.
@@ -45,7 +46,10 @@ pub enum Error {
     MalformedReply(MultiLineError),
     /// Remote: the server refused the session (greeting or EHLO/HELO not
     /// positive); the reply says why.
-    Refused(Reply),
+    Refused {
+        /// The reply code (the whole reply is [`Error::reply`]).
+        code: u16,
+    },
     /// Remote: a reply came with no command waiting for one.
     UnexpectedReply(u16),
     /// Remote: bytes arrived between the go-ahead for STARTTLS and the end
@@ -80,28 +84,132 @@ pub enum Error {
     BadCompression,
 }
 
-impl fmt::Display for Error {
+impl ErrorKind {
+    /// Who broke the protocol: [`Fault::Local`] for the caller's mistakes
+    /// (nothing was written), [`Fault::Remote`] for the server's or the
+    /// client's.
+    pub fn fault(self) -> Fault {
+        match self {
+            ErrorKind::InvalidArgument(_)
+            | ErrorKind::OutOfSequence(_)
+            | ErrorKind::NotOffered(_)
+            | ErrorKind::Sasl(_) => Fault::Local,
+            _ => Fault::Remote,
+        }
+    }
+
+    /// The reply a server sends before it closes: `500` for a line too
+    /// long, `554` for plaintext after the STARTTLS go-ahead, `421` on a
+    /// timeout.
+    pub fn reply_hint(self) -> Option<u16> {
+        match self {
+            ErrorKind::LineTooLong { .. } => Some(500),
+            ErrorKind::PlaintextAfterUpgrade => Some(554),
+            ErrorKind::TimedOut => Some(421),
+            _ => None,
+        }
+    }
+
+    /// Which of the failures every protocol shares this is, if it is one.
+    pub fn common(self) -> Option<CommonError> {
+        Some(match self {
+            ErrorKind::OutOfSequence(why) => CommonError::OutOfSequence(why),
+            ErrorKind::LineTooLong { limit } => CommonError::LineTooLong { limit },
+            ErrorKind::BareLf => CommonError::BareLf,
+            ErrorKind::PlaintextAfterUpgrade => CommonError::PlaintextAfterUpgrade,
+            ErrorKind::UnexpectedEof => CommonError::UnexpectedEof,
+            ErrorKind::TooMuchPipelined { limit } => CommonError::TooMuchPipelined { limit },
+            ErrorKind::TimedOut => CommonError::TimedOut,
+            ErrorKind::BadCompression => CommonError::BadCompression,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
-            Error::OutOfSequence(what) => write!(f, "not allowed now: {what}"),
-            Error::NotOffered(ext) => write!(f, "the server does not offer {ext}"),
-            Error::Sasl(e) => e.fmt(f),
-            Error::MalformedReply(e) => write!(f, "malformed reply: {e}"),
-            Error::Refused(r) => write!(f, "server refused the session: {r}"),
-            Error::UnexpectedReply(code) => write!(f, "unexpected reply {code}"),
-            Error::PlaintextAfterUpgrade => {
+            ErrorKind::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
+            ErrorKind::OutOfSequence(what) => write!(f, "not allowed now: {what}"),
+            ErrorKind::NotOffered(ext) => write!(f, "the server does not offer {ext}"),
+            ErrorKind::Sasl(e) => e.fmt(f),
+            ErrorKind::MalformedReply(e) => write!(f, "malformed reply: {e}"),
+            ErrorKind::Refused { code } => write!(f, "server refused the session: {code}"),
+            ErrorKind::UnexpectedReply(code) => write!(f, "unexpected reply {code}"),
+            ErrorKind::PlaintextAfterUpgrade => {
                 f.write_str("plaintext received after the STARTTLS go-ahead")
             }
-            Error::TlsUnavailable(e) => e.fmt(f),
-            Error::LineTooLong { limit } => write!(f, "line longer than {limit} bytes"),
-            Error::UnexpectedEof => f.write_str("connection closed unexpectedly"),
-            Error::BareLf => f.write_str("line ended in a bare LF"),
-            Error::TooMuchPipelined { limit } => {
+            ErrorKind::TlsUnavailable(e) => e.fmt(f),
+            ErrorKind::LineTooLong { limit } => write!(f, "line longer than {limit} bytes"),
+            ErrorKind::UnexpectedEof => f.write_str("connection closed unexpectedly"),
+            ErrorKind::BareLf => f.write_str("line ended in a bare LF"),
+            ErrorKind::TooMuchPipelined { limit } => {
                 write!(f, "more than {limit} bytes of pipelined input")
             }
-            Error::TimedOut => f.write_str("the peer stayed silent too long"),
-            Error::BadCompression => f.write_str("corrupt compressed stream from the peer"),
+            ErrorKind::TimedOut => f.write_str("the peer stayed silent too long"),
+            ErrorKind::BadCompression => f.write_str("corrupt compressed stream from the peer"),
+        }
+    }
+}
+
+/// An SMTP error: what rule was broken ([`kind`](Self::kind)), by whom
+/// ([`fault`](ProtocolError::fault)), the reply a server answers
+/// ([`reply_hint`](ProtocolError::reply_hint)) and, for a refused session,
+/// the server's [`reply`](Self::reply). The same shape as every protocol's
+/// error in the crate ([`http::Error`](crate::http::Error)).
+///
+/// Errors from the peer come from
+/// [`poll_event`](crate::wire::Machine::poll_event) and are sticky: every
+/// later poll returns the same error. A [`Server`](super::Server) has queued
+/// its last words (`500 ...`, `421 ...`) already; the drivers send them
+/// before they report the error. Errors of the caller come from the `send`
+/// calls, which then wrote nothing.
+///
+/// ```
+/// use sanswire::smtp::{Client, ErrorKind};
+/// let err = Client::new("a\r\nRSET").unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::InvalidArgument(_)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    /// The refusal behind [`ErrorKind::Refused`]; boxed so that the error
+    /// stays small on every other path.
+    reply: Option<Box<Reply>>,
+}
+
+impl Error {
+    /// What rule was broken.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The server's reply when it refused the session
+    /// ([`ErrorKind::Refused`]): a `554` greeting, a refused EHLO.
+    pub fn reply(&self) -> Option<&Reply> {
+        self.reply.as_deref()
+    }
+
+    /// The session refused with `reply`.
+    pub(crate) fn refused(reply: Reply) -> Self {
+        Error {
+            kind: ErrorKind::Refused { code: reply.code() },
+            reply: Some(Box::new(reply)),
+        }
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error { kind, reply: None }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.reply {
+            Some(r) => write!(f, "server refused the session: {r}"),
+            None => self.kind.fmt(f),
         }
     }
 }
@@ -110,53 +218,40 @@ impl core::error::Error for Error {}
 
 impl ProtocolError for Error {
     fn fault(&self) -> Fault {
-        match self {
-            Error::InvalidArgument(_)
-            | Error::OutOfSequence(_)
-            | Error::NotOffered(_)
-            | Error::Sasl(_) => Fault::Local,
-            _ => Fault::Remote,
-        }
+        self.kind.fault()
     }
 
     fn reply_hint(&self) -> Option<u16> {
-        match self {
-            Error::LineTooLong { .. } => Some(500),
-            Error::PlaintextAfterUpgrade => Some(554),
-            Error::TimedOut => Some(421),
-            _ => None,
-        }
+        self.kind.reply_hint()
     }
 
     fn common(&self) -> Option<CommonError> {
-        Some(match self {
-            Error::OutOfSequence(why) => CommonError::OutOfSequence(why),
-            Error::LineTooLong { limit } => CommonError::LineTooLong { limit: *limit },
-            Error::BareLf => CommonError::BareLf,
-            Error::PlaintextAfterUpgrade => CommonError::PlaintextAfterUpgrade,
-            Error::UnexpectedEof => CommonError::UnexpectedEof,
-            Error::TooMuchPipelined { limit } => CommonError::TooMuchPipelined { limit: *limit },
-            Error::TimedOut => CommonError::TimedOut,
-            Error::BadCompression => CommonError::BadCompression,
-            _ => return None,
-        })
+        self.kind.common()
     }
 }
 
 /// The shared failures, each under the variant of the same name
-/// (an unsafe argument is one kind of [`Error::InvalidArgument`]).
-impl From<CommonError> for Error {
+/// (an unsafe argument is one kind of [`ErrorKind::InvalidArgument`]).
+impl From<CommonError> for ErrorKind {
     fn from(e: CommonError) -> Self {
         match e {
-            CommonError::UnsafeArgument => Error::InvalidArgument("argument holds CR, LF or NUL"),
-            CommonError::OutOfSequence(why) => Error::OutOfSequence(why),
-            CommonError::LineTooLong { limit } => Error::LineTooLong { limit },
-            CommonError::BareLf => Error::BareLf,
-            CommonError::PlaintextAfterUpgrade => Error::PlaintextAfterUpgrade,
-            CommonError::UnexpectedEof => Error::UnexpectedEof,
-            CommonError::TooMuchPipelined { limit } => Error::TooMuchPipelined { limit },
-            CommonError::TimedOut => Error::TimedOut,
-            CommonError::BadCompression => Error::BadCompression,
+            CommonError::UnsafeArgument => {
+                ErrorKind::InvalidArgument("argument holds CR, LF or NUL")
+            }
+            CommonError::OutOfSequence(why) => ErrorKind::OutOfSequence(why),
+            CommonError::LineTooLong { limit } => ErrorKind::LineTooLong { limit },
+            CommonError::BareLf => ErrorKind::BareLf,
+            CommonError::PlaintextAfterUpgrade => ErrorKind::PlaintextAfterUpgrade,
+            CommonError::UnexpectedEof => ErrorKind::UnexpectedEof,
+            CommonError::TooMuchPipelined { limit } => ErrorKind::TooMuchPipelined { limit },
+            CommonError::TimedOut => ErrorKind::TimedOut,
+            CommonError::BadCompression => ErrorKind::BadCompression,
         }
+    }
+}
+
+impl From<CommonError> for Error {
+    fn from(e: CommonError) -> Self {
+        ErrorKind::from(e).into()
     }
 }

@@ -44,7 +44,7 @@ pub use command::{
     check_domain_or_literal, check_mailbox, Body, Command, MailParams, Notify, OriginalRecipient,
     Param, ParseError, RcptParams, Ret,
 };
-pub use error::{Error, Refusal};
+pub use error::{Error, ErrorKind, Refusal};
 pub use limits::Limits;
 pub use ops::Smtp;
 pub use reply::{Capabilities, EnhancedCode, Reply, ReplyBuilder};

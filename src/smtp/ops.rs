@@ -28,7 +28,9 @@
 //! # Ok(()) }
 //! ```
 
-use super::{Capabilities, Client, Envelope, Error, Event, Message, Outcome, Refusal, Reply, Verb};
+use super::{
+    Capabilities, Client, Envelope, Error, ErrorKind, Event, Message, Outcome, Refusal, Reply, Verb,
+};
 use crate::sasl::Credentials;
 use crate::wire::{
     CommandId, Correlate, OpStep, Operation, Protocol, StartTls as Upgrade, TlsUnavailable,
@@ -37,7 +39,7 @@ use alloc::string::String;
 
 /// Waits until the session is ready for mail: the greeting came and EHLO
 /// (or the HELO fallback) succeeded. Gives what the server offers. A
-/// refused greeting or EHLO is the machine's [`Error::Refused`]: the
+/// refused greeting or EHLO is the machine's [`ErrorKind::Refused`]: the
 /// session cannot go on. The greeting is the operation's own; the events
 /// of calls made before it are passed.
 #[derive(Debug, Default, Clone, Copy)]
@@ -66,7 +68,7 @@ impl Operation<Client> for Ready {
 /// `STARTTLS` (RFC 3207) up to the server's go-ahead: then run the
 /// driver's `start_tls`, after which the machine sends EHLO again (wait
 /// for it with [`Ready`]). Requires TLS: a server that does not offer
-/// STARTTLS, or refuses it, is [`Error::TlsUnavailable`], and nothing more
+/// STARTTLS, or refuses it, is [`ErrorKind::TlsUnavailable`], and nothing more
 /// is sent; never a silent plaintext session.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct StartTls {
@@ -94,10 +96,11 @@ impl Operation<Client> for StartTls {
         }
         match event {
             Event::StartTls => Ok(OpStep::Done(())),
-            Event::Reply { reply, .. } => Err(Error::TlsUnavailable(TlsUnavailable::Refused {
+            Event::Reply { reply, .. } => Err(ErrorKind::TlsUnavailable(TlsUnavailable::Refused {
                 command: "STARTTLS",
                 code: Some(reply.code()),
-            })),
+            })
+            .into()),
             other => Ok(OpStep::Pass(other)),
         }
     }
@@ -107,7 +110,7 @@ impl Operation<Client> for StartTls {
 /// credentials (see [`crate::sasl::choose`]). Gives the mechanism's name
 /// and the `235` reply; a refusal is `Err(`[`Refusal`]`)` in the output
 /// (the session goes on: the machine is not in error), no usable
-/// mechanism is [`Error::NotOffered`] (nothing was sent).
+/// mechanism is [`ErrorKind::NotOffered`] (nothing was sent).
 #[derive(Debug, Clone)]
 pub struct Login {
     creds: Credentials,
@@ -250,7 +253,9 @@ impl Operation<Client> for Single {
             Verb::Vrfy => client.vrfy(self.argument.as_deref().unwrap_or_default()),
             Verb::Help => client.help(self.argument.as_deref()),
             Verb::Quit => client.quit(),
-            Verb::StartTls => Err(Error::OutOfSequence("STARTTLS is not a single command")),
+            Verb::StartTls => {
+                Err(ErrorKind::OutOfSequence("STARTTLS is not a single command").into())
+            }
         }?);
         Ok(())
     }

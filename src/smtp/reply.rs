@@ -1,4 +1,4 @@
-use super::Error;
+use super::{Error, ErrorKind};
 use crate::wire::swar::find_space_or_control;
 use crate::wire::MultiLine;
 use alloc::string::String;
@@ -135,7 +135,7 @@ impl Reply {
         if let Some(e) = enhanced {
             let (e, _) = EnhancedCode::parse_prefix(e.as_bytes())
                 .filter(|&(_, used)| used == e.len())
-                .ok_or(Error::InvalidArgument("enhanced status code"))?;
+                .ok_or(ErrorKind::InvalidArgument("enhanced status code"))?;
             b = b.enhanced(e);
         }
         b.line(text).build()
@@ -237,7 +237,7 @@ impl ReplyBuilder {
     pub fn line(mut self, text: impl Into<String>) -> Self {
         let text = text.into();
         if !crate::wire::is_safe_argument(text.as_bytes()) {
-            self.error = Some(Error::InvalidArgument("reply text holds CR, LF or NUL"));
+            self.error = Some(ErrorKind::InvalidArgument("reply text holds CR, LF or NUL").into());
         }
         self.lines.push(text);
         self
@@ -250,11 +250,11 @@ impl ReplyBuilder {
             return Err(e);
         }
         if !(200..=599).contains(&self.code) {
-            return Err(Error::InvalidArgument("reply code"));
+            return Err(ErrorKind::InvalidArgument("reply code").into());
         }
         if let Some(e) = self.enhanced {
             if u16::from(e.class) != self.code / 100 || e.class == 3 {
-                return Err(Error::InvalidArgument("enhanced code class"));
+                return Err(ErrorKind::InvalidArgument("enhanced code class").into());
             }
         }
         let mut raw = Vec::new();

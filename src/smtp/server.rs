@@ -1,7 +1,7 @@
 //! The server machine.
 
 use super::command::{Body, Command, MailParams, RcptParams};
-use super::{EnhancedCode, Error, Limits, Reply};
+use super::{EnhancedCode, Error, ErrorKind, Limits, Reply};
 use crate::sasl;
 use crate::wire::{Conn, DotUnstuffer, LineError, LineReader, Machine, Next, Unstuffed};
 use alloc::format;
@@ -313,7 +313,7 @@ struct Txn {
 ///
 /// STARTTLS: bytes pipelined behind the STARTTLS command, or arriving
 /// before [`Machine::tls_established`], are refused with
-/// [`Error::PlaintextAfterUpgrade`] (CVE-2011-0411).
+/// [`ErrorKind::PlaintextAfterUpgrade`] (CVE-2011-0411).
 #[derive(Debug)]
 pub struct Server {
     conn: Conn<Error>,
@@ -349,7 +349,7 @@ impl Server {
     pub fn new(config: ServerConfig) -> Result<Server, Error> {
         if !crate::wire::is_safe_argument(config.hostname.as_bytes()) || config.hostname.is_empty()
         {
-            return Err(Error::InvalidArgument("server hostname"));
+            return Err(ErrorKind::InvalidArgument("server hostname").into());
         }
         let mut server = Server {
             conn: Conn::new(),
@@ -411,7 +411,7 @@ impl Server {
             State::Decide(Decision::Mail(_)) => (250, EnhancedCode::new(2, 1, 0), "Sender OK"),
             State::Decide(Decision::Rcpt(_)) => (250, EnhancedCode::new(2, 1, 5), "Recipient OK"),
             State::Decide(Decision::Message { .. }) => (250, OK, "Message accepted"),
-            _ => return Err(Error::OutOfSequence("nothing to accept")),
+            _ => return Err(ErrorKind::OutOfSequence("nothing to accept").into()),
         };
         let reply = self.build(code, enh, text);
         self.respond(reply)
@@ -421,9 +421,7 @@ impl Server {
     /// `5xx` reply).
     pub fn reject(&mut self, reply: Reply) -> Result<(), Error> {
         if reply.is_positive() || reply.is_intermediate() {
-            return Err(Error::InvalidArgument(
-                "a rejection needs a 4xx or 5xx reply",
-            ));
+            return Err(ErrorKind::InvalidArgument("a rejection needs a 4xx or 5xx reply").into());
         }
         self.respond(reply)
     }
@@ -432,7 +430,7 @@ impl Server {
     /// accepts, anything else refuses.
     pub fn respond(&mut self, reply: Reply) -> Result<(), Error> {
         let State::Decide(decision) = &mut self.state else {
-            return Err(Error::OutOfSequence("nothing to answer"));
+            return Err(ErrorKind::OutOfSequence("nothing to answer").into());
         };
         let ok = reply.is_positive();
         let mut next = State::Command;
@@ -600,7 +598,7 @@ impl Server {
             return Ok(None);
         }
         if !self.conn.inbox.is_empty() {
-            return Err(Error::PlaintextAfterUpgrade);
+            return Err(ErrorKind::PlaintextAfterUpgrade.into());
         }
         self.write_reply(220, OK, "Ready to start TLS");
         self.state = State::TlsPending;
@@ -842,7 +840,7 @@ impl Server {
         loop {
             let piece = unstuffer.next(&mut self.conn.inbox).map_err(|e| {
                 let LineError::TooLong { limit } = e;
-                Error::LineTooLong { limit }
+                (ErrorKind::LineTooLong { limit }).into()
             });
             let piece = match piece {
                 Ok(p) => p,
@@ -982,7 +980,7 @@ impl Server {
                         Err(LineError::TooLong { limit }) => {
                             if matches!(self.state, State::AuthLine(_)) {
                                 self.write_reply(500, SYNTAX, "Line too long");
-                                return Err(Error::LineTooLong { limit });
+                                return Err((ErrorKind::LineTooLong { limit }).into());
                             }
                             self.discarding = true;
                             continue;
