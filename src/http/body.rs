@@ -2,7 +2,7 @@
 //! reader that cuts its body out of the receive buffer.
 
 use super::error::ErrorKind;
-use super::headers::{list_elements, trim_ows, Headers};
+use super::headers::{list_elements, trim_ows, Headers, Known};
 use super::limits::Limits;
 use super::parse::{parse_trailers, BlockFramer, BlockKind};
 use super::request::{Request, Version};
@@ -48,6 +48,9 @@ impl MethodKind {
 /// element of a list must be the same decimal number (RFC 9112 §6.3
 /// allows identical repeats such as `5, 5`).
 pub(crate) fn content_length(headers: &Headers) -> Result<Option<u64>, ErrorKind> {
+    if !headers.has_known(Known::CONTENT_LENGTH) {
+        return Ok(None);
+    }
     let mut found = None;
     for value in headers.get_all("content-length") {
         for element in value.split(|&b| b == b',') {
@@ -79,6 +82,9 @@ fn parse_decimal(digits: &[u8]) -> Option<u64> {
 /// no `Transfer-Encoding`. `chunked` anywhere but last, or an empty list,
 /// is refused.
 pub(crate) fn final_coding_is_chunked(headers: &Headers) -> Result<Option<bool>, ErrorKind> {
+    if !headers.has_known(Known::TRANSFER_ENCODING) {
+        return Ok(None);
+    }
     let mut present = false;
     let mut last_chunked = None;
     for value in headers.get_all("transfer-encoding") {
@@ -148,10 +154,10 @@ pub(crate) fn response_framing(resp: &Response, method: MethodKind) -> Result<Fr
 /// Whether the sender of a message lets the connection persist after it
 /// (RFC 9112 §9.3).
 pub(crate) fn wants_keep_alive(version: Version, headers: &Headers) -> bool {
-    if headers.has_token("connection", "close") {
+    if headers.has_known_token(Known::CONNECTION, "close") {
         return false;
     }
-    version == Version::Http11 || headers.has_token("connection", "keep-alive")
+    version == Version::Http11 || headers.has_known_token(Known::CONNECTION, "keep-alive")
 }
 
 /// What the body reader has for its machine.

@@ -2,7 +2,7 @@ use super::body::{response_framing, wants_keep_alive, BodyReader, Decoded, Frami
 use super::encode::{check_request, outgoing_framing, write_request_head, BodyWriter};
 use super::error::{Error, ErrorKind};
 use super::event::Event;
-use super::headers::Headers;
+use super::headers::{Headers, Known};
 use super::limits::Limits;
 use super::parse::{parse_response, BlockFramer, BlockKind};
 use super::request::{Request, Version};
@@ -195,7 +195,7 @@ impl Client {
         let sent = Sent {
             method: MethodKind::of(req.method()),
             keep_alive: wants_keep_alive(req.version(), req.headers()),
-            upgrade: req.headers().get("upgrade").is_some(),
+            upgrade: req.headers().get_known(Known::UPGRADE).is_some(),
             id: self.ids.next_id(),
         };
         self.no_more_requests = !sent.keep_alive;

@@ -23,13 +23,14 @@ const KNOWN: [&[u8]; 7] = [
 
 /// The bit of a known field name in [`Headers::present`]; 0 for others.
 /// Called for every field received, so it decides on the length and first
-/// letter before comparing any text.
+/// letter before comparing any text. `const`, so that the machines' own
+/// lookups ([`Known`]) cost no name comparison at all.
 #[inline]
-fn known_bit(name: &[u8]) -> u8 {
-    let Some(&first) = name.first() else {
+const fn known_bit(name: &[u8]) -> u8 {
+    if name.is_empty() {
         return 0;
-    };
-    let index = match (name.len(), first | 0x20) {
+    }
+    let index = match (name.len(), name[0] | 0x20) {
         (4, b'h') => 0,
         (14, b'c') => 1,
         (17, b't') => 2,
@@ -39,11 +40,45 @@ fn known_bit(name: &[u8]) -> u8 {
         (7, b't') => 6,
         _ => return 0,
     };
-    if KNOWN[index].eq_ignore_ascii_case(name) {
-        1 << index
-    } else {
-        0
+    let known = KNOWN[index];
+    let mut i = 0;
+    while i < name.len() {
+        if name[i].to_ascii_lowercase() != known[i] {
+            return 0;
+        }
+        i += 1;
     }
+    1 << index
+}
+
+/// A field name the machines look up on every message, with its bit
+/// worked out when compiling.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Known {
+    name: &'static str,
+    bit: u8,
+}
+
+impl Known {
+    const fn new(name: &'static str) -> Self {
+        Known {
+            name,
+            bit: known_bit(name.as_bytes()),
+        }
+    }
+
+    /// `Host`.
+    pub(crate) const HOST: Known = Known::new("host");
+    /// `Connection`.
+    pub(crate) const CONNECTION: Known = Known::new("connection");
+    /// `Upgrade`.
+    pub(crate) const UPGRADE: Known = Known::new("upgrade");
+    /// `Expect`.
+    pub(crate) const EXPECT: Known = Known::new("expect");
+    /// `Content-Length`.
+    pub(crate) const CONTENT_LENGTH: Known = Known::new("content-length");
+    /// `Transfer-Encoding`.
+    pub(crate) const TRANSFER_ENCODING: Known = Known::new("transfer-encoding");
 }
 
 /// Where one received field lies in the frozen head.
@@ -238,18 +273,38 @@ impl Headers {
         Some(Some(span.value(&self.head)))
     }
 
-    /// How many fields called `name` there are, counting up to 2 only:
-    /// 0, 1, or 2 for "more than one".
-    pub(crate) fn count_up_to_two(&self, name: &str) -> usize {
-        let bit = known_bit(name.as_bytes());
-        if bit != 0 {
-            return match (self.present & bit != 0, self.repeated & bit != 0) {
-                (false, _) => 0,
-                (true, false) => 1,
-                (true, true) => 2,
-            };
+    /// Whether a field has the [`Known`] name: no lookup at all.
+    #[inline]
+    pub(crate) fn has_known(&self, k: Known) -> bool {
+        self.present & k.bit != 0
+    }
+
+    /// [`get`](Self::get) for a [`Known`] name.
+    #[inline]
+    pub(crate) fn get_known(&self, k: Known) -> Option<&[u8]> {
+        match self.known_single(k.bit) {
+            Some(found) => found,
+            None => self.get_by_scan(k.name.as_bytes()),
         }
-        self.get_all(name).take(2).count()
+    }
+
+    /// [`count_up_to_two`](Self::count_up_to_two) for a [`Known`] name.
+    #[inline]
+    pub(crate) fn count_known_up_to_two(&self, k: Known) -> usize {
+        match (self.present & k.bit != 0, self.repeated & k.bit != 0) {
+            (false, _) => 0,
+            (true, false) => 1,
+            (true, true) => 2,
+        }
+    }
+
+    /// [`has_token`](Self::has_token) for a [`Known`] name.
+    #[inline]
+    pub(crate) fn has_known_token(&self, k: Known, token: &str) -> bool {
+        match self.known_single(k.bit) {
+            Some(found) => found.is_some_and(|v| has_element(v, token.as_bytes())),
+            None => self.has_token_by_scan(k.name, token.as_bytes()),
+        }
     }
 
     /// The value of the first field called `name` (any case).
@@ -362,6 +417,10 @@ fn has_element(value: &[u8], token: &[u8]) -> bool {
     // The whole value is the element, most of the time.
     if value.len() == token.len() {
         return value.eq_ignore_ascii_case(token);
+    }
+    // A list that holds the token is at least as long as the token.
+    if value.len() < token.len() {
+        return false;
     }
     list_elements(value).any(|t| t.eq_ignore_ascii_case(token))
 }

@@ -2,7 +2,7 @@
 //! at each byte once), then parsed once, whole, with httparse.
 
 use super::error::ErrorKind;
-use super::headers::Headers;
+use super::headers::{Headers, Known};
 use super::limits::Limits;
 use super::request::{Request, Version};
 use super::response::Response;
@@ -155,6 +155,15 @@ pub(crate) struct RequestLine {
     method: core::ops::Range<usize>,
     target: core::ops::Range<usize>,
     minor: u8,
+    /// Every line of the head was seen to end in CRLF (false: not known).
+    crlf: bool,
+}
+
+/// Whether the rest of a field line, after its value, is optional
+/// whitespace and a CR (httparse takes a CR only right before a LF).
+#[inline]
+fn ends_in_cr(rest: &[u8]) -> bool {
+    rest.iter().find(|&&b| b != b' ' && b != b'\t') == Some(&b'\r')
 }
 
 /// The checks that need the fields, then the request line, over `head`
@@ -170,14 +179,13 @@ fn finish_into(
         return Err(ErrorKind::UriTooLong);
     }
     let version = Version::from_minor(line.minor);
-    let (method, target) = (head.slice(line.method), head.slice(line.target));
-    let headers = req.headers_mut();
+    let headers = req.received_headers();
     headers.set_head(head);
     if !values_checked {
         check_values(headers)?;
     }
     check_host(headers, version)?;
-    req.set_line(method, target, version);
+    req.set_line(line.method, line.target, version);
     Ok(())
 }
 
@@ -199,21 +207,27 @@ fn parse_request_into(
         };
         let method_at = offset(data, method.as_bytes());
         let target_at = offset(data, target.as_bytes());
+        let mut crlf = true;
         for f in req.headers.iter() {
             let name = offset(data, f.name.as_bytes());
             let value = offset(data, f.value);
-            headers.push_field(
-                f.name.as_bytes(),
-                name..name + f.name.len(),
-                value..value + f.value.len(),
-            );
+            let end = value + f.value.len();
+            crlf &= ends_in_cr(&data[end..]);
+            headers.push_field(f.name.as_bytes(), name..name + f.name.len(), value..end);
         }
+        // The request line's end, and the blank line's (seen from the
+        // first field's start and the head's end).
+        crlf &= match req.headers.first() {
+            Some(f) => data[..offset(data, f.name.as_bytes())].ends_with(b"\r\n"),
+            None => false,
+        } && data[..n].ends_with(b"\r\n\r\n");
         Ok(httparse::Status::Complete((
             n,
             RequestLine {
                 method: method_at..method_at + method.len(),
                 target: target_at..target_at + target.len(),
                 minor,
+                crlf,
             },
         )))
     })
@@ -236,7 +250,7 @@ pub(crate) fn request_fast(
         return None;
     }
     let window = &data[..data.len().min(limits.max_head_bytes)];
-    let (n, line) = match parse_request_into(window, STACK_HEADERS - 1, req.headers_mut()) {
+    let (n, line) = match parse_request_into(window, STACK_HEADERS - 1, req.received_headers()) {
         Ok(httparse::Status::Complete(done)) => done,
         _ => return None,
     };
@@ -244,16 +258,19 @@ pub(crate) fn request_fast(
     if fields > limits.max_headers {
         return None;
     }
-    // What httparse lets through that we refuse: bare LFs. httparse takes
-    // a CR only right before a LF, and a head that starts with a token
-    // has one line per field plus the request line and the blank line
-    // (it refuses obs-fold in requests): so the head has no bare LF
-    // exactly when it has that many CRs, which a vectorised count tells.
+    // What httparse lets through that we refuse: bare LFs. The field loop
+    // saw a CR at the end of every line, nearly always. Otherwise count:
+    // httparse takes a CR only right before a LF, and a head that starts
+    // with a token has one line per field plus the request line and the
+    // blank line (it refuses obs-fold in requests), so the head has no
+    // bare LF exactly when it has that many CRs.
     // (Control characters in values need no pass here: httparse's value
     // grammar is HTAB, SP to `~` and obs-text, the same as ours.)
-    let crs = memchr::memchr_iter(b'\r', &data[..n]).count();
-    if !limits.allow_bare_lf && crs != fields + 2 {
-        return None;
+    if !limits.allow_bare_lf && !line.crlf {
+        let crs = memchr::memchr_iter(b'\r', &data[..n]).count();
+        if crs != fields + 2 {
+            return None;
+        }
     }
     Some((n, line))
 }
@@ -279,7 +296,7 @@ pub(crate) fn parse_request(
         return Err(ErrorKind::HeadTooLarge);
     }
     let mut req = Request::received();
-    let line = match parse_request_into(&head, field_lines, req.headers_mut()) {
+    let line = match parse_request_into(&head, field_lines, req.received_headers()) {
         Ok(httparse::Status::Complete((_, line))) => line,
         Ok(httparse::Status::Partial) => return Err(ErrorKind::InvalidRequestLine),
         Err(e) => return Err(diagnose(&head, true, false, e)),
@@ -421,7 +438,7 @@ fn check_values(headers: &Headers) -> Result<(), ErrorKind> {
 /// RFC 9112 §3.2: an HTTP/1.1 request has exactly one `Host`; none is
 /// allowed in HTTP/1.0, but never two.
 fn check_host(headers: &Headers, version: Version) -> Result<(), ErrorKind> {
-    let hosts = headers.count_up_to_two("host");
+    let hosts = headers.count_known_up_to_two(Known::HOST);
     if hosts > 1 || (hosts == 0 && version == Version::Http11) {
         return Err(ErrorKind::InvalidHost);
     }
@@ -515,6 +532,45 @@ mod tests {
             }
         }
         result
+    }
+
+    fn fast(text: &[u8], limits: &Limits) -> Option<(usize, bool)> {
+        let mut r = Request::received();
+        request_fast(text, limits, &mut r).map(|(n, line)| (n, line.crlf))
+    }
+
+    #[test]
+    fn the_fast_path_sees_crlf_lines_without_counting() {
+        let limits = Limits::default();
+        let head = b"GET / HTTP/1.1\r\nHost: a\r\nX:  b  \r\n\r\n";
+        assert_eq!(fast(head, &limits), Some((head.len(), true)));
+        // A bare LF anywhere, and the fast path lets the framer decide.
+        for bad in [
+            &b"GET / HTTP/1.1\nHost: a\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\nHost: a\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\n",
+        ] {
+            assert_eq!(fast(bad, &limits), None, "{bad:?}");
+        }
+        let lenient = Limits {
+            allow_bare_lf: true,
+            ..Limits::default()
+        };
+        assert_eq!(
+            fast(b"GET / HTTP/1.1\nHost: a\n\n", &lenient).map(|f| f.1),
+            Some(false)
+        );
+        // No fields: the count decides.
+        let http10 = b"GET / HTTP/1.0\r\n\r\n";
+        assert_eq!(fast(http10, &limits), Some((http10.len(), false)));
+    }
+
+    #[test]
+    fn a_received_request_keeps_its_line_when_its_headers_are_replaced() {
+        let mut r = req(b"PUT /x HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        *r.headers_mut() = Headers::new();
+        assert_eq!((r.method(), r.target()), (&b"PUT"[..], &b"/x"[..]));
+        assert!(r.headers().is_empty());
     }
 
     fn req(text: &[u8]) -> Result<Request, ErrorKind> {

@@ -1,6 +1,7 @@
 use super::headers::{Headers, Lossy};
 use bytes::Bytes;
 use core::fmt;
+use core::ops::Range;
 
 /// The HTTP version of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -44,20 +45,49 @@ impl Version {
 /// assert_eq!(req.version(), Version::Http11);
 /// assert_eq!(req.headers().get("host"), Some(&b"example.org"[..]));
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Request {
-    method: Bytes,
-    target: Bytes,
+    method: Part,
+    target: Part,
     version: Version,
     headers: Headers,
 }
+
+/// The method or the target: where it lies in the received head (no
+/// reference count of its own, so a received request takes one count on
+/// the receive buffer, not three), or the caller's bytes.
+#[derive(Clone)]
+enum Part {
+    At(u32, u32),
+    Own(Bytes),
+}
+
+impl Part {
+    fn get<'a>(&'a self, headers: &'a Headers) -> &'a [u8] {
+        match self {
+            Part::At(start, end) => &headers.head()[*start as usize..*end as usize],
+            Part::Own(b) => b,
+        }
+    }
+}
+
+impl PartialEq for Request {
+    fn eq(&self, other: &Self) -> bool {
+        self.method() == other.method()
+            && self.target() == other.target()
+            && self.version == other.version
+            && self.headers == other.headers
+    }
+}
+
+impl Eq for Request {}
 
 impl Request {
     /// An HTTP/1.1 request with no header fields.
     pub fn new(method: impl Into<Bytes>, target: impl Into<Bytes>) -> Self {
         Request {
-            method: method.into(),
-            target: target.into(),
+            method: Part::Own(method.into()),
+            target: Part::Own(target.into()),
             version: Version::Http11,
             headers: Headers::new(),
         }
@@ -66,17 +96,23 @@ impl Request {
     /// An empty request for the parser to fill in.
     pub(crate) fn received() -> Self {
         Request {
-            method: Bytes::new(),
-            target: Bytes::new(),
+            method: Part::At(0, 0),
+            target: Part::At(0, 0),
             version: Version::Http11,
             headers: Headers::new(),
         }
     }
 
-    /// Sets the request line (of a received request).
-    pub(crate) fn set_line(&mut self, method: Bytes, target: Bytes, version: Version) {
-        self.method = method;
-        self.target = target;
+    /// Sets the request line of a received request: where its method and
+    /// target lie in the head the headers point into.
+    pub(crate) fn set_line(
+        &mut self,
+        method: Range<usize>,
+        target: Range<usize>,
+        version: Version,
+    ) {
+        self.method = Part::At(method.start as u32, method.end as u32);
+        self.target = Part::At(target.start as u32, target.end as u32);
         self.version = version;
     }
 
@@ -101,13 +137,13 @@ impl Request {
 
     /// The method, as sent (methods are case-sensitive).
     pub fn method(&self) -> &[u8] {
-        &self.method
+        self.method.get(&self.headers)
     }
 
     /// The request target (`/path?query`, an absolute URI, `host:port` for
     /// `CONNECT`, or `*`).
     pub fn target(&self) -> &[u8] {
-        &self.target
+        self.target.get(&self.headers)
     }
 
     /// The version.
@@ -122,6 +158,19 @@ impl Request {
 
     /// The header fields, to add to them.
     pub fn headers_mut(&mut self) -> &mut Headers {
+        // The caller may replace the received head: let the method and
+        // target hold the bytes themselves first.
+        for part in [&mut self.method, &mut self.target] {
+            if let Part::At(start, end) = *part {
+                *part = Part::Own(self.headers.head().slice(start as usize..end as usize));
+            }
+        }
+        &mut self.headers
+    }
+
+    /// The header fields, for the parser to fill in (the request line is
+    /// set after them, with [`set_line`](Self::set_line)).
+    pub(crate) fn received_headers(&mut self) -> &mut Headers {
         &mut self.headers
     }
 }
@@ -129,8 +178,8 @@ impl Request {
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
-            .field("method", &Lossy(&self.method))
-            .field("target", &Lossy(&self.target))
+            .field("method", &Lossy(self.method()))
+            .field("target", &Lossy(self.target()))
             .field("version", &self.version)
             .field("headers", &self.headers)
             .finish()

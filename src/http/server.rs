@@ -2,7 +2,7 @@ use super::body::{request_framing, wants_keep_alive, BodyReader, Decoded, Framin
 use super::encode::{check_response, outgoing_framing, write_response_head, BodyWriter};
 use super::error::{Error, ErrorKind};
 use super::event::Event;
-use super::headers::Headers;
+use super::headers::{Headers, Known};
 use super::limits::Limits;
 use super::parse::{finish_fast, parse_request, request_fast, BlockFramer, BlockKind};
 use super::request::{Request, Version};
@@ -37,10 +37,10 @@ impl Exchange {
             method: MethodKind::of(req.method()),
             version: req.version(),
             keep_alive: wants_keep_alive(req.version(), headers),
-            upgrade: headers.get("upgrade").is_some(),
+            upgrade: headers.get_known(Known::UPGRADE).is_some(),
             // RFC 9110 §10.1.1: ignored in HTTP/1.0 requests.
             expect_continue: req.version() == Version::Http11
-                && headers.has_token("expect", "100-continue"),
+                && headers.has_known_token(Known::EXPECT, "100-continue"),
             continue_sent: false,
         }
     }
@@ -279,7 +279,9 @@ impl Server {
             && wants_keep_alive(resp.version(), resp.headers());
         if ex.version == Version::Http10 {
             // An HTTP/1.0 client only persists when told so.
-            keep_alive &= resp.headers().has_token("connection", "keep-alive");
+            keep_alive &= resp
+                .headers()
+                .has_known_token(Known::CONNECTION, "keep-alive");
         }
         write_response_head(&mut self.conn.outbox, resp, add_chunked);
         self.response_keep_alive = keep_alive;
