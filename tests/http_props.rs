@@ -371,3 +371,49 @@ proptest! {
         }
     }
 }
+
+/// A field line as a peer may send it: optional whitespace around the
+/// value, which a parser drops.
+fn raw_field() -> impl Strategy<Value = (String, String, String, String)> {
+    (field_name(), "[ \t]{0,2}", field_value(), "[ \t]{0,2}")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The fields a received head is read back as are httparse's, values
+    /// without the whitespace around them, however they were spaced.
+    #[test]
+    fn received_fields_are_httparses(fields in prop::collection::vec(raw_field(), 0..40)) {
+        let mut head = b"GET / HTTP/1.1\r\nHost: h\r\n".to_vec();
+        for (name, before, value, after) in &fields {
+            head.extend_from_slice(format!("{name}:{before}{value}{after}\r\n").as_bytes());
+        }
+        head.extend_from_slice(b"\r\n");
+        let mut slots = vec![httparse::EMPTY_HEADER; fields.len() + 1];
+        let mut req = httparse::Request::new(&mut slots);
+        prop_assert!(req.parse(&head).unwrap().is_complete());
+        let trim = |v: &[u8]| {
+            let v = v.trim_ascii_start();
+            v[..v.len() - v.iter().rev().take_while(|&&b| b == b' ' || b == b'\t').count()].to_vec()
+        };
+        let expected: Vec<(Vec<u8>, Vec<u8>)> = req
+            .headers
+            .iter()
+            .map(|f| (f.name.as_bytes().to_vec(), trim(f.value)))
+            .collect();
+        let mut server = Server::new();
+        server.receive(&head);
+        let Next::Event(Event::Request(r)) = server.poll_event().unwrap() else {
+            panic!("no request");
+        };
+        let got: Vec<(Vec<u8>, Vec<u8>)> =
+            r.headers().iter().map(|(n, v)| (n.to_vec(), v.to_vec())).collect();
+        prop_assert_eq!(&got, &expected);
+        prop_assert_eq!(r.headers().len(), expected.len());
+        for (name, value) in &expected {
+            let name = std::str::from_utf8(name).unwrap();
+            prop_assert!(r.headers().get_all(name).any(|v| v == &value[..]));
+        }
+    }
+}

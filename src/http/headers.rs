@@ -3,11 +3,6 @@ use bytes::Bytes;
 use core::fmt;
 use core::ops::Range;
 
-/// How many received fields are kept inline before spilling to the heap.
-/// Typical requests carry 6 to 15; 24 covers nearly all without a heap
-/// allocation.
-const INLINE: usize = 24;
-
 /// Field names the machines look up on every message. Which of them are
 /// present is recorded as fields are added, so that looking up an absent
 /// one (`Transfer-Encoding` on a GET, `Expect`, `Upgrade`) costs no scan.
@@ -81,62 +76,41 @@ impl Known {
     pub(crate) const TRANSFER_ENCODING: Known = Known::new("transfer-encoding");
 }
 
-/// Where one received field lies in the frozen head.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Span {
-    name: (u32, u32),
-    value: (u32, u32),
+/// One received field line, without its LF: its name and its value
+/// without the optional whitespace around it. The parsers let through
+/// only lines of the form `name:` OWS value OWS, CR optional where bare
+/// LFs are allowed (obs-fold is unfolded before), so a line is a field.
+#[inline]
+fn split_field(line: &[u8]) -> (&[u8], &[u8]) {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let colon = line.iter().position(|&b| b == b':').unwrap_or(line.len());
+    let value = line.get(colon + 1..).unwrap_or_default();
+    (&line[..colon], trim_ows(value))
 }
 
-/// A [`Span`] in half the room, for heads shorter than 64 KiB (nearly
-/// all): the inline table stays small, and so do the events that carry
-/// it, which are moved several times on their way out of the machine.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct NarrowSpan {
-    name: (u16, u16),
-    value: (u16, u16),
-}
-
-impl NarrowSpan {
-    fn new(span: &Span) -> Option<Self> {
-        let narrow = |(a, b): (u32, u32)| Some((u16::try_from(a).ok()?, u16::try_from(b).ok()?));
-        Some(NarrowSpan {
-            name: narrow(span.name)?,
-            value: narrow(span.value)?,
-        })
-    }
-
-    fn widen(&self) -> Span {
-        Span {
-            name: (self.name.0.into(), self.name.1.into()),
-            value: (self.value.0.into(), self.value.1.into()),
+/// The fields of a block of field lines, in order.
+fn field_lines(mut block: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    core::iter::from_fn(move || {
+        if block.is_empty() {
+            return None;
         }
-    }
-}
-
-impl Span {
-    /// Whether the field is called `name` (any case); lengths are compared
-    /// first so most fields are passed over without touching their bytes.
-    fn is_named(&self, head: &[u8], name: &[u8]) -> bool {
-        (self.name.1 - self.name.0) as usize == name.len()
-            && self.name(head).eq_ignore_ascii_case(name)
-    }
-
-    fn name<'a>(&self, head: &'a [u8]) -> &'a [u8] {
-        &head[self.name.0 as usize..self.name.1 as usize]
-    }
-
-    fn value<'a>(&self, head: &'a [u8]) -> &'a [u8] {
-        &head[self.value.0 as usize..self.value.1 as usize]
-    }
+        let end = memchr::memchr(b'\n', block).unwrap_or(block.len());
+        let line = &block[..end];
+        block = block.get(end + 1..).unwrap_or_default();
+        Some(split_field(line))
+    })
 }
 
 /// The header fields of a message, in order, names in the case they came
 /// in.
 ///
-/// Received fields are not copied: the headers keep the received head as
-/// one shared [`Bytes`] and the positions of each name and value in it
-/// (inline for up to 24 fields). Fields [`push`](Self::push)ed by the
+/// Received fields are not copied, and not even indexed: the headers keep
+/// the received head as one shared [`Bytes`] and where its field lines
+/// are, and a lookup reads the lines again. The fields the machines ask
+/// for on every message (`Host`, `Content-Length`, `Connection`, ...) are
+/// found without reading: where each first occurs is noted while the head
+/// is parsed. So the headers, and the events that carry them, stay small
+/// whatever the number of fields. Fields [`push`](Self::push)ed by the
 /// caller follow the received ones.
 ///
 /// ```
@@ -150,22 +124,24 @@ impl Span {
 /// ```
 #[derive(Clone, Default)]
 pub struct Headers {
-    /// The received head the spans point into (empty for built headers).
+    /// The received head (or trailer section) the field lines are in;
+    /// empty for built headers.
     head: Bytes,
-    inline: [NarrowSpan; INLINE],
-    inline_len: usize,
-    /// Spans past the inline ones.
-    spill: Vec<Span>,
+    /// Where the field lines are in `head`: from the first one's start to
+    /// the end of the last one's LF.
+    lines: (u32, u32),
+    /// How many fields were received.
+    received: u32,
     /// Fields pushed by the caller.
     owned: Vec<(Bytes, Bytes)>,
     /// Which [`KNOWN`] names occur (one bit each).
     present: u8,
     /// Which of them occur more than once.
     repeated: u8,
-    /// Which of them were received first in an inline span, whose index
-    /// is in `first`: looking them up costs no scan.
+    /// Which of them were received, their first line starting at the
+    /// offset in `first`: looking them up costs no scan.
     indexed: u8,
-    first: [u8; KNOWN.len()],
+    first: [u32; KNOWN.len()],
 }
 
 impl Headers {
@@ -174,71 +150,35 @@ impl Headers {
         Self::default()
     }
 
-    /// Fields that will point into `head` (see [`push_span`](Self::push_span)).
-    pub(crate) fn from_head(head: Bytes) -> Self {
-        Headers {
-            head,
-            ..Self::default()
-        }
-    }
-
-    /// Records a received field by its position in the head.
-    pub(crate) fn push_span(&mut self, name: Range<usize>, value: Range<usize>) {
-        let bit = known_bit(&self.head[name.clone()]);
-        self.push_span_known(bit, name, value);
-    }
-
-    /// Records a received field by its position in a head not attached
-    /// yet (see [`set_head`](Self::set_head)); `name` is its text.
+    /// Notes a received field, `name` being its text and `at` where its
+    /// line starts in the head (attached later, with
+    /// [`set_received`](Self::set_received)). Fields are noted in order.
     #[inline]
-    pub(crate) fn push_field(&mut self, name: &[u8], at: Range<usize>, value: Range<usize>) {
-        self.push_span_known(known_bit(name), at, value);
-    }
-
-    #[inline]
-    fn push_span_known(&mut self, bit: u8, name: Range<usize>, value: Range<usize>) {
-        let span = Span {
-            name: (name.start as u32, name.end as u32),
-            value: (value.start as u32, value.end as u32),
-        };
-        // Fields stay in order: once one spilled, all later ones do too.
-        let narrow =
-            NarrowSpan::new(&span).filter(|_| self.spill.is_empty() && self.inline_len < INLINE);
-        if bit != 0 && self.present & bit == 0 && narrow.is_some() {
+    pub(crate) fn note_field(&mut self, name: &[u8], at: usize) {
+        let bit = known_bit(name);
+        if bit != 0 && self.present & bit == 0 {
             self.indexed |= bit;
-            self.first[bit.trailing_zeros() as usize] = self.inline_len as u8;
+            self.first[bit.trailing_zeros() as usize] = at as u32;
         }
         self.note_known(bit);
-        if let Some(narrow) = narrow {
-            self.inline[self.inline_len] = narrow;
-            self.inline_len += 1;
-        } else {
-            self.spill.push(span);
-        }
+        self.received += 1;
     }
 
-    /// The received head the fields point into.
+    /// Attaches the received head whose field lines, noted with
+    /// [`note_field`](Self::note_field), lie in `lines`.
+    pub(crate) fn set_received(&mut self, head: Bytes, lines: Range<usize>) {
+        self.head = head;
+        self.lines = (lines.start as u32, lines.end as u32);
+    }
+
+    /// The received head the fields are in.
     pub(crate) fn head(&self) -> &Bytes {
         &self.head
     }
 
-    /// Replaces the received head by one of the same length (after
-    /// unfolding obs-fold in place), or attaches it to fields recorded
-    /// with [`push_field`](Self::push_field).
-    pub(crate) fn set_head(&mut self, head: Bytes) {
-        self.head = head;
-    }
-
-    /// The value ranges of the received fields, in order.
-    pub(crate) fn value_ranges(&self) -> impl Iterator<Item = Range<usize>> + '_ {
-        self.spans().map(|s| s.value.0 as usize..s.value.1 as usize)
-    }
-
-    fn spans(&self) -> impl Iterator<Item = Span> + '_ {
-        self.inline[..self.inline_len]
-            .iter()
-            .map(NarrowSpan::widen)
-            .chain(self.spill.iter().copied())
+    /// The values of the received fields, in order.
+    pub(crate) fn received_values(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        field_lines(self.received_lines()).map(|(_, v)| v)
     }
 
     /// Appends a field, for sending. Names and values are checked when the
@@ -269,8 +209,12 @@ impl Headers {
         if self.repeated & bit != 0 || self.indexed & bit == 0 {
             return None;
         }
-        let span = self.inline[self.first[bit.trailing_zeros() as usize] as usize].widen();
-        Some(Some(span.value(&self.head)))
+        let at = self.first[bit.trailing_zeros() as usize] as usize;
+        Some(
+            field_lines(&self.head[at..self.lines.1 as usize])
+                .next()
+                .map(|(_, v)| v),
+        )
     }
 
     /// Whether a field has the [`Known`] name: no lookup at all.
@@ -318,16 +262,9 @@ impl Headers {
 
     /// [`get`](Self::get) for a name that is not known, or repeated.
     fn get_by_scan(&self, name: &[u8]) -> Option<&[u8]> {
-        let head = &self.head[..];
-        let received = self.spans().find(|s| s.is_named(head, name));
-        match received {
-            Some(s) => Some(s.value(head)),
-            None => self
-                .owned
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| &v[..]),
-        }
+        self.iter()
+            .find(|(n, _)| n.len() == name.len() && n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
 
     /// Whether none of the framing fields (`Content-Length`,
@@ -348,32 +285,25 @@ impl Headers {
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         let name = name.as_bytes();
         let absent = self.surely_absent(name);
-        let head = &self.head[..];
-        let received = self
-            .spans()
+        self.iter()
             .take(if absent { 0 } else { usize::MAX })
-            .filter(move |s| s.is_named(head, name))
-            .map(move |s| s.value(head));
-        let owned = self
-            .owned
-            .iter()
-            .take(if absent { 0 } else { usize::MAX })
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| &v[..]);
-        received.chain(owned)
+            .filter(move |(n, _)| n.len() == name.len() && n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
 
     /// Every field as `(name as received, value)`, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        let head = &self.head[..];
-        self.spans()
-            .map(move |s| (s.name(head), s.value(head)))
-            .chain(self.owned.iter().map(|(n, v)| (&n[..], &v[..])))
+        field_lines(self.received_lines()).chain(self.owned.iter().map(|(n, v)| (&n[..], &v[..])))
+    }
+
+    /// The received field lines.
+    fn received_lines(&self) -> &[u8] {
+        &self.head[self.lines.0 as usize..self.lines.1 as usize]
     }
 
     /// How many fields there are.
     pub fn len(&self) -> usize {
-        self.inline_len + self.spill.len() + self.owned.len()
+        self.received as usize + self.owned.len()
     }
 
     /// Whether there are none.
@@ -497,23 +427,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spans_point_into_the_head_and_spill_past_inline() {
-        let mut text = Vec::new();
-        for i in 0..30u8 {
-            text.extend_from_slice(&[b'a' + (i % 26), b':', b'0' + (i % 10)]);
+    fn received_fields_are_read_from_their_lines() {
+        let mut text = b"GET / HTTP/1.1\r\n".to_vec();
+        let start = text.len();
+        let mut at = Vec::new();
+        for i in 0..40u8 {
+            at.push(text.len());
+            let name = [b'a' + (i % 26)];
+            text.extend_from_slice(&name);
+            text.extend_from_slice(b":  ");
+            text.push(b'0' + (i % 10));
+            text.extend_from_slice(if i % 2 == 0 { b" \r\n" } else { b"\n" });
         }
-        let head = Bytes::from(text);
-        let mut h = Headers::from_head(head);
-        for i in 0..30 {
-            h.push_span(i * 3..i * 3 + 1, i * 3 + 2..i * 3 + 3);
+        let end = text.len();
+        text.extend_from_slice(b"\r\n");
+        let mut h = Headers::new();
+        for (i, &line) in at.iter().enumerate() {
+            h.note_field(&[b'a' + (i as u8 % 26)], line);
         }
+        h.set_received(Bytes::from(text), start..end);
         h.push("X-Own", "v");
-        assert_eq!(h.len(), 31);
+        assert_eq!(h.len(), 41);
         let all: Vec<_> = h.iter().collect();
+        assert_eq!(all.len(), 41);
         assert_eq!(all[0], (&b"a"[..], &b"0"[..]));
-        assert_eq!(all[29], (&b"d"[..], &b"9"[..]));
-        assert_eq!(all[30], (&b"X-Own"[..], &b"v"[..]));
+        assert_eq!(all[39], (&b"n"[..], &b"9"[..]));
+        assert_eq!(all[40], (&b"X-Own"[..], &b"v"[..]));
         assert_eq!(h.get_all("A").collect::<Vec<_>>(), [&b"0"[..], b"6"]);
+        assert_eq!(h.get("X-OWN"), Some(&b"v"[..]));
+        assert_eq!(h.get("zz"), None);
+    }
+
+    #[test]
+    fn known_fields_are_found_at_their_line() {
+        let text = b"Host: a.example\r\nConnection:close\r\nConnection: x\r\n";
+        let mut h = Headers::new();
+        h.note_field(b"Host", 0);
+        h.note_field(b"Connection", 17);
+        h.note_field(b"Connection", 35);
+        h.set_received(Bytes::from_static(text), 0..text.len());
+        assert_eq!(h.get_known(Known::HOST), Some(&b"a.example"[..]));
+        assert_eq!(h.count_known_up_to_two(Known::CONNECTION), 2);
+        assert!(h.has_known_token(Known::CONNECTION, "close"));
+        assert!(h.has_known_token(Known::CONNECTION, "x"));
+        assert!(!h.has_known(Known::UPGRADE));
     }
 
     #[test]

@@ -137,15 +137,49 @@ fn with_slots<'b, R>(
     }
 }
 
-/// Records httparse's fields as spans of `head`.
+/// Notes httparse's fields in headers over `head`, after unfolding
+/// obs-fold (RFC 9112 §5.2) where a value has one: its line breaks become
+/// spaces, in a copy of the head of the same length, so every field is
+/// one line. Only responses and trailers get there with a fold, when
+/// `allow_obs_fold_in_responses` let it through.
 fn collect_fields(head: &Bytes, fields: &[httparse::Header<'_>]) -> Headers {
-    let mut headers = Headers::from_head(head.clone());
+    let mut headers = Headers::new();
+    let value_range = |f: &httparse::Header<'_>| {
+        let at = offset(head, f.value);
+        at..at + f.value.len()
+    };
+    let folded = fields
+        .iter()
+        .any(|f| memchr::memchr2(b'\r', b'\n', f.value).is_some());
+    let lines = field_line_range(head, fields);
     for f in fields {
-        let name = offset(head, f.name.as_bytes());
-        let value = offset(head, f.value);
-        headers.push_span(name..name + f.name.len(), value..value + f.value.len());
+        headers.note_field(f.name.as_bytes(), offset(head, f.name.as_bytes()));
+    }
+    if folded {
+        let mut copy: Vec<u8> = head.to_vec();
+        for f in fields {
+            for b in &mut copy[value_range(f)] {
+                if *b == b'\r' || *b == b'\n' {
+                    *b = b' ';
+                }
+            }
+        }
+        headers.set_received(Bytes::from(copy), lines);
+    } else {
+        headers.set_received(head.clone(), lines);
     }
     headers
+}
+
+/// Where the field lines are in `data`: from the first field's name to
+/// the LF that ends the last one (empty without fields).
+fn field_line_range(data: &[u8], fields: &[httparse::Header<'_>]) -> core::ops::Range<usize> {
+    let (Some(first), Some(last)) = (fields.first(), fields.last()) else {
+        return 0..0;
+    };
+    let value_end = offset(data, last.value) + last.value.len();
+    let lf = memchr::memchr(b'\n', &data[value_end..]).map_or(data.len(), |i| value_end + i + 1);
+    offset(data, first.name.as_bytes())..lf
 }
 
 /// Where a parsed request line's parts are, before the head is cut off
@@ -157,6 +191,8 @@ pub(crate) struct RequestLine {
     minor: u8,
     /// Every line of the head was seen to end in CRLF (false: not known).
     crlf: bool,
+    /// Where the field lines are.
+    lines: core::ops::Range<usize>,
 }
 
 /// Whether the rest of a field line, after its value, is optional
@@ -180,7 +216,7 @@ fn finish_into(
     }
     let version = Version::from_minor(line.minor);
     let headers = req.received_headers();
-    headers.set_head(head);
+    headers.set_received(head, line.lines);
     if !values_checked {
         check_values(headers)?;
     }
@@ -209,11 +245,9 @@ fn parse_request_into(
         let target_at = offset(data, target.as_bytes());
         let mut crlf = true;
         for f in req.headers.iter() {
-            let name = offset(data, f.name.as_bytes());
-            let value = offset(data, f.value);
-            let end = value + f.value.len();
+            let end = offset(data, f.value) + f.value.len();
             crlf &= ends_in_cr(&data[end..]);
-            headers.push_field(f.name.as_bytes(), name..name + f.name.len(), value..end);
+            headers.note_field(f.name.as_bytes(), offset(data, f.name.as_bytes()));
         }
         // The request line's end, and the blank line's (seen from the
         // first field's start and the head's end).
@@ -228,6 +262,7 @@ fn parse_request_into(
                 target: target_at..target_at + target.len(),
                 minor,
                 crlf,
+                lines: field_line_range(data, req.headers),
             },
         )))
     })
@@ -317,7 +352,7 @@ pub(crate) fn parse_response(
     }
     let mut config = httparse::ParserConfig::default();
     config.allow_obsolete_multiline_headers_in_responses(limits.allow_obs_fold_in_responses);
-    let (minor, status, mut headers) = with_slots(field_lines, |slots| {
+    let (minor, status, headers) = with_slots(field_lines, |slots| {
         let mut resp = httparse::Response::new(&mut []);
         match config.parse_response_with_uninit_headers(&mut resp, &head, slots) {
             Ok(httparse::Status::Complete(_)) => {}
@@ -332,7 +367,6 @@ pub(crate) fn parse_response(
         };
         Ok((minor, status, collect_fields(&head, resp.headers)))
     })?;
-    unfold(&mut headers);
     check_values(&headers)?;
     Ok(Response::from_parts(
         status,
@@ -385,28 +419,6 @@ fn reason_phrase(head: &Bytes) -> Bytes {
     }
 }
 
-/// Replaces obs-fold line breaks inside values by spaces (RFC 9112 §5.2),
-/// in a copy of the head of the same length, so the spans stay valid.
-/// Only reached when `allow_obs_fold_in_responses` let a fold through.
-fn unfold(headers: &mut Headers) {
-    let head = headers.head();
-    let folded = headers
-        .value_ranges()
-        .any(|r| memchr::memchr2(b'\r', b'\n', &head[r]).is_some());
-    if !folded {
-        return;
-    }
-    let mut copy: Vec<u8> = head.to_vec();
-    for r in headers.value_ranges() {
-        for b in &mut copy[r] {
-            if *b == b'\r' || *b == b'\n' {
-                *b = b' ';
-            }
-        }
-    }
-    headers.set_head(Bytes::from(copy));
-}
-
 /// Whether `b` may appear in a field value: HTAB, SP, visible ASCII,
 /// obs-text; never NUL, CR, LF, other controls or DEL.
 fn is_value_byte(b: u8) -> bool {
@@ -422,12 +434,9 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 /// Refuses control characters in values, whatever httparse's SIMD paths
 /// let through.
 fn check_values(headers: &Headers) -> Result<(), ErrorKind> {
-    let head = headers.head();
-    for r in headers.value_ranges() {
+    for value in headers.received_values() {
         // No early exit, so the compiler can check many bytes at once.
-        let bad = head[r]
-            .iter()
-            .fold(false, |bad, &b| bad | !is_value_byte(b));
+        let bad = value.iter().fold(false, |bad, &b| bad | !is_value_byte(b));
         if bad {
             return Err(ErrorKind::CtlInHeaderValue);
         }
