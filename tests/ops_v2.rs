@@ -96,6 +96,30 @@ fn http_informational_responses_are_passed_in_order() {
     );
 }
 
+/// A peer that floods a session with events the operation does not own
+/// fills the driver's queue no further than its limit: one more fails
+/// the operation with `TooManyPassed`.
+#[test]
+fn passed_events_are_bounded() {
+    let mut server = Vec::new();
+    for _ in 0..5 {
+        server.extend_from_slice(b"HTTP/1.1 102 Processing\r\n\r\n");
+    }
+    server.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    let request = Request::get("/").with_header("Host", "example.org");
+    let mut client = io::http::Client::new(Script::new(&server));
+    client.driver().set_max_passed(5);
+    assert!(client.fetch(&request, None).is_ok());
+    let mut client = io::http::Client::new(Script::new(&server));
+    client.driver().set_max_passed(4);
+    let Err(DriveError::Io(e)) = client.fetch(&request, None) else {
+        panic!("the fifth 102 went into the queue");
+    };
+    let too_many = e.get_ref().and_then(|e| e.downcast_ref::<io::TooManyPassed>());
+    assert_eq!(too_many, Some(&io::TooManyPassed { limit: 4 }));
+    assert_eq!(client.driver().passed().len(), 4);
+}
+
 /// The same over the response-head operation, and the async driver.
 #[test]
 fn http_response_head_passes_1xx_async() {

@@ -37,6 +37,8 @@ pub struct Driver<S, M: Machine> {
     machine: M,
     /// Events operations passed back, for the caller, oldest first.
     passed: VecDeque<M::Event>,
+    /// How many of them are kept at most.
+    max_passed: usize,
     clock: Clock,
     /// Whether a read timeout is set on the stream now.
     timed: bool,
@@ -49,6 +51,7 @@ impl<S: Socket, M: Machine> Driver<S, M> {
             stream,
             machine,
             passed: VecDeque::new(),
+            max_passed: super::DEFAULT_MAX_PASSED,
             clock: Clock::new(),
             timed: false,
         }
@@ -76,6 +79,15 @@ impl<S: Socket, M: Machine> Driver<S, M> {
     /// Takes the passed events out, oldest first.
     pub fn take_passed(&mut self) -> vec_deque::Drain<'_, M::Event> {
         self.passed.drain(..)
+    }
+
+    /// How many passed events are kept until the caller takes them
+    /// ([`DEFAULT_MAX_PASSED`](super::DEFAULT_MAX_PASSED) unless set): one
+    /// more fails the running operation with
+    /// [`TooManyPassed`](super::TooManyPassed), so a peer that floods the
+    /// session with unsolicited data cannot fill memory.
+    pub fn set_max_passed(&mut self, limit: usize) {
+        self.max_passed = limit;
     }
 
     /// The stream (for timeouts and socket options).
@@ -167,7 +179,7 @@ impl<S: Socket, M: Machine> Driver<S, M> {
         }
         loop {
             let event = self.fresh_event()?.ok_or(DriveError::Stalled)?;
-            if let Some(out) = feed(&mut op, &mut self.machine, &mut self.passed, event)? {
+            if let Some(out) = feed(&mut op, &mut self.machine, &mut self.passed, self.max_passed, event)? {
                 return Ok(out);
             }
         }

@@ -360,17 +360,49 @@ pub(crate) fn feed<M: Machine, O: Operation<M>>(
     op: &mut O,
     machine: &mut M,
     passed: &mut VecDeque<M::Event>,
+    max_passed: usize,
     event: M::Event,
 ) -> Result<Option<O::Output>, DriveError<M::Error>> {
     match op.on_event(machine, event).map_err(DriveError::Protocol)? {
         OpStep::Done(out) => Ok(Some(out)),
         OpStep::Continue => Ok(None),
+        OpStep::Pass(_) if passed.len() >= max_passed => Err(DriveError::Io(io::Error::new(
+            io::ErrorKind::InvalidData,
+            TooManyPassed { limit: max_passed },
+        ))),
         OpStep::Pass(event) => {
             passed.push_back(event);
             Ok(None)
         }
     }
 }
+
+/// How many events operations may pass back before the caller takes them
+/// (see [`Driver::set_max_passed`]): a peer that floods a session with
+/// unsolicited data (IMAP `* EXISTS` lines, NNTP notices) while an
+/// operation runs fills memory no further than this.
+pub const DEFAULT_MAX_PASSED: usize = 4096;
+
+/// More events were passed back by operations than the driver keeps (see
+/// [`Driver::set_max_passed`]); carried inside [`DriveError::Io`] (kind
+/// `InvalidData`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyPassed {
+    /// The limit that was crossed.
+    pub limit: usize,
+}
+
+impl fmt::Display for TooManyPassed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "more than {} events passed back by operations and not taken",
+            self.limit
+        )
+    }
+}
+
+impl std::error::Error for TooManyPassed {}
 
 /// Why a driver refused to change the transport under a machine; carried
 /// inside [`DriveError::Io`] (kind `InvalidData`), so it can be told apart

@@ -143,6 +143,8 @@ pub struct Driver<S, M: Machine, R> {
     machine: M,
     /// Events operations passed back, for the caller, oldest first.
     passed: VecDeque<M::Event>,
+    /// How many of them are kept at most.
+    max_passed: usize,
     clock: Clock,
     timer: Option<Box<dyn Timer>>,
     family: PhantomData<R>,
@@ -166,6 +168,7 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
             stream,
             machine,
             passed: VecDeque::new(),
+            max_passed: super::DEFAULT_MAX_PASSED,
             clock: Clock::new(),
             timer: S::default_timer(),
             family: PhantomData,
@@ -198,6 +201,15 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
     /// Takes the passed events out, oldest first.
     pub fn take_passed(&mut self) -> vec_deque::Drain<'_, M::Event> {
         self.passed.drain(..)
+    }
+
+    /// How many passed events are kept until the caller takes them
+    /// ([`DEFAULT_MAX_PASSED`](super::DEFAULT_MAX_PASSED) unless set): one
+    /// more fails the running operation with
+    /// [`TooManyPassed`](super::TooManyPassed), so a peer that floods the
+    /// session with unsolicited data cannot fill memory.
+    pub fn set_max_passed(&mut self, limit: usize) {
+        self.max_passed = limit;
     }
 
     /// The stream.
@@ -313,7 +325,7 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
             let event = poll_fn(|cx| self.poll_fresh_event(cx))
                 .await?
                 .ok_or(DriveError::Stalled)?;
-            if let Some(out) = feed(&mut op, &mut self.machine, &mut self.passed, event)? {
+            if let Some(out) = feed(&mut op, &mut self.machine, &mut self.passed, self.max_passed, event)? {
                 return Ok(out);
             }
         }
