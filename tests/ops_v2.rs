@@ -115,7 +115,9 @@ fn passed_events_are_bounded() {
     let Err(DriveError::Io(e)) = client.fetch(&request, None) else {
         panic!("the fifth 102 went into the queue");
     };
-    let too_many = e.get_ref().and_then(|e| e.downcast_ref::<io::TooManyPassed>());
+    let too_many = e
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<io::TooManyPassed>());
     assert_eq!(too_many, Some(&io::TooManyPassed { limit: 4 }));
     assert_eq!(client.driver().passed().len(), 4);
 }
@@ -463,4 +465,30 @@ fn http_1xx_over_a_tokio_socket() {
         assert!(client.driver().passed().is_empty());
     });
     assert!(server.join().unwrap().starts_with(b"GET / HTTP/1.1\r\n"));
+}
+
+/// The async session connects over TCP itself with tokio, as the
+/// blocking one does.
+#[tokio::test]
+async fn tokio_session_connects_over_tcp() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.write_all(b"+OK hi\r\n").unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0; 64];
+        while !got.ends_with(b"\r\n") {
+            let n = s.read(&mut buf).unwrap();
+            got.extend_from_slice(&buf[..n]);
+        }
+        s.write_all(b"+OK 2 320\r\n").unwrap();
+        got
+    });
+    let mut pop =
+        io::tokio::pop3::Client::<tokio::net::TcpStream>::connect_with(addr, pop3::Client::new())
+            .await
+            .unwrap();
+    assert_eq!(pop.stat().await.unwrap(), (2, 320));
+    assert_eq!(server.join().unwrap(), b"STAT\r\n");
 }

@@ -179,7 +179,13 @@ impl<S: Socket, M: Machine> Driver<S, M> {
         }
         loop {
             let event = self.fresh_event()?.ok_or(DriveError::Stalled)?;
-            if let Some(out) = feed(&mut op, &mut self.machine, &mut self.passed, self.max_passed, event)? {
+            if let Some(out) = feed(
+                &mut op,
+                &mut self.machine,
+                &mut self.passed,
+                self.max_passed,
+                event,
+            )? {
                 return Ok(out);
             }
         }

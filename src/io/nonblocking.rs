@@ -325,7 +325,13 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
             let event = poll_fn(|cx| self.poll_fresh_event(cx))
                 .await?
                 .ok_or(DriveError::Stalled)?;
-            if let Some(out) = feed(&mut op, &mut self.machine, &mut self.passed, self.max_passed, event)? {
+            if let Some(out) = feed(
+                &mut op,
+                &mut self.machine,
+                &mut self.passed,
+                self.max_passed,
+                event,
+            )? {
                 return Ok(out);
             }
         }

@@ -163,3 +163,75 @@ where
         P::secured(out).map_err(DriveError::Refused)
     }
 }
+
+/// Connecting over TCP with tokio, as the blocking session's
+/// [`connect_with`](crate::io::Session::connect_with) does (futures-io has
+/// no TCP of its own: connect with your runtime, then
+/// [`start`](Session::start)).
+#[cfg(feature = "tokio")]
+impl<P: Protocol> Session<::tokio::net::TcpStream, P, crate::io::tokio::Tokio> {
+    /// Connects to `addr` (Nagle off: commands are small and answered),
+    /// then runs the opening exchange.
+    ///
+    /// ```no_run
+    /// use sanswire::io::tokio::pop3::Client;
+    /// use tokio::net::TcpStream;
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let machine = sanswire::pop3::Client::new();
+    /// let mut pop = Client::<TcpStream>::connect_with("127.0.0.1:110", machine).await?;
+    /// let _ = pop.stat().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect_with(
+        addr: impl ::tokio::net::ToSocketAddrs,
+        machine: P::Machine,
+    ) -> Result<Self, SessionError<P>> {
+        let tcp = ::tokio::net::TcpStream::connect(addr).await?;
+        tcp.set_nodelay(true)?;
+        Self::start(tcp, machine).await
+    }
+}
+
+#[cfg(feature = "tokio-rustls")]
+impl<P: Protocol>
+    Session<
+        crate::io::tls::nonblocking::Stream<::tokio::net::TcpStream, crate::io::tokio::Tokio>,
+        P,
+        crate::io::tokio::Tokio,
+    >
+{
+    /// Connects to `addr` over TCP and runs TLS from the first byte
+    /// (pop3s, smtps, https, ...), then the opening exchange.
+    pub async fn connect_tls_with(
+        addr: impl ::tokio::net::ToSocketAddrs,
+        machine: P::Machine,
+        connector: &crate::io::tls::TlsConnector,
+        host: &str,
+    ) -> Result<Self, SessionError<P>> {
+        let tcp = ::tokio::net::TcpStream::connect(addr).await?;
+        tcp.set_nodelay(true)?;
+        Self::start_implicit_tls(tcp, machine, connector, host).await
+    }
+}
+
+#[cfg(feature = "tokio-rustls")]
+impl<P: crate::wire::StartTls>
+    Session<
+        crate::io::tls::nonblocking::Stream<::tokio::net::TcpStream, crate::io::tokio::Tokio>,
+        P,
+        crate::io::tokio::Tokio,
+    >
+{
+    /// Connects to `addr` over TCP and upgrades in-band (STARTTLS, STLS)
+    /// before anything else.
+    pub async fn connect_starttls_with(
+        addr: impl ::tokio::net::ToSocketAddrs,
+        machine: P::Machine,
+        connector: &crate::io::tls::TlsConnector,
+        host: &str,
+    ) -> Result<Self, SessionError<P>> {
+        let tcp = ::tokio::net::TcpStream::connect(addr).await?;
+        tcp.set_nodelay(true)?;
+        Self::start_with_starttls(tcp, machine, connector, host).await
+    }
+}
