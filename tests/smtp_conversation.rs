@@ -893,6 +893,7 @@ fn client_cancels_an_exchange_it_cannot_answer() {
 #[test]
 fn server_auth_cancel_and_malformed_responses() {
     let mut s = Server::new(config()).unwrap();
+    s.set_nonce(1);
     s.outbox().take_vec();
     s.receive(
         b"EHLO c\r\nAUTH PLAIN\r\n*\r\nAUTH PLAIN\r\n!!\r\nAUTH PLAIN dGlt\r\nAUTH GSSAPI\r\n",
@@ -1001,4 +1002,32 @@ fn all_recipients_required_sends_nothing_after_a_refusal() {
         assert_eq!(p.spool, b".x\r\n");
         assert!(p.outcome().is_complete());
     }
+}
+
+/// CRAM-MD5 needs a challenge that never repeats, and the machine has no
+/// randomness: until the application sets a nonce, the mechanism is
+/// neither listed nor accepted.
+#[test]
+fn cram_md5_waits_for_a_nonce() {
+    let mut config = ServerConfig::new("mx.example.org");
+    config.auth = vec![AuthMechanism::Plain, AuthMechanism::CramMd5];
+    config.allow_plaintext_auth = true;
+    let run = |nonce: Option<u64>| {
+        let mut s = Server::new(config.clone()).unwrap();
+        if let Some(n) = nonce {
+            s.set_nonce(n);
+        }
+        s.receive(b"EHLO c\r\nAUTH CRAM-MD5\r\n");
+        while let Ok(Next::Event(_)) = s.poll_event() {}
+        String::from_utf8(s.outbox().take_vec()).unwrap()
+    };
+    let without = run(None);
+    assert!(without.contains("250 AUTH PLAIN\r\n"), "{without}");
+    assert!(
+        without.ends_with("504 5.5.4 Unrecognized authentication type\r\n"),
+        "{without}"
+    );
+    let with = run(Some(7));
+    assert!(with.contains("250 AUTH PLAIN CRAM-MD5\r\n"), "{with}");
+    assert!(with.lines().last().unwrap().starts_with("334 "), "{with}");
 }

@@ -327,7 +327,8 @@ pub struct Server {
     /// Skipping the rest of an over-long command line.
     discarding: bool,
     challenges: u64,
-    nonce: u64,
+    /// Mixed into CRAM-MD5 challenges; CRAM-MD5 is not offered without.
+    nonce: Option<u64>,
 }
 
 const SYNTAX: EnhancedCode = EnhancedCode::new(5, 5, 2);
@@ -361,7 +362,7 @@ impl Server {
             txn: None,
             discarding: false,
             challenges: 0,
-            nonce: 0,
+            nonce: None,
             config,
         };
         let greeting = format!(
@@ -374,11 +375,23 @@ impl Server {
         Ok(server)
     }
 
-    /// Sets the value mixed into CRAM-MD5 challenges. Call it with a fresh
-    /// random number per connection: a challenge must never repeat, and
-    /// the machine has no randomness of its own.
+    /// Sets the value mixed into CRAM-MD5 challenges: a fresh random
+    /// number per connection, since a challenge must never repeat and the
+    /// machine has no randomness of its own. Until it is set, CRAM-MD5 is
+    /// neither listed in the EHLO reply nor accepted, even if configured:
+    /// a predictable challenge would let a recorded answer be replayed.
     pub fn set_nonce(&mut self, nonce: u64) {
-        self.nonce = nonce;
+        self.nonce = Some(nonce);
+    }
+
+    /// The configured mechanisms this connection can run.
+    fn mechanisms(&self) -> impl Iterator<Item = AuthMechanism> + '_ {
+        let cram_ok = self.nonce.is_some();
+        self.config
+            .auth
+            .iter()
+            .copied()
+            .filter(move |m| *m != AuthMechanism::CramMd5 || cram_ok)
     }
 
     /// The configuration.
@@ -504,7 +517,7 @@ impl Server {
             lines.push(format!("SIZE {}", c.limits.message_size));
             lines.extend(flags.iter().filter(|f| f.0).map(|f| String::from(f.1)));
             if self.auth_offered() {
-                let names: Vec<&str> = c.auth.iter().map(|m| m.name()).collect();
+                let names: Vec<&str> = self.mechanisms().map(|m| m.name()).collect();
                 lines.push(format!("AUTH {}", names.join(" ")));
             }
         }
@@ -518,7 +531,8 @@ impl Server {
     }
 
     fn auth_offered(&self) -> bool {
-        !self.config.auth.is_empty() && (self.conn.is_tls() || self.config.allow_plaintext_auth)
+        self.mechanisms().next().is_some()
+            && (self.conn.is_tls() || self.config.allow_plaintext_auth)
     }
 
     fn on_command(&mut self, line: &[u8]) -> Result<Option<Event>, Error> {
@@ -612,10 +626,7 @@ impl Server {
             return None;
         }
         let mech = self
-            .config
-            .auth
-            .iter()
-            .copied()
+            .mechanisms()
             .find(|m| m.name().eq_ignore_ascii_case(mechanism));
         let Some(mech) = mech.filter(|_| self.auth_offered()) else {
             self.write_reply(504, PARAMS, "Unrecognized authentication type");
@@ -639,7 +650,9 @@ impl Server {
             (AuthMechanism::CramMd5, None) => {
                 let challenge = format!(
                     "<{}.{}@{}>",
-                    self.challenges, self.nonce, self.config.hostname
+                    self.challenges,
+                    self.nonce.unwrap_or_default(),
+                    self.config.hostname
                 );
                 self.challenges += 1;
                 let challenge = challenge.into_bytes();
