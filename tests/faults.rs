@@ -1,0 +1,380 @@
+//! Faults at every point of a conversation (issue 15): the peer's bytes are
+//! cut at every offset and the peer then closes, resets, or goes silent.
+//! Every case must end in a typed error, or in the right result when the
+//! cut came after the last byte that mattered: never a panic, a hang, or
+//! a success claimed for a transfer that did not complete.
+//!
+//! Clients run through the real blocking sessions over a stream that
+//! plays the server's side; a silent peer is a read that times out after
+//! the machine's (shortened) timeout, as a socket's would. Servers run as
+//! machines in memory, silence on a virtual clock.
+
+use sanswire::http::{self, Request};
+use sanswire::io::{self, DriveError, Socket};
+use sanswire::pop3;
+use sanswire::smtp;
+use sanswire::wire::{Instant, Machine, Next};
+use std::io::{Read, Write};
+use std::time::Duration;
+
+/// How the peer stops once its bytes up to the cut are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// It closes: end of stream.
+    Close,
+    /// It resets the connection.
+    Reset,
+    /// It stays connected and says nothing more.
+    Silent,
+}
+
+/// The server's side of a conversation, cut at `cut`.
+struct Cut {
+    data: Vec<u8>,
+    at: usize,
+    cut: usize,
+    stop: Stop,
+    timeout: Option<Duration>,
+    written: Vec<u8>,
+}
+
+impl Cut {
+    fn new(data: &[u8], cut: usize, stop: Stop) -> Self {
+        Cut {
+            data: data.to_vec(),
+            at: 0,
+            cut,
+            stop,
+            timeout: None,
+            written: Vec::new(),
+        }
+    }
+}
+
+impl Socket for Cut {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
+        self.timeout = timeout;
+        Ok(())
+    }
+}
+
+impl Read for Cut {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at < self.cut {
+            // A few bytes at a time, so every frame is split somewhere.
+            let n = buf.len().min(7).min(self.cut - self.at);
+            buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            return Ok(n);
+        }
+        match self.stop {
+            Stop::Close => Ok(0),
+            Stop::Reset => Err(std::io::ErrorKind::ConnectionReset.into()),
+            Stop::Silent => {
+                // A socket with no timeout would wait forever: that is the
+                // hang this test exists to catch.
+                let t = self
+                    .timeout
+                    .expect("the driver read a silent peer with no timeout: a hang");
+                std::thread::sleep(t);
+                Err(std::io::ErrorKind::TimedOut.into())
+            }
+        }
+    }
+}
+
+impl Write for Cut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.written.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A short machine timeout, so that silent cases end quickly.
+const SILENCE: Duration = Duration::from_millis(20);
+
+/// Where the lines of `data` end: the cuts where a peer is most likely
+/// to stop (between messages).
+fn line_ends(data: &[u8]) -> Vec<usize> {
+    let mut ends: Vec<usize> = vec![0];
+    ends.extend(
+        data.iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    ends
+}
+
+/// Every cut to try: each offset with close and reset, each line end with
+/// silence.
+fn cuts(data: &[u8]) -> Vec<(usize, Stop)> {
+    let mut all = Vec::new();
+    for at in 0..=data.len() {
+        all.push((at, Stop::Close));
+        all.push((at, Stop::Reset));
+    }
+    for at in line_ends(data) {
+        all.push((at, Stop::Silent));
+    }
+    all
+}
+
+/// A typed failure of a session: the peer left, reset, or timed out.
+fn is_typed<E: std::fmt::Debug, R: std::fmt::Debug>(e: &DriveError<E, R>) -> bool {
+    match e {
+        DriveError::Io(e) => matches!(
+            e.kind(),
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof
+        ),
+        DriveError::Protocol(_) | DriveError::Stalled => true,
+        DriveError::Refused(_) => false,
+        #[allow(unreachable_patterns)]
+        _ => true,
+    }
+}
+
+// ---- POP3 client ----------------------------------------------------------
+
+const POP3_MESSAGE: &[u8] = b"Subject: x\r\n\r\n.dots\r\nbody \xff\r\n";
+const POP3_SERVER: &[u8] = b"+OK ready\r\n+OK\r\n+OK logged in\r\n+OK 1 30\r\n\
++OK 30 octets\r\nSubject: x\r\n\r\n..dots\r\nbody \xff\r\n.\r\n+OK bye\r\n";
+
+#[test]
+fn pop3_client_cut_anywhere() {
+    let full = POP3_SERVER.len();
+    // The last byte that matters: the end of the message block.
+    let content_end = full - b"+OK bye\r\n".len();
+    let mut cases = 0;
+    for (cut, stop) in cuts(POP3_SERVER) {
+        cases += 1;
+        let mut machine = pop3::Client::new();
+        machine.set_timeout(Some(SILENCE));
+        let result = (|| {
+            let mut pop = io::Session::<_, pop3::ops::Pop3>::start(
+                Cut::new(POP3_SERVER, cut, stop),
+                machine,
+            )?;
+            pop.login("u", "p")?;
+            let stat = pop.stat()?;
+            let message = pop.retr(1)?;
+            io::pop3::Result::Ok((stat, message))
+        })();
+        match result {
+            Ok((stat, message)) => {
+                assert!(
+                    cut >= content_end,
+                    "success claimed at cut {cut} ({stop:?})"
+                );
+                assert_eq!(stat, (1, 30));
+                assert_eq!(message, POP3_MESSAGE, "cut {cut} ({stop:?})");
+            }
+            Err(e) => assert!(is_typed(&e), "cut {cut} ({stop:?}): {e:?}"),
+        }
+    }
+    eprintln!("pop3 client: {cases} cases");
+}
+
+// ---- SMTP client ----------------------------------------------------------
+
+const SMTP_SERVER: &[u8] = b"220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n\
+250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n\
+250 2.0.0 Ok: queued as 1\r\n221 2.0.0 Bye\r\n";
+
+#[test]
+fn smtp_client_cut_anywhere() {
+    let queued_end = SMTP_SERVER.len() - b"221 2.0.0 Bye\r\n".len();
+    let mut cases = 0;
+    for (cut, stop) in cuts(SMTP_SERVER) {
+        cases += 1;
+        let mut machine = smtp::Client::new("client.example").unwrap();
+        machine.set_timeout(Some(SILENCE));
+        let result = (|| {
+            let mut s = io::Session::<_, smtp::ops::Smtp>::start(
+                Cut::new(SMTP_SERVER, cut, stop),
+                machine,
+            )?;
+            let outcome = s.send_mail(
+                "a@example.org",
+                ["b@example.net"],
+                &b"Subject: s\r\n\r\n.x\r\n"[..],
+            )?;
+            io::smtp::Result::Ok(outcome)
+        })();
+        match result {
+            Ok(outcome) if outcome.reply.code() == 250 => {
+                assert!(
+                    cut >= queued_end,
+                    "delivery claimed at cut {cut} ({stop:?})"
+                );
+            }
+            Ok(outcome) => panic!("cut {cut} ({stop:?}): {outcome:?}"),
+            Err(e) => assert!(is_typed(&e), "cut {cut} ({stop:?}): {e:?}"),
+        }
+    }
+    eprintln!("smtp client: {cases} cases");
+}
+
+// ---- HTTP client ----------------------------------------------------------
+
+#[test]
+fn http_client_cut_anywhere() {
+    let sized: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world";
+    let chunked: &[u8] =
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
+    let mut cases = 0;
+    for server in [sized, chunked] {
+        for (cut, stop) in cuts(server) {
+            cases += 1;
+            let mut machine = http::Client::new();
+            machine.set_timeout(Some(SILENCE));
+            let driver = io::Driver::new(Cut::new(server, cut, stop), machine);
+            let mut client = io::http::Client::from_driver(driver, ());
+            let req = Request::get("/").with_header("Host", "a");
+            match client.fetch(&req, None) {
+                Ok((resp, body)) => {
+                    assert_eq!(cut, server.len(), "success claimed at cut {cut} ({stop:?})");
+                    assert_eq!((resp.status(), &body[..]), (200, &b"hello world"[..]));
+                }
+                Err(e) => assert!(is_typed(&e), "cut {cut} ({stop:?}): {e:?}"),
+            }
+        }
+    }
+    eprintln!("http client: {cases} cases");
+}
+
+// ---- servers, in memory ---------------------------------------------------
+
+/// Feeds `data[..cut]` to a server machine in pieces, then closes or goes
+/// silent past its timeout; returns what it did. `step` answers events
+/// (accepting what a real application would) and says whether a message
+/// was completed.
+fn run_server<M: Machine>(
+    mut server: M,
+    data: &[u8],
+    cut: usize,
+    silent: bool,
+    mut step: impl FnMut(&mut M, M::Event) -> bool,
+) -> (bool, bool) {
+    let mut completed = false;
+    let mut at = 0;
+    let mut fed_end = false;
+    for _ in 0..100_000 {
+        match server.poll_event() {
+            Ok(Next::Event(e)) => completed |= step(&mut server, e),
+            Ok(Next::NeedInput) if at < cut => {
+                let n = (cut - at).min(7);
+                server.receive(&data[at..at + n]);
+                // As a driver does: the clock is read when bytes arrive.
+                server.set_now(Instant::from_micros(0));
+                at += n;
+            }
+            Ok(Next::NeedInput) | Ok(Next::Paused) if !fed_end => {
+                fed_end = true;
+                if silent {
+                    let later = Instant::from_micros(3_600_000_000);
+                    server.handle_timeout(later);
+                } else {
+                    server.receive_eof();
+                }
+            }
+            Ok(_) => return (completed, false),
+            Err(_) => return (completed, true),
+        }
+    }
+    panic!("the server machine did not settle at cut {cut}");
+}
+
+#[test]
+fn smtp_server_cut_anywhere() {
+    let client: &[u8] = b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n\
+DATA\r\nSubject: s\r\n\r\n..x\r\nbody\r\n.\r\nQUIT\r\n";
+    let message_end = client.len() - b"QUIT\r\n".len();
+    let mut cases = 0;
+    for silent in [false, true] {
+        for cut in 0..=client.len() {
+            cases += 1;
+            let server = smtp::Server::new(smtp::ServerConfig::new("mx.example.org")).unwrap();
+            let (completed, failed) = run_server(server, client, cut, silent, |s, e| {
+                let _ = s.accept();
+                matches!(e, smtp::ServerEvent::MessageEnd { .. })
+            });
+            if completed {
+                assert!(cut >= message_end, "a message accepted at cut {cut}");
+            }
+            // Silence ends the connection (with Postfix's 421), unless QUIT
+            // had ended it.
+            if silent && cut < client.len() {
+                assert!(failed, "silence at cut {cut} did not time out");
+            }
+        }
+    }
+    eprintln!("smtp server: {cases} cases");
+}
+
+#[test]
+fn pop3_server_cut_anywhere() {
+    let client: &[u8] = b"USER u\r\nPASS p\r\nSTAT\r\nRETR 1\r\nDELE 1\r\nQUIT\r\n";
+    let quit_end = client.len();
+    let mut cases = 0;
+    for silent in [false, true] {
+        for cut in 0..=client.len() {
+            cases += 1;
+            let server = pop3::Server::new(pop3::Response::ok("ready")).unwrap();
+            let mut committed = false;
+            let (_, failed) = run_server(server, client, cut, silent, |s, e| {
+                use pop3::ServerEvent as E;
+                let ok = pop3::Response::ok("");
+                let _ = match e {
+                    E::Quit { .. } => {
+                        committed = true;
+                        s.reply(&ok)
+                    }
+                    E::Stat => s.stat(1, 5),
+                    E::Retr(_) => s.send_message(&ok, bytes::Bytes::from_static(b"x\r\n")),
+                    _ => s.reply(&ok),
+                };
+                false
+            });
+            // Deletions are applied only at a whole QUIT.
+            if committed {
+                assert_eq!(cut, quit_end, "QUIT taken at cut {cut}");
+            }
+            if silent && cut < client.len() {
+                assert!(failed, "silence at cut {cut} did not time out");
+            }
+        }
+    }
+    eprintln!("pop3 server: {cases} cases");
+}
+
+#[test]
+fn http_server_cut_anywhere() {
+    let client: &[u8] = b"POST /u HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello\
+GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+    let first_end = client.iter().position(|&b| b == b'G').unwrap();
+    let mut cases = 0;
+    for silent in [false, true] {
+        for cut in 0..=client.len() {
+            cases += 1;
+            let mut ends = 0;
+            let (_, _) = run_server(http::Server::new(), client, cut, silent, |s, e| {
+                if e == http::Event::End {
+                    ends += 1;
+                    s.send_response(&http::Response::new(204)).unwrap();
+                }
+                false
+            });
+            let expect = match cut {
+                c if c == client.len() => 2,
+                c if c >= first_end => 1,
+                _ => 0,
+            };
+            assert_eq!(ends, expect, "cut {cut}: a request ended early or was lost");
+        }
+    }
+    eprintln!("http server: {cases} cases");
+}
