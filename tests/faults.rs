@@ -128,7 +128,10 @@ fn is_typed<E: std::fmt::Debug, R: std::fmt::Debug>(e: &DriveError<E, R>) -> boo
     match e {
         DriveError::Io(e) => matches!(
             e.kind(),
-            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof
         ),
         DriveError::Protocol(_) | DriveError::Stalled => true,
         DriveError::Refused(_) => false,
@@ -377,4 +380,123 @@ GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n
         }
     }
     eprintln!("http server: {cases} cases");
+}
+
+// ---- over loopback: real sockets, blocking and tokio sessions -------------
+
+/// A server on loopback that plays `data[..cut]` to one client, then
+/// closes, resets (closing with the client's bytes unread makes the kernel
+/// send RST) or stays silent until the client leaves.
+fn loopback_peer(data: &'static [u8], cut: usize, stop: Stop) -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let _ = s.write_all(&data[..cut]);
+        match stop {
+            Stop::Close => {
+                let _ = s.shutdown(std::net::Shutdown::Write);
+                let mut sink = Vec::new();
+                let _ = s.read_to_end(&mut sink);
+            }
+            Stop::Reset => {
+                // Wait for the client's next command, and leave it unread.
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Stop::Silent => {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut sink = Vec::new();
+                let _ = s.read_to_end(&mut sink);
+            }
+        }
+    });
+    addr
+}
+
+/// The POP3 and SMTP conversations above at every line end, over real
+/// sockets, through the blocking and the tokio sessions.
+#[test]
+fn sessions_over_loopback_cut_at_every_message() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut cases = 0;
+    let pop3_done = POP3_SERVER.len() - b"+OK bye\r\n".len();
+    for cut in line_ends(POP3_SERVER) {
+        for stop in [Stop::Close, Stop::Reset, Stop::Silent] {
+            cases += 2;
+            let blocking = (|| {
+                let mut machine = pop3::Client::new();
+                machine.set_timeout(Some(SILENCE * 5));
+                let tcp = std::net::TcpStream::connect(loopback_peer(POP3_SERVER, cut, stop))?;
+                let mut pop = io::Session::<_, pop3::ops::Pop3>::start(tcp, machine)?;
+                pop.login("u", "p")?;
+                pop.stat()?;
+                io::pop3::Result::Ok(pop.retr(1)?)
+            })();
+            let tokio = runtime.block_on(async {
+                let mut machine = pop3::Client::new();
+                machine.set_timeout(Some(SILENCE * 5));
+                let addr = loopback_peer(POP3_SERVER, cut, stop);
+                let mut pop =
+                    io::tokio::pop3::Client::<tokio::net::TcpStream>::connect_with(addr, machine)
+                        .await?;
+                pop.login("u", "p").await?;
+                pop.stat().await?;
+                io::pop3::Result::Ok(pop.retr(1).await?)
+            });
+            for (driver, result) in [("blocking", blocking), ("tokio", tokio)] {
+                match result {
+                    Ok(message) => {
+                        assert!(
+                            cut >= pop3_done,
+                            "{driver}: success at cut {cut} ({stop:?})"
+                        );
+                        assert_eq!(message, POP3_MESSAGE);
+                    }
+                    Err(e) => assert!(is_typed(&e), "{driver} cut {cut} ({stop:?}): {e:?}"),
+                }
+            }
+        }
+    }
+    let smtp_done = SMTP_SERVER.len() - b"221 2.0.0 Bye\r\n".len();
+    for cut in line_ends(SMTP_SERVER) {
+        for stop in [Stop::Close, Stop::Reset, Stop::Silent] {
+            cases += 2;
+            let message = &b"Subject: s\r\n\r\n.x\r\n"[..];
+            let blocking = (|| {
+                let mut machine = smtp::Client::new("client.example").unwrap();
+                machine.set_timeout(Some(SILENCE * 5));
+                let tcp = std::net::TcpStream::connect(loopback_peer(SMTP_SERVER, cut, stop))?;
+                let mut s = io::Session::<_, smtp::ops::Smtp>::start(tcp, machine)?;
+                io::smtp::Result::Ok(s.send_mail("a@example.org", ["b@example.net"], message)?)
+            })();
+            let tokio = runtime.block_on(async {
+                let mut machine = smtp::Client::new("client.example").unwrap();
+                machine.set_timeout(Some(SILENCE * 5));
+                let addr = loopback_peer(SMTP_SERVER, cut, stop);
+                let mut s =
+                    io::tokio::smtp::Client::<tokio::net::TcpStream>::connect_with(addr, machine)
+                        .await?;
+                io::smtp::Result::Ok(
+                    s.send_mail("a@example.org", ["b@example.net"], message)
+                        .await?,
+                )
+            });
+            for (driver, result) in [("blocking", blocking), ("tokio", tokio)] {
+                match result {
+                    Ok(outcome) => {
+                        assert_eq!(outcome.reply.code(), 250, "{driver} cut {cut}");
+                        assert!(
+                            cut >= smtp_done,
+                            "{driver}: delivery claimed at cut {cut} ({stop:?})"
+                        );
+                    }
+                    Err(e) => assert!(is_typed(&e), "{driver} cut {cut} ({stop:?}): {e:?}"),
+                }
+            }
+        }
+    }
+    eprintln!("over loopback: {cases} cases");
 }
