@@ -433,7 +433,7 @@ fn sessions_over_loopback_cut_at_every_message() {
                 let mut pop = io::Session::<_, pop3::ops::Pop3>::start(tcp, machine)?;
                 pop.login("u", "p")?;
                 pop.stat()?;
-                io::pop3::Result::Ok(pop.retr(1)?)
+                pop.retr(1)
             })();
             let tokio = runtime.block_on(async {
                 let mut machine = pop3::Client::new();
@@ -444,7 +444,7 @@ fn sessions_over_loopback_cut_at_every_message() {
                         .await?;
                 pop.login("u", "p").await?;
                 pop.stat().await?;
-                io::pop3::Result::Ok(pop.retr(1).await?)
+                pop.retr(1).await
             });
             for (driver, result) in [("blocking", blocking), ("tokio", tokio)] {
                 match result {
@@ -470,7 +470,7 @@ fn sessions_over_loopback_cut_at_every_message() {
                 machine.set_timeout(Some(SILENCE * 5));
                 let tcp = std::net::TcpStream::connect(loopback_peer(SMTP_SERVER, cut, stop))?;
                 let mut s = io::Session::<_, smtp::ops::Smtp>::start(tcp, machine)?;
-                io::smtp::Result::Ok(s.send_mail("a@example.org", ["b@example.net"], message)?)
+                s.send_mail("a@example.org", ["b@example.net"], message)
             })();
             let tokio = runtime.block_on(async {
                 let mut machine = smtp::Client::new("client.example").unwrap();
@@ -479,10 +479,8 @@ fn sessions_over_loopback_cut_at_every_message() {
                 let mut s =
                     io::tokio::smtp::Client::<tokio::net::TcpStream>::connect_with(addr, machine)
                         .await?;
-                io::smtp::Result::Ok(
-                    s.send_mail("a@example.org", ["b@example.net"], message)
-                        .await?,
-                )
+                s.send_mail("a@example.org", ["b@example.net"], message)
+                    .await
             });
             for (driver, result) in [("blocking", blocking), ("tokio", tokio)] {
                 match result {
