@@ -430,3 +430,84 @@ fn futures_io_driver_times_out_with_the_callers_timer() {
         b"+OK ready\r\n-ERR Disconnected for inactivity.\r\n"
     );
 }
+
+// --- slowloris: one byte at a time does not hold a connection ---
+
+/// Feeds `text` one byte every `gap` of virtual time, polling after each,
+/// until the machine fails; returns when (in gaps) and what it wrote.
+fn trickle<M: Machine>(m: &mut M, text: &[u8], gap: Duration) -> (usize, Vec<u8>) {
+    let mut now = Instant::ZERO;
+    m.set_now(now);
+    for (i, b) in text.iter().enumerate() {
+        m.receive(std::slice::from_ref(b));
+        m.set_now(now);
+        if m.poll_event().is_err() {
+            return (i, m.outbox().take_vec());
+        }
+        now = now + gap;
+        m.handle_timeout(now);
+        if m.poll_event().is_err() {
+            return (i + 1, m.outbox().take_vec());
+        }
+    }
+    panic!("the machine took the whole trickle");
+}
+
+#[test]
+fn a_head_or_command_trickled_a_byte_at_a_time_times_out() {
+    let gap = Duration::from_secs(5);
+    // HTTP: within the silence limit every time, but the head as a whole
+    // takes longer than HEAD_TIMEOUT: 408.
+    let head = b"GET /a-rather-long-path HTTP/1.1\r\nHost: example.org\r\nUser-Agent: slow\r\n\r\n";
+    let mut h = http::Server::new();
+    let (at, out) = trickle(&mut h, head, gap);
+    assert_eq!(at as u64, http::Server::HEAD_TIMEOUT.as_secs() / 5);
+    assert!(
+        out.starts_with(b"HTTP/1.1 408 "),
+        "{:?}",
+        String::from_utf8_lossy(&out)
+    );
+    // SMTP: one command line, 421 after COMMAND_TIMEOUT.
+    let line = [
+        b"MAIL FROM:<".as_slice(),
+        &[b'a'; 200],
+        b"@example.org>\r\n",
+    ]
+    .concat();
+    let mut s = smtp_server();
+    s.outbox().take_vec();
+    let (at, out) = trickle(&mut s, &line, gap);
+    assert_eq!(at as u64, smtp::Server::COMMAND_TIMEOUT.as_secs() / 5);
+    assert!(
+        out.starts_with(b"421 4.4.2 "),
+        "{:?}",
+        String::from_utf8_lossy(&out)
+    );
+    // POP3: the same with its 10 minutes.
+    let line = [b"USER ".as_slice(), &[b'u'; 200], b"\r\n"].concat();
+    let mut p = pop3_server();
+    p.outbox().take_vec();
+    let (at, out) = trickle(&mut p, &line, gap);
+    assert_eq!(at as u64, pop3::Server::COMMAND_TIMEOUT.as_secs() / 5);
+    assert!(
+        out.starts_with(b"-ERR "),
+        "{:?}",
+        String::from_utf8_lossy(&out)
+    );
+}
+
+#[test]
+fn a_fast_peer_is_never_cut_by_the_message_timeout() {
+    // Commands that each arrive whole, for far longer than the limit in
+    // all: each one starts its own count.
+    let mut s = smtp_server();
+    let mut now = Instant::ZERO;
+    for _ in 0..20 {
+        s.set_now(now);
+        s.receive(b"NOOP\r\n");
+        while let Ok(Next::Event(_)) = s.poll_event() {}
+        now = now + Duration::from_secs(100);
+        s.handle_timeout(now);
+        assert!(s.poll_event().is_ok());
+    }
+}

@@ -166,6 +166,12 @@ impl Server {
     /// it with [`Machine::set_timeout`].
     pub const IDLE_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(60);
 
+    /// How long a request head may take to arrive once its first byte is
+    /// in, however slowly the client trickles it (slowloris): nginx's
+    /// `client_header_timeout`. A `408` ends it. Change it with
+    /// [`Machine::set_message_timeout`].
+    pub const HEAD_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(60);
+
     /// A server with the default [`Limits`].
     pub fn new() -> Self {
         Self::with_limits(Limits::default())
@@ -175,6 +181,7 @@ impl Server {
     pub fn with_limits(l: Limits) -> Self {
         let mut conn = Conn::new();
         conn.set_timeout(Some(Self::IDLE_TIMEOUT));
+        conn.set_message_timeout(Some(Self::HEAD_TIMEOUT));
         Server {
             limits: l,
             conn,

@@ -347,7 +347,8 @@ impl Clock {
 
     /// Tells `machine` the time, if it keeps a timer at all.
     pub(crate) fn tick<M: Machine>(&self, machine: &mut M) {
-        if machine.conn().timeout().is_some() {
+        let conn = machine.conn();
+        if conn.timeout().is_some() || conn.message_timeout().is_some() {
             machine.set_now(self.now());
         }
     }

@@ -201,6 +201,12 @@ impl Server {
     /// 10 minutes". Change it with [`Machine::set_timeout`].
     pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
+    /// How long one command line may take to arrive once begun, however
+    /// slowly the client trickles it: the same 10 minutes, counted from
+    /// the line's first byte. Change it with
+    /// [`Machine::set_message_timeout`].
+    pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(600);
+
     /// A server that has queued `greeting`, with default limits. A
     /// `-ERR` greeting (busy, shutting down) closes the session at once.
     pub fn new(greeting: Response) -> Result<Server, Error> {
@@ -215,6 +221,7 @@ impl Server {
             conn.stop();
         }
         conn.set_timeout(Some(Self::IDLE_TIMEOUT));
+        conn.set_message_timeout(Some(Self::COMMAND_TIMEOUT));
         Ok(Server {
             conn,
             lines: LineReader::new(limits.max_command_line),

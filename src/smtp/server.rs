@@ -345,6 +345,12 @@ impl Server {
     /// 5 minutes. Change it with [`Machine::set_timeout`].
     pub const IDLE_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(300);
 
+    /// How long one command line may take to arrive once begun, however
+    /// slowly the client trickles it: the same 5 minutes, counted from
+    /// the line's first byte. Change it with
+    /// [`Machine::set_message_timeout`].
+    pub const COMMAND_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(300);
+
     /// A server machine; the greeting is in the outbox already. Fails if
     /// the hostname holds CR, LF or NUL.
     pub fn new(config: ServerConfig) -> Result<Server, Error> {
@@ -372,6 +378,7 @@ impl Server {
         );
         server.write_plain(220, &greeting);
         server.conn.set_timeout(Some(Self::IDLE_TIMEOUT));
+        server.conn.set_message_timeout(Some(Self::COMMAND_TIMEOUT));
         Ok(server)
     }
 

@@ -58,6 +58,11 @@ struct Timer {
     waiting_since: Option<Instant>,
     /// How many bytes had arrived when the clock was last read.
     seen: u64,
+    /// The longest a message (a command line, a request head) may take to
+    /// arrive once its first bytes are in, however the peer spaces them.
+    message_limit: Option<Duration>,
+    /// Since when a message has been incomplete in the inbox, if one is.
+    partial_since: Option<Instant>,
 }
 
 impl<E> Default for Conn<E> {
@@ -238,10 +243,37 @@ impl<E> Conn<E> {
     pub fn note_waiting(&mut self, waiting: bool) {
         if !waiting {
             self.timer.waiting_since = None;
-        } else if self.timer.waiting_since.is_none() {
+            // An event came out: whatever is still buffered is a new
+            // message, timed from the next wait.
+            self.timer.partial_since = None;
+            return;
+        }
+        if self.timer.waiting_since.is_none() {
             self.timer.waiting_since = Some(self.timer.now);
             self.timer.seen = self.inbox.received();
         }
+        // Waiting with bytes in the inbox: a message has begun and is not
+        // whole yet.
+        if self.inbox.is_drained() {
+            self.timer.partial_since = None;
+        } else if self.timer.partial_since.is_none() {
+            self.timer.partial_since = Some(self.timer.now);
+        }
+    }
+
+    /// How long one message (a command line, a request head) may take to
+    /// arrive once it has begun (`None`: no limit). The silence timeout
+    /// ([`set_timeout`](Self::set_timeout)) starts again with every byte,
+    /// so without this a peer sending one byte at a time (slowloris) holds
+    /// the connection forever.
+    pub fn set_message_timeout(&mut self, limit: Option<Duration>) {
+        self.timer.message_limit = limit;
+    }
+
+    /// The time allowed per message, as set by
+    /// [`set_message_timeout`](Self::set_message_timeout).
+    pub fn message_timeout(&self) -> Option<Duration> {
+        self.timer.message_limit
     }
 
     /// When the wait times out, if the machine is waiting and has a limit.
@@ -249,7 +281,21 @@ impl<E> Conn<E> {
         if !self.may_recv() {
             return None;
         }
-        Some(self.timer.waiting_since? + self.timer.limit?)
+        let silence = self
+            .timer
+            .waiting_since
+            .zip(self.timer.limit)
+            .map(|(since, limit)| since + limit);
+        let message = self
+            .timer
+            .partial_since
+            .zip(self.timer.message_limit)
+            .map(|(since, limit)| since + limit)
+            .filter(|_| self.timer.waiting_since.is_some());
+        match (silence, message) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Whether the wait has timed out at `now`.

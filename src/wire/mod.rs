@@ -339,6 +339,14 @@ pub trait Machine {
         self.conn_mut().set_timeout(limit);
     }
 
+    /// How long one message (a command line, a request head) may take to
+    /// arrive once begun; `None` for no limit. See
+    /// [`Conn::set_message_timeout`]: the defence against a peer that
+    /// sends one byte at a time.
+    fn set_message_timeout(&mut self, limit: Option<core::time::Duration>) {
+        self.conn_mut().set_message_timeout(limit);
+    }
+
     /// The driver's clock: call before polling and after reading, so the
     /// machine can tell when a wait began.
     fn set_now(&mut self, now: Instant) {
