@@ -344,3 +344,51 @@ fn blocking_client_against_serve() {
     );
     pop.quit().unwrap();
 }
+
+/// RFC 1939 §8: the maildrop is locked for the session. A second session
+/// is refused with `[IN-USE]` while the first holds it; deletions happen
+/// only at a whole QUIT, so a connection lost before QUIT removes nothing.
+#[test]
+fn the_maildrop_is_locked_and_only_quit_deletes() {
+    let (root, paths) = maildir("pop3-lock");
+    let (_serve, addr) = serve_maildir(&root);
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    let script = r#"
+import poplib, socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+first = poplib.POP3(host, port)
+first.user("alice"); first.pass_("secret")
+second = poplib.POP3(host, port)
+second.user("alice")
+try:
+    second.pass_("secret")
+    print("second: in")
+except poplib.error_proto as e:
+    print("second:", e.args[0].decode())
+second.quit()
+# The first marks message 1 deleted, then loses its connection.
+first.dele(1)
+first.sock.shutdown(socket.SHUT_RDWR)
+first.sock.close()
+import time; time.sleep(0.3)
+third = poplib.POP3(host, port)
+third.user("alice"); third.pass_("secret")
+print("third:", third.stat())
+third.dele(2)
+print(third.quit().decode())
+fourth = poplib.POP3(host, port)
+fourth.user("alice"); fourth.pass_("secret")
+print("fourth:", fourth.stat())
+fourth.quit()
+"#;
+    let out = String::from_utf8(python(script, &[host, port])).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "second: -ERR [IN-USE] maildrop already locked by another session"
+    );
+    assert!(lines[1].starts_with("third: (3, "), "{out}");
+    assert!(paths[0].exists(), "a DELE without QUIT removed a message");
+    assert!(lines[3].starts_with("fourth: (2, "), "{out}");
+    assert!(!paths[1].exists(), "the DELE before QUIT was not applied");
+}

@@ -51,6 +51,7 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
         config,
         timestamp: timestamp.into_bytes(),
         messages: Vec::new(),
+        _lock: None,
     };
     // The driver sends the machine's last words before it reports an error.
     let _ = session.serve();
@@ -73,6 +74,53 @@ struct Session<'a> {
     config: &'a ServerConfig,
     timestamp: Vec<u8>,
     messages: Vec<Message>,
+    /// The maildrop's lock, held from login to the end of the session.
+    _lock: Option<MaildropLock>,
+}
+
+/// The maildrop is locked for the session (RFC 1939 §8): a lock file,
+/// `.pop3.lock`, holding the owner's process id, created exclusively and
+/// removed when the session ends. A lock whose process is gone (a crash)
+/// is taken over.
+struct MaildropLock {
+    path: PathBuf,
+}
+
+impl MaildropLock {
+    fn take(root: &Path, owner: &str) -> std::io::Result<Option<MaildropLock>> {
+        let path = root.join(".pop3.lock");
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    use std::io::Write as _;
+                    f.write_all(owner.as_bytes())?;
+                    return Ok(Some(MaildropLock { path }));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    let pid = holder.split(':').next().unwrap_or_default();
+                    let alive = !pid.is_empty() && Path::new("/proc").join(pid).exists();
+                    if alive {
+                        return Ok(None);
+                    }
+                    // Left by a process that is gone.
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Drop for MaildropLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 impl Session<'_> {
@@ -189,6 +237,27 @@ impl Session<'_> {
             return self.reply(
                 Response::err("invalid user name or password").with_code(ResponseCode::Auth),
             );
+        }
+        static SESSIONS: AtomicU64 = AtomicU64::new(0);
+        let owner = format!(
+            "{}:{}",
+            std::process::id(),
+            SESSIONS.fetch_add(1, Ordering::Relaxed)
+        );
+        match MaildropLock::take(&self.config.root, &owner) {
+            Ok(Some(lock)) => self._lock = Some(lock),
+            Ok(None) => {
+                return self.reply(
+                    Response::err("maildrop already locked by another session")
+                        .with_code(ResponseCode::InUse),
+                )
+            }
+            Err(e) => {
+                return self.reply(
+                    Response::err(format!("maildrop cannot be locked: {e}"))
+                        .with_code(ResponseCode::SysTemp),
+                )
+            }
         }
         match read_maildrop(&self.config.root) {
             Ok(messages) => {
