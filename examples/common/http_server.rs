@@ -50,8 +50,7 @@ fn handle(
     request: Request,
 ) -> Result<(), DriveError<sanswire::http::Error>> {
     let Some(path) = resolve(&config.root, request.target()) else {
-        drain_body(conn)?;
-        return reply_text(conn, 400, "bad path\n");
+        return refuse(conn, &request, 400, "bad path\n");
     };
     match request.method() {
         b"GET" | b"HEAD" => {
@@ -59,10 +58,7 @@ fn handle(
             send_path(conn, &path, &request, request.method() == b"HEAD")
         }
         b"PUT" => put(conn, config, &path, &request),
-        _ => {
-            drain_body(conn)?;
-            reply_text(conn, 405, "method not allowed\n")
-        }
+        _ => refuse(conn, &request, 405, "method not allowed\n"),
     }
 }
 
@@ -84,6 +80,38 @@ pub fn resolve(root: &Path, target: &[u8]) -> Option<PathBuf> {
         }
     }
     Some(out)
+}
+
+/// Answers `status` without the request's body: a small body is read and
+/// dropped so the connection can go on; a large or unbounded one (a 4 GB
+/// `Content-Length`, chunked) is not read at all, and the connection
+/// closes after the answer.
+fn refuse(
+    conn: &mut Conn,
+    request: &Request,
+    status: u16,
+    text: &str,
+) -> Result<(), DriveError<sanswire::http::Error>> {
+    const SMALL: u64 = 64 * 1024;
+    let headers = request.headers();
+    let length = headers
+        .get("content-length")
+        .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse::<u64>().ok());
+    let small = headers.get("transfer-encoding").is_none() && length.unwrap_or(0) <= SMALL;
+    if small {
+        drain_body(conn)?;
+        return reply_text(conn, status, text);
+    }
+    let response = Response::new(status)
+        .with_header("Content-Type", "text/plain; charset=utf-8")
+        .with_header("Content-Length", text.len().to_string())
+        .with_header("Connection", "close");
+    send(
+        conn,
+        &response,
+        Bytes::copy_from_slice(text.as_bytes()),
+        false,
+    )
 }
 
 fn drain_body(conn: &mut Conn) -> Result<(), DriveError<sanswire::http::Error>> {
@@ -169,8 +197,7 @@ fn put(
     request: &Request,
 ) -> Result<(), DriveError<sanswire::http::Error>> {
     if config.user.is_none() {
-        drain_body(conn)?;
-        return reply_text(conn, 405, "uploads need serve --user\n");
+        return refuse(conn, request, 405, "uploads need serve --user\n");
     }
     if !authorized(config, request) {
         drain_body(conn)?;

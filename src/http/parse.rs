@@ -70,6 +70,17 @@ impl BlockFramer {
             _ => limits.max_head_bytes,
         };
         let window = data.len().min(max);
+        // A request starts with a method: a byte that cannot begin one (a
+        // TLS ClientHello's 0x16 on a plaintext port, binary noise) is
+        // refused at once instead of waiting for a line end that may
+        // never come. (Empty lines before the request line are allowed.)
+        if kind == BlockKind::RequestHead && self.lines == 0 {
+            if let Some(&first) = data.get(self.line_start) {
+                if !is_tchar(first) && first != b'\r' && first != b'\n' {
+                    return Err(ErrorKind::InvalidRequestLine);
+                }
+            }
+        }
         let mut from = self.scanned.max(self.line_start);
         while from < window {
             let Some(i) = memchr::memchr(b'\n', &data[from..window]) else {
