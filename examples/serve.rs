@@ -77,8 +77,14 @@ fn run(args: Args) -> Result<(), String> {
         tls,
         implicit_tls: args.implicit_tls,
     };
-    let addr = common::spawn(&args.listen, handler, config)
-        .map_err(|e| format!("{}: {e}", args.listen))?;
+    // Plain HTTP runs on tokio, one task per connection; the others (and
+    // HTTPS) on a thread per connection.
+    let addr = if args.protocol == "http" && config.tls.is_none() {
+        common::spawn_http_async(&args.listen, config)
+    } else {
+        common::spawn(&args.listen, handler, config)
+    }
+    .map_err(|e| format!("{}: {e}", args.listen))?;
     println!("listening on {addr}");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     loop {

@@ -75,3 +75,33 @@ pub fn spawn(listen: &str, handler: Handler, config: ServerConfig) -> std::io::R
     });
     Ok(addr)
 }
+
+/// Binds `addr` and serves plain HTTP on a tokio runtime, one task per
+/// connection (what `serve http` runs without TLS), on a thread of its own.
+/// Returns the bound address at once.
+pub fn spawn_http_async(listen: &str, config: ServerConfig) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind(listen)?;
+    let addr = listener.local_addr()?;
+    listener.set_nonblocking(true)?;
+    let config = Arc::new(config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    std::thread::spawn(move || {
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("a bound listener");
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    // Out of descriptors, say: wait a little, go on.
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                };
+                tokio::spawn(http_server::serve_connection_async(
+                    stream,
+                    Arc::clone(&config),
+                ));
+            }
+        });
+    });
+    Ok(addr)
+}
