@@ -345,13 +345,29 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
         deadline: Option<Instant>,
     ) -> Poll<io::Result<()>> {
         let clock = self.clock;
-        let space = self.machine.inbox().spare(MIN_READ);
-        if let Poll::Ready(r) = Pin::new(&mut self.stream).poll_read_slice(cx, space) {
-            match r? {
-                0 => self.machine.receive_eof(),
-                n => self.machine.inbox().commit(n),
+        let inbox = self.machine.inbox();
+        if inbox.holds_no_block() {
+            // An idle connection waits with no receive block of its own:
+            // a task parked on a keep-alive connection holds its state and
+            // little else. The first read lands on the stack and is copied
+            // in once, with room for a whole request head or command.
+            let mut first = [0u8; MIN_READ];
+            if let Poll::Ready(r) = Pin::new(&mut self.stream).poll_read_slice(cx, &mut first) {
+                match r? {
+                    0 => self.machine.receive_eof(),
+                    n => self.machine.inbox().extend_from_slice(&first[..n]),
+                }
+                return Poll::Ready(Ok(()));
             }
-            return Poll::Ready(Ok(()));
+        } else {
+            let space = inbox.spare(MIN_READ);
+            if let Poll::Ready(r) = Pin::new(&mut self.stream).poll_read_slice(cx, space) {
+                match r? {
+                    0 => self.machine.receive_eof(),
+                    n => self.machine.inbox().commit(n),
+                }
+                return Poll::Ready(Ok(()));
+            }
         }
         match (self.timer.as_mut(), deadline) {
             (Some(timer), Some(at)) => {

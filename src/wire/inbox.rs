@@ -108,6 +108,14 @@ impl Inbox {
         self.filled == 0
     }
 
+    /// Whether the inbox holds no receive block: nothing is buffered and
+    /// the last block was let go (the connection went idle, with idle
+    /// release on). A driver can then wait for the next read without
+    /// making one, so a parked connection holds no receive memory.
+    pub fn holds_no_block(&self) -> bool {
+        self.filled == 0 && self.buf.capacity() == 0 && self.layer.is_none()
+    }
+
     /// Whether nothing received waits at all: no bytes for the machine, and
     /// none still encoded in a decoding layer. What the TLS upgrade checks.
     pub fn is_drained(&self) -> bool {
@@ -446,9 +454,11 @@ mod tests {
         assert_eq!(inbox.capacity(), 0);
         read(&mut inbox, b"EHLO x\r\n");
         assert_eq!(inbox.capacity(), SMALL_BLOCK);
+        assert!(!inbox.holds_no_block());
         let line = inbox.split_to(8);
         // Consumed and the peer paused: the block goes (the line keeps it).
         assert_eq!(inbox.capacity(), 0);
+        assert!(inbox.holds_no_block());
         assert_eq!(&line[..], b"EHLO x\r\n");
         // Reads that fill their room make the blocks grow, to the read size.
         inbox.set_read_size(32 * 1024);
