@@ -127,22 +127,34 @@ impl Client {
     /// nothing sent, if any part holds TAB, CR, LF or NUL, or a request
     /// was already sent on this connection.
     pub fn get(&mut self, request: &Request, body: Body) -> Result<CommandId, Error> {
+        let body = if request.plus.wants_attributes() {
+            Body::Text
+        } else {
+            body
+        };
+        let state = if request.plus.is_plus() {
+            State::Header { then: body }
+        } else {
+            self.body_state(body)
+        };
+        self.send(request, state)
+    }
+
+    /// Sends `request` and hands out everything the server sends until it
+    /// closes, as [`Event::Data`], with nothing read into it (a Gopher+
+    /// header or a `.` line included): what curl prints.
+    pub fn get_raw(&mut self, request: &Request) -> Result<CommandId, Error> {
+        self.send(request, State::Binary)
+    }
+
+    fn send(&mut self, request: &Request, state: State) -> Result<CommandId, Error> {
         self.conn.check()?;
         if !matches!(self.state, State::Idle) {
             return Err(ErrorKind::OutOfSequence("one request per connection").into());
         }
         let line = request.to_line()?;
         self.conn.outbox.write(&line);
-        let body = if request.plus.wants_attributes() {
-            Body::Text
-        } else {
-            body
-        };
-        self.state = if request.plus.is_plus() {
-            State::Header { then: body }
-        } else {
-            self.body_state(body)
-        };
+        self.state = state;
         if self.half_close {
             self.conn.close_send();
         }

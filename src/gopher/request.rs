@@ -156,10 +156,10 @@ impl Request {
         if memchr::memchr2(b'\r', 0, &line).is_some() {
             return Err(ErrorKind::InvalidRequest.into());
         }
-        let mut fields = Fields { rest: line };
-        let selector = fields.next_field();
-        let second = fields.next_field_opt();
-        let third = fields.next_field_opt();
+        let mut fields = Fields { rest: Some(line) };
+        let selector = fields.next_field().unwrap_or_default();
+        let second = fields.next_field();
+        let third = fields.next_field();
         let (search, plus) = match (second, third) {
             (None, _) => (None, Plus::None),
             (Some(f), None) => match Plus::parse(&f) {
@@ -176,28 +176,22 @@ impl Request {
     }
 }
 
-/// TAB-separated fields, cut off a line as slices.
+/// TAB-separated fields, cut off a line as slices; `rest` is `None` once
+/// the last field was taken (so `sel<TAB>` has an empty second field).
 struct Fields {
-    rest: Bytes,
+    rest: Option<Bytes>,
 }
 
 impl Fields {
-    fn next_field(&mut self) -> Bytes {
-        match memchr::memchr(b'\t', &self.rest) {
+    fn next_field(&mut self) -> Option<Bytes> {
+        let mut rest = self.rest.take()?;
+        match memchr::memchr(b'\t', &rest) {
             Some(i) => {
-                let f = self.rest.split_to(i);
-                self.rest = self.rest.slice(1..);
-                f
+                let field = rest.split_to(i);
+                self.rest = Some(rest.slice(1..));
+                Some(field)
             }
-            None => core::mem::take(&mut self.rest),
-        }
-    }
-
-    fn next_field_opt(&mut self) -> Option<Bytes> {
-        if self.rest.is_empty() {
-            None
-        } else {
-            Some(self.next_field())
+            None => Some(rest),
         }
     }
 }
@@ -228,6 +222,7 @@ mod tests {
         assert_eq!(parse(b"/a\t$").plus, Plus::Directory(None));
         let r = parse(b"/s\tq\t+\t1");
         assert_eq!((r.search.as_deref(), r.plus), (Some(&b"q"[..]), Plus::Item(None)));
+        assert_eq!(parse(b"/s\t"), Request::search("/s", ""));
         assert!(Request::parse(Bytes::from_static(b"/a\rb")).is_err());
         assert!(Request::parse(Bytes::from_static(b"/a\0")).is_err());
     }

@@ -78,9 +78,11 @@ impl Server {
         }
     }
 
-    /// Sends a whole menu, and ends the answer.
+    /// Sends a whole menu, and ends the answer (behind a `+-1` header to
+    /// a Gopher+ request).
     pub fn send_menu(&mut self, menu: &Menu) -> Result<(), Error> {
         self.start()?;
+        self.plus_header(b"+-1\r\n");
         self.conn.outbox.push(menu.as_bytes().clone());
         self.done();
         Ok(())
@@ -88,11 +90,16 @@ impl Server {
 
     /// Sends a piece of a text file: line ends become CRLF and a `.`
     /// starting a line is doubled, so no line of the file can end the
-    /// answer early. [`finish`](Self::finish) writes the `.` line.
+    /// answer early. [`finish`](Self::finish) writes the `.` line. To a
+    /// Gopher+ request, a `+-1` header goes first unless
+    /// [`send_header`](Self::send_header) sent one.
     pub fn send_text(&mut self, chunk: Bytes) -> Result<(), Error> {
         self.conn.check()?;
         match &mut self.state {
-            State::Answering { .. } => self.state = State::Text(DotStuffer::new()),
+            State::Answering { .. } => {
+                self.plus_header(b"+-1\r\n");
+                self.state = State::Text(DotStuffer::new());
+            }
             State::Text(_) => {}
             _ => return Err(ErrorKind::OutOfSequence("text after another kind of answer").into()),
         }
@@ -103,11 +110,15 @@ impl Server {
     }
 
     /// Sends a piece of a binary as it is (no copy); after a `+N` header,
-    /// no more than N bytes in all.
+    /// no more than N bytes in all. To a Gopher+ request, a `+-2` header
+    /// goes first unless [`send_header`](Self::send_header) sent one.
     pub fn send_binary(&mut self, chunk: Bytes) -> Result<(), Error> {
         self.conn.check()?;
         match &mut self.state {
-            State::Answering { .. } => self.state = State::Binary { left: None },
+            State::Answering { .. } => {
+                self.plus_header(b"+-2\r\n");
+                self.state = State::Binary { left: None };
+            }
             State::Binary { left: Some(left) } => {
                 let n = chunk.len() as u64;
                 if n > *left {
@@ -197,6 +208,13 @@ impl Server {
         match self.state {
             State::Answering { .. } => Ok(()),
             _ => Err(ErrorKind::OutOfSequence("the answer has started, or no request").into()),
+        }
+    }
+
+    /// Every answer to a Gopher+ request starts with a header line.
+    fn plus_header(&mut self, header: &'static [u8]) {
+        if let State::Answering { plus: true } = self.state {
+            self.conn.outbox.write(header);
         }
     }
 
