@@ -2,8 +2,8 @@
 
 use super::{Body, DataHeader, Error, ErrorKind, Item, Length, Limits, MenuLine, Request};
 use crate::wire::{
-    ByteMachine, CommandId, CommandIds, Conn, Correlate, DotUnstuffer, LineError, LineReader,
-    Machine, Next, Payload, Unstuffed,
+    ByteMachine, CommandId, CommandIds, Conn, Correlate, LineError, LineReader, Machine, Next,
+    Payload,
 };
 use bytes::Bytes;
 use core::time::Duration;
@@ -38,8 +38,9 @@ enum State {
     Header { then: Body },
     /// Menu lines until `.` or the close.
     Menu,
-    /// Dot-stuffed text until `.` or the close.
-    Text(DotUnstuffer),
+    /// Dot-stuffed text until `.` or the close; `line_start` when the
+    /// next byte starts a line.
+    Text { line_start: bool },
     /// Bytes until the close.
     Binary,
     /// `left` more bytes of a `+N` answer.
@@ -166,7 +167,7 @@ impl Client {
     fn body_state(&self, body: Body) -> State {
         match body {
             Body::Menu => State::Menu,
-            Body::Text => State::Text(DotUnstuffer::new(self.limits.max_text_line)),
+            Body::Text => State::Text { line_start: true },
             Body::Binary => State::Binary,
         }
     }
@@ -250,20 +251,51 @@ impl Client {
         }
     }
 
-    fn text(&mut self) -> Result<Next<Event>, Error> {
-        let State::Text(unstuffer) = &mut self.state else {
-            return Ok(Next::Paused);
-        };
+    /// Text, read more leniently than `wire::DotUnstuffer` reads mail:
+    /// a bare LF starts a line too (many servers send Unix files as they
+    /// are), and only a doubled dot is unstuffed, because gophernicus
+    /// stuffs nothing (it sends `.dot` as it is, and no final `.` line):
+    /// a line that starts with one dot and more text is kept whole. The
+    /// server's close ends a text without its `.` line. Content streams
+    /// out in runs up to the next line that starts with a dot, found with
+    /// `memmem`, so no line length needs a bound.
+    fn text(&mut self, line_start: bool) -> Result<Next<Event>, Error> {
         let inbox = &mut self.conn.inbox;
-        match unstuffer.next(inbox).map_err(Self::line_error)? {
-            Some(Unstuffed::Data(d)) => Ok(Next::Event(Event::Data(d))),
-            Some(Unstuffed::End) => Ok(self.end()),
-            None if !inbox.is_eof() => Ok(Next::NeedInput),
-            // gophernicus leaves the final `.` off text files: the close
-            // ends them, and what is left is a last line without its end.
-            None if !inbox.is_empty() => Ok(Next::Event(Event::Data(inbox.take_all()))),
-            None => Ok(self.end()),
+        let data = inbox.data();
+        if data.is_empty() {
+            return Ok(if inbox.is_eof() {
+                self.end()
+            } else {
+                Next::NeedInput
+            });
         }
+        let mut skip = 0;
+        if line_start && data[0] == b'.' {
+            match data {
+                [b'.', b'\n', ..] | [b'.', b'\r', b'\n', ..] => {
+                    inbox.advance(if data[1] == b'\n' { 2 } else { 3 });
+                    return Ok(self.end());
+                }
+                [b'.'] | [b'.', b'\r'] if !inbox.is_eof() => return Ok(Next::NeedInput),
+                [b'.'] | [b'.', b'\r'] => {
+                    inbox.advance(data.len());
+                    return Ok(self.end());
+                }
+                [b'.', b'.', ..] => skip = 1,
+                _ => {}
+            }
+        }
+        let data = &data[skip..];
+        let (len, next_line_start) = match memchr::memmem::find(data, b"\n.") {
+            Some(i) => (i + 1, true),
+            None => (data.len(), data.last() == Some(&b'\n')),
+        };
+        inbox.advance(skip);
+        let run = inbox.split_to(len);
+        self.state = State::Text {
+            line_start: next_line_start,
+        };
+        Ok(Next::Event(Event::Data(run)))
     }
 
     fn counted(&mut self, left: u64) -> Result<Next<Event>, Error> {
@@ -305,7 +337,7 @@ impl Machine for Client {
             State::Idle | State::Done => Ok(Next::Paused),
             State::Header { then } => self.header(then),
             State::Menu => self.menu_line(),
-            State::Text(_) => self.text(),
+            State::Text { line_start } => self.text(line_start),
             State::Binary if !self.conn.inbox.is_empty() => {
                 Ok(Next::Event(Event::Data(self.conn.inbox.take_all())))
             }
@@ -385,6 +417,14 @@ mod tests {
         c.receive(b"no dot\nat all");
         c.receive_eof();
         assert_eq!(data(&events(&mut c).unwrap()), b"no dot\nat all");
+    }
+
+    #[test]
+    fn gophernicus_text_keeps_its_unstuffed_dots() {
+        let mut c = Client::new();
+        c.get(&Request::new("/t"), Body::Text).unwrap();
+        c.receive(b"Hello\r\n.dot\r\n..two\n.\n");
+        assert_eq!(data(&events(&mut c).unwrap()), b"Hello\r\n.dot\r\n.two\n");
     }
 
     #[test]

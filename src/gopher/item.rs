@@ -276,13 +276,10 @@ pub enum MenuLine<'a> {
 }
 
 impl<'a> MenuLine<'a> {
-    /// Classifies one line (without its ending): the terminator, an empty
-    /// line, or an item (a line stuffed with a leading `.` is unstuffed).
+    /// Classifies one line (without its CRLF or LF ending): the
+    /// terminator, an empty line, or an item (a line stuffed with a
+    /// leading `.` is unstuffed).
     pub fn parse(line: &'a [u8]) -> MenuLine<'a> {
-        let line = match line {
-            [rest @ .., b'\r'] => rest,
-            _ => line,
-        };
         match line {
             b"." => MenuLine::End,
             [] => MenuLine::Blank,
@@ -323,7 +320,11 @@ impl<'a> Iterator for MenuLines<'a> {
 
     fn next(&mut self) -> Option<ItemRef<'a>> {
         while !self.rest.is_empty() {
+            // CRLF or LF ends a line, as `wire::LineReader` splits them.
             let (line, rest) = match memchr::memchr(b'\n', self.rest) {
+                Some(i) if i > 0 && self.rest[i - 1] == b'\r' => {
+                    (&self.rest[..i - 1], &self.rest[i + 1..])
+                }
                 Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
                 None => (self.rest, &[][..]),
             };

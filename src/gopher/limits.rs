@@ -15,10 +15,6 @@ pub struct Limits {
     /// Client: the longest menu line or Gopher+ header line, ending
     /// included. Default 16 KiB.
     pub max_menu_line: usize,
-    /// Client: the longest line of a dot-terminated text. The text streams
-    /// out as it arrives, so this bounds no memory; it stops a server that
-    /// never ends a line. Default 1 MiB.
-    pub max_text_line: usize,
     /// Client operations that collect a menu: the most items kept.
     /// Default 1,000,000.
     pub max_menu_items: usize,
@@ -32,7 +28,6 @@ impl Default for Limits {
         Limits {
             max_request_line: 4096,
             max_menu_line: 16 * 1024,
-            max_text_line: 1 << 20,
             max_menu_items: 1_000_000,
             max_collected: 64 << 20,
         }
