@@ -214,7 +214,10 @@ fn tour_gopher(root: &Path) -> Step {
     use sanswire::io::gopher::Client;
     let hole = root.join("gopher");
     std::fs::create_dir_all(hole.join("docs"))?;
-    std::fs::write(hole.join("hello.txt"), "Hello from sanswire!\n.a line starting with a dot\n")?;
+    std::fs::write(
+        hole.join("hello.txt"),
+        "Hello from sanswire!\n.a line starting with a dot\n",
+    )?;
     std::fs::write(hole.join("docs").join("notes.md"), "notes\n")?;
     let addr = start("gopher", &hole, None)?;
     println!("server: serve gopher on {addr}");
@@ -239,8 +242,12 @@ fn tour_gopher(root: &Path) -> Step {
     for item in &found {
         println!("< {}", String::from_utf8_lossy(&item.selector));
     }
-    let attrs = Client::connect(addr)?.attributes(Request::new("/hello.txt").with_plus(Plus::Attributes(None)))?;
-    let names: Vec<_> = attrs.iter().map(|a| String::from_utf8_lossy(&a.name).into_owned()).collect();
+    let attrs = Client::connect(addr)?
+        .attributes(Request::new("/hello.txt").with_plus(Plus::Attributes(None)))?;
+    let names: Vec<_> = attrs
+        .iter()
+        .map(|a| String::from_utf8_lossy(&a.name).into_owned())
+        .collect();
     println!("> /hello.txt<TAB>! (Gopher+ attributes)");
     println!("< blocks: {}", names.join(", "));
     Ok(())

@@ -19,8 +19,14 @@ fn answer(server: &mut Server, request: &Request) {
             let mut a = AttributesBuilder::new();
             let item = Item::new(ItemType::Text, "About", "/about", "h", 70).with_plus();
             a.info(&item).unwrap();
-            a.block("ADMIN", "").unwrap().line("Admin: Kim <kim@example.org>").unwrap();
-            a.block("VIEWS", "").unwrap().line("text/plain: <1k>").unwrap();
+            a.block("ADMIN", "")
+                .unwrap()
+                .line("Admin: Kim <kim@example.org>")
+                .unwrap();
+            a.block("VIEWS", "")
+                .unwrap()
+                .line("text/plain: <1k>")
+                .unwrap();
             server.send_attributes(&a.finish())
         }
         (_, b"" | b"/") => {
@@ -28,7 +34,8 @@ fn answer(server: &mut Server, request: &Request) {
             m.info("Welcome \u{2013} caf\u{e9}").unwrap();
             m.link(ItemType::Text, "About", "/about").unwrap();
             m.link(ItemType::Search, "Search", "/search").unwrap();
-            m.item(&Item::new(ItemType::Gif, &b"pic \xff"[..], "/pic", "h", 70).with_plus()).unwrap();
+            m.item(&Item::new(ItemType::Gif, &b"pic \xff"[..], "/pic", "h", 70).with_plus())
+                .unwrap();
             server.send_menu(&m.finish())
         }
         (_, b"/about") => server
@@ -116,8 +123,14 @@ fn menu_text_binary_and_search_in_memory() {
         let menu = items(&events);
         assert_eq!(menu.len(), 4);
         assert_eq!(menu[0].kind, ItemType::Info);
-        assert_eq!(&menu[0].display[..], "Welcome \u{2013} caf\u{e9}".as_bytes());
-        assert_eq!((menu[1].kind, &menu[1].selector[..]), (ItemType::Text, &b"/about"[..]));
+        assert_eq!(
+            &menu[0].display[..],
+            "Welcome \u{2013} caf\u{e9}".as_bytes()
+        );
+        assert_eq!(
+            (menu[1].kind, &menu[1].selector[..]),
+            (ItemType::Text, &b"/about"[..])
+        );
         assert_eq!(&menu[3].display[..], b"pic \xff");
         assert_eq!(menu[3].plus.as_deref(), Some(&b"+"[..]));
 
@@ -144,17 +157,34 @@ fn gopher_plus_in_memory() {
 
     // A menu to a `+` request comes behind `+-1`.
     let (events, _) = converse(&Request::new("").with_plus(Plus::Item(None)), Body::Menu, 5);
-    assert_eq!(events[0], Event::Header(DataHeader::new(Length::DotTerminated)));
+    assert_eq!(
+        events[0],
+        Event::Header(DataHeader::new(Length::DotTerminated))
+    );
     assert_eq!(items(&events).len(), 4);
 
     // Text to a `+` request: `+-1`, stuffed as ever.
-    let (events, _) = converse(&Request::new("/about").with_plus(Plus::Item(None)), Body::Text, 4);
-    assert_eq!(events[0], Event::Header(DataHeader::new(Length::DotTerminated)));
+    let (events, _) = converse(
+        &Request::new("/about").with_plus(Plus::Item(None)),
+        Body::Text,
+        4,
+    );
+    assert_eq!(
+        events[0],
+        Event::Header(DataHeader::new(Length::DotTerminated))
+    );
     assert!(data(&events).starts_with(b"About\r\n.dot\r\n"));
 
     // An error to a `+` request.
-    let (events, _) = converse(&Request::new("/nope").with_plus(Plus::Item(None)), Body::Text, 1);
-    assert_eq!(events[0], Event::Header(DataHeader::error(Length::DotTerminated)));
+    let (events, _) = converse(
+        &Request::new("/nope").with_plus(Plus::Item(None)),
+        Body::Text,
+        1,
+    );
+    assert_eq!(
+        events[0],
+        Event::Header(DataHeader::error(Length::DotTerminated))
+    );
     assert_eq!(data(&events), b"1 Not found\r\n");
 }
 
@@ -205,7 +235,10 @@ fn operations_collect_and_refuse() {
     // Without Gopher+, "not found" is a type-3 item in a menu.
     let menu = run_op(ops::FetchMenu::new(Request::new("/nope"))).unwrap();
     assert_eq!(menu[0].kind, ItemType::Error);
-    assert_eq!(run_op(ops::Fetch::new(Request::new("/pic"), Body::Binary)).unwrap(), b"GIF89a\r\n.\r\n");
+    assert_eq!(
+        run_op(ops::Fetch::new(Request::new("/pic"), Body::Binary)).unwrap(),
+        b"GIF89a\r\n.\r\n"
+    );
 }
 
 #[test]
@@ -245,7 +278,10 @@ fn half_close_can_be_turned_off() {
     client.outbox().take_vec();
     client.receive(b"x");
     client.receive_eof();
-    assert!(matches!(client.poll_event(), Ok(Next::Event(Event::Data(_)))));
+    assert!(matches!(
+        client.poll_event(),
+        Ok(Next::Event(Event::Data(_)))
+    ));
     assert_eq!(client.poll_event(), Ok(Next::Event(Event::End)));
     assert!(client.is_closed());
 }
@@ -273,7 +309,10 @@ fn spawn_server(connections: usize) -> std::net::SocketAddr {
 fn blocking_session_and_byte_stream() {
     use std::io::Read;
     let addr = spawn_server(4);
-    let menu = sanswire::io::gopher::Client::connect(addr).unwrap().menu(Request::new("")).unwrap();
+    let menu = sanswire::io::gopher::Client::connect(addr)
+        .unwrap()
+        .menu(Request::new(""))
+        .unwrap();
     assert_eq!(menu.len(), 4);
     let text = sanswire::io::gopher::Client::connect(addr)
         .unwrap()
@@ -303,7 +342,10 @@ async fn tokio_session() {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut client = sanswire::io::tokio::gopher::Client::new(tcp).await.unwrap();
     let gif = client
-        .fetch(Request::new("/pic").with_plus(Plus::Item(None)), Body::Binary)
+        .fetch(
+            Request::new("/pic").with_plus(Plus::Item(None)),
+            Body::Binary,
+        )
         .await
         .unwrap();
     assert_eq!(gif, b"GIF89a");
@@ -316,8 +358,13 @@ fn futures_io_session() {
     let addr = spawn_server(1);
     future::block_on(async {
         let tcp = Async::<TcpStream>::connect(addr).await.unwrap();
-        let mut client = sanswire::io::futures::gopher::Client::new(tcp).await.unwrap();
-        let found = client.menu(Request::search("/search", "rust")).await.unwrap();
+        let mut client = sanswire::io::futures::gopher::Client::new(tcp)
+            .await
+            .unwrap();
+        let found = client
+            .menu(Request::search("/search", "rust"))
+            .await
+            .unwrap();
         assert_eq!(&found[0].display[..], b"rust");
     });
 }

@@ -50,20 +50,32 @@ fn rfc_1436_examples() {
     assert_eq!(items[6].kind, ItemType::Search);
     assert_eq!(items[7].kind, ItemType::Telnet);
     let url = GopherUrl::for_item(&items[1]).unwrap();
-    assert_eq!(url.to_string(), "gopher://underdog.micro.umn.edu/1Z,5692,AUM");
-    assert!(GopherUrl::for_item(&items[7]).is_none(), "telnet is no gopher URL");
+    assert_eq!(
+        url.to_string(),
+        "gopher://underdog.micro.umn.edu/1Z,5692,AUM"
+    );
+    assert!(
+        GopherUrl::for_item(&items[7]).is_none(),
+        "telnet is no gopher URL"
+    );
 }
 
 #[test]
 fn gophernicus_menu() {
     let items = items("gophernicus.menu");
     assert_eq!(items.len(), 8);
-    assert_eq!((items[0].kind, &items[0].display[..]), (ItemType::Info, &b"[/]"[..]));
+    assert_eq!(
+        (items[0].kind, &items[0].display[..]),
+        (ItemType::Info, &b"[/]"[..])
+    );
     assert_eq!(&items[1].display[..], b"");
     assert!(items[2].display.starts_with(b"docs    "));
     assert_eq!(&items[2].selector[..], b"/docs/");
     assert_eq!(items[4].kind, ItemType::Gif);
-    assert_eq!((items[5].kind, &items[5].selector[..]), (ItemType::Html, &b"URL:https://example.org/"[..]));
+    assert_eq!(
+        (items[5].kind, &items[5].selector[..]),
+        (ItemType::Html, &b"URL:https://example.org/"[..])
+    );
     assert!(items[7].display.ends_with(b"Debian/12 x86_64"));
 }
 
@@ -73,7 +85,9 @@ fn pygopherd_menu_without_its_final_dot() {
     assert_eq!(items.len(), 7);
     assert_eq!(items[0].port, Some(0));
     assert_eq!(&items[0].host[..], b"(NULL)");
-    assert!(items[1..].iter().all(|i| i.plus.as_deref() == Some(&b"+"[..])));
+    assert!(items[1..]
+        .iter()
+        .all(|i| i.plus.as_deref() == Some(&b"+"[..])));
     assert_eq!(&items[2].display[..], b"A caf\xe9 text in Latin-1");
     assert_eq!(
         String::from_utf8_lossy(&items[2].display),
@@ -104,7 +118,10 @@ fn lenient_lines() {
             .unwrap_or_else(|| panic!("{d:?} not in {items:?}"))
     };
     let bare = by_display("info line with no fields at all");
-    assert_eq!((bare.kind, bare.selector.len(), bare.host.len(), bare.port), (ItemType::Info, 0, 0, None));
+    assert_eq!(
+        (bare.kind, bare.selector.len(), bare.host.len(), bare.port),
+        (ItemType::Info, 0, 0, None)
+    );
     assert_eq!(by_display("info with one tab").port, None);
     let trailing = by_display("Trailing tabs");
     assert_eq!((trailing.port, &trailing.plus), (Some(70), &None));
@@ -115,6 +132,9 @@ fn lenient_lines() {
     assert_eq!(by_display("Unknown type").kind, ItemType::Other(b'x'));
     // `..stuffed line` unstuffed: type `.`, display "stuffed line".
     assert_eq!(by_display("stuffed line").kind, ItemType::Other(b'.'));
-    assert_eq!(&by_display("Last line without an end").selector[..], b"/last");
+    assert_eq!(
+        &by_display("Last line without an end").selector[..],
+        b"/last"
+    );
     assert_eq!(items.len(), 10, "the blank line is skipped");
 }

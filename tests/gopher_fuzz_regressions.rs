@@ -11,7 +11,8 @@ use sanswire::wire::{Machine, Next};
 /// trailing CR, so they agree.
 #[test]
 fn cr_before_crlf_reads_the_same_streamed_and_whole() {
-    let input: &[u8] = b"iWe\xff\xff\xff\xff\xff\xff\xeccom:\t\tet\t70\t+\t/\0\x08\x0070\r\n.\r\r\n.\r=";
+    let input: &[u8] =
+        b"iWe\xff\xff\xff\xff\xff\xff\xeccom:\t\tet\t70\t+\t/\0\x08\x0070\r\n.\r\r\n.\r=";
     let whole: Vec<_> = MenuLines::new(input).collect();
     let mut client = Client::new();
     client.get(&Request::new(""), Body::Menu).unwrap();

@@ -57,7 +57,10 @@ fn server() -> Server {
 fn answering_server() -> Server {
     let mut s = Server::new();
     s.receive(b"/docs/software\r\n");
-    assert!(matches!(s.poll_event(), Ok(Next::Event(ServerEvent::Request(_)))));
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Request(_)))
+    ));
     s
 }
 

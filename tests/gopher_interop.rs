@@ -91,11 +91,21 @@ fn curl_and_fetch_print_the_same_bytes_from_serve_gopher() {
     let counted = fetch(&format!("gopher://{addr}/9/pic.gif%09%09+"), &[]).1;
     assert!(counted.starts_with(b"+3000\r\n"));
     let mapped = String::from_utf8(fetch(&format!("gopher://{addr}/1/mapped"), &[]).1).unwrap();
-    assert!(mapped.starts_with("iWelcome to the mapped directory\t"), "{mapped}");
-    assert!(mapped.contains("0The text\t/hello.txt\t127.0.0.1\t"), "{mapped}");
+    assert!(
+        mapped.starts_with("iWelcome to the mapped directory\t"),
+        "{mapped}"
+    );
+    assert!(
+        mapped.contains("0The text\t/hello.txt\t127.0.0.1\t"),
+        "{mapped}"
+    );
     assert!(!mapped.contains("comment"));
-    let search = String::from_utf8(fetch(&format!("gopher://{addr}/7/.search%09NOTES"), &[]).1).unwrap();
-    assert!(search.starts_with("0/docs/notes.md\t/docs/notes.md\t"), "{search}");
+    let search =
+        String::from_utf8(fetch(&format!("gopher://{addr}/7/.search%09NOTES"), &[]).1).unwrap();
+    assert!(
+        search.starts_with("0/docs/notes.md\t/docs/notes.md\t"),
+        "{search}"
+    );
     let escape = fetch(&format!("gopher://{addr}/0/../etc/passwd"), &[]).1;
     assert!(escape.starts_with(b"3Not found"));
 }
@@ -131,7 +141,10 @@ fn fetch_menu_renders_type_display_and_url() {
     let out = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "i sanswire gopher server");
-    assert_eq!(lines[1], format!("7 Search file names  gopher://{addr}/7/.search"));
+    assert_eq!(
+        lines[1],
+        format!("7 Search file names  gopher://{addr}/7/.search")
+    );
     assert!(lines.contains(&format!("0 hello.txt  gopher://{addr}/0/hello.txt").as_str()));
     assert!(lines.contains(&format!("1 docs  gopher://{addr}/1/docs").as_str()));
     assert!(lines.contains(&format!("g pic.gif  gopher://{addr}/g/pic.gif").as_str()));
@@ -159,13 +172,21 @@ fn gophers_over_rustls_with_fetch_and_curl() {
     let ca = ca.to_str().unwrap();
     let ours = fetch(&url, &["--cacert", ca]);
     assert_eq!(ours.0, 0);
-    assert_eq!(ours.1, b"Hello, gopher\r\n..starts with a dot\r\n..\r\nlast\r\n.\r\n");
+    assert_eq!(
+        ours.1,
+        b"Hello, gopher\r\n..starts with a dot\r\n..\r\nlast\r\n.\r\n"
+    );
     assert_eq!(ours, curl(&url, &["--cacert", ca]));
     // Not trusted: curl's 60.
     assert_eq!(fetch(&url, &[]).0, 60);
     // The typed session over TLS.
     let connector = pki.connector();
-    let mut client = Client::connect_tls(("127.0.0.1", port.parse::<u16>().unwrap()), &connector, "localhost").unwrap();
+    let mut client = Client::connect_tls(
+        ("127.0.0.1", port.parse::<u16>().unwrap()),
+        &connector,
+        "localhost",
+    )
+    .unwrap();
     assert_eq!(
         client.text(Request::new("/hello.txt")).unwrap(),
         b"Hello, gopher\r\n.starts with a dot\r\n.\r\nlast\r\n"
@@ -186,11 +207,13 @@ fn gophernicus(root: &Path) -> Gophernicus {
         "gophernicus is not installed: run .ci/install-peers"
     );
     let port = free_port();
-    let mut command = format!("{binary} -h 127.0.0.1 -p {port} -r {} -nv -nf -nh", root.display());
+    let mut command = format!(
+        "{binary} -h 127.0.0.1 -p {port} -r {} -nv -nf -nh",
+        root.display()
+    );
     if nix_is_root() {
-        command = format!(
-            "setpriv --reuid=_gophernicus --regid=_gophernicus --clear-groups {command}"
-        );
+        command =
+            format!("setpriv --reuid=_gophernicus --regid=_gophernicus --clear-groups {command}");
     }
     let socat = Command::new("socat")
         .arg(format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"))
@@ -219,7 +242,10 @@ fn our_client_against_gophernicus() {
     let server = gophernicus(&root);
     let addr = ("127.0.0.1", server.port);
 
-    let menu = Client::connect(addr).unwrap().menu(Request::new("")).unwrap();
+    let menu = Client::connect(addr)
+        .unwrap()
+        .menu(Request::new(""))
+        .unwrap();
     let find = |name: &str| {
         menu.iter()
             .find(|i| i.selector.as_ref() == name.as_bytes())
@@ -227,31 +253,48 @@ fn our_client_against_gophernicus() {
     };
     let text = find("/hello.txt");
     assert_eq!(text.kind, ItemType::Text);
-    assert_eq!((text.host.as_ref(), text.port), (&b"127.0.0.1"[..], Some(server.port)));
+    assert_eq!(
+        (text.host.as_ref(), text.port),
+        (&b"127.0.0.1"[..], Some(server.port))
+    );
     assert_eq!(find("/pic.gif").kind, ItemType::Gif);
     assert_eq!(find("/docs/").kind, ItemType::Menu);
     assert!(menu.iter().all(|i| i.kind != ItemType::Other(b'.')));
 
     // gophernicus sends text with CRLF ends, unstuffed and without the
     // final `.` line: what it stored comes back, dots and all.
-    let body = Client::connect(addr).unwrap().text(Request::new("/hello.txt")).unwrap();
+    let body = Client::connect(addr)
+        .unwrap()
+        .text(Request::new("/hello.txt"))
+        .unwrap();
     assert_eq!(body, b"Hello, gopher\r\n.starts with a dot\r\n");
     // (Its lone `.` line ends the text: a server that does not stuff
     // cannot send one, and every client stops there.)
 
-    let gif = Client::connect(addr).unwrap().binary(Request::new("/pic.gif")).unwrap();
+    let gif = Client::connect(addr)
+        .unwrap()
+        .binary(Request::new("/pic.gif"))
+        .unwrap();
     assert_eq!(gif, awkward_bytes(3000));
 
     // No Gopher+: the answer comes without a header, read as it is.
     let plus = Request::new("/pic.gif").with_plus(Plus::Item(None));
-    let gif = Client::connect(addr).unwrap().fetch(plus, Body::Binary).unwrap();
+    let gif = Client::connect(addr)
+        .unwrap()
+        .fetch(plus, Body::Binary)
+        .unwrap();
     assert_eq!(gif, awkward_bytes(3000));
 
     // The gophermap: an info line and the links, completed with its host.
-    let mapped = Client::connect(addr).unwrap().menu(Request::new("/mapped/")).unwrap();
+    let mapped = Client::connect(addr)
+        .unwrap()
+        .menu(Request::new("/mapped/"))
+        .unwrap();
     assert_eq!(mapped[0].kind, ItemType::Info);
     assert_eq!(&mapped[0].display[..], b"Welcome to the mapped directory");
-    assert!(mapped.iter().any(|i| i.kind == ItemType::Text && &i.selector[..] == b"/hello.txt"));
+    assert!(mapped
+        .iter()
+        .any(|i| i.kind == ItemType::Text && &i.selector[..] == b"/hello.txt"));
 
     // fetch prints what curl prints from it too.
     let url = format!("gopher://127.0.0.1:{}/0/hello.txt", server.port);

@@ -26,8 +26,11 @@ fn tricky() -> impl Strategy<Value = Vec<u8>> {
 
 /// A field a menu line can carry: no TAB, CR, LF or NUL.
 fn field() -> impl Strategy<Value = Bytes> {
-    prop::collection::vec(any::<u8>().prop_filter("breaks the line", |b| !b"\t\r\n\0".contains(b)), 0..20)
-        .prop_map(Bytes::from)
+    prop::collection::vec(
+        any::<u8>().prop_filter("breaks the line", |b| !b"\t\r\n\0".contains(b)),
+        0..20,
+    )
+    .prop_map(Bytes::from)
 }
 
 fn item() -> impl Strategy<Value = Item> {
@@ -35,16 +38,22 @@ fn item() -> impl Strategy<Value = Item> {
         .prop_filter("dot", |b| *b != b'.')
         .prop_map(ItemType::from_byte);
     let plus = prop::option::of(field().prop_filter("empty", |f| !f.is_empty()));
-    (kind, field(), field(), field(), prop::option::of(any::<u16>()), plus).prop_map(
-        |(kind, display, selector, host, port, plus)| Item {
+    (
+        kind,
+        field(),
+        field(),
+        field(),
+        prop::option::of(any::<u16>()),
+        plus,
+    )
+        .prop_map(|(kind, display, selector, host, port, plus)| Item {
             kind,
             display,
             selector,
             host,
             port,
             plus,
-        },
-    )
+        })
 }
 
 /// The client's events for `input` (the server's bytes) read as `body`,

@@ -166,11 +166,21 @@ impl Hole {
         }
         if selector.trim_matches('/').is_empty() {
             let _ = menu.info("sanswire gopher server");
-            let item = Item::new(ItemType::Search, "Search file names", SEARCH, self.host.clone(), self.port);
+            let item = Item::new(
+                ItemType::Search,
+                "Search file names",
+                SEARCH,
+                self.host.clone(),
+                self.port,
+            );
             let _ = menu.item(&item.with_plus());
         }
         for (path, sel) in self.entries(dir, selector) {
-            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             let item = Item::new(type_of(&path), name, sel, self.host.clone(), self.port);
             // A name with a TAB or a line break cannot be listed: skipped.
             let _ = menu.item(&item.with_plus());
@@ -201,7 +211,10 @@ impl Hole {
                 item.selector = item.display.clone();
             }
             if !item.selector.starts_with(b"/") && !item.selector.starts_with(b"URL:") {
-                item.selector = Bytes::from(format!("{base}/{}", String::from_utf8_lossy(&item.selector)));
+                item.selector = Bytes::from(format!(
+                    "{base}/{}",
+                    String::from_utf8_lossy(&item.selector)
+                ));
             }
             if item.host.is_empty() {
                 item.host = Bytes::from(self.host.clone());
@@ -221,12 +234,22 @@ impl Hole {
         let mut found = 0;
         while let Some((dir, selector, depth)) = stack.pop() {
             for (path, sel) in self.entries(&dir, &selector) {
-                let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let name = path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 if path.is_dir() && depth < 16 {
                     stack.push((path.clone(), sel.clone(), depth + 1));
                 }
                 if found < MAX_RESULTS && name.to_lowercase().contains(&query) {
-                    let item = Item::new(type_of(&path), sel.clone(), sel, self.host.clone(), self.port);
+                    let item = Item::new(
+                        type_of(&path),
+                        sel.clone(),
+                        sel,
+                        self.host.clone(),
+                        self.port,
+                    );
                     if menu.item(&item).is_ok() {
                         found += 1;
                     }
@@ -241,9 +264,19 @@ impl Hole {
 
     /// `+INFO`, `+ADMIN` and `+VIEWS` for one entry.
     fn attributes(&self, blocks: &mut AttributesBuilder, path: &Path, selector: &str) {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let kind = type_of(path);
-        let item = Item::new(kind, name, selector.to_string(), self.host.clone(), self.port).with_plus();
+        let item = Item::new(
+            kind,
+            name,
+            selector.to_string(),
+            self.host.clone(),
+            self.port,
+        )
+        .with_plus();
         if blocks.info(&item).is_err() {
             return;
         }
@@ -269,7 +302,9 @@ impl Hole {
         if plus && !text {
             // Gopher+ announces a binary's length.
             let len = file.metadata()?.len();
-            conn.machine().send_header(DataHeader::new(Length::Bytes(len))).map_err(p)?;
+            conn.machine()
+                .send_header(DataHeader::new(Length::Bytes(len)))
+                .map_err(p)?;
         }
         let mut buf = vec![0u8; CHUNK];
         loop {

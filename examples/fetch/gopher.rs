@@ -51,7 +51,10 @@ fn read_failure(e: std::io::Error) -> Failure {
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
             Failure(28, "Operation timed out".into())
         }
-        _ => Failure(56, format!("Failure when receiving data from the peer: {e}")),
+        _ => Failure(
+            56,
+            format!("Failure when receiving data from the peer: {e}"),
+        ),
     }
 }
 

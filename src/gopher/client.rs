@@ -458,7 +458,10 @@ mod tests {
         c.get(&plus, Body::Binary).unwrap();
         c.receive(b"--1\r\n1 Not here\r\n.\r\n");
         let ev = events(&mut c).unwrap();
-        assert_eq!(ev[0], Event::Header(DataHeader::error(Length::DotTerminated)));
+        assert_eq!(
+            ev[0],
+            Event::Header(DataHeader::error(Length::DotTerminated))
+        );
         assert_eq!(data(&ev), b"1 Not here\r\n");
         // +N cut short.
         let mut c = Client::new();
@@ -474,13 +477,18 @@ mod tests {
     fn one_request_and_nothing_before_it() {
         let mut c = Client::new();
         c.receive(b"hello?");
-        assert_eq!(c.poll_event().unwrap_err().kind(), ErrorKind::UnexpectedData);
+        assert_eq!(
+            c.poll_event().unwrap_err().kind(),
+            ErrorKind::UnexpectedData
+        );
         let mut c = Client::new();
         c.get(&Request::new(""), Body::Menu).unwrap();
         assert!(c.get(&Request::new(""), Body::Menu).is_err());
         let mut c = Client::new();
         assert_eq!(
-            c.get(&Request::search("/s", "a\tb"), Body::Menu).unwrap_err().kind(),
+            c.get(&Request::search("/s", "a\tb"), Body::Menu)
+                .unwrap_err()
+                .kind(),
             ErrorKind::UnsafeArgument
         );
         assert!(c.outbox().is_empty());

@@ -2,6 +2,7 @@
 //! builder.
 
 use super::{Error, ErrorKind};
+use crate::wire::swar::equal_bytes;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
@@ -203,30 +204,33 @@ impl<'a> ItemRef<'a> {
     /// dropped). Never fails: missing fields are empty, as the `i` lines
     /// of many servers have them; `None` for an empty line.
     pub fn parse(line: &'a [u8]) -> Option<ItemRef<'a>> {
+        ItemRef::from_tabs(line, &Tabs::of(line))
+    }
+
+    /// The item of `line` whose first TABs are at `tabs` (positions in
+    /// `line`).
+    fn from_tabs(line: &'a [u8], tabs: &Tabs) -> Option<ItemRef<'a>> {
         let line = match line {
             [rest @ .., b'\r'] => rest,
             _ => line,
         };
-        let (&kind, mut rest) = line.split_first()?;
-        let mut field = || {
-            let (f, tail) = match memchr::memchr(b'\t', rest) {
-                Some(i) => (&rest[..i], &rest[i + 1..]),
-                None => (rest, &[][..]),
-            };
-            rest = tail;
-            f
+        let (&kind, _) = line.split_first()?;
+        // Field k runs from after the TAB before it to the TAB after it.
+        let field = |k: usize| -> &'a [u8] {
+            if k > tabs.len {
+                return &[];
+            }
+            let start = if k == 0 { 1 } else { tabs.at[k - 1] + 1 };
+            let end = if k < tabs.len { tabs.at[k] } else { line.len() };
+            line.get(start..end.min(line.len())).unwrap_or_default()
         };
-        let display = field();
-        let selector = field();
-        let host = field();
-        let port = parse_port(field());
-        let plus = field();
+        let plus = field(4);
         Some(ItemRef {
             kind: ItemType::from_byte(kind),
-            display,
-            selector,
-            host,
-            port,
+            display: field(0),
+            selector: field(1),
+            host: field(2),
+            port: parse_port(field(3)),
             plus: (!plus.is_empty()).then_some(plus),
         })
     }
@@ -258,10 +262,56 @@ fn parse_port(field: &[u8]) -> Option<u16> {
     if field.is_empty() || field.len() > 5 || !field.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n = field
-        .iter()
-        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let n = field.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
     u16::try_from(n).ok()
+}
+
+/// Where the first five TABs of a line are: enough to cut its fields.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tabs {
+    at: [usize; 5],
+    len: usize,
+}
+
+impl Tabs {
+    /// The first five TABs of `line` after its type byte (which may be
+    /// anything, a TAB included), found eight bytes at a time: on lines of
+    /// 60 bytes with five TABs, a vector search restarted at every field
+    /// costs more than a word loop over the line.
+    #[inline]
+    fn of(line: &[u8]) -> Tabs {
+        let mut tabs = Tabs::default();
+        let fields = line.get(1..).unwrap_or_default();
+        let mut words = fields.chunks_exact(8);
+        let mut base = 1;
+        for word in &mut words {
+            let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            let mut mask = equal_bytes(word, b'\t');
+            while mask != 0 {
+                if !tabs.push(base + (mask.trailing_zeros() / 8) as usize) {
+                    return tabs;
+                }
+                mask &= mask - 1;
+            }
+            base += 8;
+        }
+        for (i, b) in words.remainder().iter().enumerate() {
+            if *b == b'\t' && !tabs.push(base + i) {
+                break;
+            }
+        }
+        tabs
+    }
+
+    /// Records a TAB; `false` once five are known (the rest is ignored).
+    #[inline]
+    fn push(&mut self, at: usize) -> bool {
+        // No branch: past five, the last slot is overwritten and not counted.
+        let full = self.len >= self.at.len();
+        self.at[self.len.min(self.at.len() - 1)] = if full { self.at[4] } else { at };
+        self.len += usize::from(!full);
+        self.len < self.at.len()
+    }
 }
 
 /// What one line of a menu is.
@@ -313,26 +363,42 @@ impl<'a> MenuLines<'a> {
     pub fn new(menu: &'a [u8]) -> Self {
         MenuLines { rest: menu }
     }
+
+    /// The next line, CRLF or LF cut off, as `wire::LineReader` cuts
+    /// them.
+    fn next_line(&mut self) -> Option<&'a [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let (line, rest) = match memchr::memchr(b'\n', self.rest) {
+            Some(i) if i > 0 && self.rest[i - 1] == b'\r' => {
+                (&self.rest[..i - 1], &self.rest[i + 1..])
+            }
+            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+            None => (self.rest, &[][..]),
+        };
+        self.rest = rest;
+        Some(line)
+    }
 }
 
 impl<'a> Iterator for MenuLines<'a> {
     type Item = ItemRef<'a>;
 
     fn next(&mut self) -> Option<ItemRef<'a>> {
-        while !self.rest.is_empty() {
-            // CRLF or LF ends a line, as `wire::LineReader` splits them.
-            let (line, rest) = match memchr::memchr(b'\n', self.rest) {
-                Some(i) if i > 0 && self.rest[i - 1] == b'\r' => {
-                    (&self.rest[..i - 1], &self.rest[i + 1..])
+        while let Some(line) = self.next_line() {
+            let item = match line {
+                b"." => {
+                    self.rest = &[];
+                    return None;
                 }
-                Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
-                None => (self.rest, &[][..]),
+                [] => None,
+                // A stuffed line: unstuffed, its type is the second byte.
+                [b'.', rest @ ..] => ItemRef::parse(rest),
+                _ => ItemRef::parse(line),
             };
-            self.rest = rest;
-            match MenuLine::parse(line) {
-                MenuLine::Item(item) => return Some(item),
-                MenuLine::Blank => {}
-                MenuLine::End => self.rest = &[],
+            if item.is_some() {
+                return item;
             }
         }
         None
@@ -577,20 +643,33 @@ mod tests {
     fn lenient_lines() {
         // An `i` line with no fields at all, a port padded with spaces, trailing tabs.
         let i = ItemRef::parse(b"iJust text").unwrap();
-        assert_eq!((i.display, i.selector, i.host, i.port), (&b"Just text"[..], &b""[..], &b""[..], None));
+        assert_eq!(
+            (i.display, i.selector, i.host, i.port),
+            (&b"Just text"[..], &b""[..], &b""[..], None)
+        );
         let p = ItemRef::parse(b"1Dir\t/d\th\t 70 \t\t\r").unwrap();
         assert_eq!(p.port, Some(70));
         assert_eq!(p.plus, None);
         assert_eq!(ItemRef::parse(b"0x\t/\th\t99999").unwrap().port, None);
         assert_eq!(ItemRef::parse(b"0x\t/\th\t7a").unwrap().port, None);
         assert_eq!(ItemRef::parse(b""), None);
+        // A TAB as the type byte (found by proptest): a type, not a separator.
+        let t = ItemRef::parse(b"\tX\tY").unwrap();
+        assert_eq!((t.kind, t.display, t.selector), (ItemType::Other(b'\t'), &b"X"[..], &b"Y"[..]));
+        // More than five TABs: the rest is ignored.
+        let many = ItemRef::parse(b"0a\tb\tc\t70\t+\tx\ty").unwrap();
+        assert_eq!((many.port, many.plus), (Some(70), Some(&b"+"[..])));
         // Not UTF-8: kept as bytes.
-        assert_eq!(ItemRef::parse(b"0\xff\xfe\t/\xc3").unwrap().selector, b"/\xc3");
+        assert_eq!(
+            ItemRef::parse(b"0\xff\xfe\t/\xc3").unwrap().selector,
+            b"/\xc3"
+        );
     }
 
     #[test]
     fn menu_lines_end_at_the_dot_or_the_end() {
-        let items: Vec<_> = MenuLines::new(b"0a\t/a\th\t70\n\n..dot\t/\th\t70\r\n.\r\n0after\t\t\t").collect();
+        let items: Vec<_> =
+            MenuLines::new(b"0a\t/a\th\t70\n\n..dot\t/\th\t70\r\n.\r\n0after\t\t\t").collect();
         assert_eq!(items.len(), 2);
         assert_eq!(items[1].kind, ItemType::Other(b'.'));
         assert_eq!(MenuLines::new(b"0a\t/a\th\t70").count(), 1);

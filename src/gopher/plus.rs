@@ -192,7 +192,10 @@ pub fn parse_attributes(answer: &Bytes) -> impl Iterator<Item = Attribute> + '_ 
         let line_end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
         let line = rest[..line_end].trim_ascii_end();
         let (name, value) = match memchr::memchr(b':', line) {
-            Some(i) => (&line[1..i], line[i + 1..].strip_prefix(b" ").unwrap_or(&line[i + 1..])),
+            Some(i) => (
+                &line[1..i],
+                line[i + 1..].strip_prefix(b" ").unwrap_or(&line[i + 1..]),
+            ),
             None => (&line[1..], &[][..]),
         };
         // The body runs until the next line that starts with `+` or `.`.
@@ -241,11 +244,7 @@ impl AttributesBuilder {
     }
 
     /// Starts a block `+NAME: value` (`+NAME:` when `value` is empty).
-    pub fn block(
-        &mut self,
-        name: &str,
-        value: impl AsRef<[u8]>,
-    ) -> Result<&mut Self, Error> {
+    pub fn block(&mut self, name: &str, value: impl AsRef<[u8]>) -> Result<&mut Self, Error> {
         let value = value.as_ref();
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_uppercase() || b == b'-') {
             return Err(ErrorKind::InvalidArgument("attribute name not A-Z").into());

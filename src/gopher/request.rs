@@ -221,7 +221,10 @@ mod tests {
         );
         assert_eq!(parse(b"/a\t$").plus, Plus::Directory(None));
         let r = parse(b"/s\tq\t+\t1");
-        assert_eq!((r.search.as_deref(), r.plus), (Some(&b"q"[..]), Plus::Item(None)));
+        assert_eq!(
+            (r.search.as_deref(), r.plus),
+            (Some(&b"q"[..]), Plus::Item(None))
+        );
         assert_eq!(parse(b"/s\t"), Request::search("/s", ""));
         assert!(Request::parse(Bytes::from_static(b"/a\rb")).is_err());
         assert!(Request::parse(Bytes::from_static(b"/a\0")).is_err());
@@ -233,11 +236,17 @@ mod tests {
             let bad = Bytes::copy_from_slice(bad);
             assert!(Request::new(bad.clone()).to_line().is_err());
             assert!(Request::search("/", bad.clone()).to_line().is_err());
-            assert!(Request::new("/").with_plus(Plus::Item(Some(bad))).to_line().is_err());
+            assert!(Request::new("/")
+                .with_plus(Plus::Item(Some(bad)))
+                .to_line()
+                .is_err());
         }
         assert_eq!(Request::new("").to_line().unwrap(), b"\r\n");
         assert_eq!(
-            Request::new("/d").with_plus(Plus::Directory(None)).to_line().unwrap(),
+            Request::new("/d")
+                .with_plus(Plus::Directory(None))
+                .to_line()
+                .unwrap(),
             b"/d\t$\r\n"
         );
     }

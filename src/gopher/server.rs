@@ -127,7 +127,9 @@ impl Server {
                 *left -= n;
             }
             State::Binary { left: None } => {}
-            _ => return Err(ErrorKind::OutOfSequence("binary after another kind of answer").into()),
+            _ => {
+                return Err(ErrorKind::OutOfSequence("binary after another kind of answer").into())
+            }
         }
         self.conn.outbox.push(chunk);
         Ok(())
@@ -283,7 +285,7 @@ impl Machine for Server {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gopher::{MenuBuilder, ItemType, Plus};
+    use crate::gopher::{ItemType, MenuBuilder, Plus};
 
     fn request(server: &mut Server, line: &[u8]) -> Request {
         server.receive(line);
@@ -312,7 +314,10 @@ mod tests {
         request(&mut s, b"/x\r\n");
         assert!(s.send_error("a\r\nb").is_err());
         s.send_error("Not found").unwrap();
-        assert_eq!(s.outbox().take_vec(), b"3Not found\t\terror.host\t1\r\n.\r\n");
+        assert_eq!(
+            s.outbox().take_vec(),
+            b"3Not found\t\terror.host\t1\r\n.\r\n"
+        );
     }
 
     #[test]
@@ -342,7 +347,10 @@ mod tests {
         assert!(s.outbox().take_vec().starts_with(b"3Request too long"));
         let mut s = Server::new();
         s.receive(b"/a\rb\r\n");
-        assert_eq!(s.poll_event().unwrap_err().kind(), ErrorKind::InvalidRequest);
+        assert_eq!(
+            s.poll_event().unwrap_err().kind(),
+            ErrorKind::InvalidRequest
+        );
         let mut s = Server::new();
         s.receive_eof();
         assert_eq!(s.poll_event().unwrap_err().kind(), ErrorKind::UnexpectedEof);

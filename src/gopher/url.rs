@@ -1,6 +1,6 @@
 //! Gopher URLs (RFC 4266), `gophers://` as curl has it.
 
-use super::{ErrorKind, Error, Item, ItemType, Plus, Request};
+use super::{Error, ErrorKind, Item, ItemType, Plus, Request};
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
