@@ -2,7 +2,10 @@
 //! chunking gives the same events, and encode-then-parse gives the value
 //! back (menus, requests, texts).
 
+mod common;
+
 use bytes::Bytes;
+use common::normalise;
 use proptest::prelude::*;
 use sanswire::gopher::{
     Body, Client, Event, Item, ItemType, MenuBuilder, Plus, Request, Server, ServerEvent,
@@ -87,33 +90,6 @@ fn client_events(input: &[u8], body: Body, plus: bool, chunk: usize) -> Result<V
             Err(e) => return Err(e.to_string()),
         }
     }
-}
-
-/// Line ends as the server's stuffer sends them: CRLF for CRLF, bare CR
-/// and bare LF, and a final one added after a last line without it.
-fn normalise(content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < content.len() {
-        match content[i] {
-            b'\r' if content.get(i + 1) == Some(&b'\n') => {
-                out.extend_from_slice(b"\r\n");
-                i += 2;
-            }
-            b'\r' | b'\n' => {
-                out.extend_from_slice(b"\r\n");
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    if !out.is_empty() && !out.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
-    }
-    out
 }
 
 proptest! {

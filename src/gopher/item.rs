@@ -516,18 +516,16 @@ fn check_type(kind: ItemType) -> Result<(), Error> {
     }
 }
 
-pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+/// Appends `n` in decimal, without allocating.
+pub(crate) fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    struct Append<'a>(&'a mut Vec<u8>);
+    impl core::fmt::Write for Append<'_> {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            self.0.extend_from_slice(s.as_bytes());
+            Ok(())
         }
     }
-    out.extend_from_slice(&digits[i..]);
+    let _ = core::fmt::Write::write_fmt(&mut Append(out), format_args!("{n}"));
 }
 
 /// A menu ready to send: its lines and the `.` terminator, each line
@@ -655,7 +653,10 @@ mod tests {
         assert_eq!(ItemRef::parse(b""), None);
         // A TAB as the type byte (found by proptest): a type, not a separator.
         let t = ItemRef::parse(b"\tX\tY").unwrap();
-        assert_eq!((t.kind, t.display, t.selector), (ItemType::Other(b'\t'), &b"X"[..], &b"Y"[..]));
+        assert_eq!(
+            (t.kind, t.display, t.selector),
+            (ItemType::Other(b'\t'), &b"X"[..], &b"Y"[..])
+        );
         // More than five TABs: the rest is ignored.
         let many = ItemRef::parse(b"0a\tb\tc\t70\t+\tx\ty").unwrap();
         assert_eq!((many.port, many.plus), (Some(70), Some(&b"+"[..])));

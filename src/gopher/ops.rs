@@ -74,32 +74,42 @@ impl Exchange {
         Ok(())
     }
 
-    /// `Ok(Some(event))` for an event of the answer the caller collects;
-    /// `Ok(None)` when this took it (a header, error text); an event of
-    /// another request is `Err(event)`, to be passed.
-    fn own(&mut self, client: &Client, event: Event) -> Result<Option<Event>, Event> {
+    /// Sorts an event: the answer's own for the caller to collect, taken
+    /// here (a header, an error's text), or another request's.
+    fn own(&mut self, client: &Client, event: Event) -> Owned {
         if !client.is_reply_to(self.id) {
-            return Err(event);
+            return Owned::Other(event);
         }
         match (event, &mut self.error) {
             (Event::Header(h), _) if !h.ok => {
                 self.error = Some(Vec::new());
-                Ok(None)
+                Owned::Taken
             }
-            (Event::Header(_), _) => Ok(None),
+            (Event::Header(_), _) => Owned::Taken,
             (Event::Data(d), Some(text)) => {
+                // An error's text is short; keep its first 4 KiB.
                 if text.len() < 4096 {
                     text.extend_from_slice(&d[..d.len().min(4096 - text.len())]);
                 }
-                Ok(None)
+                Owned::Taken
             }
-            (other, _) => Ok(Some(other)),
+            (other, _) => Owned::Mine(other),
         }
     }
 
     fn refusal(&mut self) -> Option<Refusal> {
         self.error.take().map(|text| Refusal::parse(&text))
     }
+}
+
+/// What [`Exchange::own`] made of an event.
+enum Owned {
+    /// The answer's, for the operation to collect.
+    Mine(Event),
+    /// Taken by the exchange itself.
+    Taken,
+    /// Another request's: passed.
+    Other(Event),
 }
 
 /// Fetches a text file or a binary whole (bounded by
@@ -130,9 +140,9 @@ impl Operation<Client> for Fetch {
 
     fn on_event(&mut self, client: &mut Client, event: Event) -> Result<Step<Vec<u8>>, Error> {
         let event = match self.exchange.own(client, event) {
-            Err(other) => return Ok(OpStep::Pass(other)),
-            Ok(None) => return Ok(OpStep::Continue),
-            Ok(Some(e)) => e,
+            Owned::Other(other) => return Ok(OpStep::Pass(other)),
+            Owned::Taken => return Ok(OpStep::Continue),
+            Owned::Mine(e) => e,
         };
         match event {
             Event::Data(d) => {
@@ -185,9 +195,9 @@ impl Operation<Client> for FetchMenu {
 
     fn on_event(&mut self, client: &mut Client, event: Event) -> Result<Step<Vec<Item>>, Error> {
         let event = match self.exchange.own(client, event) {
-            Err(other) => return Ok(OpStep::Pass(other)),
-            Ok(None) => return Ok(OpStep::Continue),
-            Ok(Some(e)) => e,
+            Owned::Other(other) => return Ok(OpStep::Pass(other)),
+            Owned::Taken => return Ok(OpStep::Continue),
+            Owned::Mine(e) => e,
         };
         match event {
             Event::Item(item) => {
