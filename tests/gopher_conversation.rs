@@ -334,7 +334,19 @@ fn blocking_session_and_byte_stream() {
 
 #[tokio::test]
 async fn tokio_session() {
-    let addr = spawn_server(2);
+    let addr = spawn_server(3);
+    // The answer as an async byte stream: the request goes out, the
+    // sending side is shut down (half-close), the text streams in.
+    let mut machine = Client::new();
+    machine.get(&Request::new("/about"), Body::Text).unwrap();
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut stream = sanswire::io::tokio::ByteStream::new(tcp, machine);
+    let mut text = Vec::new();
+    while let Some(chunk) = stream.next_chunk().await.unwrap() {
+        text.extend_from_slice(&chunk);
+    }
+    assert_eq!(text, b"About\r\n.dot\r\n..two\r\n.\r\nend\r\n");
+
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut client = sanswire::io::tokio::gopher::Client::new(tcp).await.unwrap();
     let menu = client.menu(Request::new("")).await.unwrap();
