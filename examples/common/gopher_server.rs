@@ -115,6 +115,7 @@ impl Hole {
                 }
                 return conn.machine().send_attributes(&blocks.finish()).map_err(p);
             }
+            Plus::Directory(_) => return conn.machine().send_error("Not a directory").map_err(p),
             _ => {}
         }
         if path.is_dir() {
