@@ -23,6 +23,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use url::Url;
 
+#[path = "fetch/gopher.rs"]
+mod gopher;
 #[path = "fetch/smtp.rs"]
 mod smtp;
 
@@ -35,7 +37,7 @@ const READ_SIZE: usize = 1024 * 1024;
 #[command(about = "Fetch a URL, like curl", version)]
 struct Args {
     /// The URL (http[s]://host[:port]/path, smtp[s]://host[:port][/helo-domain],
-    /// pop3[s]://[user:pass@]host[:port]/[N]).
+    /// pop3[s]://[user:pass@]host[:port]/[N], gopher[s]://host[:port]/TYPE SELECTOR).
     url: String,
     /// Write the resource to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -84,6 +86,10 @@ struct Args {
     /// smtp: a recipient (repeatable).
     #[arg(long = "mail-rcpt", value_name = "ADDR")]
     mail_rcpt: Vec<String>,
+    /// gopher: read the answer as a menu and print one item per line
+    /// (type, display string, URL).
+    #[arg(long = "menu")]
+    menu: bool,
 }
 
 /// A failure: the message and curl's exit code for it.
@@ -130,6 +136,8 @@ fn run(args: &Args, started: Instant) -> Result<(), Failure> {
         "smtps" => smtp::send(args, &url, started, true),
         "pop3" => fetch_pop3(args, &url, started, false),
         "pop3s" => fetch_pop3(args, &url, started, true),
+        "gopher" => gopher::fetch(args, &url, started, false),
+        "gophers" => gopher::fetch(args, &url, started, true),
         other => Err(Failure(1, format!("Protocol \"{other}\" not supported"))),
     }
 }

@@ -17,9 +17,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(about = "Serve files (http), mail (smtp, pop3), ... for testing and demos")]
+#[command(about = "Serve files (http, gopher), mail (smtp, pop3), ... for testing and demos")]
 struct Args {
-    /// The protocol to serve: http, smtp or pop3 (see examples/common/ for what each stores and serves)
+    /// The protocol to serve: http, smtp, pop3 or gopher (see examples/common/ for what each stores and serves)
     protocol: String,
     /// Address to listen on; port 0 takes a free port.
     #[arg(long, default_value = "127.0.0.1:0")]
@@ -36,7 +36,7 @@ struct Args {
     /// PEM private key for --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
-    /// TLS from the first byte (https, smtps, pop3s) instead of STARTTLS.
+    /// TLS from the first byte (https, smtps, pop3s, gophers) instead of STARTTLS.
     #[arg(long, requires = "tls_cert")]
     implicit_tls: bool,
 }

@@ -18,10 +18,11 @@ type Tour = (&'static str, fn(&Path) -> Step);
 
 fn main() {
     let root = scratch_root();
-    let tours: [Tour; 3] = [
+    let tours: [Tour; 4] = [
         ("http", tour_http),
         ("smtp", tour_smtp),
         ("pop3", tour_pop3),
+        ("gopher", tour_gopher),
     ];
     let mut failed = false;
     for (name, tour) in tours {
@@ -205,5 +206,49 @@ Subject: hello from the tour\r\n\r\nHi both.\r\n.A line that starts with a dot.\
     for line in std::fs::read_to_string(first)?.lines().take(5) {
         println!("  {line}");
     }
+    Ok(())
+}
+
+fn tour_gopher(root: &Path) -> Step {
+    use sanswire::gopher::{Plus, Request};
+    use sanswire::io::gopher::Client;
+    let hole = root.join("gopher");
+    std::fs::create_dir_all(hole.join("docs"))?;
+    std::fs::write(
+        hole.join("hello.txt"),
+        "Hello from sanswire!\n.a line starting with a dot\n",
+    )?;
+    std::fs::write(hole.join("docs").join("notes.md"), "notes\n")?;
+    let addr = start("gopher", &hole, None)?;
+    println!("server: serve gopher on {addr}");
+
+    let menu = Client::connect(addr)?.menu(Request::new(""))?;
+    println!("> (empty selector): the root menu");
+    for item in &menu {
+        println!(
+            "< {} {}",
+            item.kind.to_byte() as char,
+            String::from_utf8_lossy(&item.display)
+        );
+    }
+    let text = Client::connect(addr)?.text(Request::new("/hello.txt"))?;
+    println!("> /hello.txt (a new connection: one request each)");
+    for line in String::from_utf8_lossy(&text).lines() {
+        println!("< {line}");
+    }
+    println!("(the dot-stuffed line came back as it was stored)");
+    let found = Client::connect(addr)?.menu(Request::search("/.search", "notes"))?;
+    println!("> /.search<TAB>notes (type-7 search)");
+    for item in &found {
+        println!("< {}", String::from_utf8_lossy(&item.selector));
+    }
+    let attrs = Client::connect(addr)?
+        .attributes(Request::new("/hello.txt").with_plus(Plus::Attributes(None)))?;
+    let names: Vec<_> = attrs
+        .iter()
+        .map(|a| String::from_utf8_lossy(&a.name).into_owned())
+        .collect();
+    println!("> /hello.txt<TAB>! (Gopher+ attributes)");
+    println!("< blocks: {}", names.join(", "));
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use sanswire::wire::{Machine, Next};
-use sanswire::{http, pop3, smtp};
+use sanswire::{gopher, http, pop3, smtp};
 mod counting_alloc;
 use counting_alloc::{live_bytes, Counting};
 
@@ -163,6 +163,42 @@ fn pop3_server() -> pop3::Server {
     s
 }
 
+/// A Gopher client that sent its request and read half a menu: waiting for more.
+fn gopher_client() -> gopher::Client {
+    let mut c = gopher::Client::new();
+    c.get(&gopher::Request::new("/docs"), gopher::Body::Menu)
+        .unwrap();
+    c.outbox().take_vec();
+    c.receive(b"iWelcome to the archive\t\tnull.host\t1\r\n1Software\t/docs/software\tgopher.example.org\t70\r\n");
+    loop {
+        match c.poll_event().unwrap() {
+            Next::Event(gopher::Event::Item(_)) => {}
+            Next::NeedInput => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    c
+}
+
+/// A Gopher server that has read part of a request line: waiting for the rest.
+fn gopher_server() -> gopher::Server {
+    let mut s = gopher::Server::new();
+    s.receive(b"/docs/soft");
+    assert_eq!(s.poll_event().unwrap(), Next::NeedInput);
+    s
+}
+
+/// A Gopher server that handed out its request and waits for its application.
+fn gopher_answering_server() -> gopher::Server {
+    let mut s = gopher::Server::new();
+    s.receive(b"/docs/software\r\n");
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(gopher::ServerEvent::Request(_)))
+    ));
+    s
+}
+
 #[test]
 fn idle_connections_hold_at_most_one_kib_each() {
     let costs = [
@@ -172,6 +208,18 @@ fn idle_connections_hold_at_most_one_kib_each() {
         ("smtp::Server", per_connection("smtp::Server", smtp_server)),
         ("pop3::Client", per_connection("pop3::Client", pop3_client)),
         ("pop3::Server", per_connection("pop3::Server", pop3_server)),
+        (
+            "gopher::Client",
+            per_connection("gopher::Client", gopher_client),
+        ),
+        (
+            "gopher::Server",
+            per_connection("gopher::Server", gopher_server),
+        ),
+        (
+            "gopher::Server answering",
+            per_connection("gopher::Server answering", gopher_answering_server),
+        ),
     ];
     for (name, each) in costs {
         assert!(each <= BOUND, "{name}: {each} B per idle connection");

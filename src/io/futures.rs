@@ -57,6 +57,16 @@ pub mod pop3 {
     pub use crate::io::pop3::Result;
 }
 
+/// The typed Gopher client over a futures-io stream.
+pub mod gopher {
+    /// An async Gopher client over a futures-io stream; see
+    /// [`nonblocking::Session`](crate::io::nonblocking::Session) and the
+    /// blocking [`io::gopher::Client`](crate::io::gopher::Client) for its methods.
+    pub type Client<S> = crate::io::nonblocking::gopher::Client<S, super::FuturesIo>;
+
+    pub use crate::io::gopher::Result;
+}
+
 impl<S: AsyncRead + AsyncWrite + ?Sized> AsyncIo<FuturesIo> for S {
     fn poll_read_slice(
         self: Pin<&mut Self>,

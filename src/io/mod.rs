@@ -70,6 +70,7 @@ mod blocking;
 mod bytestream;
 #[cfg(feature = "futures-io")]
 pub mod futures;
+pub mod gopher;
 pub mod http;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub mod nonblocking;

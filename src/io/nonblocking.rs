@@ -49,6 +49,16 @@ pub mod pop3 {
     pub use crate::io::pop3::Result;
 }
 
+/// The typed Gopher client of any async family.
+pub mod gopher {
+    /// An async Gopher client over a stream of the family `R`; see
+    /// [`Session`](super::Session) and the blocking
+    /// [`io::gopher::Client`](crate::io::gopher::Client) for its methods.
+    pub type Client<S, R> = super::Session<S, crate::gopher::Gopher, R>;
+
+    pub use crate::io::gopher::Result;
+}
+
 use super::{feed, next_step, Clock, DriveError, Step, MAX_IOVECS, MIN_READ};
 use crate::wire::{Instant, Machine, Operation};
 use core::fmt;

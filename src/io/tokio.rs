@@ -68,6 +68,16 @@ pub mod pop3 {
     pub use crate::io::pop3::Result;
 }
 
+/// The typed Gopher client over a tokio stream.
+pub mod gopher {
+    /// An async Gopher client over a tokio stream; see
+    /// [`nonblocking::Session`](crate::io::nonblocking::Session) and the
+    /// blocking [`io::gopher::Client`](crate::io::gopher::Client) for its methods.
+    pub type Client<S> = crate::io::nonblocking::gopher::Client<S, super::Tokio>;
+
+    pub use crate::io::gopher::Result;
+}
+
 impl<S: AsyncRead + AsyncWrite + ?Sized> AsyncIo<Tokio> for S {
     fn poll_read_slice(
         self: Pin<&mut Self>,

@@ -119,3 +119,35 @@ pub fn awkward_bytes(len: usize) -> Vec<u8> {
         })
         .collect()
 }
+
+/// What the client must hand out for a message the server was given:
+/// the content with its line ends normalised to CRLF. Spelled out:
+/// - CRLF stays CRLF;
+/// - a bare CR (not followed by LF) becomes CRLF;
+/// - a bare LF (not preceded by CR) becomes CRLF;
+/// - if the content is not empty and does not end with a line end, a
+///   final CRLF is added (the `.` line must start a line).
+pub fn normalise(content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len() + 8);
+    let mut i = 0;
+    while i < content.len() {
+        match content[i] {
+            b'\r' if content.get(i + 1) == Some(&b'\n') => {
+                out.extend_from_slice(b"\r\n");
+                i += 2;
+            }
+            b'\r' | b'\n' => {
+                out.extend_from_slice(b"\r\n");
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    if !out.is_empty() && !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
