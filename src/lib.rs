@@ -12,6 +12,7 @@
 //! | [`http`] | HTTP/1.1 (RFC 9110, RFC 9112) |
 //! | [`smtp`] | SMTP (RFC 5321) and LMTP (RFC 2033), client and server |
 //! | [`pop3`] | POP3 (RFC 1939, RFC 2449, RFC 2595, RFC 5034, RFC 6856) |
+//! | [`nntp`] | NNTP (RFC 3977, RFC 4642, RFC 4643, RFC 6048, RFC 2980), client and server |
 //! | [`sasl`] | SASL mechanisms shared by the mail protocols (RFC 4422) |
 //!
 //! # Features
@@ -37,6 +38,7 @@ extern crate std;
 pub mod http;
 #[cfg(feature = "std")]
 pub mod io;
+pub mod nntp;
 pub mod pop3;
 pub mod sasl;
 pub mod smtp;

@@ -73,6 +73,7 @@ pub mod futures;
 pub mod http;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub mod nonblocking;
+pub mod nntp;
 pub mod pop3;
 mod session;
 pub mod smtp;
