@@ -48,5 +48,5 @@ pub use error::{Error, ErrorKind, Refusal};
 pub use limits::Limits;
 
 pub use reply::{ActiveGroup, Capabilities, GroupInfo, Overview, Reply};
-pub use server::{Event as ServerEvent, Server};
+pub use server::{Event as ServerEvent, Part, Server};
 pub use ops::Nntp;
