@@ -18,10 +18,11 @@ type Tour = (&'static str, fn(&Path) -> Step);
 
 fn main() {
     let root = scratch_root();
-    let tours: [Tour; 3] = [
+    let tours: [Tour; 4] = [
         ("http", tour_http),
         ("smtp", tour_smtp),
         ("pop3", tour_pop3),
+        ("nntp", tour_nntp),
     ];
     let mut failed = false;
     for (name, tour) in tours {
@@ -205,5 +206,44 @@ Subject: hello from the tour\r\n\r\nHi both.\r\n.A line that starts with a dot.\
     for line in std::fs::read_to_string(first)?.lines().take(5) {
         println!("  {line}");
     }
+    Ok(())
+}
+
+fn tour_nntp(root: &Path) -> Step {
+    use sanswire::nntp::{ArticleRef, Range, Selection};
+    let spool = root.join("news");
+    std::fs::create_dir_all(spool.join("comp.lang.rust"))?;
+    std::fs::write(
+        spool.join("comp.lang.rust").join("0001"),
+        "From: ferris@example.org\r\nSubject: sans-IO\r\nMessage-ID: <1@tour>\r\n\r\n.a line starting with a dot\r\n",
+    )?;
+    let addr = start("nntp", &spool, Some(("alice", "secret")))?;
+    println!("server: serve nntp on {addr}, one group with one article");
+    let mut news = sanswire::io::nntp::Client::connect(addr)?;
+    let line = |r: &sanswire::nntp::Reply| format!("{} {}", r.code, String::from_utf8_lossy(&r.text));
+    println!("< {}", line(news.greeting()));
+    // A refusal is the operation's outcome, and the session goes on.
+    if let Err(e) = news.group("comp.lang.rust") {
+        println!("> GROUP comp.lang.rust\n< {e}");
+    }
+    println!("> AUTHINFO USER alice / PASS secret\n< {}", line(&news.login("alice", "secret")?));
+    let g = news.group("comp.lang.rust")?;
+    println!("> GROUP comp.lang.rust\n< {} articles, {}-{}", g.count, g.low, g.high);
+    let article = bytes::Bytes::from_static(
+        b"From: alice@example.org\r\nNewsgroups: comp.lang.rust\r\nSubject: hello\r\n\r\n.dotted\r\n",
+    );
+    println!("> POST\n< {}", line(&news.post(article)?));
+    println!("> OVER 1-");
+    for o in news.over(Selection::Range(Range::From(1)))? {
+        println!(
+            "< {}\t{}\t{}",
+            o.number,
+            String::from_utf8_lossy(o.subject()),
+            String::from_utf8_lossy(o.message_id())
+        );
+    }
+    let body = news.body(ArticleRef::Number(1))?;
+    println!("> BODY 1\n< {:?}", String::from_utf8_lossy(&body));
+    println!("> QUIT\n< {}", line(&news.quit()?));
     Ok(())
 }

@@ -127,9 +127,9 @@ fn over_and_xover_hand_out_parsed_lines() {
     let events = p.run();
     assert!(matches!(&events[0], Event::BlockStart(r) if r.code == 224));
     let Event::Overview(o) = &events[2] else { panic!() };
-    assert_eq!((o.number, &o.subject[..], &o.message_id[..]), (2, &b"subject 2"[..], &b"<2@example.org>"[..]));
+    assert_eq!((o.number, o.subject(), o.message_id()), (2, &b"subject 2"[..], &b"<2@example.org>"[..]));
     assert_eq!((o.bytes, o.lines), (Some(10), Some(1)));
-    assert_eq!(o.extras().next().unwrap(), "Xref: h misc.test:2");
+    assert_eq!(o.extras().next().unwrap(), b"Xref: h misc.test:2");
     assert_eq!(events[3], Event::End);
     p.client.send(Command::XOver(None)).unwrap();
     let events = p.run();

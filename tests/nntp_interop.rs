@@ -149,8 +149,8 @@ fn our_client_against_serve() {
     let info = news.group("misc.test").unwrap();
     assert_eq!((info.count, info.low, info.high), (2, 1, 2));
     let over = news.over(Selection::Range(Range::Between(1, 2))).unwrap();
-    assert_eq!(&over[0].subject[..], b"dots \xe9");
-    assert_eq!(&over[1].references[..], b"<1@example.org>");
+    assert_eq!(over[0].subject(), b"dots \xe9");
+    assert_eq!(over[1].references(), b"<1@example.org>");
     assert_eq!(over[0].bytes, Some(FIRST.len() as u64));
     assert_eq!(news.article(ArticleRef::Number(1)).unwrap(), FIRST);
     assert_eq!(news.body(ArticleRef::MessageId("<2@example.org>".into())).unwrap(), b"body two\r\n");

@@ -125,7 +125,7 @@ fn overview(args: &Args, news: &mut News, group: &str, started: Instant) -> Resu
     while let Some(entry) = news.next_entry().map_err(failure)? {
         if let Event::Overview(o) = entry {
             let mut line = o.number.to_string().into_bytes();
-            for field in [&o.subject, &o.from, &o.date, &o.message_id] {
+            for field in [o.subject(), o.from(), o.date(), o.message_id()] {
                 line.push(b'\t');
                 line.extend_from_slice(field);
             }

@@ -30,7 +30,7 @@ pub type Result<T> = core::result::Result<T, SessionError<Nntp>>;
 /// let mut news = Client::connect("127.0.0.1:119")?;
 /// let group = news.group("misc.test")?;
 /// for o in news.over(Selection::Range(Range::From(group.low)))? {
-///     println!("{}\t{}", o.number, String::from_utf8_lossy(&o.subject));
+///     println!("{}\t{}", o.number, String::from_utf8_lossy(o.subject()));
 /// }
 /// news.quit()?;
 /// # Ok(()) }

@@ -801,7 +801,34 @@ impl Client {
         }
     }
 
+    /// An overview line read in one pass that finds its TABs and its end
+    /// together (the whole of OVER is such lines); `None` leaves the line
+    /// to [`block_line`](Self::block_line): incomplete, dot-leading, or
+    /// ending in a bare LF.
+    fn fast_overview(&mut self) -> Option<Result<Event, Error>> {
+        let data = self.conn.inbox.data();
+        if data.first() == Some(&b'.') {
+            return None;
+        }
+        let window = &data[..data.len().min(self.limits.max_listing_line)];
+        let mut tabs = [0u32; 8];
+        let (n, end) = super::reply::scan_fields(window, &mut tabs);
+        let lf = end.filter(|&lf| lf > 0 && window[lf - 1] == b'\r')?;
+        let mut line = self.conn.inbox.split_to(lf + 1);
+        line.truncate(lf - 1);
+        Some(
+            Overview::from_tabs(line, &tabs[..n])
+                .map(Event::Overview)
+                .ok_or_else(|| ErrorKind::MalformedListing.into()),
+        )
+    }
+
     fn read_entry(&mut self, entries: Entries) -> Result<Option<Option<Event>>, Error> {
+        if entries == Entries::Overview {
+            if let Some(event) = self.fast_overview() {
+                return event.map(|e| Some(Some(e)));
+            }
+        }
         let Some(line) = self.block_line()? else {
             return Ok(None);
         };

@@ -30,7 +30,7 @@
 //! client.receive(b"224 overview\r\n1\tHi\ta@b\tMon, 1 Jan 2024\t<1@b>\t\t10\t1\r\n.\r\n");
 //! assert!(matches!(client.poll_event(), Ok(Next::Event(Event::BlockStart(_)))));
 //! let Ok(Next::Event(Event::Overview(o))) = client.poll_event() else { panic!() };
-//! assert_eq!((o.number, &o.subject[..]), (1, &b"Hi"[..]));
+//! assert_eq!((o.number, o.subject()), (1, &b"Hi"[..]));
 //! assert_eq!(client.poll_event(), Ok(Next::Event(Event::End)));
 //! ```
 
@@ -47,6 +47,6 @@ pub use command::{raw_block_code, ArticleRef, Command, ListKind, ParseError, Ran
 pub use error::{Error, ErrorKind, Refusal};
 pub use limits::Limits;
 
-pub use reply::{ActiveGroup, Capabilities, GroupInfo, Overview, Reply};
+pub use reply::{ActiveGroup, Capabilities, GroupInfo, Overview, OverviewField, Reply};
 pub use server::{Event as ServerEvent, Part, Server};
 pub use ops::Nntp;

@@ -120,85 +120,183 @@ impl GroupInfo {
     }
 }
 
-/// One line of an OVER/XOVER answer (RFC 3977 §8.3), fields as slices of
-/// the receive buffer: the seven fixed fields in their fixed order, and
-/// the extra ones of LIST OVERVIEW.FMT after them in [`extra`](Self::extra).
+/// One line of an OVER/XOVER answer (RFC 3977 §8.3), split at its TABs
+/// once: the line stays one slice of the receive buffer and each field is
+/// a range of it, read as `&[u8]` ([`subject`](Self::subject), ...) or
+/// taken as `Bytes` ([`field_bytes`](Self::field_bytes)) without a copy.
+/// The seven fixed fields come in their fixed order; the extra ones of
+/// LIST OVERVIEW.FMT (`Xref: ...`) follow in [`extra`](Self::extra).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Overview {
     /// The article number (0 for OVER by message-id).
     pub number: u64,
-    /// `Subject`.
-    pub subject: Bytes,
-    /// `From`.
-    pub from: Bytes,
-    /// `Date`.
-    pub date: Bytes,
-    /// `Message-ID`.
-    pub message_id: Bytes,
-    /// `References`.
-    pub references: Bytes,
     /// `:bytes`, if the server gave a number.
     pub bytes: Option<u64>,
     /// `:lines`, if the server gave a number.
     pub lines: Option<u64>,
-    /// The fields after `:lines`, still TAB-separated (`Xref: ...`, in
-    /// the order of LIST OVERVIEW.FMT); see [`extras`](Self::extras).
-    pub extra: Bytes,
+    line: Bytes,
+    /// Where each of the eight fields after the number starts and ends.
+    bounds: [(u32, u32); 8],
+}
+
+/// The fields of an overview line, in order after the number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverviewField {
+    /// `Subject`.
+    Subject = 0,
+    /// `From`.
+    From = 1,
+    /// `Date`.
+    Date = 2,
+    /// `Message-ID`.
+    MessageId = 3,
+    /// `References`.
+    References = 4,
+    /// `:bytes` as sent.
+    Bytes = 5,
+    /// `:lines` as sent.
+    Lines = 6,
+    /// Every field after `:lines`, TAB-separated.
+    Extra = 7,
 }
 
 impl Overview {
     /// Splits an overview line at its TABs. Fewer than eight fields is a
     /// malformed line; numbers that do not parse are `None`.
     pub fn parse(line: &Bytes) -> Option<Overview> {
-        let mut fields = [Bytes::new(), Bytes::new(), Bytes::new(), Bytes::new(),
-            Bytes::new(), Bytes::new(), Bytes::new(), Bytes::new()];
-        let mut at = 0;
-        for (i, field) in fields.iter_mut().enumerate() {
-            let end = memchr::memchr(b'\t', &line[at..]).map(|e| at + e);
-            match end {
-                Some(end) => {
-                    *field = line.slice(at..end);
-                    at = end + 1;
-                }
-                None if i == 7 => {
-                    *field = line.slice(at..);
-                    at = line.len() + 1;
-                }
-                None => return None,
-            }
+        let mut tabs = [0u32; 8];
+        let (n, _) = scan_fields(line, &mut tabs);
+        Self::from_tabs(line.clone(), &tabs[..n])
+    }
+
+    /// Builds the entry from the positions of the line's first TABs (up
+    /// to eight), found by the caller's own scan.
+    pub(crate) fn from_tabs(line: Bytes, tabs: &[u32]) -> Option<Overview> {
+        let len = u32::try_from(line.len()).ok()?;
+        // Number, Subject to :bytes end at a TAB; :lines at the next one
+        // or at the end of the line.
+        let (&number_end, rest) = tabs.split_first()?;
+        if rest.len() < 6 {
+            return None;
         }
-        let [number, subject, from, date, message_id, references, bytes, lines] = fields;
+        let mut bounds = [(len, len); 8];
+        let mut start = number_end + 1;
+        for (bound, &end) in bounds.iter_mut().zip(&rest[..6]) {
+            *bound = (start, end);
+            start = end + 1;
+        }
+        match rest.get(6) {
+            Some(&end) => {
+                bounds[6] = (start, end);
+                bounds[7] = (end + 1, len);
+            }
+            None => bounds[6] = (start, len),
+        }
+        let field = |(a, b): (u32, u32)| &line[a as usize..b as usize];
         Some(Overview {
-            number: parse_u64(&number)?,
-            subject,
-            from,
-            date,
-            message_id,
-            references,
-            bytes: parse_u64(&bytes),
-            lines: parse_u64(&lines),
-            extra: if at <= line.len() {
-                line.slice(at..)
-            } else {
-                Bytes::new()
-            },
+            number: parse_u64(&line[..number_end as usize])?,
+            bytes: parse_u64(field(bounds[5])),
+            lines: parse_u64(field(bounds[6])),
+            bounds,
+            line,
         })
     }
 
-    /// The extra fields, one by one.
-    pub fn extras(&self) -> impl Iterator<Item = Bytes> + '_ {
-        let mut at = 0;
-        let data = &self.extra;
-        core::iter::from_fn(move || {
-            if at > data.len() || data.is_empty() {
-                return None;
-            }
-            let end = memchr::memchr(b'\t', &data[at..]).map_or(data.len(), |e| at + e);
-            let field = data.slice(at..end);
-            at = end + 1;
-            Some(field)
-        })
+    /// A field, as a slice of the line.
+    pub fn field(&self, which: OverviewField) -> &[u8] {
+        let (a, b) = self.bounds[which as usize];
+        &self.line[a as usize..b as usize]
     }
+
+    /// A field as `Bytes` sharing the receive buffer (no copy).
+    pub fn field_bytes(&self, which: OverviewField) -> Bytes {
+        let (a, b) = self.bounds[which as usize];
+        self.line.slice(a as usize..b as usize)
+    }
+
+    /// `Subject`.
+    pub fn subject(&self) -> &[u8] {
+        self.field(OverviewField::Subject)
+    }
+
+    /// `From`.
+    pub fn from(&self) -> &[u8] {
+        self.field(OverviewField::From)
+    }
+
+    /// `Date`.
+    pub fn date(&self) -> &[u8] {
+        self.field(OverviewField::Date)
+    }
+
+    /// `Message-ID`.
+    pub fn message_id(&self) -> &[u8] {
+        self.field(OverviewField::MessageId)
+    }
+
+    /// `References`.
+    pub fn references(&self) -> &[u8] {
+        self.field(OverviewField::References)
+    }
+
+    /// The fields after `:lines`, still TAB-separated; see
+    /// [`extras`](Self::extras).
+    pub fn extra(&self) -> &[u8] {
+        self.field(OverviewField::Extra)
+    }
+
+    /// The whole line.
+    pub fn line(&self) -> &Bytes {
+        &self.line
+    }
+
+    /// The extra fields, one by one (`Xref: ...`, in the order of LIST
+    /// OVERVIEW.FMT).
+    pub fn extras(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let extra = self.extra();
+        extra
+            .split(|&b| b == b'\t')
+            .take(if extra.is_empty() { 0 } else { usize::MAX })
+    }
+}
+
+/// Finds, in one pass eight bytes at a time, the first TABs of `data`
+/// (up to eight, into `tabs`) and the LF that ends its first line: the
+/// count of TABs found and the LF's position. Overview lines hold about
+/// nine of these in 150 to 300 bytes, too short and too dense for a
+/// vector search started per field (see `wire::swar`).
+pub(crate) fn scan_fields(data: &[u8], tabs: &mut [u32; 8]) -> (usize, Option<usize>) {
+    use crate::wire::swar::equal_bytes;
+    let mut n = 0;
+    let mut note = |i: usize, n: &mut usize| -> bool {
+        if data[i] == b'\n' {
+            return true;
+        }
+        if *n < tabs.len() {
+            tabs[*n] = i as u32;
+            *n += 1;
+        }
+        false
+    };
+    let mut at = 0;
+    while let Some(w) = data.get(at..at + 8) {
+        let word = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+        let mut mask = equal_bytes(word, b'\t') | equal_bytes(word, b'\n');
+        while mask != 0 {
+            let i = at + (mask.trailing_zeros() / 8) as usize;
+            if note(i, &mut n) {
+                return (n, Some(i));
+            }
+            mask &= mask - 1;
+        }
+        at += 8;
+    }
+    for i in at..data.len() {
+        if matches!(data[i], b'\t' | b'\n') && note(i, &mut n) {
+            return (n, Some(i));
+        }
+    }
+    (n, None)
 }
 
 /// One line of LIST ACTIVE, NEWGROUPS or LIST COUNTS: `group high low
@@ -318,13 +416,27 @@ mod tests {
         );
         let o = Overview::parse(&line).unwrap();
         assert_eq!(o.number, 3);
-        assert_eq!(&o.subject[..], b"Re: hi");
-        assert_eq!(&o.references[..], b"<1@b> <2@b>");
+        assert_eq!(o.subject(), b"Re: hi");
+        assert_eq!(o.references(), b"<1@b> <2@b>");
+        assert_eq!(&o.field_bytes(OverviewField::Date)[..], b"Mon, 1 Jan 2024");
         assert_eq!((o.bytes, o.lines), (Some(120), Some(4)));
-        assert_eq!(o.extras().collect::<Vec<_>>(), [Bytes::from_static(b"Xref: h misc.test:3")]);
+        assert_eq!(o.extras().collect::<Vec<_>>(), [&b"Xref: h misc.test:3"[..]]);
         let short = Bytes::from_static(b"3\ts\tf\td\t<i>\t\t1\t1");
         let o = Overview::parse(&short).unwrap();
-        assert!(o.extra.is_empty() && o.extras().next().is_none());
+        assert_eq!(o.lines, Some(1));
+        assert!(o.extra().is_empty() && o.extras().next().is_none());
+        let mut tabs = [0; 8];
+        for len in 0..40 {
+            let mut data = b"a\tbb\tccc\t\t\td\te\tf\tg\th\tij\tk\tl\r\nrest\t".to_vec();
+            data.truncate(len);
+            let lf = data.iter().position(|&b| b == b'\n');
+            let until = lf.unwrap_or(data.len());
+            let want: Vec<u32> = (0..until).filter(|&i| data[i] == b'\t').map(|i| i as u32).take(8).collect();
+            let (n, found) = scan_fields(&data, &mut tabs);
+            assert_eq!((&tabs[..n], found), (&want[..], lf), "{len}");
+        }
+        let two = Bytes::from_static(b"3\ts\tf\td\t<i>\t\t1\t1\tX: a\tY: b");
+        assert_eq!(Overview::parse(&two).unwrap().extras().count(), 2);
         assert!(Overview::parse(&Bytes::from_static(b"3\ts\tf")).is_none());
     }
 
