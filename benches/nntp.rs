@@ -17,7 +17,10 @@ use std::hint::black_box;
 fn ready_client(queue: impl FnOnce(&mut Client)) -> Client {
     let mut client = Client::new();
     client.receive(b"200 news ready\r\n");
-    assert!(matches!(client.poll_event(), Ok(Next::Event(Event::Greeting { .. }))));
+    assert!(matches!(
+        client.poll_event(),
+        Ok(Next::Event(Event::Greeting { .. }))
+    ));
     queue(&mut client);
     let n = client.outbox().len();
     client.outbox().advance(n);

@@ -220,15 +220,22 @@ fn tour_nntp(root: &Path) -> Step {
     let addr = start("nntp", &spool, Some(("alice", "secret")))?;
     println!("server: serve nntp on {addr}, one group with one article");
     let mut news = sanswire::io::nntp::Client::connect(addr)?;
-    let line = |r: &sanswire::nntp::Reply| format!("{} {}", r.code, String::from_utf8_lossy(&r.text));
+    let line =
+        |r: &sanswire::nntp::Reply| format!("{} {}", r.code, String::from_utf8_lossy(&r.text));
     println!("< {}", line(news.greeting()));
     // A refusal is the operation's outcome, and the session goes on.
     if let Err(e) = news.group("comp.lang.rust") {
         println!("> GROUP comp.lang.rust\n< {e}");
     }
-    println!("> AUTHINFO USER alice / PASS secret\n< {}", line(&news.login("alice", "secret")?));
+    println!(
+        "> AUTHINFO USER alice / PASS secret\n< {}",
+        line(&news.login("alice", "secret")?)
+    );
     let g = news.group("comp.lang.rust")?;
-    println!("> GROUP comp.lang.rust\n< {} articles, {}-{}", g.count, g.low, g.high);
+    println!(
+        "> GROUP comp.lang.rust\n< {} articles, {}-{}",
+        g.count, g.low, g.high
+    );
     let article = bytes::Bytes::from_static(
         b"From: alice@example.org\r\nNewsgroups: comp.lang.rust\r\nSubject: hello\r\n\r\n.dotted\r\n",
     );

@@ -38,7 +38,9 @@ fn idle_client() -> Client {
     c.group("comp.lang.rust").unwrap();
     c.article(ArticleRef::Number(1)).unwrap();
     c.outbox().take_vec();
-    c.receive(b"211 3 1 3 comp.lang.rust\r\n220 1 <1@example.org>\r\nSubject: hi\r\n\r\nhello\r\n.\r\n");
+    c.receive(
+        b"211 3 1 3 comp.lang.rust\r\n220 1 <1@example.org>\r\nSubject: hi\r\n\r\nhello\r\n.\r\n",
+    );
     while let Ok(Next::Event(_)) = c.poll_event() {}
     c
 }
@@ -49,10 +51,19 @@ fn idle_server() -> Server {
     loop {
         match s.poll_event().unwrap() {
             Next::Event(ServerEvent::Group(name)) => s
-                .group(&GroupInfo { count: 3, low: 1, high: 3, name })
+                .group(&GroupInfo {
+                    count: 3,
+                    low: 1,
+                    high: 3,
+                    name,
+                })
                 .unwrap(),
             Next::Event(ServerEvent::Article { .. }) => s
-                .article(1, b"<1@example.org>", Bytes::from_static(b"Subject: hi\r\n\r\nhello\r\n"))
+                .article(
+                    1,
+                    b"<1@example.org>",
+                    Bytes::from_static(b"Subject: hi\r\n\r\nhello\r\n"),
+                )
                 .unwrap(),
             Next::Event(_) => {}
             _ => break,

@@ -17,7 +17,12 @@ fn selected(p: &mut Pair) {
     let events = p.run();
     assert_eq!(
         events,
-        [Event::Group(GroupInfo { count: 2, low: 1, high: 2, name: "misc.test".into() })]
+        [Event::Group(GroupInfo {
+            count: 2,
+            low: 1,
+            high: 2,
+            name: "misc.test".into()
+        })]
     );
     p.wire();
 }
@@ -29,9 +34,14 @@ fn greeting_201_means_no_posting() {
     client.receive(&server.outbox().take_vec());
     assert!(matches!(
         client.poll_event(),
-        Ok(Next::Event(Event::Greeting { posting_allowed: false, .. }))
+        Ok(Next::Event(Event::Greeting {
+            posting_allowed: false,
+            ..
+        }))
     ));
-    client.post(Bytes::from_static(b"Subject: x\r\n\r\nx\r\n")).unwrap();
+    client
+        .post(Bytes::from_static(b"Subject: x\r\n\r\nx\r\n"))
+        .unwrap();
     server.receive(&client.outbox().take_vec());
     assert_eq!(server.poll_event(), Ok(Next::NeedInput));
     assert_eq!(server.outbox().take_vec(), b"440 Posting not permitted\r\n");
@@ -50,7 +60,9 @@ fn capabilities_are_typed_and_kept() {
     let mut p = Pair::new();
     p.client.capabilities_cmd().unwrap();
     let events = p.run();
-    let [Event::Capabilities(caps)] = &events[..] else { panic!("{events:?}") };
+    let [Event::Capabilities(caps)] = &events[..] else {
+        panic!("{events:?}")
+    };
     assert!(caps.reader() && caps.starttls() && caps.has_sasl("PLAIN"));
     assert!(caps.has_argument("LIST", "NEWSGROUPS"));
     assert_eq!(p.client.capabilities(), Some(caps));
@@ -66,7 +78,9 @@ fn mode_reader_then_group_and_listgroup() {
     assert!(matches!(&p.run()[..], [Event::Reply(r)] if r.code == 200));
     assert!(p.server.is_reader());
     selected(&mut p);
-    p.client.listgroup(Some("misc.test"), Some(Range::From(2))).unwrap();
+    p.client
+        .listgroup(Some("misc.test"), Some(Range::From(2)))
+        .unwrap();
     let events = p.run();
     assert!(matches!(events[0], Event::Group(_)));
     assert_eq!(events[1..], [Event::ArticleNumber(2), Event::End]);
@@ -84,23 +98,39 @@ fn article_head_body_stat_by_number_and_id() {
     selected(&mut p);
     p.client.article(ArticleRef::Number(1)).unwrap();
     let events = p.run();
-    assert!(matches!(&events[0], Event::ArticleStart { number: 1, message_id, .. } if &message_id[..] == b"<1@example.org>"));
+    assert!(
+        matches!(&events[0], Event::ArticleStart { number: 1, message_id, .. } if &message_id[..] == b"<1@example.org>")
+    );
     assert_eq!(events.last(), Some(&Event::End));
-    assert_eq!(data(&events), ONE, "dot-leading lines and non-UTF-8 bytes, byte for byte");
+    assert_eq!(
+        data(&events),
+        ONE,
+        "dot-leading lines and non-UTF-8 bytes, byte for byte"
+    );
     let (sent, answered) = p.wire();
     assert_eq!(sent, "ARTICLE 1\r\n");
-    assert!(answered.windows(17).any(|w| w == b"\r\n\r\n..leading dot"), "stuffed on the wire");
-    p.client.head(ArticleRef::MessageId("<2@example.org>".into())).unwrap();
+    assert!(
+        answered.windows(17).any(|w| w == b"\r\n\r\n..leading dot"),
+        "stuffed on the wire"
+    );
+    p.client
+        .head(ArticleRef::MessageId("<2@example.org>".into()))
+        .unwrap();
     let events = p.run();
     assert!(matches!(&events[0], Event::ArticleStart { number: 0, .. }));
     assert!(data(&events).ends_with(b"<2@example.org>\r\n"));
     p.client.body(ArticleRef::Current).unwrap();
     let events = p.run();
-    assert_eq!(data(&events), b".leading dot\r\n..two\r\n.\r\nbytes \xff\xfe\x80\r\n");
+    assert_eq!(
+        data(&events),
+        b".leading dot\r\n..two\r\n.\r\nbytes \xff\xfe\x80\r\n"
+    );
     p.client.stat(ArticleRef::Number(2)).unwrap();
     assert!(matches!(&p.run()[..], [Event::Selected { number: 2, .. }]));
     assert_eq!(p.server.current_article(), Some(2));
-    p.client.stat(ArticleRef::MessageId("<9@example.org>".into())).unwrap();
+    p.client
+        .stat(ArticleRef::MessageId("<9@example.org>".into()))
+        .unwrap();
     assert!(matches!(&p.run()[..], [Event::Refused(r)] if r.code == 430));
 }
 
@@ -123,11 +153,18 @@ fn next_and_last_move_the_pointer() {
 fn over_and_xover_hand_out_parsed_lines() {
     let mut p = Pair::new();
     selected(&mut p);
-    p.client.over(Selection::Range(Range::Between(1, 2))).unwrap();
+    p.client
+        .over(Selection::Range(Range::Between(1, 2)))
+        .unwrap();
     let events = p.run();
     assert!(matches!(&events[0], Event::BlockStart(r) if r.code == 224));
-    let Event::Overview(o) = &events[2] else { panic!() };
-    assert_eq!((o.number, o.subject(), o.message_id()), (2, &b"subject 2"[..], &b"<2@example.org>"[..]));
+    let Event::Overview(o) = &events[2] else {
+        panic!()
+    };
+    assert_eq!(
+        (o.number, o.subject(), o.message_id()),
+        (2, &b"subject 2"[..], &b"<2@example.org>"[..])
+    );
     assert_eq!((o.bytes, o.lines), (Some(10), Some(1)));
     assert_eq!(o.extras().next().unwrap(), b"Xref: h misc.test:2");
     assert_eq!(events[3], Event::End);
@@ -142,13 +179,25 @@ fn hdr_xhdr_and_xpat() {
     let mut p = Pair::new();
     selected(&mut p);
     p.client
-        .send(Command::Hdr { field: "Subject".into(), selection: Selection::Range(Range::From(1)) })
+        .send(Command::Hdr {
+            field: "Subject".into(),
+            selection: Selection::Range(Range::From(1)),
+        })
         .unwrap();
     let events = p.run();
-    assert_eq!(events[1], Event::Header { article: "1".into(), value: "dots".into() });
+    assert_eq!(
+        events[1],
+        Event::Header {
+            article: "1".into(),
+            value: "dots".into()
+        }
+    );
     assert_eq!(events.len(), 4);
     p.client
-        .send(Command::XHdr { field: "Subject".into(), selection: Selection::Range(Range::From(1)) })
+        .send(Command::XHdr {
+            field: "Subject".into(),
+            selection: Selection::Range(Range::From(1)),
+        })
         .unwrap();
     assert!(matches!(&p.run()[0], Event::BlockStart(r) if r.code == 221));
     p.client
@@ -159,7 +208,10 @@ fn hdr_xhdr_and_xpat() {
         })
         .unwrap();
     assert_eq!(p.run().len(), 4);
-    assert_eq!(p.wire().0, "HDR Subject 1-\r\nXHDR Subject 1-\r\nXPAT Subject 1- *o*\r\n");
+    assert_eq!(
+        p.wire().0,
+        "HDR Subject 1-\r\nXHDR Subject 1-\r\nXPAT Subject 1- *o*\r\n"
+    );
 }
 
 #[test]
@@ -172,18 +224,37 @@ fn list_variants_newgroups_newnews_date_help() {
     let events = p.run();
     assert_eq!(
         events[1],
-        Event::Newsgroup { name: "misc.test".into(), description: Bytes::from_static(b"Testing, \xe9t\xe9") }
+        Event::Newsgroup {
+            name: "misc.test".into(),
+            description: Bytes::from_static(b"Testing, \xe9t\xe9")
+        }
     );
     p.client.list(ListKind::OverviewFmt, None).unwrap();
     assert_eq!(p.run()[1], Event::Line("Subject:".into()));
     p.client
-        .send(Command::NewGroups { date: "20240101".into(), time: "000000".into(), gmt: true })
+        .send(Command::NewGroups {
+            date: "20240101".into(),
+            time: "000000".into(),
+            gmt: true,
+        })
         .unwrap();
     assert!(matches!(&p.run()[1], Event::Active(_)));
     p.client
-        .send(Command::NewNews { wildmat: "misc.*".into(), date: "240101".into(), time: "000000".into(), gmt: false })
+        .send(Command::NewNews {
+            wildmat: "misc.*".into(),
+            date: "240101".into(),
+            time: "000000".into(),
+            gmt: false,
+        })
         .unwrap();
-    assert_eq!(p.run()[1..], [Event::MessageId("<1@example.org>".into()), Event::MessageId("<2@example.org>".into()), Event::End]);
+    assert_eq!(
+        p.run()[1..],
+        [
+            Event::MessageId("<1@example.org>".into()),
+            Event::MessageId("<2@example.org>".into()),
+            Event::End
+        ]
+    );
     p.client.send(Command::Date).unwrap();
     assert!(matches!(&p.run()[..], [Event::Reply(r)] if r.code == 111));
     p.client.send(Command::Help).unwrap();
@@ -197,27 +268,47 @@ fn list_variants_newgroups_newnews_date_help() {
 #[test]
 fn post_sends_the_article_after_340_stuffed() {
     let mut p = Pair::new();
-    let article = Bytes::from_static(b"Newsgroups: misc.test\nSubject: p\n\n.dot\n..two\nbytes \xff\n");
+    let article =
+        Bytes::from_static(b"Newsgroups: misc.test\nSubject: p\n\n.dot\n..two\nbytes \xff\n");
     p.client.post(article).unwrap();
-    assert_eq!(p.client.outbox().to_vec(), b"POST\r\n", "the article waits for 340");
+    assert_eq!(
+        p.client.outbox().to_vec(),
+        b"POST\r\n",
+        "the article waits for 340"
+    );
     let events = p.run();
-    assert!(matches!(&events[..], [Event::Continue(c), Event::Reply(r)] if c.code == 340 && r.code == 240));
+    assert!(
+        matches!(&events[..], [Event::Continue(c), Event::Reply(r)] if c.code == 340 && r.code == 240)
+    );
     let sent = std::mem::take(&mut p.sent);
     assert_eq!(
         sent,
         b"POST\r\nNewsgroups: misc.test\r\nSubject: p\r\n\r\n..dot\r\n...two\r\nbytes \xff\r\n.\r\n"
     );
     // The server got the article unstuffed, line ends CRLF.
-    assert_eq!(p.spool.posts[0], b"Newsgroups: misc.test\r\nSubject: p\r\n\r\n.dot\r\n..two\r\nbytes \xff\r\n");
+    assert_eq!(
+        p.spool.posts[0],
+        b"Newsgroups: misc.test\r\nSubject: p\r\n\r\n.dot\r\n..two\r\nbytes \xff\r\n"
+    );
 }
 
 #[test]
 fn ihave_refused_first_sends_nothing_more() {
     let mut p = Pair::new();
-    p.client.ihave(b"<1@example.org>", Bytes::from_static(b"Subject: x\r\n\r\nx\r\n")).unwrap();
+    p.client
+        .ihave(
+            b"<1@example.org>",
+            Bytes::from_static(b"Subject: x\r\n\r\nx\r\n"),
+        )
+        .unwrap();
     assert!(matches!(&p.run()[..], [Event::Refused(r)] if r.code == 435));
     assert_eq!(p.wire().0, "IHAVE <1@example.org>\r\n");
-    p.client.ihave(b"<3@example.org>", Bytes::from_static(b"Subject: x\r\n\r\nx\r\n")).unwrap();
+    p.client
+        .ihave(
+            b"<3@example.org>",
+            Bytes::from_static(b"Subject: x\r\n\r\nx\r\n"),
+        )
+        .unwrap();
     assert!(matches!(&p.run()[..], [Event::Continue(c), Event::Reply(_)] if c.code == 335));
     assert_eq!(p.spool.posts.len(), 1);
 }
@@ -228,12 +319,19 @@ fn authinfo_user_pass_and_480() {
     p.server.require_auth(true);
     p.client.group("misc.test").unwrap();
     assert!(matches!(&p.run()[..], [Event::Refused(r)] if r.code == 480));
-    p.client.send(Command::AuthInfoUser("alice".into())).unwrap();
+    p.client
+        .send(Command::AuthInfoUser("alice".into()))
+        .unwrap();
     assert!(matches!(&p.run()[..], [Event::Reply(r)] if r.code == 381));
-    p.client.send(Command::AuthInfoPass("secret".into())).unwrap();
+    p.client
+        .send(Command::AuthInfoPass("secret".into()))
+        .unwrap();
     assert!(matches!(&p.run()[..], [Event::Reply(r)] if r.code == 281));
     assert!(p.client.is_authenticated() && p.server.is_authenticated());
-    assert_eq!(p.client.mode_reader().unwrap_err().kind(), ErrorKind::OutOfSequence);
+    assert_eq!(
+        p.client.mode_reader().unwrap_err().kind(),
+        ErrorKind::OutOfSequence
+    );
     selected(&mut p);
 }
 
@@ -244,7 +342,9 @@ fn authinfo_sasl_with_a_challenge_and_483() {
     p.client.auth(Plain::new("alice", "secret")).unwrap();
     assert!(matches!(&p.run()[..], [Event::Refused(r)] if r.code == 483));
     p.server.require_tls_for_auth(false);
-    p.client.auth(WithoutInitialResponse(Plain::new("alice", "secret"))).unwrap();
+    p.client
+        .auth(WithoutInitialResponse(Plain::new("alice", "secret")))
+        .unwrap();
     assert!(matches!(&p.run()[..], [Event::Reply(r)] if r.code == 281));
     assert_eq!(p.wire().0, "AUTHINFO SASL PLAIN AGFsaWNlAHNlY3JldA==\r\nAUTHINFO SASL PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\n");
 }
@@ -257,7 +357,10 @@ fn starttls_go_ahead_and_injection() {
     assert!(matches!(&events[..], [Event::Reply(r)] if r.code == 382));
     assert_eq!(p.client.transport(), Transport::StartTls);
     assert_eq!(p.server.transport(), Transport::StartTls);
-    assert_eq!(p.client.group("x").unwrap_err().kind(), ErrorKind::OutOfSequence);
+    assert_eq!(
+        p.client.group("x").unwrap_err().kind(),
+        ErrorKind::OutOfSequence
+    );
     p.client.tls_established();
     p.server.tls_established();
     assert!(p.client.is_tls() && p.server.is_tls());
@@ -284,7 +387,10 @@ fn quit_and_unsolicited_400() {
     p.client.quit().unwrap();
     assert!(matches!(&p.run()[..], [Event::Reply(r)] if r.code == 205));
     assert!(p.client.is_closed() && p.server.is_closed());
-    assert_eq!(p.client.group("x").unwrap_err().kind(), ErrorKind::OutOfSequence);
+    assert_eq!(
+        p.client.group("x").unwrap_err().kind(),
+        ErrorKind::OutOfSequence
+    );
 
     let mut client = Client::new();
     client.receive(b"200 hi\r\n400 service discontinued\r\n");
@@ -294,7 +400,10 @@ fn quit_and_unsolicited_400() {
     let mut client = Client::new();
     client.receive(b"200 hi\r\n211 1 1 1 stray\r\n");
     client.poll_event().unwrap();
-    assert_eq!(client.poll_event().unwrap_err().kind(), ErrorKind::UnexpectedData);
+    assert_eq!(
+        client.poll_event().unwrap_err().kind(),
+        ErrorKind::UnexpectedData
+    );
 }
 
 #[test]
@@ -305,7 +414,11 @@ fn arguments_are_refused_and_nothing_is_sent() {
         assert_eq!(e.fault(), Fault::Local, "{bad:?}");
     }
     for bad in ["<a b@c>", "a@b", "<a\n@b>"] {
-        assert!(client.article(ArticleRef::MessageId(Bytes::copy_from_slice(bad.as_bytes()))).is_err());
+        assert!(client
+            .article(ArticleRef::MessageId(Bytes::copy_from_slice(
+                bad.as_bytes()
+            )))
+            .is_err());
     }
     assert!(client.ihave(b"<x y>", Bytes::new()).is_err());
     assert!(client.send_raw(b"LIST\r\nQUIT").is_err());
@@ -327,8 +440,14 @@ fn server_answers_malformed_and_unknown_itself() {
     );
     let mut server = Server::new(true);
     server.receive(&[b'x'; 5000]);
-    assert_eq!(server.poll_event().unwrap_err().kind(), ErrorKind::LineTooLong);
-    assert!(server.outbox().take_vec().ends_with(b"500 Line too long\r\n"));
+    assert_eq!(
+        server.poll_event().unwrap_err().kind(),
+        ErrorKind::LineTooLong
+    );
+    assert!(server
+        .outbox()
+        .take_vec()
+        .ends_with(b"500 Line too long\r\n"));
 }
 
 #[test]

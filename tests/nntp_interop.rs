@@ -99,7 +99,10 @@ print(s.quit())
     assert_eq!(read("byid"), SECOND);
     // The posted article arrived unstuffed, non-UTF-8 byte intact.
     let posted = read_third(&root);
-    assert!(posted.ends_with(b"\r\n\r\n.dot first\r\n\xff raw\r\n"), "{posted:?}");
+    assert!(
+        posted.ends_with(b"\r\n\r\n.dot first\r\n\xff raw\r\n"),
+        "{posted:?}"
+    );
 }
 
 fn read_third(root: &Path) -> Vec<u8> {
@@ -145,7 +148,8 @@ fn our_client_against_serve() {
     assert!(matches!(refused, DriveError::Refused(r) if r.0.code == 480));
     let caps = news.capabilities().unwrap();
     assert!(caps.has_sasl("PLAIN"));
-    news.auth(sanswire::sasl::Plain::new("alice", "secret")).unwrap();
+    news.auth(sanswire::sasl::Plain::new("alice", "secret"))
+        .unwrap();
     let info = news.group("misc.test").unwrap();
     assert_eq!((info.count, info.low, info.high), (2, 1, 2));
     let over = news.over(Selection::Range(Range::Between(1, 2))).unwrap();
@@ -153,14 +157,23 @@ fn our_client_against_serve() {
     assert_eq!(over[1].references(), b"<1@example.org>");
     assert_eq!(over[0].bytes, Some(FIRST.len() as u64));
     assert_eq!(news.article(ArticleRef::Number(1)).unwrap(), FIRST);
-    assert_eq!(news.body(ArticleRef::MessageId("<2@example.org>".into())).unwrap(), b"body two\r\n");
-    assert_eq!(news.next().unwrap().0, 2);
+    assert_eq!(
+        news.body(ArticleRef::MessageId("<2@example.org>".into()))
+            .unwrap(),
+        b"body two\r\n"
+    );
+    assert_eq!(news.next_article().unwrap().0, 2);
     assert_eq!(news.listgroup("misc.test", None).unwrap(), [1, 2]);
     let groups = news.list(None).unwrap();
     assert_eq!(groups.len(), 2);
     assert_eq!(news.descriptions(None).unwrap()[1].1, "Testing");
     assert_eq!(news.newnews("*", "20000101", "000000").unwrap().len(), 2);
-    assert_eq!(news.hdr("Subject", Selection::Range(Range::From(1))).unwrap()[1].1, "second");
+    assert_eq!(
+        news.hdr("Subject", Selection::Range(Range::From(1)))
+            .unwrap()[1]
+            .1,
+        "second"
+    );
     let article = Bytes::from_static(b"Newsgroups: misc.test\r\nSubject: ours\r\n\r\n.x\r\n");
     assert_eq!(news.post(article).unwrap().code, 240);
     assert_eq!(news.group("misc.test").unwrap().count, 3);
@@ -183,20 +196,34 @@ fn fetch_against_serve_and_curl() {
     let (ok, out, _) = run(Command::new(example("fetch")).arg(url("misc.test/1")));
     assert!(ok);
     assert_eq!(out, FIRST);
-    let (ok, out, _) = run(Command::new(example("fetch")).arg(format!("news://{addr}/2@example.org")));
+    let (ok, out, _) =
+        run(Command::new(example("fetch")).arg(format!("news://{addr}/2@example.org")));
     assert!(ok);
     assert_eq!(out, SECOND);
-    let (ok, out, _) = run(Command::new(example("fetch")).args(["-X", "LIST NEWSGROUPS"]).arg(url("")));
+    let (ok, out, _) = run(Command::new(example("fetch"))
+        .args(["-X", "LIST NEWSGROUPS"])
+        .arg(url("")));
     assert!(ok);
-    assert_eq!(out, b"comp.lang.rust\tNo description\r\nmisc.test\tTesting\r\n");
+    assert_eq!(
+        out,
+        b"comp.lang.rust\tNo description\r\nmisc.test\tTesting\r\n"
+    );
     let post = scratch("nntp-fetch-post").join("article");
     std::fs::write(&post, "Subject: from fetch\n\n.dot\n").unwrap();
-    let (ok, _, err) = run(Command::new(example("fetch")).arg("-T").arg(&post).arg(url("misc.test")));
+    let (ok, _, err) = run(Command::new(example("fetch"))
+        .arg("-T")
+        .arg(&post)
+        .arg(url("misc.test")));
     assert!(ok, "{err}");
-    assert!(read_third(&root).ends_with(b"Newsgroups: misc.test\r\nSubject: from fetch\r\n\r\n.dot\r\n"));
+    assert!(read_third(&root)
+        .ends_with(b"Newsgroups: misc.test\r\nSubject: from fetch\r\n\r\n.dot\r\n"));
     let (ok, _, err) = run(Command::new(example("fetch")).arg(url("no.such")));
     assert!(!ok && err.contains("(78)"), "{err}");
     // curl 7.88 has no NNTP: it refuses the scheme, where fetch serves it.
-    let curl = Command::new("curl").arg("-s").arg(url("misc.test")).status().expect("curl is installed");
+    let curl = Command::new("curl")
+        .arg("-s")
+        .arg(url("misc.test"))
+        .status()
+        .expect("curl is installed");
     assert_eq!(curl.code(), Some(1), "curl: unsupported protocol");
 }

@@ -42,7 +42,10 @@ fn events(wire: &[u8], chunk: usize) -> (Vec<Event>, Vec<Vec<u8>>) {
         Command::Group("misc.test".into()),
         Command::Over(Selection::Range(Range::From(1))),
         Command::Article(ArticleRef::Number(1)),
-        Command::List { kind: sanswire::nntp::ListKind::Active, argument: None },
+        Command::List {
+            kind: sanswire::nntp::ListKind::Active,
+            argument: None,
+        },
         Command::Quit,
     ] {
         c.send(cmd).unwrap();

@@ -106,7 +106,10 @@ impl Session<'_> {
                 let articles = read_group(self.root(), &group);
                 let s = self.server();
                 s.group(&info).map_err(p)?;
-                for a in articles.iter().filter(|a| range.is_none_or(|r| r.contains(a.number))) {
+                for a in articles
+                    .iter()
+                    .filter(|a| range.map_or(true, |r| r.contains(a.number)))
+                {
                     s.block_line(a.number.to_string().as_bytes()).map_err(p)?;
                 }
                 s.end_block().map_err(p)
@@ -126,7 +129,9 @@ impl Session<'_> {
                     Part::Head => Bytes::copy_from_slice(head),
                     _ => Bytes::copy_from_slice(body),
                 };
-                self.server().article(number, id.as_bytes(), payload).map_err(p)
+                self.server()
+                    .article(number, id.as_bytes(), payload)
+                    .map_err(p)
             }
             Event::Move { backwards, current } => {
                 let group = self.server().current_group().cloned().unwrap_or_default();
@@ -156,7 +161,8 @@ impl Session<'_> {
             Event::NewGroups { date, time, .. } => {
                 let since = parse_when(&date, &time);
                 let s = self.server();
-                s.start_block(&reply(231, "New newsgroups follow")).map_err(p)?;
+                s.start_block(&reply(231, "New newsgroups follow"))
+                    .map_err(p)?;
                 for name in group_names(&self.config.root) {
                     let dir = self.config.root.join(&name);
                     if modified(&dir) >= since {
@@ -168,7 +174,10 @@ impl Session<'_> {
                 self.server().end_block().map_err(p)
             }
             Event::NewNews {
-                wildmat, date, time, ..
+                wildmat,
+                date,
+                time,
+                ..
             } => {
                 let since = parse_when(&date, &time);
                 let mut ids = Vec::new();
@@ -183,14 +192,17 @@ impl Session<'_> {
                     }
                 }
                 let s = self.server();
-                s.start_block(&reply(230, "New articles follow")).map_err(p)?;
+                s.start_block(&reply(230, "New articles follow"))
+                    .map_err(p)?;
                 for id in ids {
                     s.block_line(id.as_bytes()).map_err(p)?;
                 }
                 s.end_block().map_err(p)
             }
             Event::Date => {
-                let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
                 self.reply(111, &format_when(now))
             }
             Event::Help => {
@@ -309,7 +321,9 @@ impl Session<'_> {
         match which {
             ArticleRef::Number(n) => {
                 let group = self.server().current_group()?.clone();
-                let a = read_group(self.root(), &group).into_iter().find(|a| a.number == *n)?;
+                let a = read_group(self.root(), &group)
+                    .into_iter()
+                    .find(|a| a.number == *n)?;
                 Some((a.number, a.path))
             }
             ArticleRef::MessageId(id) => {
@@ -401,15 +415,27 @@ impl Session<'_> {
                     .into_bytes()
                 })
                 .collect(),
-            ListKind::OverviewFmt => ["Subject:", "From:", "Date:", "Message-ID:", "References:", ":bytes", ":lines"]
+            ListKind::OverviewFmt => [
+                "Subject:",
+                "From:",
+                "Date:",
+                "Message-ID:",
+                "References:",
+                ":bytes",
+                ":lines",
+            ]
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect(),
+            ListKind::Headers => [":", ":bytes", ":lines"]
                 .iter()
                 .map(|s| s.as_bytes().to_vec())
                 .collect(),
-            ListKind::Headers => [":", ":bytes", ":lines"].iter().map(|s| s.as_bytes().to_vec()).collect(),
             _ => return self.reply(503, "Keyword not supported"),
         };
         let s = self.server();
-        s.start_block(&reply(215, "Information follows")).map_err(p)?;
+        s.start_block(&reply(215, "Information follows"))
+            .map_err(p)?;
         for line in lines {
             s.block_line(&line).map_err(p)?;
         }
@@ -517,17 +543,25 @@ pub fn header_value(content: &[u8], name: &[u8]) -> Option<Vec<u8>> {
             }
         }
     }
-    value.map(|v| v.into_iter().map(|b| if b == b'\t' { b' ' } else { b }).collect())
+    value.map(|v| {
+        v.into_iter()
+            .map(|b| if b == b'\t' { b' ' } else { b })
+            .collect()
+    })
 }
 
 fn message_id(head: &[u8], path: &Path) -> String {
     match header_value(head, b"Message-ID") {
-        Some(id) if id.starts_with(b"<") && id.ends_with(b">") && !id.contains(&b' ') => {
-            lossy(&id)
-        }
+        Some(id) if id.starts_with(b"<") && id.ends_with(b">") && !id.contains(&b' ') => lossy(&id),
         _ => {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let safe: String = name
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+                .collect();
             format!("<{safe}@sanswire>")
         }
     }
@@ -564,7 +598,9 @@ fn store(root: &Path, article: &[u8]) -> bool {
         return false;
     };
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     let mut content = Vec::new();
     if header_value(article, b"Message-ID").is_none() {
         content.extend_from_slice(format!("Message-ID: <{nanos}.{n}@sanswire>\r\n").as_bytes());
@@ -621,7 +657,12 @@ fn wildmat_matches(pattern: &[u8], name: &[u8]) -> bool {
 
 /// Seconds since the epoch of `yyyymmdd`/`yymmdd` and `hhmmss` (UTC).
 fn parse_when(date: &[u8], time: &[u8]) -> u64 {
-    let num = |s: &[u8]| -> i64 { std::str::from_utf8(s).ok().and_then(|s| s.parse().ok()).unwrap_or(0) };
+    let num = |s: &[u8]| -> i64 {
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    };
     let (y, rest) = if date.len() == 8 {
         (num(&date[..4]), &date[4..])
     } else {
@@ -657,6 +698,10 @@ fn format_when(secs: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}{m:02}{d:02}{:02}{:02}{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
-

@@ -54,7 +54,10 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, nntps: bool) -> Result<()
     } else {
         news.capabilities().ok()
     };
-    if capabilities.as_ref().is_some_and(|c| c.mode_reader() && !c.reader()) {
+    if capabilities
+        .as_ref()
+        .is_some_and(|c| c.mode_reader() && !c.reader())
+    {
         news.mode_reader().map_err(failure)?;
     }
     if let Some((user, pass)) = credentials(args, url) {
@@ -65,8 +68,17 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, nntps: bool) -> Result<()
         .decode_utf8_lossy()
         .into_owned();
     let result = if url.scheme() == "news" {
-        let id = if path.starts_with('<') { path } else { format!("<{path}>") };
-        print_article(args, &mut news, ArticleRef::MessageId(Bytes::from(id)), started)
+        let id = if path.starts_with('<') {
+            path
+        } else {
+            format!("<{path}>")
+        };
+        print_article(
+            args,
+            &mut news,
+            ArticleRef::MessageId(Bytes::from(id)),
+            started,
+        )
     } else if let Some(cmd) = &args.request {
         raw(args, &mut news, cmd, started)
     } else if let Some(file) = &args.upload {
@@ -75,7 +87,9 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, nntps: bool) -> Result<()
         match path.split_once('/') {
             Some((group, n)) if !n.is_empty() => {
                 news.group(group).map_err(failure)?;
-                let n = n.parse().map_err(|_| Failure(3, format!("bad article number {n:?}")))?;
+                let n = n
+                    .parse()
+                    .map_err(|_| Failure(3, format!("bad article number {n:?}")))?;
                 print_article(args, &mut news, ArticleRef::Number(n), started)
             }
             _ => overview(args, &mut news, path.trim_end_matches('/'), started),
@@ -89,15 +103,30 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, nntps: bool) -> Result<()
 
 fn log(args: &Args, dir: &str, reply: &nntp::Reply) {
     if args.verbose {
-        eprintln!("{dir} {} {}", reply.code, String::from_utf8_lossy(&reply.text));
+        eprintln!(
+            "{dir} {} {}",
+            reply.code,
+            String::from_utf8_lossy(&reply.text)
+        );
     }
 }
 
 fn failure(e: SessionError<Nntp>) -> Failure {
     match e {
         DriveError::Refused(nntp::Refusal(r)) => {
-            let code = if matches!(r.code, 411 | 423 | 430) { 78 } else { 8 };
-            Failure(code, format!("server said {} {}", r.code, String::from_utf8_lossy(&r.text)))
+            let code = if matches!(r.code, 411 | 423 | 430) {
+                78
+            } else {
+                8
+            };
+            Failure(
+                code,
+                format!(
+                    "server said {} {}",
+                    r.code,
+                    String::from_utf8_lossy(&r.text)
+                ),
+            )
         }
         other => Failure::from(other),
     }

@@ -71,9 +71,9 @@ mod bytestream;
 #[cfg(feature = "futures-io")]
 pub mod futures;
 pub mod http;
+pub mod nntp;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub mod nonblocking;
-pub mod nntp;
 pub mod pop3;
 mod session;
 pub mod smtp;

@@ -5,7 +5,7 @@
 //! Everything NNTP lives in [`crate::nntp::Client`] and
 //! [`crate::nntp::ops`]; each method here runs one operation. A `4xx` or
 //! `5xx` answer is [`DriveError::Refused`](super::DriveError::Refused)
-//! holding the [`nntp::Refusal`](crate::nntp::Refusal), after which the
+//! holding the [`nntp::Refusal`], after which the
 //! session goes on.
 
 #[cfg(feature = "rustls")]
@@ -87,9 +87,9 @@ session_methods! {
     /// `STAT`: (number, message-id).
     fn stat(which: ArticleRef) -> (u64, Bytes) = call ops::Exchange::select(Command::Stat(which));
     /// `NEXT`: (number, message-id).
-    fn next() -> (u64, Bytes) = call ops::Exchange::select(Command::Next);
+    fn next_article() -> (u64, Bytes) = call ops::Exchange::select(Command::Next);
     /// `LAST`: (number, message-id).
-    fn last() -> (u64, Bytes) = call ops::Exchange::select(Command::Last);
+    fn last_article() -> (u64, Bytes) = call ops::Exchange::select(Command::Last);
     /// `POST`: the article (header, blank line, body), sent dot-stuffed.
     fn post(article: Bytes) -> Reply = call ops::Exchange::post(article);
     /// `IHAVE <id>` with the article.

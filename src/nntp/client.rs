@@ -528,7 +528,9 @@ impl Client {
             return Err(Error::out_of_sequence("QUIT was sent or the server closes"));
         }
         if matches!(self.tls, Tls::Requested | Tls::Handshake) {
-            return Err(Error::out_of_sequence("wait for STARTTLS and the handshake"));
+            return Err(Error::out_of_sequence(
+                "wait for STARTTLS and the handshake",
+            ));
         }
         let before_tls = matches!(
             cmd,
@@ -678,7 +680,12 @@ impl Client {
         Ok(Event::Refused(reply))
     }
 
-    fn start_block(&mut self, expect: Expect, block: Block, reply: Reply) -> Result<Option<Event>, Error> {
+    fn start_block(
+        &mut self,
+        expect: Expect,
+        block: Block,
+        reply: Reply,
+    ) -> Result<Option<Event>, Error> {
         self.reading = match block {
             Block::Capabilities => Reading::Capabilities(Vec::new()),
             Block::Lines(entries) => Reading::Lines(entries),
@@ -849,9 +856,9 @@ impl Client {
                 let (name, description) = split_first_word(&line);
                 Event::Newsgroup { name, description }
             }
-            Entries::Number => Event::ArticleNumber(
-                super::command::parse_u64(line.trim_ascii()).ok_or(bad)?,
-            ),
+            Entries::Number => {
+                Event::ArticleNumber(super::command::parse_u64(line.trim_ascii()).ok_or(bad)?)
+            }
             Entries::MessageId => Event::MessageId(words(&line).next().ok_or(bad)?),
             Entries::Text => Event::Line(line),
         };

@@ -289,10 +289,14 @@ impl Command {
                 }
             }
             Command::Hdr { field, selection } => {
-                l.word(b"HDR").arg(check_field(field)?).selection(selection)?;
+                l.word(b"HDR")
+                    .arg(check_field(field)?)
+                    .selection(selection)?;
             }
             Command::XHdr { field, selection } => {
-                l.word(b"XHDR").arg(check_field(field)?).selection(selection)?;
+                l.word(b"XHDR")
+                    .arg(check_field(field)?)
+                    .selection(selection)?;
             }
             Command::XPat {
                 field,
@@ -799,7 +803,10 @@ mod tests {
             kind(Command::Group("a\r\nQUIT".into())),
             ErrorKind::UnsafeArgument
         );
-        assert_eq!(kind(Command::Group("a b".into())), ErrorKind::InvalidArgument);
+        assert_eq!(
+            kind(Command::Group("a b".into())),
+            ErrorKind::InvalidArgument
+        );
         assert_eq!(kind(Command::Group("".into())), ErrorKind::InvalidArgument);
         assert_eq!(
             kind(Command::Article(ArticleRef::MessageId("<a b>".into()))),
@@ -822,7 +829,13 @@ mod tests {
         assert_eq!(p("GROUP"), Err(ParseError::Syntax));
         assert_eq!(p("ARTICLE x"), Err(ParseError::Syntax));
         assert_eq!(p("NEXT now"), Err(ParseError::Syntax));
-        assert_eq!(p("list"), Ok(Command::List { kind: ListKind::Active, argument: None }));
+        assert_eq!(
+            p("list"),
+            Ok(Command::List {
+                kind: ListKind::Active,
+                argument: None
+            })
+        );
         assert_eq!(p("mode reader"), Ok(Command::ModeReader));
     }
 }

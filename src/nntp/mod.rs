@@ -47,6 +47,6 @@ pub use command::{raw_block_code, ArticleRef, Command, ListKind, ParseError, Ran
 pub use error::{Error, ErrorKind, Refusal};
 pub use limits::Limits;
 
+pub use ops::Nntp;
 pub use reply::{ActiveGroup, Capabilities, GroupInfo, Overview, OverviewField, Reply};
 pub use server::{Event as ServerEvent, Part, Server};
-pub use ops::Nntp;

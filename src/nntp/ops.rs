@@ -27,6 +27,10 @@
 //! assert_eq!(info, GroupInfo { count: 3, low: 1, high: 3, name: "misc.test".into() });
 //! ```
 
+// A take function gives back the event it does not want, moved once, as
+// the operations of every protocol do; boxing it would allocate per event.
+#![allow(clippy::result_large_err)]
+
 use super::{
     ActiveGroup, ArticleRef, Capabilities, Client, Command, Error, Event, GroupInfo, ListKind,
     Overview, Refusal, Reply, Selection,
@@ -247,7 +251,11 @@ impl Operation<Client> for NextEntry {
         Ok(())
     }
 
-    fn on_event(&mut self, _: &mut Client, event: Event) -> Result<OpStep<Option<Event>, Event>, Error> {
+    fn on_event(
+        &mut self,
+        _: &mut Client,
+        event: Event,
+    ) -> Result<OpStep<Option<Event>, Event>, Error> {
         Ok(match event {
             Event::End => OpStep::Done(None),
             e @ (Event::Data(_)
@@ -293,7 +301,10 @@ impl Collect<Overview> {
     /// `OVER` or `XOVER`, as given.
     pub fn over_command(command: Command) -> Self {
         Self::new(command, |v, e| match e {
-            Event::Overview(o) => Ok(v.push(o)),
+            Event::Overview(o) => {
+                v.push(o);
+                Ok(())
+            }
             other => Err(other),
         })
     }
@@ -303,7 +314,10 @@ impl Collect<u8> {
     /// `ARTICLE`, `HEAD` or `BODY`: the content, byte for byte.
     pub fn content(command: Command) -> Self {
         Self::new(command, |v, e| match e {
-            Event::Data(d) => Ok(v.extend_from_slice(&d)),
+            Event::Data(d) => {
+                v.extend_from_slice(&d);
+                Ok(())
+            }
             other => Err(other),
         })
     }
@@ -318,7 +332,10 @@ impl Collect<ActiveGroup> {
     /// `LIST ACTIVE [wildmat]`, `LIST COUNTS`, or NEWGROUPS.
     pub fn active(command: Command) -> Self {
         Self::new(command, |v, e| match e {
-            Event::Active(a) => Ok(v.push(a)),
+            Event::Active(a) => {
+                v.push(a);
+                Ok(())
+            }
             other => Err(other),
         })
     }
@@ -329,8 +346,14 @@ impl Collect<(Bytes, Bytes)> {
     /// (article, value).
     pub fn pairs(command: Command) -> Self {
         Self::new(command, |v, e| match e {
-            Event::Newsgroup { name, description } => Ok(v.push((name, description))),
-            Event::Header { article, value } => Ok(v.push((article, value))),
+            Event::Newsgroup { name, description } => {
+                v.push((name, description));
+                Ok(())
+            }
+            Event::Header { article, value } => {
+                v.push((article, value));
+                Ok(())
+            }
             other => Err(other),
         })
     }
@@ -349,7 +372,10 @@ impl Collect<Bytes> {
     /// (lines).
     pub fn lines(command: Command) -> Self {
         Self::new(command, |v, e| match e {
-            Event::MessageId(l) | Event::Line(l) => Ok(v.push(l)),
+            Event::MessageId(l) | Event::Line(l) => {
+                v.push(l);
+                Ok(())
+            }
             other => Err(other),
         })
     }
@@ -359,7 +385,10 @@ impl Collect<u64> {
     /// `LISTGROUP`: the article numbers.
     pub fn numbers(command: Command) -> Self {
         let mut c = Self::new(command, |v, e| match e {
-            Event::ArticleNumber(n) => Ok(v.push(n)),
+            Event::ArticleNumber(n) => {
+                v.push(n);
+                Ok(())
+            }
             other => Err(other),
         });
         c.start.take = |e| match e {

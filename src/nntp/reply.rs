@@ -291,8 +291,8 @@ pub(crate) fn scan_fields(data: &[u8], tabs: &mut [u32; 8]) -> (usize, Option<us
         }
         at += 8;
     }
-    for i in at..data.len() {
-        if matches!(data[i], b'\t' | b'\n') && note(i, &mut n) {
+    for (i, &b) in data.iter().enumerate().skip(at) {
+        if matches!(b, b'\t' | b'\n') && note(i, &mut n) {
             return (n, Some(i));
         }
     }
@@ -400,7 +400,10 @@ mod tests {
         let r = Reply::parse(Bytes::from_static(b"211 3 1 3 misc.test")).unwrap();
         assert_eq!(r.code, 211);
         let g = GroupInfo::parse(&r.text).unwrap();
-        assert_eq!((g.count, g.low, g.high, &g.name[..]), (3, 1, 3, &b"misc.test"[..]));
+        assert_eq!(
+            (g.count, g.low, g.high, &g.name[..]),
+            (3, 1, 3, &b"misc.test"[..])
+        );
         assert_eq!(Reply::parse(Bytes::from_static(b"205")).unwrap().text, "");
         assert!(Reply::parse(Bytes::from_static(b"2x1 a")).is_none());
         assert!(Reply::parse(Bytes::from_static(b"2111")).is_none());
@@ -420,7 +423,10 @@ mod tests {
         assert_eq!(o.references(), b"<1@b> <2@b>");
         assert_eq!(&o.field_bytes(OverviewField::Date)[..], b"Mon, 1 Jan 2024");
         assert_eq!((o.bytes, o.lines), (Some(120), Some(4)));
-        assert_eq!(o.extras().collect::<Vec<_>>(), [&b"Xref: h misc.test:3"[..]]);
+        assert_eq!(
+            o.extras().collect::<Vec<_>>(),
+            [&b"Xref: h misc.test:3"[..]]
+        );
         let short = Bytes::from_static(b"3\ts\tf\td\t<i>\t\t1\t1");
         let o = Overview::parse(&short).unwrap();
         assert_eq!(o.lines, Some(1));
@@ -431,7 +437,11 @@ mod tests {
             data.truncate(len);
             let lf = data.iter().position(|&b| b == b'\n');
             let until = lf.unwrap_or(data.len());
-            let want: Vec<u32> = (0..until).filter(|&i| data[i] == b'\t').map(|i| i as u32).take(8).collect();
+            let want: Vec<u32> = (0..until)
+                .filter(|&i| data[i] == b'\t')
+                .map(|i| i as u32)
+                .take(8)
+                .collect();
             let (n, found) = scan_fields(&data, &mut tabs);
             assert_eq!((&tabs[..n], found), (&want[..], lf), "{len}");
         }
@@ -442,7 +452,8 @@ mod tests {
 
     #[test]
     fn active_lines_and_capabilities() {
-        let a = ActiveGroup::parse(&Bytes::from_static(b"misc.test 0000003 0000001 y"), false).unwrap();
+        let a =
+            ActiveGroup::parse(&Bytes::from_static(b"misc.test 0000003 0000001 y"), false).unwrap();
         assert_eq!((a.high, a.low, &a.status[..]), (3, 1, &b"y"[..]));
         let c = ActiveGroup::parse(&Bytes::from_static(b"misc.test 3 1 3 y"), true).unwrap();
         assert_eq!(c.count, Some(3));

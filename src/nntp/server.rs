@@ -329,7 +329,9 @@ impl Server {
             _ => false,
         };
         if typed {
-            return Err(Error::out_of_sequence("this code has its own answer method"));
+            return Err(Error::out_of_sequence(
+                "this code has its own answer method",
+            ));
         }
         if answer == Answer::StartTls && reply.code == 382 && !self.conn.inbox.is_empty() {
             // Pipelined behind STARTTLS: it would be taken as if it came
@@ -407,8 +409,14 @@ impl Server {
     /// [`block_data`](Self::block_data) and [`end_block`](Self::end_block));
     /// answers STAT whole. Returns whether a block follows.
     pub fn start_article(&mut self, number: u64, message_id: &[u8]) -> Result<bool, Error> {
-        let Answer::Article { part, number: asked } = self.waiting()? else {
-            return Err(Error::out_of_sequence("no ARTICLE, HEAD, BODY or STAT waits"));
+        let Answer::Article {
+            part,
+            number: asked,
+        } = self.waiting()?
+        else {
+            return Err(Error::out_of_sequence(
+                "no ARTICLE, HEAD, BODY or STAT waits",
+            ));
         };
         self.status_with_article(part.code(), number, message_id)?;
         if asked.is_some() {
@@ -460,7 +468,11 @@ impl Server {
     pub fn start_block(&mut self, reply: &Reply) -> Result<(), Error> {
         match self.waiting()? {
             Answer::Block(code) if code == reply.code => {}
-            _ => return Err(Error::out_of_sequence("this command's answer is no such block")),
+            _ => {
+                return Err(Error::out_of_sequence(
+                    "this command's answer is no such block",
+                ))
+            }
         }
         self.conn.outbox.write(&reply.to_line()?);
         self.answering = None;
@@ -527,7 +539,9 @@ impl Server {
         self.conn.check()?;
         match (&self.answering, &self.phase) {
             (Some(a), Phase::Commands) => Ok(a.clone()),
-            (Some(_), Phase::Receiving(_)) => Err(Error::out_of_sequence("the article is still arriving")),
+            (Some(_), Phase::Receiving(_)) => {
+                Err(Error::out_of_sequence("the article is still arriving"))
+            }
             (Some(_), _) => Err(Error::out_of_sequence("waiting for the client")),
             (None, Phase::Block(_)) => Err(Error::out_of_sequence("a block is being sent")),
             (None, _) => Err(Error::out_of_sequence("no command waits for an answer")),
@@ -662,7 +676,9 @@ impl Server {
     fn current(&mut self) -> Option<u64> {
         self.in_group()?;
         if self.article.is_none() {
-            self.conn.outbox.write(b"420 Current article number is invalid\r\n");
+            self.conn
+                .outbox
+                .write(b"420 Current article number is invalid\r\n");
         }
         self.article
     }
@@ -694,7 +710,10 @@ impl Server {
                     Some(g) => g,
                     None => self.in_group()?,
                 };
-                (Answer::Group { list: true }, Event::ListGroup { group, range })
+                (
+                    Answer::Group { list: true },
+                    Event::ListGroup { group, range },
+                )
             }
             Command::Article(w) => return self.article_event(Part::Article, w),
             Command::Head(w) => return self.article_event(Part::Head, w),
@@ -717,7 +736,9 @@ impl Server {
                 selection,
                 patterns,
             } => self.hdr(field, selection, Some(patterns), true)?,
-            Command::List { kind, argument } => (Answer::Block(215), Event::List { kind, argument }),
+            Command::List { kind, argument } => {
+                (Answer::Block(215), Event::List { kind, argument })
+            }
             Command::NewGroups { date, time, gmt } => {
                 (Answer::Block(231), Event::NewGroups { date, time, gmt })
             }

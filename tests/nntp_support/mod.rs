@@ -10,7 +10,8 @@ use sanswire::wire::{Machine, Next};
 
 /// Article 1: dot-leading lines and bytes that are not UTF-8.
 pub const ONE: &[u8] = b"From: a@example.org\r\nSubject: dots\r\nMessage-ID: <1@example.org>\r\n\r\n.leading dot\r\n..two\r\n.\r\nbytes \xff\xfe\x80\r\n";
-pub const TWO: &[u8] = b"From: b@example.org\r\nSubject: second\r\nMessage-ID: <2@example.org>\r\n\r\nbody two\r\n";
+pub const TWO: &[u8] =
+    b"From: b@example.org\r\nSubject: second\r\nMessage-ID: <2@example.org>\r\n\r\nbody two\r\n";
 
 /// The spool: misc.test with articles 1 and 2; what was posted.
 #[derive(Default)]
@@ -44,16 +45,41 @@ impl Spool {
         let r = |code, text: &'static str| Reply::new(code, text);
         match e {
             ServerEvent::Capabilities => s
-                .capabilities(&["VERSION 2", "READER", "POST", "OVER", "HDR", "STARTTLS", "AUTHINFO USER SASL", "SASL PLAIN", "LIST ACTIVE NEWSGROUPS"])
+                .capabilities(&[
+                    "VERSION 2",
+                    "READER",
+                    "POST",
+                    "OVER",
+                    "HDR",
+                    "STARTTLS",
+                    "AUTHINFO USER SASL",
+                    "SASL PLAIN",
+                    "LIST ACTIVE NEWSGROUPS",
+                ])
                 .unwrap(),
             ServerEvent::ModeReader => s.reply(&r(200, "reader")).unwrap(),
-            ServerEvent::Group(g) | ServerEvent::ListGroup { group: g, .. } if &g[..] != b"misc.test" => {
+            ServerEvent::Group(g) | ServerEvent::ListGroup { group: g, .. }
+                if &g[..] != b"misc.test" =>
+            {
                 s.reply(&r(411, "no such group")).unwrap()
             }
-            ServerEvent::Group(g) => s.group(&GroupInfo { count: 2, low: 1, high: 2, name: g }).unwrap(),
+            ServerEvent::Group(g) => s
+                .group(&GroupInfo {
+                    count: 2,
+                    low: 1,
+                    high: 2,
+                    name: g,
+                })
+                .unwrap(),
             ServerEvent::ListGroup { group, range } => {
-                s.group(&GroupInfo { count: 2, low: 1, high: 2, name: group }).unwrap();
-                for n in (1..=2).filter(|n| range.is_none_or(|r| r.contains(*n))) {
+                s.group(&GroupInfo {
+                    count: 2,
+                    low: 1,
+                    high: 2,
+                    name: group,
+                })
+                .unwrap();
+                for n in (1..=2).filter(|n| range.map_or(true, |r| r.contains(*n))) {
                     s.block_line(n.to_string().as_bytes()).unwrap();
                 }
                 s.end_block().unwrap();
@@ -73,11 +99,19 @@ impl Spool {
                     Part::Head => head,
                     Part::Body => body,
                 };
-                let number = if matches!(which, ArticleRef::Number(_)) { n.unwrap() } else { 0 };
+                let number = if matches!(which, ArticleRef::Number(_)) {
+                    n.unwrap()
+                } else {
+                    0
+                };
                 s.article(number, id, Bytes::from_static(payload)).unwrap();
             }
             ServerEvent::Move { backwards, current } => {
-                let next = if backwards { current.checked_sub(1) } else { Some(current + 1) };
+                let next = if backwards {
+                    current.checked_sub(1)
+                } else {
+                    Some(current + 1)
+                };
                 match next.and_then(|n| article(n).map(|(_, id)| (n, id))) {
                     Some((n, id)) => s.select(n, id).unwrap(),
                     None if backwards => s.reply(&r(422, "no previous article")).unwrap(),
@@ -95,7 +129,8 @@ impl Spool {
                 s.end_block().unwrap();
             }
             ServerEvent::Hdr { legacy, .. } => {
-                s.start_block(&r(if legacy { 221 } else { 225 }, "headers follow")).unwrap();
+                s.start_block(&r(if legacy { 221 } else { 225 }, "headers follow"))
+                    .unwrap();
                 s.block_line(b"1 dots").unwrap();
                 s.block_line(b"2 second").unwrap();
                 s.end_block().unwrap();
@@ -130,7 +165,9 @@ impl Spool {
                 self.posted.clear();
                 s.reply(&r(340, "send it")).unwrap()
             }
-            ServerEvent::IHave(id) if &id[..] == b"<1@example.org>" => s.reply(&r(435, "have it")).unwrap(),
+            ServerEvent::IHave(id) if &id[..] == b"<1@example.org>" => {
+                s.reply(&r(435, "have it")).unwrap()
+            }
             ServerEvent::IHave(_) => {
                 self.posted.clear();
                 s.reply(&r(335, "send it")).unwrap()
@@ -146,8 +183,15 @@ impl Spool {
                 let ok = &user[..] == b"alice" && &password[..] == b"secret";
                 s.reply(&r(if ok { 281 } else { 481 }, "auth")).unwrap()
             }
-            ServerEvent::AuthSasl { initial_response: None, .. } => s.challenge(b"").unwrap(),
-            ServerEvent::AuthSasl { initial_response: Some(m), .. } | ServerEvent::AuthResponse(m) => {
+            ServerEvent::AuthSasl {
+                initial_response: None,
+                ..
+            } => s.challenge(b"").unwrap(),
+            ServerEvent::AuthSasl {
+                initial_response: Some(m),
+                ..
+            }
+            | ServerEvent::AuthResponse(m) => {
                 let ok = &m[..] == b"\0alice\0secret";
                 s.reply(&r(if ok { 281 } else { 481 }, "auth")).unwrap()
             }
@@ -179,7 +223,16 @@ impl Pair {
             answered: Vec::new(),
         };
         let events = p.run();
-        assert!(matches!(events[..], [Event::Greeting { posting_allowed: true, .. }]), "{events:?}");
+        assert!(
+            matches!(
+                events[..],
+                [Event::Greeting {
+                    posting_allowed: true,
+                    ..
+                }]
+            ),
+            "{events:?}"
+        );
         p.answered.clear();
         p
     }
@@ -192,11 +245,8 @@ impl Pair {
             let up = self.client.outbox().take_vec();
             self.sent.extend_from_slice(&up);
             self.server.receive(&up);
-            loop {
-                match self.server.poll_event().unwrap() {
-                    Next::Event(e) => self.spool.answer(&mut self.server, e),
-                    _ => break,
-                }
+            while let Next::Event(e) = self.server.poll_event().unwrap() {
+                self.spool.answer(&mut self.server, e);
             }
             let down = self.server.outbox().take_vec();
             self.answered.extend_from_slice(&down);
