@@ -49,6 +49,16 @@ pub mod pop3 {
     pub use crate::io::pop3::Result;
 }
 
+/// The typed NNTP client of any async family.
+pub mod nntp {
+    /// An async NNTP client over a stream of the family `R`; see
+    /// [`Session`](super::Session) and the blocking
+    /// [`io::nntp::Client`](crate::io::nntp::Client) for its methods.
+    pub type Client<S, R> = super::Session<S, crate::nntp::Nntp, R>;
+
+    pub use crate::io::nntp::Result;
+}
+
 use super::{feed, next_step, Clock, DriveError, Step, MAX_IOVECS, MIN_READ};
 use crate::wire::{Instant, Machine, Operation};
 use core::fmt;

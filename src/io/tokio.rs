@@ -68,6 +68,16 @@ pub mod pop3 {
     pub use crate::io::pop3::Result;
 }
 
+/// The typed NNTP client over a tokio stream.
+pub mod nntp {
+    /// An async NNTP client over a tokio stream; see
+    /// [`nonblocking::Session`](crate::io::nonblocking::Session) and the
+    /// blocking [`io::nntp::Client`](crate::io::nntp::Client) for its methods.
+    pub type Client<S> = crate::io::nonblocking::nntp::Client<S, super::Tokio>;
+
+    pub use crate::io::nntp::Result;
+}
+
 impl<S: AsyncRead + AsyncWrite + ?Sized> AsyncIo<Tokio> for S {
     fn poll_read_slice(
         self: Pin<&mut Self>,
