@@ -472,3 +472,38 @@ fn timeouts_give_last_words() {
     assert_eq!(server.poll_event().unwrap_err().kind(), ErrorKind::TimedOut);
     assert_eq!(server.outbox().take_vec(), b"400 Idle timeout, closing\r\n");
 }
+
+#[test]
+fn compress_deflate_both_ways() {
+    let mut p = Pair::new();
+    p.client.send(Command::Compress("DEFLATE".into())).unwrap();
+    assert!(matches!(&p.run()[..], [Event::Reply(r)] if r.code == 206));
+    assert!(p.client.is_compressed() && p.server.is_compressed());
+    p.wire();
+    p.client.group("misc.test").unwrap();
+    assert!(matches!(&p.run()[..], [Event::Group(_)]));
+    p.client.article(ArticleRef::Number(1)).unwrap();
+    let events = p.run();
+    assert_eq!(data(&events), ONE);
+    let (sent, answered) = {
+        let sent = std::mem::take(&mut p.sent);
+        (sent, std::mem::take(&mut p.answered))
+    };
+    assert!(
+        !sent.windows(7).any(|w| w == b"ARTICLE"),
+        "the command went deflated"
+    );
+    assert!(
+        !answered.windows(5).any(|w| w == b"Subje"),
+        "the article came deflated"
+    );
+    // A second COMPRESS is refused locally; the server would say 502.
+    assert_eq!(
+        p.client
+            .send(Command::Compress("DEFLATE".into()))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::OutOfSequence
+    );
+    p.client.send(Command::Compress("LZ4".into())).unwrap_err();
+}

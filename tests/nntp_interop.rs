@@ -179,6 +179,18 @@ fn our_client_against_serve() {
     assert_eq!(news.group("misc.test").unwrap().count, 3);
     assert!(read_third(&root).ends_with(b"\r\n\r\n.x\r\n"));
     assert_eq!(news.date().unwrap().len(), 14);
+    // COMPRESS DEFLATE (RFC 8054), then the same commands deflated.
+    assert!(news
+        .capabilities()
+        .unwrap()
+        .has_argument("COMPRESS", "DEFLATE"));
+    assert_eq!(news.compress().unwrap().code, 206);
+    assert!(news.machine().is_compressed());
+    assert_eq!(news.article(ArticleRef::Number(1)).unwrap(), FIRST);
+    assert_eq!(
+        news.over(Selection::Range(Range::From(1))).unwrap().len(),
+        3
+    );
     assert_eq!(news.quit().unwrap().code, 205);
 }
 

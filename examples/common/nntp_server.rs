@@ -264,7 +264,7 @@ impl Session<'_> {
             }
             Event::AuthResponse(r) => self.auth_plain(&r),
             Event::AuthCancelled | Event::Quit => Ok(()),
-            Event::Compress(_) => self.reply(503, "Compression not available"),
+            Event::Compress(_) => self.reply(206, "Compression active"),
         }
     }
 
@@ -287,6 +287,9 @@ impl Session<'_> {
             "HDR".into(),
             "LIST ACTIVE NEWSGROUPS OVERVIEW.FMT HEADERS COUNTS".into(),
         ];
+        if !self.conn.machine().is_compressed() {
+            caps.push("COMPRESS DEFLATE".into());
+        }
         if self.config.user.is_some() && !self.conn.machine().is_authenticated() {
             caps.push("AUTHINFO USER SASL".into());
             caps.push("SASL PLAIN".into());

@@ -119,6 +119,9 @@ session_methods! {
     /// Any command line (curl's `-X`); a block that follows is read with
     /// `next_entry`.
     fn raw(line: &str) -> Reply = call ops::Exchange::raw(line);
+    /// `COMPRESS DEFLATE` (RFC 8054, feature `deflate`): both directions
+    /// deflated from the `206` on.
+    fn compress() -> Reply = call ops::Exchange::simple(Command::Compress(Bytes::from_static(b"DEFLATE")));
     /// `QUIT`.
     fn quit() -> Reply = call ops::Exchange::quit();
 }

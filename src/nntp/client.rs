@@ -118,6 +118,7 @@ enum Expect {
     AuthUser,
     AuthPass,
     AuthSasl,
+    Compress,
     Quit,
     /// A raw line, and the code after which a block follows.
     Raw(Option<u16>),
@@ -163,7 +164,8 @@ impl Expect {
             Command::AuthInfoPass(_) => Expect::AuthPass,
             Command::AuthInfoSasl { .. } => Expect::AuthSasl,
             Command::Quit => Expect::Quit,
-            Command::Date | Command::Compress(_) => Expect::Simple,
+            Command::Date => Expect::Simple,
+            Command::Compress(_) => Expect::Compress,
         }
     }
 
@@ -179,6 +181,7 @@ impl Expect {
                 | Expect::AuthPass
                 | Expect::AuthSasl
                 | Expect::Post
+                | Expect::Compress
                 | Expect::Quit
                 | Expect::Raw(_)
         )
@@ -551,6 +554,16 @@ impl Client {
         if *cmd == Command::StartTls && self.tls == Tls::Established {
             return Err(Error::out_of_sequence("TLS is already active"));
         }
+        if let Command::Compress(alg) = cmd {
+            if !cfg!(feature = "deflate") || !alg.eq_ignore_ascii_case(b"DEFLATE") {
+                return Err(Error::out_of_sequence(
+                    "COMPRESS DEFLATE needs feature deflate",
+                ));
+            }
+            if self.conn.outbox.has_encoder() {
+                return Err(Error::out_of_sequence("compression is already active"));
+            }
+        }
         Ok(())
     }
 
@@ -755,10 +768,35 @@ impl Client {
                 self.conn.stop();
                 Event::Reply(reply)
             }
+            Expect::Compress if reply.code == 206 => {
+                self.start_compression();
+                Event::Reply(reply)
+            }
             _ => Event::Reply(reply),
         };
         self.finish();
         Ok(Some(event))
+    }
+
+    /// RFC 8054: both directions are deflated from the byte after the
+    /// `206` on (what arrived behind it is decoded too); the layers sit in
+    /// the buffers, inside TLS.
+    fn start_compression(&mut self) {
+        #[cfg(feature = "deflate")]
+        {
+            use crate::wire::{Deflate, Format, Inflate};
+            self.conn
+                .inbox
+                .push_decoder(Box::new(Inflate::new(Format::Raw)));
+            self.conn
+                .outbox
+                .push_encoder(Box::new(Deflate::new(Format::Raw, 6)));
+        }
+    }
+
+    /// Whether COMPRESS DEFLATE is active.
+    pub fn is_compressed(&self) -> bool {
+        self.conn.outbox.has_encoder()
     }
 
     /// The listing line, dot-unstuffed, or `None` at the `.` line (the

@@ -177,6 +177,7 @@ enum Answer {
     StartTls,
     AuthUser(Bytes),
     Auth,
+    Compress,
     Block(u16),
 }
 
@@ -368,8 +369,29 @@ impl Server {
                 self.user = None;
             }
             (Answer::Auth, _) => self.user = None,
+            (Answer::Compress, 206) => self.start_compression(),
             _ => {}
         }
+    }
+
+    /// RFC 8054: the `206` went out plain; everything after it, both
+    /// ways, is deflated (what the client sent behind COMPRESS included).
+    fn start_compression(&mut self) {
+        #[cfg(feature = "deflate")]
+        {
+            use crate::wire::{Deflate, Format, Inflate};
+            self.conn
+                .outbox
+                .push_encoder(alloc::boxed::Box::new(Deflate::new(Format::Raw, 6)));
+            self.conn
+                .inbox
+                .push_decoder(alloc::boxed::Box::new(Inflate::new(Format::Raw)));
+        }
+    }
+
+    /// Whether COMPRESS DEFLATE is active.
+    pub fn is_compressed(&self) -> bool {
+        self.conn.outbox.has_encoder()
     }
 
     /// Answers GROUP (`211`, selecting the group: the current article is
@@ -658,6 +680,14 @@ impl Server {
         if *cmd == Command::StartTls && (self.conn.is_tls() || self.authenticated) {
             return Some(b"502 STARTTLS not allowed now\r\n");
         }
+        if let Command::Compress(alg) = cmd {
+            if self.conn.outbox.has_encoder() {
+                return Some(b"502 Compression already active\r\n");
+            }
+            if !cfg!(feature = "deflate") || !alg.eq_ignore_ascii_case(b"DEFLATE") {
+                return Some(b"503 Compression algorithm not supported\r\n");
+            }
+        }
         if *cmd == Command::Post && !self.posting {
             return Some(b"440 Posting not permitted\r\n");
         }
@@ -776,7 +806,7 @@ impl Server {
                     initial_response,
                 },
             ),
-            Command::Compress(alg) => (Answer::Plain, Event::Compress(alg)),
+            Command::Compress(alg) => (Answer::Compress, Event::Compress(alg)),
             Command::Quit => {
                 self.conn.outbox.write(b"205 Bye\r\n");
                 self.conn.stop();

@@ -195,7 +195,7 @@ impl Spool {
                 let ok = &m[..] == b"\0alice\0secret";
                 s.reply(&r(if ok { 281 } else { 481 }, "auth")).unwrap()
             }
-            ServerEvent::Compress(_) => s.reply(&r(503, "no")).unwrap(),
+            ServerEvent::Compress(_) => s.reply(&r(206, "compression active")).unwrap(),
             ServerEvent::AuthCancelled | ServerEvent::Quit => {}
         }
     }
