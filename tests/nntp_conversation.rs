@@ -507,3 +507,25 @@ fn compress_deflate_both_ways() {
     );
     p.client.send(Command::Compress("LZ4".into())).unwrap_err();
 }
+
+#[test]
+fn odd_lines_of_real_servers_do_not_drop_the_connection() {
+    let mut c = Client::new();
+    c.receive(b"200 hi\r\n");
+    c.poll_event().unwrap();
+    c.over(Selection::Range(Range::From(1))).unwrap();
+    c.listgroup(Some("misc.test"), None).unwrap();
+    c.article(ArticleRef::Number(1)).unwrap();
+    // An overview line short of fields; RFC 2980's LISTGROUP status; an
+    // article status without its number.
+    c.receive(b"224 ov\r\n1\tshort\r\n.\r\n211 list follows\r\n1\r\n.\r\n220 article follows\r\nX: y\r\n.\r\n");
+    let mut events = Vec::new();
+    while let Ok(Next::Event(e)) = c.poll_event() {
+        events.push(e);
+    }
+    assert_eq!(events[1], Event::Line("1\tshort".into()));
+    assert!(matches!(&events[3], Event::BlockStart(r) if r.code == 211));
+    assert_eq!(events[4], Event::ArticleNumber(1));
+    assert!(matches!(&events[6], Event::ArticleStart { number: 0, .. }));
+    assert_eq!(events.last(), Some(&Event::End));
+}

@@ -87,7 +87,8 @@ pub enum Event {
     /// One NEWNEWS message-id.
     MessageId(Bytes),
     /// One line of any other listing (HELP, OVERVIEW.FMT, HEADERS,
-    /// ACTIVE.TIMES, DISTRIB.PATS), unstuffed.
+    /// ACTIVE.TIMES, DISTRIB.PATS), unstuffed; also a line of a typed
+    /// listing that does not parse as its entry, as it came.
     Line(Bytes),
     /// A block's terminating `.` line.
     End,
@@ -706,11 +707,15 @@ impl Client {
         };
         Ok(Some(match (expect, block) {
             (_, Block::Capabilities) => return Ok(None),
-            (Expect::ListGroup, _) => {
-                Event::Group(GroupInfo::parse(&reply.text).ok_or(ErrorKind::MalformedStatus)?)
-            }
+            // RFC 2980 servers answer LISTGROUP with "211 list follows".
+            (Expect::ListGroup, _) => match GroupInfo::parse(&reply.text) {
+                Some(info) => Event::Group(info),
+                None => Event::BlockStart(reply),
+            },
             (Expect::Article, _) => {
-                let (number, message_id) = reply.article().ok_or(ErrorKind::MalformedStatus)?;
+                // The content follows whatever the status says; a server
+                // that leaves the number or id out still delivers it.
+                let (number, message_id) = reply.article().unwrap_or_default();
                 Event::ArticleStart {
                     number,
                     message_id,
@@ -740,7 +745,7 @@ impl Client {
                 Event::Group(GroupInfo::parse(&reply.text).ok_or(ErrorKind::MalformedStatus)?)
             }
             Expect::Stat if reply.code == 223 => {
-                let (number, message_id) = reply.article().ok_or(ErrorKind::MalformedStatus)?;
+                let (number, message_id) = reply.article().unwrap_or_default();
                 Event::Selected { number, message_id }
             }
             Expect::Post if matches!(reply.code, 340 | 335) => {
@@ -861,11 +866,10 @@ impl Client {
         let lf = end.filter(|&lf| lf > 0 && window[lf - 1] == b'\r')?;
         let mut line = self.conn.inbox.split_to(lf + 1);
         line.truncate(lf - 1);
-        Some(
-            Overview::from_tabs(line, &tabs[..n])
-                .map(Event::Overview)
-                .ok_or_else(|| ErrorKind::MalformedListing.into()),
-        )
+        Some(Ok(match Overview::from_tabs(line.clone(), &tabs[..n]) {
+            Some(o) => Event::Overview(o),
+            None => Event::Line(line),
+        }))
     }
 
     fn read_entry(&mut self, entries: Entries) -> Result<Option<Option<Event>>, Error> {
@@ -881,23 +885,33 @@ impl Client {
             self.finish();
             return Ok(Some(Some(Event::End)));
         };
-        let bad = ErrorKind::MalformedListing;
+        // A line that does not parse as its listing's entry is handed out
+        // as it came ([`Event::Line`]): a server's odd line is no reason
+        // to drop the connection.
+        let text = |line: &Bytes| Event::Line(line.clone());
         let event = match entries {
-            Entries::Overview => Event::Overview(Overview::parse(&line).ok_or(bad)?),
+            Entries::Overview => {
+                Overview::parse(&line).map_or_else(|| text(&line), Event::Overview)
+            }
             Entries::Header => {
                 let (article, value) = split_first_word(&line);
                 Event::Header { article, value }
             }
-            Entries::Active => Event::Active(ActiveGroup::parse(&line, false).ok_or(bad)?),
-            Entries::Counts => Event::Active(ActiveGroup::parse(&line, true).ok_or(bad)?),
+            Entries::Active => {
+                ActiveGroup::parse(&line, false).map_or_else(|| text(&line), Event::Active)
+            }
+            Entries::Counts => {
+                ActiveGroup::parse(&line, true).map_or_else(|| text(&line), Event::Active)
+            }
             Entries::Newsgroup => {
                 let (name, description) = split_first_word(&line);
                 Event::Newsgroup { name, description }
             }
-            Entries::Number => {
-                Event::ArticleNumber(super::command::parse_u64(line.trim_ascii()).ok_or(bad)?)
-            }
-            Entries::MessageId => Event::MessageId(words(&line).next().ok_or(bad)?),
+            Entries::Number => super::command::parse_u64(line.trim_ascii())
+                .map_or_else(|| text(&line), Event::ArticleNumber),
+            Entries::MessageId => words(&line)
+                .next()
+                .map_or_else(|| text(&line), Event::MessageId),
             Entries::Text => Event::Line(line),
         };
         Ok(Some(Some(event)))

@@ -15,12 +15,8 @@ pub enum ErrorKind {
     BareLf,
     /// A reply line that is not three digits and text.
     MalformedReply,
-    /// A reply whose fields do not parse (a `211` without numbers, a
-    /// `223` without a message-id, ...).
+    /// A `211` answering GROUP whose numbers do not parse.
     MalformedStatus,
-    /// A listing line that does not parse (an overview line without a
-    /// number, an active line with three fields, ...).
-    MalformedListing,
     /// More capability lines than the limit.
     TooManyEntries,
     /// Bytes arrived while no command was waiting for an answer.
@@ -79,7 +75,6 @@ impl ErrorKind {
             BareLf => "line ended in a bare LF",
             MalformedReply => "malformed reply line",
             MalformedStatus => "reply fields do not parse",
-            MalformedListing => "malformed listing line",
             TooManyEntries => "too many capability lines",
             UnexpectedData => "data with no command outstanding",
             TooMuchPipelined => "too much pipelined input",

@@ -393,6 +393,7 @@ impl Collect<u64> {
         });
         c.start.take = |e| match e {
             Event::Group(info) => Ok(Reply::new(211, info.name)),
+            Event::BlockStart(r) => Ok(r),
             other => Err(other),
         };
         c
