@@ -787,16 +787,7 @@ impl Client {
     /// `206` on (what arrived behind it is decoded too); the layers sit in
     /// the buffers, inside TLS.
     fn start_compression(&mut self) {
-        #[cfg(feature = "deflate")]
-        {
-            use crate::wire::{Deflate, Format, Inflate};
-            self.conn
-                .inbox
-                .push_decoder(Box::new(Inflate::new(Format::Raw)));
-            self.conn
-                .outbox
-                .push_encoder(Box::new(Deflate::new(Format::Raw, 6)));
-        }
+        super::deflate_both_ways(&mut self.conn);
     }
 
     /// Whether COMPRESS DEFLATE is active.

@@ -50,3 +50,20 @@ pub use limits::Limits;
 pub use ops::Nntp;
 pub use reply::{ActiveGroup, Capabilities, GroupInfo, Overview, OverviewField, Reply};
 pub use server::{Event as ServerEvent, Part, Server};
+
+/// RFC 8054 §2.2: from the byte after the `206` on, both directions are
+/// raw deflate; what was received behind it is decoded too. The layers
+/// sit in the buffers, inside TLS. Without feature `deflate` the machines
+/// refuse COMPRESS before it is sent or answered, so this is never
+/// reached.
+fn deflate_both_ways(conn: &mut crate::wire::Conn<Error>) {
+    #[cfg(feature = "deflate")]
+    {
+        use crate::wire::{Deflate, Format, Inflate};
+        use alloc::boxed::Box;
+        conn.inbox.push_decoder(Box::new(Inflate::new(Format::Raw)));
+        conn.outbox.push_encoder(Box::new(Deflate::new(Format::Raw, 6)));
+    }
+    #[cfg(not(feature = "deflate"))]
+    let _ = conn;
+}

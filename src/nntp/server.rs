@@ -377,16 +377,7 @@ impl Server {
     /// RFC 8054: the `206` went out plain; everything after it, both
     /// ways, is deflated (what the client sent behind COMPRESS included).
     fn start_compression(&mut self) {
-        #[cfg(feature = "deflate")]
-        {
-            use crate::wire::{Deflate, Format, Inflate};
-            self.conn
-                .outbox
-                .push_encoder(alloc::boxed::Box::new(Deflate::new(Format::Raw, 6)));
-            self.conn
-                .inbox
-                .push_decoder(alloc::boxed::Box::new(Inflate::new(Format::Raw)));
-        }
+        super::deflate_both_ways(&mut self.conn);
     }
 
     /// Whether COMPRESS DEFLATE is active.
