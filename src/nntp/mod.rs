@@ -62,7 +62,8 @@ fn deflate_both_ways(conn: &mut crate::wire::Conn<Error>) {
         use crate::wire::{Deflate, Format, Inflate};
         use alloc::boxed::Box;
         conn.inbox.push_decoder(Box::new(Inflate::new(Format::Raw)));
-        conn.outbox.push_encoder(Box::new(Deflate::new(Format::Raw, 6)));
+        conn.outbox
+            .push_encoder(Box::new(Deflate::new(Format::Raw, 6)));
     }
     #[cfg(not(feature = "deflate"))]
     let _ = conn;
