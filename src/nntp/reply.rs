@@ -267,36 +267,54 @@ impl Overview {
 /// vector search started per field (see `wire::swar`).
 pub(crate) fn scan_fields(data: &[u8], tabs: &mut [u32; 8]) -> (usize, Option<usize>) {
     use crate::wire::swar::equal_bytes;
+    // Room past the eighth TAB, so a word's TABs are written without a
+    // test each; only the first eight are handed back.
+    let mut found = [0u32; 8 + 8];
     let mut n = 0;
-    let mut note = |i: usize, n: &mut usize| -> bool {
-        if data[i] == b'\n' {
-            return true;
-        }
-        if *n < tabs.len() {
-            tabs[*n] = i as u32;
-            *n += 1;
-        }
-        false
-    };
     let mut at = 0;
     while let Some(w) = data.get(at..at + 8) {
         let word = u64::from_le_bytes(w.try_into().expect("eight bytes"));
-        let mut mask = equal_bytes(word, b'\t') | equal_bytes(word, b'\n');
-        while mask != 0 {
-            let i = at + (mask.trailing_zeros() / 8) as usize;
-            if note(i, &mut n) {
-                return (n, Some(i));
-            }
-            mask &= mask - 1;
+        let lf = equal_bytes(word, b'\n');
+        let mut tab = equal_bytes(word, b'\t');
+        if lf != 0 {
+            // The line ends in this word: only the TABs before its LF.
+            tab &= (lf - 1) & !lf;
+        }
+        // Most words hold no TAB or one: the common case branches once.
+        while tab != 0 {
+            found[n.min(15)] = (at + (tab.trailing_zeros() / 8) as usize) as u32;
+            n += 1;
+            tab &= tab - 1;
+        }
+        if lf != 0 {
+            let end = at + (lf.trailing_zeros() / 8) as usize;
+            return finish(tabs, &found, n, Some(end));
         }
         at += 8;
     }
     for (i, &b) in data.iter().enumerate().skip(at) {
-        if matches!(b, b'\t' | b'\n') && note(i, &mut n) {
-            return (n, Some(i));
+        match b {
+            b'\n' => return finish(tabs, &found, n, Some(i)),
+            b'\t' => {
+                found[n.min(15)] = i as u32;
+                n += 1;
+            }
+            _ => {}
         }
     }
-    (n, None)
+    finish(tabs, &found, n, None)
+}
+
+/// Copies the first eight TAB positions out.
+fn finish(
+    tabs: &mut [u32; 8],
+    found: &[u32; 16],
+    n: usize,
+    end: Option<usize>,
+) -> (usize, Option<usize>) {
+    let n = n.min(8);
+    tabs[..n].copy_from_slice(&found[..n]);
+    (n, end)
 }
 
 /// One line of LIST ACTIVE, NEWGROUPS or LIST COUNTS: `group high low
