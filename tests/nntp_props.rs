@@ -71,7 +71,48 @@ fn events(wire: &[u8], chunk: usize) -> (Vec<Event>, Vec<Vec<u8>>) {
     (out, blocks)
 }
 
+/// The server's events (article data joined) and answers for `wire`
+/// fed in pieces of `chunk`, answered by the test spool.
+fn server_run(wire: &[u8], chunk: usize) -> (Vec<ServerEvent>, Vec<u8>, Vec<u8>) {
+    let mut server = sanswire::nntp::Server::new(true);
+    let mut spool = nntp_support::Spool::default();
+    let mut events = Vec::new();
+    let mut posted = Vec::new();
+    for piece in wire.chunks(chunk.max(1)) {
+        server.receive(piece);
+        while let Ok(Next::Event(e)) = server.poll_event() {
+            match &e {
+                ServerEvent::ArticleData(d) => posted.extend_from_slice(d),
+                other => events.push(other.clone()),
+            }
+            spool.answer(&mut server, e);
+        }
+    }
+    (events, server.outbox().take_vec(), posted)
+}
+
 proptest! {
+    #[test]
+    fn server_chunking_never_changes_events_or_answers(
+        article in proptest::collection::vec(any::<u8>(), 0..300),
+        chunk in 1usize..40,
+    ) {
+        let mut stuffed = Vec::new();
+        for line in normalised(&article).split_inclusive(|&b| b == b'\n') {
+            if line.first() == Some(&b'.') {
+                stuffed.push(b'.');
+            }
+            stuffed.extend_from_slice(line);
+        }
+        let mut wire = b"MODE READER\r\nGROUP misc.test\r\nARTICLE\r\nNEXT\r\nOVER 1-2\r\nPOST\r\n".to_vec();
+        wire.extend_from_slice(&stuffed);
+        wire.extend_from_slice(b".\r\nLIST NEWSGROUPS\r\nHDR Subject 1-\r\nQUIT\r\n");
+        let whole = server_run(&wire, wire.len());
+        prop_assert_eq!(&server_run(&wire, chunk), &whole);
+        prop_assert_eq!(&whole.2, &normalised(&article));
+        prop_assert_eq!(whole.0.last(), Some(&ServerEvent::Quit));
+    }
+
     #[test]
     fn chunking_never_changes_the_events(
         article in proptest::collection::vec(any::<u8>(), 0..300),

@@ -229,3 +229,27 @@ fn serve_nntp_refuses_a_command_pipelined_behind_starttls() {
         "no go-ahead, no answer to the smuggled line"
     );
 }
+
+#[test]
+fn futures_io_client_starttls() {
+    use async_io::Async;
+    let s = start("nntp-tls-futures");
+    futures_lite::future::block_on(async {
+        let addr: std::net::SocketAddr = s.starttls.parse().unwrap();
+        let tcp = Async::<TcpStream>::connect(addr).await.unwrap();
+        let mut news = sanswire::io::futures::nntp::Client::new(Stream::plain(tcp))
+            .await
+            .unwrap();
+        news.starttls(&s.connector, "localhost").await.unwrap();
+        assert!(news.driver().stream().is_tls());
+        assert_eq!(news.group("misc.test").await.unwrap().count, 1);
+        let over = news
+            .over(sanswire::nntp::Selection::Range(
+                sanswire::nntp::Range::From(1),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(over[0].subject(), b"over TLS");
+        news.quit().await.unwrap();
+    });
+}
