@@ -156,6 +156,11 @@ fn our_client_against_serve() {
     assert_eq!(over[0].subject(), b"dots \xe9");
     assert_eq!(over[1].references(), b"<1@example.org>");
     assert_eq!(over[0].bytes, Some(FIRST.len() as u64));
+    let format = news.overview_format().unwrap();
+    assert!(
+        format.extra.is_empty(),
+        "serve nntp sends the seven fixed fields"
+    );
     assert_eq!(news.article(ArticleRef::Number(1)).unwrap(), FIRST);
     assert_eq!(
         news.body(ArticleRef::MessageId("<2@example.org>".into()))

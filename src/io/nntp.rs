@@ -12,7 +12,7 @@
 use super::tls;
 use super::{session_methods, Session, SessionError};
 use crate::nntp::{self, ops, ActiveGroup, ArticleRef, Capabilities, Command, Event, GroupInfo};
-use crate::nntp::{ListKind, Nntp, Overview, Range, Reply, Selection};
+use crate::nntp::{ListKind, Nntp, Overview, OverviewFormat, Range, Reply, Selection};
 use crate::sasl::Mechanism;
 use bytes::Bytes;
 use std::net::{TcpStream, ToSocketAddrs};
@@ -99,6 +99,10 @@ session_methods! {
         = call ops::Collect::active(Command::List { kind: ListKind::Active, argument: wildmat.map(bytes) });
     /// `LIST NEWSGROUPS [wildmat]`: (name, description).
     fn descriptions(wildmat: Option<&str>) -> Vec<(Bytes, Bytes)> = call ops::Collect::newsgroups(wildmat);
+    /// `LIST OVERVIEW.FMT`, read: the names of the extra overview fields.
+    fn overview_format() -> OverviewFormat
+        = call ops::Collect::lines(Command::List { kind: ListKind::OverviewFmt, argument: None });
+        map OverviewFormat::parse;
     /// `LIST OVERVIEW.FMT`, `LIST HEADERS`, ... : the lines.
     fn list_lines(kind: ListKind) -> Vec<Bytes>
         = call ops::Collect::lines(Command::List { kind, argument: None });

@@ -48,7 +48,9 @@ pub use error::{Error, ErrorKind, Refusal};
 pub use limits::Limits;
 
 pub use ops::Nntp;
-pub use reply::{ActiveGroup, Capabilities, GroupInfo, Overview, OverviewField, Reply};
+pub use reply::{
+    ActiveGroup, Capabilities, GroupInfo, Overview, OverviewField, OverviewFormat, Reply,
+};
 pub use server::{Event as ServerEvent, Part, Server};
 
 /// RFC 8054 §2.2: from the byte after the `206` on, both directions are

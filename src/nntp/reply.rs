@@ -260,6 +260,67 @@ impl Overview {
     }
 }
 
+/// The fields LIST OVERVIEW.FMT says follow the seven fixed ones (RFC
+/// 3977 §8.4): their names and whether the server sends the header name
+/// with the value (`Xref:full`).
+///
+/// ```
+/// use bytes::Bytes;
+/// use sanswire::nntp::{Overview, OverviewFormat};
+/// let fmt = OverviewFormat::parse(["Subject:", "From:", "Date:", "Message-ID:",
+///     "References:", ":bytes", ":lines", "Xref:full", "X-Tag:"].map(Bytes::from));
+/// let line = Bytes::from_static(b"7\ts\tf\td\t<i@h>\t\t10\t1\tXref: h misc.test:7\tblue");
+/// let o = Overview::parse(&line).unwrap();
+/// assert_eq!(o.header(&fmt, "xref"), Some(&b"h misc.test:7"[..]));
+/// assert_eq!(o.header(&fmt, "X-Tag"), Some(&b"blue"[..]));
+/// assert_eq!(o.header(&fmt, "Lines"), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OverviewFormat {
+    /// The extra fields in order: name (without the colon) and `full`.
+    pub extra: Vec<(Bytes, bool)>,
+}
+
+impl OverviewFormat {
+    /// Reads the lines of LIST OVERVIEW.FMT (the first seven name the
+    /// fixed fields, in RFC 3977's or RFC 2980's spelling).
+    pub fn parse(lines: impl IntoIterator<Item = Bytes>) -> OverviewFormat {
+        let extra = lines
+            .into_iter()
+            .skip(7)
+            .map(|line| {
+                let line = line.slice_ref(line.trim_ascii());
+                let full = line.len() >= 5 && line[line.len() - 5..].eq_ignore_ascii_case(b":full");
+                let name = if full {
+                    &line[..line.len() - 5]
+                } else {
+                    &line[..]
+                };
+                let name = name.strip_suffix(b":").unwrap_or(name);
+                (line.slice_ref(name), full)
+            })
+            .collect();
+        OverviewFormat { extra }
+    }
+}
+
+impl Overview {
+    /// The extra field `name` (any case) of LIST OVERVIEW.FMT, its value
+    /// without the `Name: ` a `full` field carries.
+    pub fn header<'a>(&'a self, format: &OverviewFormat, name: &str) -> Option<&'a [u8]> {
+        let at = format
+            .extra
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))?;
+        let value = self.extras().nth(at)?;
+        if !format.extra[at].1 {
+            return Some(value);
+        }
+        let colon = memchr::memchr(b':', value)?;
+        Some(value[colon + 1..].trim_ascii_start())
+    }
+}
+
 /// Finds, in one pass eight bytes at a time, the first TABs of `data`
 /// (up to eight, into `tabs`) and the LF that ends its first line: the
 /// count of TABs found and the LF's position. Overview lines hold about
