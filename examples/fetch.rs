@@ -25,6 +25,8 @@ use url::Url;
 
 #[path = "fetch/gopher.rs"]
 mod gopher;
+#[path = "fetch/nntp.rs"]
+mod nntp;
 #[path = "fetch/smtp.rs"]
 mod smtp;
 
@@ -37,7 +39,8 @@ const READ_SIZE: usize = 1024 * 1024;
 #[command(about = "Fetch a URL, like curl", version)]
 struct Args {
     /// The URL (http[s]://host[:port]/path, smtp[s]://host[:port][/helo-domain],
-    /// pop3[s]://[user:pass@]host[:port]/[N], gopher[s]://host[:port]/TYPE SELECTOR).
+    /// pop3[s]://[user:pass@]host[:port]/[N], gopher[s]://host[:port]/TYPE SELECTOR,
+    /// nntp[s]://host[:port]/GROUP[/N], news://host/MESSAGE-ID).
     url: String,
     /// Write the resource to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -138,6 +141,8 @@ fn run(args: &Args, started: Instant) -> Result<(), Failure> {
         "pop3s" => fetch_pop3(args, &url, started, true),
         "gopher" => gopher::fetch(args, &url, started, false),
         "gophers" => gopher::fetch(args, &url, started, true),
+        "nntp" | "news" => nntp::fetch(args, &url, started, false),
+        "nntps" => nntp::fetch(args, &url, started, true),
         other => Err(Failure(1, format!("Protocol \"{other}\" not supported"))),
     }
 }

@@ -18,11 +18,12 @@ type Tour = (&'static str, fn(&Path) -> Step);
 
 fn main() {
     let root = scratch_root();
-    let tours: [Tour; 4] = [
+    let tours: [Tour; 5] = [
         ("http", tour_http),
         ("smtp", tour_smtp),
         ("pop3", tour_pop3),
         ("gopher", tour_gopher),
+        ("nntp", tour_nntp),
     ];
     let mut failed = false;
     for (name, tour) in tours {
@@ -250,5 +251,48 @@ fn tour_gopher(root: &Path) -> Step {
         .collect();
     println!("> /hello.txt<TAB>! (Gopher+ attributes)");
     println!("< blocks: {}", names.join(", "));
+fn tour_nntp(root: &Path) -> Step {
+    use sanswire::nntp::{ArticleRef, Range, Selection};
+    let spool = root.join("news");
+    std::fs::create_dir_all(spool.join("comp.lang.rust"))?;
+    std::fs::write(
+        spool.join("comp.lang.rust").join("0001"),
+        "From: ferris@example.org\r\nSubject: sans-IO\r\nMessage-ID: <1@tour>\r\n\r\n.a line starting with a dot\r\n",
+    )?;
+    let addr = start("nntp", &spool, Some(("alice", "secret")))?;
+    println!("server: serve nntp on {addr}, one group with one article");
+    let mut news = sanswire::io::nntp::Client::connect(addr)?;
+    let line =
+        |r: &sanswire::nntp::Reply| format!("{} {}", r.code, String::from_utf8_lossy(&r.text));
+    println!("< {}", line(news.greeting()));
+    // A refusal is the operation's outcome, and the session goes on.
+    if let Err(e) = news.group("comp.lang.rust") {
+        println!("> GROUP comp.lang.rust\n< {e}");
+    }
+    println!(
+        "> AUTHINFO USER alice / PASS secret\n< {}",
+        line(&news.login("alice", "secret")?)
+    );
+    let g = news.group("comp.lang.rust")?;
+    println!(
+        "> GROUP comp.lang.rust\n< {} articles, {}-{}",
+        g.count, g.low, g.high
+    );
+    let article = bytes::Bytes::from_static(
+        b"From: alice@example.org\r\nNewsgroups: comp.lang.rust\r\nSubject: hello\r\n\r\n.dotted\r\n",
+    );
+    println!("> POST\n< {}", line(&news.post(article)?));
+    println!("> OVER 1-");
+    for o in news.over(Selection::Range(Range::From(1)))? {
+        println!(
+            "< {}\t{}\t{}",
+            o.number,
+            String::from_utf8_lossy(o.subject()),
+            String::from_utf8_lossy(o.message_id())
+        );
+    }
+    let body = news.body(ArticleRef::Number(1))?;
+    println!("> BODY 1\n< {:?}", String::from_utf8_lossy(&body));
+    println!("> QUIT\n< {}", line(&news.quit()?));
     Ok(())
 }

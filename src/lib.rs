@@ -13,6 +13,7 @@
 //! | [`smtp`] | SMTP (RFC 5321) and LMTP (RFC 2033), client and server |
 //! | [`pop3`] | POP3 (RFC 1939, RFC 2449, RFC 2595, RFC 5034, RFC 6856) |
 //! | [`gopher`] | Gopher (RFC 1436, Gopher+, RFC 4266 URLs), client and server |
+//! | [`nntp`] | NNTP (RFC 3977, RFC 4642, RFC 4643, RFC 6048, RFC 2980), client and server |
 //! | [`sasl`] | SASL mechanisms shared by the mail protocols (RFC 4422) |
 //!
 //! # Features
@@ -39,6 +40,7 @@ pub mod gopher;
 pub mod http;
 #[cfg(feature = "std")]
 pub mod io;
+pub mod nntp;
 pub mod pop3;
 pub mod sasl;
 pub mod smtp;

@@ -57,6 +57,14 @@ pub mod gopher {
     pub type Client<S, R> = super::Session<S, crate::gopher::Gopher, R>;
 
     pub use crate::io::gopher::Result;
+/// The typed NNTP client of any async family.
+pub mod nntp {
+    /// An async NNTP client over a stream of the family `R`; see
+    /// [`Session`](super::Session) and the blocking
+    /// [`io::nntp::Client`](crate::io::nntp::Client) for its methods.
+    pub type Client<S, R> = super::Session<S, crate::nntp::Nntp, R>;
+
+    pub use crate::io::nntp::Result;
 }
 
 use super::{feed, next_step, Clock, DriveError, Step, MAX_IOVECS, MIN_READ};

@@ -76,6 +76,14 @@ pub mod gopher {
     pub type Client<S> = crate::io::nonblocking::gopher::Client<S, super::Tokio>;
 
     pub use crate::io::gopher::Result;
+/// The typed NNTP client over a tokio stream.
+pub mod nntp {
+    /// An async NNTP client over a tokio stream; see
+    /// [`nonblocking::Session`](crate::io::nonblocking::Session) and the
+    /// blocking [`io::nntp::Client`](crate::io::nntp::Client) for its methods.
+    pub type Client<S> = crate::io::nonblocking::nntp::Client<S, super::Tokio>;
+
+    pub use crate::io::nntp::Result;
 }
 
 impl<S: AsyncRead + AsyncWrite + ?Sized> AsyncIo<Tokio> for S {

@@ -14,7 +14,7 @@ const fn splat(b: u8) -> u64 {
 /// carries into the next byte; or-ing `x` in adds its own high bit. The
 /// high bit stays clear only for `x == 0`, that is `byte == b`.
 #[inline]
-fn equal_bytes(word: u64, b: u8) -> u64 {
+pub(crate) fn equal_bytes(word: u64, b: u8) -> u64 {
     let v = word ^ splat(b);
     !(((v & splat(0x7f)) + splat(0x7f)) | v) & splat(0x80)
 }
