@@ -251,6 +251,9 @@ fn tour_gopher(root: &Path) -> Step {
         .collect();
     println!("> /hello.txt<TAB>! (Gopher+ attributes)");
     println!("< blocks: {}", names.join(", "));
+    Ok(())
+}
+
 fn tour_nntp(root: &Path) -> Step {
     use sanswire::nntp::{ArticleRef, Range, Selection};
     let spool = root.join("news");

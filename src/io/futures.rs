@@ -65,6 +65,8 @@ pub mod gopher {
     pub type Client<S> = crate::io::nonblocking::gopher::Client<S, super::FuturesIo>;
 
     pub use crate::io::gopher::Result;
+}
+
 /// The typed NNTP client over a futures-io stream.
 pub mod nntp {
     /// An async NNTP client over a futures-io stream; see

@@ -57,6 +57,8 @@ pub mod gopher {
     pub type Client<S, R> = super::Session<S, crate::gopher::Gopher, R>;
 
     pub use crate::io::gopher::Result;
+}
+
 /// The typed NNTP client of any async family.
 pub mod nntp {
     /// An async NNTP client over a stream of the family `R`; see

@@ -76,6 +76,8 @@ pub mod gopher {
     pub type Client<S> = crate::io::nonblocking::gopher::Client<S, super::Tokio>;
 
     pub use crate::io::gopher::Result;
+}
+
 /// The typed NNTP client over a tokio stream.
 pub mod nntp {
     /// An async NNTP client over a tokio stream; see
