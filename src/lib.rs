@@ -12,6 +12,7 @@
 //! | [`http`] | HTTP/1.1 (RFC 9110, RFC 9112) |
 //! | [`smtp`] | SMTP (RFC 5321) and LMTP (RFC 2033), client and server |
 //! | [`pop3`] | POP3 (RFC 1939, RFC 2449, RFC 2595, RFC 5034, RFC 6856) |
+//! | [`imap`] | IMAP4rev1 and IMAP4rev2 (RFC 3501, RFC 9051, LITERAL+, IDLE, UIDPLUS, MOVE, ESEARCH, CONDSTORE, ...) |
 //! | [`sasl`] | SASL mechanisms shared by the mail protocols (RFC 4422) |
 //!
 //! # Features
@@ -35,6 +36,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod http;
+pub mod imap;
 #[cfg(feature = "std")]
 pub mod io;
 pub mod pop3;
