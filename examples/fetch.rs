@@ -23,6 +23,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use url::Url;
 
+#[path = "fetch/imap.rs"]
+mod imap;
 #[path = "fetch/smtp.rs"]
 mod smtp;
 
@@ -35,7 +37,7 @@ const READ_SIZE: usize = 1024 * 1024;
 #[command(about = "Fetch a URL, like curl", version)]
 struct Args {
     /// The URL (http[s]://host[:port]/path, smtp[s]://host[:port][/helo-domain],
-    /// pop3[s]://[user:pass@]host[:port]/[N]).
+    /// pop3[s]://[user:pass@]host[:port]/[N], imap[s]://[user:pass@]host[:port]/[MAILBOX[/;UID=N]]).
     url: String,
     /// Write the resource to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -130,6 +132,8 @@ fn run(args: &Args, started: Instant) -> Result<(), Failure> {
         "smtps" => smtp::send(args, &url, started, true),
         "pop3" => fetch_pop3(args, &url, started, false),
         "pop3s" => fetch_pop3(args, &url, started, true),
+        "imap" => imap::fetch(args, &url, started, false),
+        "imaps" => imap::fetch(args, &url, started, true),
         other => Err(Failure(1, format!("Protocol \"{other}\" not supported"))),
     }
 }

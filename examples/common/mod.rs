@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod http_server;
+pub mod imap_server;
 pub mod pop3_server;
 pub mod smtp_server;
 
@@ -55,6 +56,7 @@ pub type Handler = fn(TcpStream, &ServerConfig);
 pub fn handler(protocol: &str) -> Option<Handler> {
     match protocol {
         "http" => Some(http_server::serve_connection),
+        "imap" => Some(imap_server::serve_connection),
         "pop3" => Some(pop3_server::serve_connection),
         "smtp" => Some(smtp_server::serve_connection),
         _ => None,

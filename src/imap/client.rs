@@ -155,6 +155,8 @@ pub struct Client {
     refreshed: bool,
     /// End IDLE by itself this long after it was acknowledged.
     idle_limit: Option<Duration>,
+    /// Report untagged data raw (curl's `-X`).
+    raw_untagged: bool,
 }
 
 impl Default for Client {
@@ -209,6 +211,7 @@ impl Client {
             done_wanted: false,
             refreshed: false,
             idle_limit: None,
+            raw_untagged: false,
         }
     }
 
@@ -272,7 +275,60 @@ impl Client {
         self.idle_refresh = every;
     }
 
+    /// Reports every untagged data response as [`Data::Other`] with its
+    /// bytes as received (literals included), and untagged OK, NO and BAD
+    /// the same way (re-encoded): for tools that print what the server
+    /// said (curl's `-X`).
+    pub fn set_raw_untagged(&mut self, on: bool) {
+        self.raw_untagged = on;
+    }
+
     // --- commands ---
+
+    /// Queues a command line the machine does not type (an extension,
+    /// curl's `-X`): the tag and CRLF are added. Refused: CR, LF or NUL in
+    /// it, an empty line, and AUTHENTICATE, STARTTLS, IDLE and COMPRESS,
+    /// which change the session (use their own methods).
+    ///
+    /// ```
+    /// use sanswire::imap::Client;
+    /// use sanswire::wire::Machine;
+    /// let mut c = Client::new();
+    /// c.receive(b"* PREAUTH hi\r\n");
+    /// c.poll_event().unwrap();
+    /// c.send_raw(b"XLIST \"\" *").unwrap();
+    /// assert_eq!(c.outbox().take_vec(), b"A1 XLIST \"\" *\r\n");
+    /// assert!(c.send_raw(b"NOOP\r\nA9 DELETE INBOX").is_err());
+    /// ```
+    pub fn send_raw(&mut self, line: &[u8]) -> Result<CommandId, Error> {
+        self.check_can_send(&Command::Noop)?;
+        if !crate::wire::is_safe_argument(line) {
+            return Err(ErrorKind::UnsafeArgument.into());
+        }
+        let word = line.split(|&b| b == b' ').next().unwrap_or_default();
+        let is = |w: &[u8]| word.eq_ignore_ascii_case(w);
+        if word.is_empty() || is(b"AUTHENTICATE") || is(b"STARTTLS") || is(b"IDLE") || is(b"COMPRESS") {
+            return Err(ErrorKind::InvalidArgument.into());
+        }
+        let kind = if is(b"SELECT") || is(b"EXAMINE") {
+            Kind::Select
+        } else if is(b"LOGOUT") {
+            self.logout_queued = true;
+            Kind::Logout
+        } else if is(b"LOGIN") {
+            Kind::Login
+        } else {
+            Kind::Plain
+        };
+        let tag = self.next_tag.wrapping_add(1).max(1);
+        self.next_tag = tag;
+        let mut label = [0u8; 11];
+        let mut text = tag_label(tag, &mut label).to_vec();
+        text.push(b' ');
+        text.extend_from_slice(line);
+        text.extend_from_slice(b"\r\n");
+        Ok(self.enqueue(Pending { tag, kind }, alloc::vec![Part::Text(text)], None))
+    }
 
     fn out(&self) -> Out {
         Out {
@@ -490,6 +546,7 @@ impl Client {
                 Some(Framed::Message(m)) => m,
             };
             let response = match Response::parse(&msg, &self.limits) {
+                Ok(Response::Data(_)) if self.raw_untagged => Response::Data(Data::Other(msg)),
                 Ok(r) => r,
                 Err(e) if e.kind() == ErrorKind::MalformedResponse => {
                     // A line we cannot read is kept raw: the stream is in sync.
@@ -525,6 +582,12 @@ impl Client {
                 }
                 self.replying = self.in_flight();
                 Ok(Some(Event::Data(d)))
+            }
+            Response::Status(s) if s.tag.is_none() && self.raw_untagged && s.kind != StatusKind::Bye => {
+                let mut raw = Vec::new();
+                Response::Status(s).encode_to(&mut raw)?;
+                self.replying = self.in_flight();
+                Ok(Some(Event::Data(Data::Other(Bytes::from(raw)))))
             }
             Response::Status(s) if s.tag.is_none() => {
                 self.note_code(&s);

@@ -93,6 +93,7 @@ impl Operation<Client> for Greeting {
 /// flight, and completes with them and its OK.
 pub struct Run {
     command: Option<Command>,
+    raw: Option<Vec<u8>>,
     mechanism: Option<Box<dyn Mechanism + Send>>,
     keep: fn(&Data) -> bool,
     id: Option<CommandId>,
@@ -126,6 +127,7 @@ impl Run {
     pub fn new(command: Command, keep: fn(&Data) -> bool) -> Self {
         Run {
             command: Some(command),
+            raw: None,
             mechanism: None,
             keep,
             id: None,
@@ -169,9 +171,10 @@ impl Operation<Client> for Run {
     type Output = Result<Answer, Refusal>;
 
     fn start(&mut self, client: &mut Client) -> Result<(), Error> {
-        self.id = Some(match self.mechanism.take() {
-            Some(m) => client.authenticate(m)?,
-            None => client.send(self.command.take().unwrap_or(Command::Noop))?,
+        self.id = Some(match (self.mechanism.take(), self.raw.take()) {
+            (Some(m), _) => client.authenticate(m)?,
+            (None, Some(line)) => client.send_raw(&line)?,
+            (None, None) => client.send(self.command.take().unwrap_or(Command::Noop))?,
         });
         Ok(())
     }
@@ -569,6 +572,14 @@ impl Collect {
     /// `command`, keeping all its untagged data.
     pub fn new(command: Command) -> Self {
         Collect(Run::new(command, |_| true))
+    }
+
+    /// A command line the machine does not type (see
+    /// [`Client::send_raw`]), keeping all its untagged data.
+    pub fn raw(line: &str) -> Self {
+        let mut run = Run::new(Command::Noop, |_| true);
+        run.raw = Some(line.as_bytes().to_vec());
+        Collect(run)
     }
 }
 

@@ -5,7 +5,7 @@ use super::{
     Code, Command, Data, Error, ErrorKind, Framed, Framer, Limits, Response, State, Status,
     StatusKind,
 };
-use crate::wire::{Conn, Machine, Next};
+use crate::wire::{Conn, Instant, Machine, Next};
 use alloc::vec::Vec;
 use bytes::Bytes;
 use core::time::Duration;
@@ -27,6 +27,9 @@ pub enum Event {
     AuthResponse(Bytes),
     /// The client ended IDLE with DONE: complete the IDLE command.
     IdleDone,
+    /// While idling, the interval set with [`Server::set_idle_tick`]
+    /// passed: look for news and push it with [`Server::send`].
+    IdleTick,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +80,10 @@ pub struct Server {
     /// The command being answered: its tag and what it was.
     current: Option<(Bytes, Command)>,
     capabilities: Vec<Bytes>,
+    idle_tick: Option<Duration>,
+    /// When the last tick (or IDLE) began.
+    tick_base: Instant,
+    tick_due: bool,
 }
 
 impl Server {
@@ -102,6 +109,9 @@ impl Server {
             reading: Reading::Commands,
             current: None,
             capabilities: Vec::new(),
+            idle_tick: None,
+            tick_base: Instant::ZERO,
+            tick_due: false,
         };
         let mut greeting = greeting;
         greeting.tag = None;
@@ -235,7 +245,15 @@ impl Server {
         }
         self.conn.outbox.write(b"+ idling\r\n");
         self.reading = Reading::Idle;
+        self.tick_base = self.conn.now();
         Ok(())
+    }
+
+    /// While idling, wake the application every `every` with
+    /// [`Event::IdleTick`] (on the machine's timer), so it can look for
+    /// news to push. Off (`None`) by default.
+    pub fn set_idle_tick(&mut self, every: Option<Duration>) {
+        self.idle_tick = every;
     }
 
     /// Sends a SASL challenge (base64-encoded here) during the current
@@ -301,6 +319,9 @@ impl Server {
         loop {
             if self.conn.tls_pending() || !self.conn.may_recv() {
                 return Ok(Next::Paused);
+            }
+            if self.reading == Reading::Idle && core::mem::take(&mut self.tick_due) {
+                return Ok(Next::Event(Event::IdleTick));
             }
             if self.reading == Reading::Answering {
                 if self.conn.inbox.len() > self.limits.max_pipelined_input {
@@ -405,5 +426,31 @@ impl Machine for Server {
 
     fn on_timeout(&mut self) {
         self.conn.outbox.write(b"* BYE autologout\r\n");
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        let silence = self.conn.deadline();
+        match (self.reading, self.idle_tick) {
+            (Reading::Idle, Some(every)) => {
+                let tick = self.tick_base + every;
+                Some(silence.map_or(tick, |s| s.min(tick)))
+            }
+            _ => silence,
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.set_now(now);
+        if let (Reading::Idle, Some(every)) = (self.reading, self.idle_tick) {
+            if now >= self.tick_base + every {
+                self.tick_base = now;
+                self.tick_due = true;
+                return;
+            }
+        }
+        if self.conn.timed_out(now) {
+            self.on_timeout();
+            self.conn.fail(ErrorKind::TimedOut.into());
+        }
     }
 }

@@ -71,6 +71,7 @@ mod bytestream;
 #[cfg(feature = "futures-io")]
 pub mod futures;
 pub mod http;
+pub mod imap;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub mod nonblocking;
 pub mod pop3;
