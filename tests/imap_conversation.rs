@@ -582,3 +582,103 @@ fn in_memory_session_with_idle() {
     pump(&mut c, &mut s);
     assert!(matches!(&events(&mut c)[..], [Event::Done(_)]));
 }
+
+#[test]
+fn server_refuses_plaintext_behind_its_starttls_ok() {
+    let mut s = Server::new("hi");
+    s.outbox().take_vec();
+    s.receive(b"a1 STARTTLS\r\n");
+    let Ok(Next::Event(ServerEvent::Command { tag, command: Command::StartTls })) = s.poll_event() else { panic!() };
+    // The client pipelined a command behind STARTTLS: injected plaintext.
+    s.receive(b"a2 LOGIN alice secret\r\n");
+    s.complete(&tag, StatusKind::Ok, None, "begin TLS").unwrap();
+    assert_eq!(s.outbox().take_vec(), b"a1 OK begin TLS\r\n");
+    assert_eq!(s.poll_event().unwrap_err().kind(), ErrorKind::PlaintextAfterUpgrade);
+}
+
+#[test]
+fn server_starttls_then_clean_handshake() {
+    let mut s = Server::new("hi");
+    s.receive(b"a1 STARTTLS\r\n");
+    let Ok(Next::Event(ServerEvent::Command { tag, .. })) = s.poll_event() else { panic!() };
+    s.complete(&tag, StatusKind::Ok, None, "begin TLS").unwrap();
+    assert_eq!(s.transport(), sanswire::wire::Transport::StartTls);
+    s.tls_established();
+    s.receive(b"a2 CAPABILITY\r\n");
+    assert!(matches!(s.poll_event(), Ok(Next::Event(ServerEvent::Command { command: Command::Capability, .. }))));
+}
+
+#[test]
+fn compress_deflate_both_directions() {
+    let mut s = Server::new("ready");
+    let mut c = Client::new();
+    pump(&mut c, &mut s);
+    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Greeting(_)))));
+    c.login("u", "p").unwrap();
+    pump(&mut c, &mut s);
+    let Ok(Next::Event(ServerEvent::Command { tag, .. })) = s.poll_event() else { panic!() };
+    s.complete(&tag, StatusKind::Ok, None, "ok").unwrap();
+    pump(&mut c, &mut s);
+    assert!(matches!(&events(&mut c)[..], [Event::Done(_)]));
+    c.send(Command::Compress(Bytes::from_static(b"DEFLATE"))).unwrap();
+    pump(&mut c, &mut s);
+    let Ok(Next::Event(ServerEvent::Command { tag, command: Command::Compress(_) })) = s.poll_event() else { panic!() };
+    s.complete(&tag, StatusKind::Ok, None, "DEFLATE active").unwrap();
+    pump(&mut c, &mut s);
+    assert!(matches!(&events(&mut c)[..], [Event::Done(d)] if d.is_ok()));
+    // From here both directions are compressed.
+    c.send(Command::Select { mailbox: Mailbox::new("INBOX"), condstore: false }).unwrap();
+    let wire = c.outbox().take_vec();
+    assert!(!wire.windows(6).any(|w| w == b"SELECT"), "compressed on the wire");
+    s.receive(&wire);
+    let Ok(Next::Event(ServerEvent::Command { tag, command: Command::Select { .. } })) = s.poll_event() else { panic!() };
+    let body = Bytes::from(vec![b'z'; 10_000]);
+    s.data(Data::Fetch { seq: 1, items: vec![FetchItem::Section { section: Bytes::new(), origin: None, data: Some(body.clone()) }] }).unwrap();
+    s.complete(&tag, StatusKind::Ok, None, "selected").unwrap();
+    let wire = s.outbox().take_vec();
+    assert!(wire.len() < 1000, "10 KB of z compress well: {}", wire.len());
+    c.receive(&wire);
+    let ev = events(&mut c);
+    assert!(matches!(&ev[0], Event::Data(Data::Fetch { items, .. }) if matches!(&items[0], FetchItem::Section { data: Some(d), .. } if *d == body)));
+    assert!(matches!(&ev[1], Event::Done(_)));
+    assert_eq!(c.state(), State::Selected);
+}
+
+#[test]
+fn authenticate_plain_with_sasl_ir_and_with_challenge() {
+    let mut c = Client::new();
+    greet(&mut c, b"* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] hi\r\n");
+    c.authenticate(Box::new(sanswire::sasl::Plain::new("tim", "tanstaaf"))).unwrap();
+    assert_eq!(c.outbox().take_vec(), b"A1 AUTHENTICATE PLAIN AHRpbQB0YW5zdGFhZg==\r\n");
+    c.receive(b"A1 OK done\r\n");
+    assert!(matches!(&events(&mut c)[..], [Event::Done(_)]));
+    let mut c = Client::new();
+    greet(&mut c, b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n");
+    c.authenticate(Box::new(sanswire::sasl::Plain::new("tim", "tanstaaf"))).unwrap();
+    assert_eq!(c.outbox().take_vec(), b"A1 AUTHENTICATE PLAIN\r\n");
+    c.receive(b"+ \r\n");
+    assert!(events(&mut c).is_empty());
+    assert_eq!(c.outbox().take_vec(), b"AHRpbQB0YW5zdGFhZg==\r\n");
+    c.receive(b"A1 OK done\r\n");
+    assert!(matches!(&events(&mut c)[..], [Event::Done(_)]));
+    assert_eq!(c.state(), State::Authenticated);
+}
+
+#[test]
+fn untagged_data_is_correlated_to_the_command_in_flight() {
+    use sanswire::wire::Correlate;
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH hi\r\n");
+    let id = c.send(Command::Noop).unwrap();
+    c.receive(b"* 4 EXISTS\r\n");
+    assert_eq!(events(&mut c), vec![Event::Data(Data::Exists(4))]);
+    assert_eq!(c.replying_to(), Some(id));
+    // A literal over our limit is skipped, and the stream stays in sync.
+    let mut c = Client::with_limits(Limits { max_literal: 4, ..Limits::default() });
+    greet(&mut c, b"* PREAUTH hi\r\n");
+    c.send(Command::Noop).unwrap();
+    c.receive(b"* 1 FETCH (BODY[] {10}\r\n0123456789)\r\nA1 OK done\r\n");
+    let ev = events(&mut c);
+    assert_eq!(ev[0], Event::Skipped { size: 10 });
+    assert!(matches!(&ev[1], Event::Done(_)));
+}

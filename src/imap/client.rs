@@ -139,7 +139,9 @@ pub struct Client {
     limits: Limits,
     queue: CommandQueue<Pending>,
     next_tag: u32,
-    capabilities: Option<Vec<Bytes>>,
+    /// The capabilities (an idle connection keeps them): well-known ones
+    /// as bits, others joined in one allocation.
+    capabilities: Option<Caps>,
     state: State,
     idle: Idle,
     idle_refresh: Duration,
@@ -219,15 +221,15 @@ impl Client {
 
     /// The capabilities last announced (greeting code, CAPABILITY
     /// response, or the OK of LOGIN/AUTHENTICATE); forgotten after TLS.
-    pub fn capabilities(&self) -> Option<&[Bytes]> {
-        self.capabilities.as_deref()
+    pub fn capabilities(&self) -> Option<Vec<Bytes>> {
+        self.capabilities.as_ref().map(Caps::list)
     }
 
     /// Whether the server announced `cap` (ignoring case).
     pub fn has_capability(&self, cap: &str) -> bool {
         self.capabilities
             .as_ref()
-            .is_some_and(|c| c.iter().any(|x| x.eq_ignore_ascii_case(cap.as_bytes())))
+            .is_some_and(|c| c.has(cap.as_bytes()))
     }
 
     /// The session state.
@@ -536,7 +538,7 @@ impl Client {
                 None => return self.need_input(),
                 Some(Framed::Literal(lit)) => {
                     if lit.size > self.limits.max_literal {
-                        self.framer.refuse(&mut self.conn.inbox);
+                        self.framer.skip(&mut self.conn.inbox);
                         self.replying = self.in_flight();
                         return Ok(Next::Event(Event::Skipped { size: lit.size }));
                     }
@@ -763,9 +765,81 @@ impl Client {
     fn start_compression(&mut self) {}
 }
 
-fn copy_all(v: &[Bytes]) -> Vec<Bytes> {
-    // Copied: kept for the session, slices would pin the receive block.
-    v.iter().map(|b| Bytes::copy_from_slice(b)).collect()
+/// Capabilities real servers announce (Dovecot, Cyrus, Gmail, Exchange,
+/// Courier), kept as bits: a selected Dovecot session's 38 capabilities
+/// cost no heap.
+const KNOWN_CAPS: [&str; 64] = [
+    "IMAP4rev1", "IMAP4rev2", "STARTTLS", "LOGINDISABLED", "AUTH=PLAIN", "AUTH=LOGIN",
+    "AUTH=XOAUTH2", "AUTH=OAUTHBEARER", "AUTH=CRAM-MD5", "AUTH=SCRAM-SHA-1", "AUTH=SCRAM-SHA-256",
+    "SASL-IR", "LITERAL+", "LITERAL-", "IDLE", "ID", "ENABLE", "NAMESPACE", "UIDPLUS", "MOVE",
+    "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "CONDSTORE", "QRESYNC",
+    "ESEARCH", "ESORT", "SEARCHRES", "SORT", "SORT=DISPLAY", "THREAD=REFERENCES", "THREAD=REFS",
+    "THREAD=ORDEREDSUBJECT", "MULTIAPPEND", "CATENATE", "URL-PARTIAL", "BINARY", "UTF8=ACCEPT",
+    "UTF8=ONLY", "COMPRESS=DEFLATE", "LOGIN-REFERRALS", "I18NLEVEL=1", "WITHIN", "CONTEXT=SEARCH",
+    "SNIPPET=FUZZY", "PREVIEW=FUZZY", "PREVIEW", "STATUS=SIZE", "SAVEDATE", "NOTIFY", "QUOTA",
+    "ACL", "METADATA", "METADATA-SERVER", "X-GM-EXT-1", "XLIST", "APPENDLIMIT", "OBJECTID",
+    "AUTH=GSSAPI", "RIGHTS=TEKX", "X-NETSCAPE", "CREATE-SPECIAL-USE",
+];
+
+/// A server's capabilities: well-known ones as bits, the rest joined by
+/// spaces in one allocation.
+#[derive(Debug, Clone)]
+struct Caps {
+    known: u64,
+    other: Bytes,
+}
+
+impl Caps {
+    fn bit(cap: &[u8]) -> Option<u64> {
+        KNOWN_CAPS
+            .iter()
+            .position(|k| k.as_bytes().eq_ignore_ascii_case(cap))
+            .map(|i| 1u64 << i)
+    }
+
+    fn has(&self, cap: &[u8]) -> bool {
+        match Self::bit(cap) {
+            Some(bit) => self.known & bit != 0,
+            None => self
+                .other
+                .split(|&b| b == b' ')
+                .any(|x| x.eq_ignore_ascii_case(cap)),
+        }
+    }
+
+    fn list(&self) -> Vec<Bytes> {
+        let known = KNOWN_CAPS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.known & (1u64 << i) != 0)
+            .map(|(_, k)| Bytes::from_static(k.as_bytes()));
+        let other = self
+            .other
+            .split(|&b| b == b' ')
+            .filter(|c| !c.is_empty())
+            .map(|c| self.other.slice_ref(c));
+        known.chain(other).collect()
+    }
+}
+
+fn copy_all(v: &[Bytes]) -> Caps {
+    // Unknown ones copied into one allocation: kept for the session,
+    // slices would pin the receive block.
+    let mut known = 0;
+    let mut other = Vec::new();
+    for c in v {
+        match Caps::bit(c) {
+            Some(bit) => known |= bit,
+            None => {
+                other.extend_from_slice(c);
+                other.push(b' ');
+            }
+        }
+    }
+    Caps {
+        known,
+        other: Bytes::from(other),
+    }
 }
 
 /// `A<n>` into `buf`.

@@ -107,6 +107,20 @@ impl Framer {
         first
     }
 
+    /// Drops the message announcing the literal, skipping the literal's
+    /// octets and the rest of the message as they arrive, whatever its
+    /// form: what a client does with a server's literal over its limit
+    /// (a server's `{n}` is always followed by its octets).
+    pub fn skip(&mut self, inbox: &mut Inbox) {
+        let Some(lit) = self.announced.take() else {
+            return;
+        };
+        inbox.advance(self.pos);
+        self.restart(inbox.consumed());
+        self.discarding = true;
+        self.literal = lit.size;
+    }
+
     /// The next message or literal announcement; `Ok(None)` until more
     /// input arrives.
     pub fn next(&mut self, inbox: &mut Inbox, limits: &Limits) -> Result<Option<Framed>, Error> {

@@ -8,9 +8,11 @@
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// The longest line between literals, CRLF included. Default 64 KiB:
-    /// RFC 9051 §4 sets no limit; Dovecot refuses command lines over
-    /// 64 KiB, and long UID sets and ENVELOPEs run long.
+    /// The longest line between literals, CRLF included. Default 4 MiB
+    /// for a client (a SEARCH of a large mailbox is one line: Gmail sends
+    /// hundreds of thousands of UIDs), 64 KiB for a server
+    /// ([`Limits::server`]; Dovecot refuses command lines over 64 KiB).
+    /// RFC 9051 §4 sets no limit.
     pub max_line: usize,
     /// The largest literal accepted, checked when it is announced, before
     /// anything is reserved for it (CPython gh-119511). Default 64 MiB for
@@ -34,7 +36,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_line: 64 * 1024,
+            max_line: 4 << 20,
             max_literal: 64 << 20,
             max_literals: 1024,
             max_depth: 16,
@@ -46,10 +48,11 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// A server's defaults: literals (APPEND messages, LOGIN strings) up
-    /// to 32 MiB.
+    /// A server's defaults: lines up to 64 KiB, literals (APPEND
+    /// messages, LOGIN strings) up to 32 MiB.
     pub fn server() -> Self {
         Limits {
+            max_line: 64 * 1024,
             max_literal: 32 << 20,
             ..Limits::default()
         }
