@@ -5,6 +5,7 @@ mod common;
 
 use bytes::Bytes;
 use common::*;
+use sanswire::wire::Machine;
 use sanswire::imap::{FetchAttr, FetchItem, Flag, SearchKey, SeqSet, StoreMode};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -150,6 +151,9 @@ fn our_client_against_serve() {
     let (_serve, addr) = serve_maildir(&root);
     let mut imap = sanswire::io::imap::Client::connect(&addr).unwrap();
     imap.login("alice", "secret").unwrap();
+    // Everything after this goes deflated both ways, through the core's layers.
+    imap.command(sanswire::imap::Command::Compress(Bytes::from_static(b"DEFLATE"))).unwrap();
+    assert!(imap.driver().machine().inbox().has_decoder());
     let list = imap.list("", "*").unwrap();
     assert_eq!(list.len(), 2);
     let inbox = imap.select("INBOX").unwrap();

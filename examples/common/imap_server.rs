@@ -7,7 +7,8 @@
 //! (`:2,DFRST`, maildir's letters for \Draft, \Flagged, \Answered, \Seen
 //! and \Deleted). Messages are served with CRLF line ends. Login with
 //! LOGIN or AUTHENTICATE PLAIN (SASL-IR too); STARTTLS with a
-//! certificate; IDLE reports new messages (a scan every second).
+//! certificate; COMPRESS=DEFLATE; IDLE reports new messages (a scan every
+//! second).
 
 use super::ServerConfig;
 use bytes::Bytes;
@@ -723,7 +724,7 @@ impl Session<'_> {
     fn capabilities(&mut self) -> Vec<Bytes> {
         let mut caps: Vec<Bytes> = [
             "IMAP4rev1", "LITERAL+", "SASL-IR", "IDLE", "UIDPLUS", "MOVE", "NAMESPACE", "ID",
-            "ENABLE", "UNSELECT", "CHILDREN", "AUTH=PLAIN",
+            "ENABLE", "UNSELECT", "CHILDREN", "AUTH=PLAIN", "COMPRESS=DEFLATE",
         ]
         .iter()
         .map(|s| b(s))
@@ -858,7 +859,9 @@ impl Session<'_> {
             }
             Command::Copy { uid, set, mailbox } => self.copy(&tag, uid, &set, &mailbox, false),
             Command::Move { uid, set, mailbox } => self.copy(&tag, uid, &set, &mailbox, true),
-            Command::Compress(_) => self.no(&tag, "COMPRESS is not offered"),
+            // The machine switches both directions to deflate after the OK.
+            Command::Compress(m) if m.eq_ignore_ascii_case(b"DEFLATE") => self.ok(&tag, "DEFLATE active"),
+            Command::Compress(_) => self.no(&tag, "only DEFLATE"),
             _ => self.done(&tag, StatusKind::Bad, None, "not supported"),
         }
     }

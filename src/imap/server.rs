@@ -144,9 +144,9 @@ impl Server {
         if !self.conn.may_send() {
             return Err(ErrorKind::OutOfSequence.into());
         }
-        // Encoded whole first: a refused value leaves nothing half-written.
-        let mut scratch = Vec::new();
-        r.encode_to(&mut scratch)?;
+        // Checked whole first (nothing copied): a refused value leaves
+        // nothing half-written.
+        r.encode_to(&mut super::syntax::Check)?;
         r.encode_to(&mut self.conn.outbox)
     }
 

@@ -313,6 +313,15 @@ pub(crate) trait Sink {
     fn literal_gate(&mut self) {}
 }
 
+/// A sink that keeps nothing: encoding into it checks every value
+/// (refusing what would smuggle CR or LF) without copying a byte.
+pub(crate) struct Check;
+
+impl Sink for Check {
+    fn text(&mut self, _: &[u8]) {}
+    fn payload(&mut self, _: &Bytes) {}
+}
+
 impl Sink for Vec<u8> {
     fn text(&mut self, t: &[u8]) {
         self.extend_from_slice(t);
