@@ -18,7 +18,10 @@ use std::hint::black_box;
 fn ready_client() -> Client {
     let mut c = Client::new();
     c.receive(b"* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n");
-    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Greeting(_)))));
+    assert!(matches!(
+        c.poll_event(),
+        Ok(Next::Event(Event::Greeting(_)))
+    ));
     c.send(Command::Fetch {
         uid: false,
         set: SeqSet::all(),
@@ -55,7 +58,9 @@ BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"QUOTED-PRIN
 }
 
 fn literal_stream() -> (Vec<u8>, usize) {
-    let body: Vec<u8> = (0..4096u32).map(|i| b"abcdefghij\r\n"[(i % 12) as usize]).collect();
+    let body: Vec<u8> = (0..4096u32)
+        .map(|i| b"abcdefghij\r\n"[(i % 12) as usize])
+        .collect();
     let mut wire = Vec::new();
     for n in 1..=256u32 {
         wire.extend_from_slice(format!("* {n} FETCH (UID {n} BODY[] {{4096}}\r\n").as_bytes());

@@ -229,25 +229,48 @@ fn tour_imap(root: &Path) -> Step {
         println!("> LIST \"\" *\n< {}", item.mailbox.decode());
     }
     let inbox = imap.select("INBOX")?;
-    println!("> SELECT INBOX\n< {} messages, UIDVALIDITY {:?}", inbox.exists, inbox.uid_validity);
+    println!(
+        "> SELECT INBOX\n< {} messages, UIDVALIDITY {:?}",
+        inbox.exists, inbox.uid_validity
+    );
     let found = imap.search(vec![SearchKey::text("FROM", "alice")])?;
     println!("> SEARCH FROM alice\n< {found:?}");
-    let fetched = imap.uid_fetch(SeqSet::single(1), vec![FetchAttr::Envelope, FetchAttr::Section { peek: true, section: "TEXT".into(), partial: None }])?;
+    let fetched = imap.uid_fetch(
+        SeqSet::single(1),
+        vec![
+            FetchAttr::Envelope,
+            FetchAttr::Section {
+                peek: true,
+                section: "TEXT".into(),
+                partial: None,
+            },
+        ],
+    )?;
     for (seq, items) in fetched {
         for item in items {
             match item {
-                FetchItem::Envelope(e) => println!("< {seq}: subject {:?}", String::from_utf8_lossy(e.subject.as_deref().unwrap_or_default())),
-                FetchItem::Section { data: Some(d), .. } => println!("< {seq}: text {:?}", String::from_utf8_lossy(&d)),
+                FetchItem::Envelope(e) => println!(
+                    "< {seq}: subject {:?}",
+                    String::from_utf8_lossy(e.subject.as_deref().unwrap_or_default())
+                ),
+                FetchItem::Section { data: Some(d), .. } => {
+                    println!("< {seq}: text {:?}", String::from_utf8_lossy(&d))
+                }
                 _ => {}
             }
         }
     }
-    imap.store(SeqSet::single(1), StoreMode::Add, vec![Flag::FLAGGED], false)?;
+    imap.store(
+        SeqSet::single(1),
+        StoreMode::Add,
+        vec![Flag::FLAGGED],
+        false,
+    )?;
     println!("> STORE 1 +FLAGS (\\Flagged)\n< OK");
     let copied = imap.copy(SeqSet::single(1), "Archive", false)?;
     println!("> COPY 1 Archive\n< {:?}", copied.code);
     // A refusal is the operation's outcome, and the session goes on.
-    if let Err(refusal) = imap.run(sanswire::imap::ops::Select::select("Nope"))? {
+    if let Err(refusal) = imap.run(sanswire::imap::ops::Select::mailbox("Nope"))? {
         println!("> SELECT Nope\n< {refusal}");
     }
     imap.logout()?;

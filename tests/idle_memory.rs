@@ -170,7 +170,11 @@ fn imap_client() -> imap::Client {
     c.receive(b"* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] Dovecot ready.\r\n");
     while let Ok(Next::Event(_)) = c.poll_event() {}
     c.login("alice", "secret").unwrap();
-    c.send(imap::Command::Select { mailbox: imap::Mailbox::new("INBOX"), condstore: false }).unwrap();
+    c.send(imap::Command::Select {
+        mailbox: imap::Mailbox::new("INBOX"),
+        condstore: false,
+    })
+    .unwrap();
     drain(&mut c);
     c.receive(
         b"A1 OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES \
@@ -193,7 +197,8 @@ fn imap_server() -> imap::Server {
     while let Ok(Next::Event(e)) = s.poll_event() {
         if let imap::ServerEvent::Command { tag, .. } = e {
             s.data(imap::Data::Exists(1042)).unwrap();
-            s.complete(&tag, imap::StatusKind::Ok, None, "done").unwrap();
+            s.complete(&tag, imap::StatusKind::Ok, None, "done")
+                .unwrap();
         }
     }
     drain(&mut s);

@@ -30,14 +30,23 @@ fn status_responses_and_codes() {
     assert_eq!(s.code, Some(Code::ReadWrite));
     assert_eq!(&s.text[..], b"SELECT completed");
     let codes: &[(&[u8], Code)] = &[
-        (b"* OK [UIDVALIDITY 3857529045] x\r\n", Code::UidValidity(3857529045)),
+        (
+            b"* OK [UIDVALIDITY 3857529045] x\r\n",
+            Code::UidValidity(3857529045),
+        ),
         (b"* OK [UIDNEXT 4392] x\r\n", Code::UidNext(4392)),
         (b"* OK [UNSEEN 12] x\r\n", Code::Unseen(12)),
         (b"* NO [ALERT] x\r\n", Code::Alert),
-        (b"* OK [HIGHESTMODSEQ 715194045007] x\r\n", Code::HighestModSeq(715194045007)),
+        (
+            b"* OK [HIGHESTMODSEQ 715194045007] x\r\n",
+            Code::HighestModSeq(715194045007),
+        ),
         (
             b"A3 OK [APPENDUID 38505 3955] APPEND completed\r\n",
-            Code::AppendUid { validity: 38505, uids: SeqSet::single(3955) },
+            Code::AppendUid {
+                validity: 38505,
+                uids: SeqSet::single(3955),
+            },
         ),
         (
             b"A4 OK [COPYUID 38505 304,319:320 3956:3958] Done\r\n",
@@ -58,19 +67,35 @@ fn status_responses_and_codes() {
         ),
         (
             b"* NO [WEBALERT https://x.example/] Gmail\r\n",
-            Code::Other { name: b("WEBALERT"), value: Some(b("https://x.example/")) },
+            Code::Other {
+                name: b("WEBALERT"),
+                value: Some(b("https://x.example/")),
+            },
         ),
     ];
     for (line, code) in codes {
-        let Response::Status(s) = parse(line) else { panic!() };
-        assert_eq!(s.code.as_ref(), Some(code), "{}", String::from_utf8_lossy(line));
+        let Response::Status(s) = parse(line) else {
+            panic!()
+        };
+        assert_eq!(
+            s.code.as_ref(),
+            Some(code),
+            "{}",
+            String::from_utf8_lossy(line)
+        );
     }
-    let Response::Status(s) = parse(b"* BYE server shutting down\r\n") else { panic!() };
+    let Response::Status(s) = parse(b"* BYE server shutting down\r\n") else {
+        panic!()
+    };
     assert_eq!(s.kind, StatusKind::Bye);
-    let Response::Status(s) = parse(b"* PREAUTH welcome\r\n") else { panic!() };
+    let Response::Status(s) = parse(b"* PREAUTH welcome\r\n") else {
+        panic!()
+    };
     assert_eq!(s.kind, StatusKind::PreAuth);
     // Exchange ends some completions with no text.
-    let Response::Status(s) = parse(b"A9 OK\r\n") else { panic!() };
+    let Response::Status(s) = parse(b"A9 OK\r\n") else {
+        panic!()
+    };
     assert!(s.text.is_empty());
 }
 
@@ -89,10 +114,15 @@ fn every_untagged_type() {
             extended: vec![],
         })
     );
-    let Data::List(l) = data(b"* LIST () NIL &U,BTFw-\r\n") else { panic!() };
+    let Data::List(l) = data(b"* LIST () NIL &U,BTFw-\r\n") else {
+        panic!()
+    };
     assert_eq!(l.mailbox.decode(), "台北");
     assert_eq!(l.delimiter, None);
-    assert!(matches!(data(b"* LSUB () \".\" #news.comp.mail.mime\r\n"), Data::Lsub(_)));
+    assert!(matches!(
+        data(b"* LSUB () \".\" #news.comp.mail.mime\r\n"),
+        Data::Lsub(_)
+    ));
     assert_eq!(
         data(b"* STATUS blurdybloop (MESSAGES 231 UIDNEXT 44292)\r\n"),
         Data::Status {
@@ -100,11 +130,26 @@ fn every_untagged_type() {
             items: vec![(b("MESSAGES"), 231), (b("UIDNEXT"), 44292)]
         }
     );
-    assert_eq!(data(b"* SEARCH 2 84 882\r\n"), Data::Search { ids: vec![2, 84, 882], modseq: None });
-    assert_eq!(data(b"* SEARCH\r\n"), Data::Search { ids: vec![], modseq: None });
+    assert_eq!(
+        data(b"* SEARCH 2 84 882\r\n"),
+        Data::Search {
+            ids: vec![2, 84, 882],
+            modseq: None
+        }
+    );
+    assert_eq!(
+        data(b"* SEARCH\r\n"),
+        Data::Search {
+            ids: vec![],
+            modseq: None
+        }
+    );
     assert_eq!(
         data(b"* SEARCH 2 5 (MODSEQ 917162500)\r\n"),
-        Data::Search { ids: vec![2, 5], modseq: Some(917162500) }
+        Data::Search {
+            ids: vec![2, 5],
+            modseq: Some(917162500)
+        }
     );
     assert_eq!(
         data(b"* ESEARCH (TAG \"A282\") UID MIN 2 COUNT 3 ALL 2,10:11\r\n"),
@@ -119,14 +164,23 @@ fn every_untagged_type() {
     );
     assert_eq!(
         data(b"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"),
-        Data::Flags(vec![Flag::ANSWERED, Flag::FLAGGED, Flag::DELETED, Flag::SEEN, Flag::DRAFT])
+        Data::Flags(vec![
+            Flag::ANSWERED,
+            Flag::FLAGGED,
+            Flag::DELETED,
+            Flag::SEEN,
+            Flag::DRAFT
+        ])
     );
     assert_eq!(data(b"* 172 EXISTS\r\n"), Data::Exists(172));
     assert_eq!(data(b"* 1 RECENT\r\n"), Data::Recent(1));
     assert_eq!(data(b"* 44 EXPUNGE\r\n"), Data::Expunge(44));
     assert_eq!(
         data(b"* VANISHED (EARLIER) 41,43:116\r\n"),
-        Data::Vanished { earlier: true, uids: SeqSet(vec![(41, 41), (43, 116)]) }
+        Data::Vanished {
+            earlier: true,
+            uids: SeqSet(vec![(41, 41), (43, 116)])
+        }
     );
     assert_eq!(
         data(b"* NAMESPACE ((\"\" \"/\")) NIL ((\"Public Folders/\" \"/\"))\r\n"),
@@ -138,17 +192,25 @@ fn every_untagged_type() {
     );
     assert_eq!(
         data(b"* ID (\"name\" \"Cyrus\" \"version\" NIL)\r\n"),
-        Data::Id(Some(vec![(b("name"), Some(b("Cyrus"))), (b("version"), None)]))
+        Data::Id(Some(vec![
+            (b("name"), Some(b("Cyrus"))),
+            (b("version"), None)
+        ]))
     );
     assert_eq!(data(b"* ID NIL\r\n"), Data::Id(None));
-    assert_eq!(data(b"* ENABLED CONDSTORE\r\n"), Data::Enabled(vec![b("CONDSTORE")]));
+    assert_eq!(
+        data(b"* ENABLED CONDSTORE\r\n"),
+        Data::Enabled(vec![b("CONDSTORE")])
+    );
     // Unknown data is kept, raw.
     assert_eq!(data(b"* XFOO bar\r\n"), Data::Other(b("* XFOO bar\r\n")));
     let Response::Continue(k) = parse(b"+ Ready for additional command text\r\n") else {
         panic!()
     };
     assert_eq!(&k.text[..], b"Ready for additional command text");
-    let Response::Continue(k) = parse(b"+\r\n") else { panic!() };
+    let Response::Continue(k) = parse(b"+\r\n") else {
+        panic!()
+    };
     assert!(k.text.is_empty());
 }
 
@@ -164,57 +226,106 @@ RFC822.SIZE 4286 ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \
 ((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \
 \"<B27397-0100000@cac.washington.edu>\") \
 BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92))\r\n";
-    let Data::Fetch { seq, items } = data(msg) else { panic!() };
+    let Data::Fetch { seq, items } = data(msg) else {
+        panic!()
+    };
     assert_eq!(seq, 12);
     assert_eq!(items[0], FetchItem::Flags(vec![Flag::SEEN]));
     assert_eq!(items[2], FetchItem::Rfc822Size(4286));
-    let FetchItem::Envelope(env) = &items[3] else { panic!() };
+    let FetchItem::Envelope(env) = &items[3] else {
+        panic!()
+    };
     assert_eq!(env.cc.len(), 2);
     assert_eq!(env.cc[1].host.as_deref(), Some(&b"MIT.EDU"[..]));
     assert_eq!(env.bcc, vec![]);
-    let FetchItem::Body(body) = &items[4] else { panic!() };
-    assert!(matches!(**body, BodyStructure::Single { size: 3028, kind: SingleKind::Text { lines: 92 }, .. }));
+    let FetchItem::Body(body) = &items[4] else {
+        panic!()
+    };
+    assert!(matches!(
+        **body,
+        BodyStructure::Single {
+            size: 3028,
+            kind: SingleKind::Text { lines: 92 },
+            ..
+        }
+    ));
 
     let multi = b"* 1 FETCH (UID 7 MODSEQ (12121231000) BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 12 1 NIL NIL NIL)\
 (\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 300 (NIL \"inner\" NIL NIL NIL NIL NIL NIL NIL NIL) (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 5 1) 10)\
 (\"IMAGE\" \"PNG\" (\"NAME\" \"a.png\") NIL NIL \"BASE64\" 1024 NIL (\"attachment\" (\"FILENAME\" \"a.png\")) NIL) \
 \"MIXED\" (\"BOUNDARY\" \"xyz\") NIL NIL) X-GM-LABELS (\\Inbox \"Work\") BODY[HEADER.FIELDS (SUBJECT)]<0> {8}\r\nSubject: \
 BINARY[1] ~{3}\r\na\0b)\r\n";
-    let Data::Fetch { items, .. } = data(multi) else { panic!() };
+    let Data::Fetch { items, .. } = data(multi) else {
+        panic!()
+    };
     assert_eq!(items[0], FetchItem::Uid(7));
     assert_eq!(items[1], FetchItem::ModSeq(12121231000));
-    let FetchItem::BodyStructure(bs) = &items[2] else { panic!() };
-    let BodyStructure::Multi { parts, subtype, extension } = &**bs else { panic!() };
+    let FetchItem::BodyStructure(bs) = &items[2] else {
+        panic!()
+    };
+    let BodyStructure::Multi {
+        parts,
+        subtype,
+        extension,
+    } = &**bs
+    else {
+        panic!()
+    };
     assert_eq!(parts.len(), 3);
     assert_eq!(&subtype[..], b"MIXED");
     assert_eq!(extension.len(), 3);
-    assert!(matches!(&parts[1], BodyStructure::Single { kind: SingleKind::Message { lines: 10, .. }, .. }));
-    let FetchItem::Other { name, value } = &items[3] else { panic!() };
+    assert!(matches!(
+        &parts[1],
+        BodyStructure::Single {
+            kind: SingleKind::Message { lines: 10, .. },
+            ..
+        }
+    ));
+    let FetchItem::Other { name, value } = &items[3] else {
+        panic!()
+    };
     assert_eq!(&name[..], b"X-GM-LABELS");
-    assert_eq!(*value, Value::List(vec![Value::Atom(b("\\Inbox")), Value::String(b("Work"))]));
+    assert_eq!(
+        *value,
+        Value::List(vec![Value::Atom(b("\\Inbox")), Value::String(b("Work"))])
+    );
     assert_eq!(
         items[4],
-        FetchItem::Section { section: b("HEADER.FIELDS (SUBJECT)"), origin: Some(0), data: Some(b("Subject:")) }
+        FetchItem::Section {
+            section: b("HEADER.FIELDS (SUBJECT)"),
+            origin: Some(0),
+            data: Some(b("Subject:"))
+        }
     );
-    assert_eq!(items[5], FetchItem::Binary { section: b("1"), origin: None, data: Some(b("a\0b")) });
+    assert_eq!(
+        items[5],
+        FetchItem::Binary {
+            section: b("1"),
+            origin: None,
+            data: Some(b("a\0b"))
+        }
+    );
 }
 
 #[test]
 fn literal_is_a_slice_of_the_message() {
     let msg = Bytes::from_static(b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n");
-    let Response::Data(Data::Fetch { items, .. }) = Response::parse(&msg, &Limits::default()).unwrap()
+    let Response::Data(Data::Fetch { items, .. }) =
+        Response::parse(&msg, &Limits::default()).unwrap()
     else {
         panic!()
     };
-    let FetchItem::Section { data: Some(d), .. } = &items[0] else { panic!() };
+    let FetchItem::Section { data: Some(d), .. } = &items[0] else {
+        panic!()
+    };
     assert_eq!(d.as_ptr(), msg[23..].as_ptr());
 }
 
 #[test]
 fn nesting_depth_is_bounded() {
     let mut deep = b"* 1 FETCH (X ".to_vec();
-    deep.extend(std::iter::repeat_n(b'(', 40));
-    deep.extend(std::iter::repeat_n(b')', 40));
+    deep.extend([b'('; 40]);
+    deep.extend([b')'; 40]);
     deep.extend_from_slice(b")\r\n");
     let err = Response::parse(&Bytes::from(deep), &Limits::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TooDeep);
@@ -228,14 +339,29 @@ fn commands_encode_and_parse_back() {
         Command::Noop,
         Command::Logout,
         Command::StartTls,
-        Command::Authenticate { mechanism: b("PLAIN"), initial: Some(b("AGEAYg==")) },
-        Command::Login { user: b("al ice"), pass: b("p\"w\\") },
+        Command::Authenticate {
+            mechanism: b("PLAIN"),
+            initial: Some(b("AGEAYg==")),
+        },
+        Command::Login {
+            user: b("al ice"),
+            pass: b("p\"w\\"),
+        },
         Command::Enable(vec![b("UTF8=ACCEPT"), b("CONDSTORE")]),
-        Command::Select { mailbox: Mailbox::new("INBOX"), condstore: true },
-        Command::Examine { mailbox: Mailbox::new("Entwürfe"), condstore: false },
+        Command::Select {
+            mailbox: Mailbox::new("INBOX"),
+            condstore: true,
+        },
+        Command::Examine {
+            mailbox: Mailbox::new("Entwürfe"),
+            condstore: false,
+        },
         Command::Create(Mailbox::new("a/b")),
         Command::Delete(Mailbox::new("x")),
-        Command::Rename { from: Mailbox::new("x"), to: Mailbox::new("y z") },
+        Command::Rename {
+            from: Mailbox::new("x"),
+            to: Mailbox::new("y z"),
+        },
         Command::Subscribe(Mailbox::new("x")),
         Command::Unsubscribe(Mailbox::new("x")),
         Command::List {
@@ -244,9 +370,15 @@ fn commands_encode_and_parse_back() {
             selection: vec![b("SPECIAL-USE")],
             returns: vec![b("CHILDREN")],
         },
-        Command::Lsub { reference: Mailbox(b("")), pattern: Mailbox(b("%")) },
+        Command::Lsub {
+            reference: Mailbox(b("")),
+            pattern: Mailbox(b("%")),
+        },
         Command::Namespace,
-        Command::Status { mailbox: Mailbox::new("INBOX"), items: vec![b("MESSAGES"), b("UIDNEXT")] },
+        Command::Status {
+            mailbox: Mailbox::new("INBOX"),
+            items: vec![b("MESSAGES"), b("UIDNEXT")],
+        },
         Command::Append {
             mailbox: Mailbox::new("INBOX"),
             messages: vec![AppendMessage {
@@ -268,9 +400,22 @@ fn commands_encode_and_parse_back() {
             keys: vec![
                 SearchKey::flag("UNSEEN"),
                 SearchKey::text("FROM", "Smith"),
-                SearchKey::Date(b("SINCE"), Date { year: 1994, month: 2, day: 1 }),
-                SearchKey::Or(Box::new(SearchKey::Larger(10)), Box::new(SearchKey::Not(Box::new(SearchKey::Uid(SeqSet::all()))))),
-                SearchKey::And(vec![SearchKey::Seq(SeqSet::range(1, 4)), SearchKey::Header(b("X-Y"), b("a b"))]),
+                SearchKey::Date(
+                    b("SINCE"),
+                    Date {
+                        year: 1994,
+                        month: 2,
+                        day: 1,
+                    },
+                ),
+                SearchKey::Or(
+                    Box::new(SearchKey::Larger(10)),
+                    Box::new(SearchKey::Not(Box::new(SearchKey::Uid(SeqSet::all())))),
+                ),
+                SearchKey::And(vec![
+                    SearchKey::Seq(SeqSet::range(1, 4)),
+                    SearchKey::Header(b("X-Y"), b("a b")),
+                ]),
             ],
         },
         Command::Fetch {
@@ -279,15 +424,29 @@ fn commands_encode_and_parse_back() {
             items: vec![
                 FetchAttr::Flags,
                 FetchAttr::Uid,
-                FetchAttr::Section { peek: true, section: b("HEADER.FIELDS (FROM)"), partial: Some((0, 100)) },
-                FetchAttr::Binary { peek: false, section: b("1"), partial: None },
+                FetchAttr::Section {
+                    peek: true,
+                    section: b("HEADER.FIELDS (FROM)"),
+                    partial: Some((0, 100)),
+                },
+                FetchAttr::Binary {
+                    peek: false,
+                    section: b("1"),
+                    partial: None,
+                },
                 FetchAttr::BinarySize(b("1")),
                 FetchAttr::Other(b("X-GM-LABELS")),
             ],
             changed_since: Some(12345),
             vanished: true,
         },
-        Command::Fetch { uid: false, set: SeqSet::single(2), items: vec![FetchAttr::Full], changed_since: None, vanished: false },
+        Command::Fetch {
+            uid: false,
+            set: SeqSet::single(2),
+            items: vec![FetchAttr::Full],
+            changed_since: None,
+            vanished: false,
+        },
         Command::Store {
             uid: false,
             set: SeqSet::single(2),
@@ -296,9 +455,20 @@ fn commands_encode_and_parse_back() {
             flags: vec![Flag::DELETED],
             unchanged_since: Some(7),
         },
-        Command::Copy { uid: false, set: SeqSet::range(2, 4), mailbox: Mailbox::new("meeting") },
-        Command::Move { uid: true, set: SeqSet::single(9), mailbox: Mailbox::new("Trash") },
-        Command::Id(Some(vec![(b("name"), Some(b("sanswire"))), (b("os"), None)])),
+        Command::Copy {
+            uid: false,
+            set: SeqSet::range(2, 4),
+            mailbox: Mailbox::new("meeting"),
+        },
+        Command::Move {
+            uid: true,
+            set: SeqSet::single(9),
+            mailbox: Mailbox::new("Trash"),
+        },
+        Command::Id(Some(vec![
+            (b("name"), Some(b("sanswire"))),
+            (b("os"), None),
+        ])),
         Command::Id(None),
         Command::Compress(b("DEFLATE")),
     ];
@@ -313,11 +483,20 @@ fn commands_encode_and_parse_back() {
 
 #[test]
 fn crlf_never_escapes_a_command() {
-    let cmd = Command::Login { user: b("x\r\nA2 DELETE INBOX"), pass: b("p") };
+    let cmd = Command::Login {
+        user: b("x\r\nA2 DELETE INBOX"),
+        pass: b("p"),
+    };
     let wire = cmd.encode(b"A1").unwrap();
     assert!(wire.starts_with(b"A1 LOGIN {18+}\r\nx\r\nA2 DELETE INBOX p\r\n"));
     assert_eq!(
-        Command::Login { user: b("a\0b"), pass: b("p") }.encode(b"A1").unwrap_err().kind(),
+        Command::Login {
+            user: b("a\0b"),
+            pass: b("p")
+        }
+        .encode(b"A1")
+        .unwrap_err()
+        .kind(),
         ErrorKind::UnsafeArgument
     );
     assert_eq!(
@@ -340,7 +519,10 @@ fn crlf_never_escapes_a_command() {
 
 fn greet(c: &mut Client, line: &[u8]) {
     c.receive(line);
-    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Greeting(_)))));
+    assert!(matches!(
+        c.poll_event(),
+        Ok(Next::Event(Event::Greeting(_)))
+    ));
 }
 
 fn events(c: &mut Client) -> Vec<Event> {
@@ -370,7 +552,14 @@ fn literal_plus_and_minus() {
     c.login("a", "b\nc").unwrap();
     assert_eq!(c.outbox().take_vec(), b"A1 LOGIN a {3+}\r\nb\nc\r\n");
     let big = Bytes::from(vec![b'x'; 5000]);
-    c.send(Command::Append { mailbox: Mailbox::new("INBOX"), messages: vec![AppendMessage { data: big, ..Default::default() }] }).unwrap();
+    c.send(Command::Append {
+        mailbox: Mailbox::new("INBOX"),
+        messages: vec![AppendMessage {
+            data: big,
+            ..Default::default()
+        }],
+    })
+    .unwrap();
     assert_eq!(c.outbox().take_vec(), b"A2 APPEND INBOX {5000}\r\n");
 }
 
@@ -397,7 +586,11 @@ fn rfc3501_section8_example() {
     c.receive(b"A1 OK LOGIN completed\r\n");
     assert!(matches!(&events(&mut c)[..], [Event::Done(s)] if s.is_ok()));
     assert_eq!(c.state(), State::Authenticated);
-    c.send(Command::Select { mailbox: Mailbox::new("inbox"), condstore: false }).unwrap();
+    c.send(Command::Select {
+        mailbox: Mailbox::new("inbox"),
+        condstore: false,
+    })
+    .unwrap();
     assert_eq!(c.outbox().take_vec(), b"A2 SELECT INBOX\r\n");
     c.receive(
         b"* 18 EXISTS\r\n* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n* 2 RECENT\r\n\
@@ -409,17 +602,47 @@ fn rfc3501_section8_example() {
     assert_eq!(ev[0], Event::Data(Data::Exists(18)));
     assert!(matches!(&ev[5], Event::Done(s) if s.code == Some(Code::ReadWrite)));
     assert_eq!(c.state(), State::Selected);
-    c.send(Command::Fetch { uid: false, set: SeqSet::single(12), items: vec![FetchAttr::Full], changed_since: None, vanished: false }).unwrap();
+    c.send(Command::Fetch {
+        uid: false,
+        set: SeqSet::single(12),
+        items: vec![FetchAttr::Full],
+        changed_since: None,
+        vanished: false,
+    })
+    .unwrap();
     assert_eq!(c.outbox().take_vec(), b"A3 FETCH 12 FULL\r\n");
     c.receive(b"* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE 4286 ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((NIL NIL \"imap\" \"cac.washington.edu\")) ((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\") BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92))\r\nA3 OK FETCH completed\r\n");
     let ev = events(&mut c);
     assert!(matches!(&ev[0], Event::Data(Data::Fetch { seq: 12, items }) if items.len() == 5));
-    c.send(Command::Fetch { uid: false, set: SeqSet::single(12), items: vec![FetchAttr::Section { peek: false, section: b("HEADER"), partial: None }], changed_since: None, vanished: false }).unwrap();
+    c.send(Command::Fetch {
+        uid: false,
+        set: SeqSet::single(12),
+        items: vec![FetchAttr::Section {
+            peek: false,
+            section: b("HEADER"),
+            partial: None,
+        }],
+        changed_since: None,
+        vanished: false,
+    })
+    .unwrap();
     assert_eq!(c.outbox().take_vec(), b"A4 FETCH 12 (BODY[HEADER])\r\n");
-    c.receive(b"* 12 FETCH (BODY[HEADER] {21}\r\nSubject: x\r\nFrom: y\r\n)\r\nA4 OK FETCH completed\r\n");
+    c.receive(
+        b"* 12 FETCH (BODY[HEADER] {21}\r\nSubject: x\r\nFrom: y\r\n)\r\nA4 OK FETCH completed\r\n",
+    );
     let ev = events(&mut c);
-    assert!(matches!(&ev[0], Event::Data(Data::Fetch { items, .. }) if matches!(&items[0], FetchItem::Section { data: Some(d), .. } if d.len() == 21)));
-    c.send(Command::Store { uid: false, set: SeqSet::single(12), mode: StoreMode::Add, silent: false, flags: vec![Flag::DELETED], unchanged_since: None }).unwrap();
+    assert!(
+        matches!(&ev[0], Event::Data(Data::Fetch { items, .. }) if matches!(&items[0], FetchItem::Section { data: Some(d), .. } if d.len() == 21))
+    );
+    c.send(Command::Store {
+        uid: false,
+        set: SeqSet::single(12),
+        mode: StoreMode::Add,
+        silent: false,
+        flags: vec![Flag::DELETED],
+        unchanged_since: None,
+    })
+    .unwrap();
     assert_eq!(c.outbox().take_vec(), b"A5 STORE 12 +FLAGS (\\Deleted)\r\n");
     c.receive(b"* 12 FETCH (FLAGS (\\Seen \\Deleted))\r\nA5 OK +FLAGS completed\r\n");
     assert_eq!(events(&mut c).len(), 2);
@@ -472,13 +695,19 @@ fn plaintext_behind_starttls_ok_is_refused() {
     c.outbox().take_vec();
     c.receive(b"A1 OK begin TLS\r\n* OK injected\r\n");
     assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Done(_)))));
-    assert_eq!(c.poll_event().unwrap_err().kind(), ErrorKind::PlaintextAfterUpgrade);
+    assert_eq!(
+        c.poll_event().unwrap_err().kind(),
+        ErrorKind::PlaintextAfterUpgrade
+    );
 }
 
 #[test]
 fn starttls_forgets_capabilities() {
     let mut c = Client::new();
-    greet(&mut c, b"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] hi\r\n");
+    greet(
+        &mut c,
+        b"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] hi\r\n",
+    );
     c.send(Command::StartTls).unwrap();
     c.outbox().take_vec();
     c.receive(b"A1 OK begin TLS\r\n");
@@ -491,7 +720,10 @@ fn starttls_forgets_capabilities() {
 
 #[test]
 fn server_literal_limits() {
-    let limits = Limits { max_literal: 10, ..Limits::server() };
+    let limits = Limits {
+        max_literal: 10,
+        ..Limits::server()
+    };
     let mut s = Server::with_greeting(Status::new(None, StatusKind::Ok, "hi"), limits);
     s.outbox().take_vec();
     s.receive(b"a1 LOGIN {100}\r\n");
@@ -499,12 +731,21 @@ fn server_literal_limits() {
     assert_eq!(s.outbox().take_vec(), b"a1 NO [TOOBIG] literal too big\r\n");
     s.receive(b"a2 LOGIN {1000+}\r\n");
     assert_eq!(s.poll_event(), Ok(Next::NeedInput));
-    assert_eq!(s.outbox().take_vec(), b"a2 BAD [TOOBIG] literal too big\r\n");
+    assert_eq!(
+        s.outbox().take_vec(),
+        b"a2 BAD [TOOBIG] literal too big\r\n"
+    );
     s.receive(&[b'x'; 1000]);
     assert_eq!(s.poll_event(), Ok(Next::NeedInput));
     assert!(s.inbox().is_empty(), "skipped, not buffered");
     s.receive(b" pw\r\na3 NOOP\r\n");
-    assert!(matches!(s.poll_event(), Ok(Next::Event(ServerEvent::Command { command: Command::Noop, .. }))));
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Command {
+            command: Command::Noop,
+            ..
+        }))
+    ));
 }
 
 #[test]
@@ -512,7 +753,13 @@ fn server_state_rules_and_bad_syntax() {
     let mut s = Server::new("hi");
     s.outbox().take_vec();
     s.receive(b"a1 FETCH 1 FLAGS\r\nnonsense\r\na2 FOO\r\na3 NOOP\r\n");
-    assert!(matches!(s.poll_event(), Ok(Next::Event(ServerEvent::Command { command: Command::Noop, .. }))));
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Command {
+            command: Command::Noop,
+            ..
+        }))
+    ));
     assert_eq!(
         s.outbox().take_vec(),
         b"a1 BAD command not valid in this state\r\n* BAD syntax error\r\na2 BAD syntax error\r\n"
@@ -538,13 +785,24 @@ fn in_memory_session_with_idle() {
     let mut c = Client::new();
     c.set_now(Instant::ZERO);
     pump(&mut c, &mut s);
-    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Greeting(_)))));
+    assert!(matches!(
+        c.poll_event(),
+        Ok(Next::Event(Event::Greeting(_)))
+    ));
     c.login("u", "p").unwrap();
-    c.send(Command::Select { mailbox: Mailbox::new("INBOX"), condstore: false }).unwrap();
+    c.send(Command::Select {
+        mailbox: Mailbox::new("INBOX"),
+        condstore: false,
+    })
+    .unwrap();
     pump(&mut c, &mut s);
     for want in [&b"LOGIN"[..], b"SELECT"] {
-        let Ok(Next::Event(ServerEvent::Command { tag, command })) = s.poll_event() else { panic!() };
-        assert!(format!("{command:?}").to_uppercase().contains(std::str::from_utf8(want).unwrap()));
+        let Ok(Next::Event(ServerEvent::Command { tag, command })) = s.poll_event() else {
+            panic!()
+        };
+        assert!(format!("{command:?}")
+            .to_uppercase()
+            .contains(std::str::from_utf8(want).unwrap()));
         if want == b"SELECT" {
             s.data(Data::Exists(2)).unwrap();
         }
@@ -556,21 +814,37 @@ fn in_memory_session_with_idle() {
     assert_eq!(ev.len(), 3);
     c.idle().unwrap();
     pump(&mut c, &mut s);
-    let Ok(Next::Event(ServerEvent::Command { tag, command: Command::Idle })) = s.poll_event() else { panic!() };
+    let Ok(Next::Event(ServerEvent::Command {
+        tag,
+        command: Command::Idle,
+    })) = s.poll_event()
+    else {
+        panic!()
+    };
     s.start_idle().unwrap();
     s.data(Data::Exists(3)).unwrap();
     pump(&mut c, &mut s);
-    assert_eq!(events(&mut c), vec![Event::Idling, Event::Data(Data::Exists(3))]);
+    assert_eq!(
+        events(&mut c),
+        vec![Event::Idling, Event::Data(Data::Exists(3))]
+    );
     // 28 minutes later on the virtual clock, the client re-issues IDLE.
     let wake = c.poll_timeout().unwrap();
     c.handle_timeout(wake);
     pump(&mut c, &mut s);
     assert_eq!(s.poll_event(), Ok(Next::Event(ServerEvent::IdleDone)));
-    s.complete(&tag, StatusKind::Ok, None, "IDLE terminated").unwrap();
+    s.complete(&tag, StatusKind::Ok, None, "IDLE terminated")
+        .unwrap();
     pump(&mut c, &mut s);
     assert!(events(&mut c).is_empty());
     pump(&mut c, &mut s);
-    let Ok(Next::Event(ServerEvent::Command { tag, command: Command::Idle })) = s.poll_event() else { panic!() };
+    let Ok(Next::Event(ServerEvent::Command {
+        tag,
+        command: Command::Idle,
+    })) = s.poll_event()
+    else {
+        panic!()
+    };
     s.start_idle().unwrap();
     pump(&mut c, &mut s);
     assert!(events(&mut c).is_empty());
@@ -588,24 +862,41 @@ fn server_refuses_plaintext_behind_its_starttls_ok() {
     let mut s = Server::new("hi");
     s.outbox().take_vec();
     s.receive(b"a1 STARTTLS\r\n");
-    let Ok(Next::Event(ServerEvent::Command { tag, command: Command::StartTls })) = s.poll_event() else { panic!() };
+    let Ok(Next::Event(ServerEvent::Command {
+        tag,
+        command: Command::StartTls,
+    })) = s.poll_event()
+    else {
+        panic!()
+    };
     // The client pipelined a command behind STARTTLS: injected plaintext.
     s.receive(b"a2 LOGIN alice secret\r\n");
     s.complete(&tag, StatusKind::Ok, None, "begin TLS").unwrap();
     assert_eq!(s.outbox().take_vec(), b"a1 OK begin TLS\r\n");
-    assert_eq!(s.poll_event().unwrap_err().kind(), ErrorKind::PlaintextAfterUpgrade);
+    assert_eq!(
+        s.poll_event().unwrap_err().kind(),
+        ErrorKind::PlaintextAfterUpgrade
+    );
 }
 
 #[test]
 fn server_starttls_then_clean_handshake() {
     let mut s = Server::new("hi");
     s.receive(b"a1 STARTTLS\r\n");
-    let Ok(Next::Event(ServerEvent::Command { tag, .. })) = s.poll_event() else { panic!() };
+    let Ok(Next::Event(ServerEvent::Command { tag, .. })) = s.poll_event() else {
+        panic!()
+    };
     s.complete(&tag, StatusKind::Ok, None, "begin TLS").unwrap();
     assert_eq!(s.transport(), sanswire::wire::Transport::StartTls);
     s.tls_established();
     s.receive(b"a2 CAPABILITY\r\n");
-    assert!(matches!(s.poll_event(), Ok(Next::Event(ServerEvent::Command { command: Command::Capability, .. }))));
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Command {
+            command: Command::Capability,
+            ..
+        }))
+    ));
 }
 
 #[test]
@@ -613,33 +904,73 @@ fn compress_deflate_both_directions() {
     let mut s = Server::new("ready");
     let mut c = Client::new();
     pump(&mut c, &mut s);
-    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Greeting(_)))));
+    assert!(matches!(
+        c.poll_event(),
+        Ok(Next::Event(Event::Greeting(_)))
+    ));
     c.login("u", "p").unwrap();
     pump(&mut c, &mut s);
-    let Ok(Next::Event(ServerEvent::Command { tag, .. })) = s.poll_event() else { panic!() };
+    let Ok(Next::Event(ServerEvent::Command { tag, .. })) = s.poll_event() else {
+        panic!()
+    };
     s.complete(&tag, StatusKind::Ok, None, "ok").unwrap();
     pump(&mut c, &mut s);
     assert!(matches!(&events(&mut c)[..], [Event::Done(_)]));
-    c.send(Command::Compress(Bytes::from_static(b"DEFLATE"))).unwrap();
+    c.send(Command::Compress(Bytes::from_static(b"DEFLATE")))
+        .unwrap();
     pump(&mut c, &mut s);
-    let Ok(Next::Event(ServerEvent::Command { tag, command: Command::Compress(_) })) = s.poll_event() else { panic!() };
-    s.complete(&tag, StatusKind::Ok, None, "DEFLATE active").unwrap();
+    let Ok(Next::Event(ServerEvent::Command {
+        tag,
+        command: Command::Compress(_),
+    })) = s.poll_event()
+    else {
+        panic!()
+    };
+    s.complete(&tag, StatusKind::Ok, None, "DEFLATE active")
+        .unwrap();
     pump(&mut c, &mut s);
     assert!(matches!(&events(&mut c)[..], [Event::Done(d)] if d.is_ok()));
     // From here both directions are compressed.
-    c.send(Command::Select { mailbox: Mailbox::new("INBOX"), condstore: false }).unwrap();
+    c.send(Command::Select {
+        mailbox: Mailbox::new("INBOX"),
+        condstore: false,
+    })
+    .unwrap();
     let wire = c.outbox().take_vec();
-    assert!(!wire.windows(6).any(|w| w == b"SELECT"), "compressed on the wire");
+    assert!(
+        !wire.windows(6).any(|w| w == b"SELECT"),
+        "compressed on the wire"
+    );
     s.receive(&wire);
-    let Ok(Next::Event(ServerEvent::Command { tag, command: Command::Select { .. } })) = s.poll_event() else { panic!() };
+    let Ok(Next::Event(ServerEvent::Command {
+        tag,
+        command: Command::Select { .. },
+    })) = s.poll_event()
+    else {
+        panic!()
+    };
     let body = Bytes::from(vec![b'z'; 10_000]);
-    s.data(Data::Fetch { seq: 1, items: vec![FetchItem::Section { section: Bytes::new(), origin: None, data: Some(body.clone()) }] }).unwrap();
+    s.data(Data::Fetch {
+        seq: 1,
+        items: vec![FetchItem::Section {
+            section: Bytes::new(),
+            origin: None,
+            data: Some(body.clone()),
+        }],
+    })
+    .unwrap();
     s.complete(&tag, StatusKind::Ok, None, "selected").unwrap();
     let wire = s.outbox().take_vec();
-    assert!(wire.len() < 1000, "10 KB of z compress well: {}", wire.len());
+    assert!(
+        wire.len() < 1000,
+        "10 KB of z compress well: {}",
+        wire.len()
+    );
     c.receive(&wire);
     let ev = events(&mut c);
-    assert!(matches!(&ev[0], Event::Data(Data::Fetch { items, .. }) if matches!(&items[0], FetchItem::Section { data: Some(d), .. } if *d == body)));
+    assert!(
+        matches!(&ev[0], Event::Data(Data::Fetch { items, .. }) if matches!(&items[0], FetchItem::Section { data: Some(d), .. } if *d == body))
+    );
     assert!(matches!(&ev[1], Event::Done(_)));
     assert_eq!(c.state(), State::Selected);
 }
@@ -647,14 +978,22 @@ fn compress_deflate_both_directions() {
 #[test]
 fn authenticate_plain_with_sasl_ir_and_with_challenge() {
     let mut c = Client::new();
-    greet(&mut c, b"* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] hi\r\n");
-    c.authenticate(Box::new(sanswire::sasl::Plain::new("tim", "tanstaaf"))).unwrap();
-    assert_eq!(c.outbox().take_vec(), b"A1 AUTHENTICATE PLAIN AHRpbQB0YW5zdGFhZg==\r\n");
+    greet(
+        &mut c,
+        b"* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] hi\r\n",
+    );
+    c.authenticate(Box::new(sanswire::sasl::Plain::new("tim", "tanstaaf")))
+        .unwrap();
+    assert_eq!(
+        c.outbox().take_vec(),
+        b"A1 AUTHENTICATE PLAIN AHRpbQB0YW5zdGFhZg==\r\n"
+    );
     c.receive(b"A1 OK done\r\n");
     assert!(matches!(&events(&mut c)[..], [Event::Done(_)]));
     let mut c = Client::new();
     greet(&mut c, b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n");
-    c.authenticate(Box::new(sanswire::sasl::Plain::new("tim", "tanstaaf"))).unwrap();
+    c.authenticate(Box::new(sanswire::sasl::Plain::new("tim", "tanstaaf")))
+        .unwrap();
     assert_eq!(c.outbox().take_vec(), b"A1 AUTHENTICATE PLAIN\r\n");
     c.receive(b"+ \r\n");
     assert!(events(&mut c).is_empty());
@@ -674,7 +1013,10 @@ fn untagged_data_is_correlated_to_the_command_in_flight() {
     assert_eq!(events(&mut c), vec![Event::Data(Data::Exists(4))]);
     assert_eq!(c.replying_to(), Some(id));
     // A literal over our limit is skipped, and the stream stays in sync.
-    let mut c = Client::with_limits(Limits { max_literal: 4, ..Limits::default() });
+    let mut c = Client::with_limits(Limits {
+        max_literal: 4,
+        ..Limits::default()
+    });
     greet(&mut c, b"* PREAUTH hi\r\n");
     c.send(Command::Noop).unwrap();
     c.receive(b"* 1 FETCH (BODY[] {10}\r\n0123456789)\r\nA1 OK done\r\n");

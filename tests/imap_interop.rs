@@ -5,8 +5,8 @@ mod common;
 
 use bytes::Bytes;
 use common::*;
-use sanswire::wire::Machine;
 use sanswire::imap::{FetchAttr, FetchItem, Flag, SearchKey, SeqSet, StoreMode};
+use sanswire::wire::Machine;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -15,7 +15,14 @@ const SECOND: &[u8] = b"From: carol@example.org\r\nSubject: multi\r\nContent-Typ
 
 fn maildir(name: &str) -> PathBuf {
     let root = scratch(name);
-    for d in ["new", "cur", "tmp", ".Archive/cur", ".Archive/new", ".Archive/tmp"] {
+    for d in [
+        "new",
+        "cur",
+        "tmp",
+        ".Archive/cur",
+        ".Archive/new",
+        ".Archive/tmp",
+    ] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
     std::fs::write(root.join("new").join("1700000001.M1.host"), FIRST).unwrap();
@@ -24,7 +31,10 @@ fn maildir(name: &str) -> PathBuf {
 }
 
 fn serve_maildir(root: &Path) -> (Proc, String) {
-    serve("imap", &["--root", root.to_str().unwrap(), "--user", "alice:secret"])
+    serve(
+        "imap",
+        &["--root", root.to_str().unwrap(), "--user", "alice:secret"],
+    )
 }
 
 #[test]
@@ -84,7 +94,12 @@ p(m.logout())
     ];
     let lines: Vec<&str> = text.lines().collect();
     // COPY's line carries the UIDVALIDITY, which is the time of the first scan.
-    assert!(lines[10].starts_with("('OK', [b'[COPYUID ") && lines[10].ends_with(" 1 1] COPY completed'])"), "{}", lines[10]);
+    assert!(
+        lines[10].starts_with("('OK', [b'[COPYUID ")
+            && lines[10].ends_with(" 1 1] COPY completed'])"),
+        "{}",
+        lines[10]
+    );
     let mut rest: Vec<&str> = lines.clone();
     rest.remove(10);
     assert_eq!(rest, expect, "imaplib saw:\n{text}");
@@ -93,8 +108,16 @@ p(m.logout())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert!(names.iter().any(|n| n == "1700000001.M1.host:2,FS"), "{names:?}");
-    assert_eq!(std::fs::read_dir(root.join(".Archive/cur")).unwrap().count(), 1);
+    assert!(
+        names.iter().any(|n| n == "1700000001.M1.host:2,FS"),
+        "{names:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(root.join(".Archive/cur"))
+            .unwrap()
+            .count(),
+        1
+    );
 }
 
 fn printed(tool: &mut Command, addr: &str, path: &str, extra: &[&str]) -> (Option<i32>, Vec<u8>) {
@@ -139,10 +162,18 @@ fn curl_and_fetch_print_the_same() {
         );
     }
     // The exact bytes, not only agreement.
-    let (_, out) = printed(&mut Command::new(example("fetch")), &addr, "/INBOX/;UID=1", &[]);
+    let (_, out) = printed(
+        &mut Command::new(example("fetch")),
+        &addr,
+        "/INBOX/;UID=1",
+        &[],
+    );
     assert_eq!(out, FIRST);
     let (_, out) = printed(&mut Command::new(example("fetch")), &addr, "/", &[]);
-    assert_eq!(out, b"* LIST (\\HasNoChildren) \".\" INBOX\r\n* LIST (\\HasNoChildren) \".\" Archive\r\n");
+    assert_eq!(
+        out,
+        b"* LIST (\\HasNoChildren) \".\" INBOX\r\n* LIST (\\HasNoChildren) \".\" Archive\r\n"
+    );
 }
 
 #[test]
@@ -152,26 +183,57 @@ fn our_client_against_serve() {
     let mut imap = sanswire::io::imap::Client::connect(&addr).unwrap();
     imap.login("alice", "secret").unwrap();
     // Everything after this goes deflated both ways, through the core's layers.
-    imap.command(sanswire::imap::Command::Compress(Bytes::from_static(b"DEFLATE"))).unwrap();
+    imap.command(sanswire::imap::Command::Compress(Bytes::from_static(
+        b"DEFLATE",
+    )))
+    .unwrap();
     assert!(imap.driver().machine().inbox().has_decoder());
     let list = imap.list("", "*").unwrap();
     assert_eq!(list.len(), 2);
     let inbox = imap.select("INBOX").unwrap();
     assert_eq!(inbox.exists, 2);
     assert!(inbox.uid_validity.is_some());
-    assert_eq!(imap.search(vec![SearchKey::text("SUBJECT", "multi")]).unwrap(), vec![2]);
+    assert_eq!(
+        imap.search(vec![SearchKey::text("SUBJECT", "multi")])
+            .unwrap(),
+        vec![2]
+    );
     let fetched = imap
-        .uid_fetch(SeqSet::single(1), vec![FetchAttr::Section { peek: true, section: Bytes::new(), partial: None }, FetchAttr::Envelope])
+        .uid_fetch(
+            SeqSet::single(1),
+            vec![
+                FetchAttr::Section {
+                    peek: true,
+                    section: Bytes::new(),
+                    partial: None,
+                },
+                FetchAttr::Envelope,
+            ],
+        )
         .unwrap();
     let items = &fetched[0].1;
-    assert!(items.iter().any(|i| matches!(i, FetchItem::Section { data: Some(d), .. } if &d[..] == FIRST)));
-    assert!(items.iter().any(|i| matches!(i, FetchItem::Envelope(e) if e.subject.as_deref() == Some(&b"Hello"[..]))));
-    let stored = imap.store(SeqSet::single(2), StoreMode::Add, vec![Flag::FLAGGED], false).unwrap();
+    assert!(items
+        .iter()
+        .any(|i| matches!(i, FetchItem::Section { data: Some(d), .. } if &d[..] == FIRST)));
+    assert!(items.iter().any(
+        |i| matches!(i, FetchItem::Envelope(e) if e.subject.as_deref() == Some(&b"Hello"[..]))
+    ));
+    let stored = imap
+        .store(
+            SeqSet::single(2),
+            StoreMode::Add,
+            vec![Flag::FLAGGED],
+            false,
+        )
+        .unwrap();
     assert_eq!(stored[0].0, 2);
     let moved = imap.move_to(SeqSet::single(2), "Archive", false).unwrap();
     assert!(moved.code.is_some());
     // The EXPUNGE of the MOVE was passed to the driver, not lost.
-    assert!(imap.driver().take_passed().any(|e| e == sanswire::imap::Event::Data(sanswire::imap::Data::Expunge(2))));
+    assert!(imap
+        .driver()
+        .take_passed()
+        .any(|e| e == sanswire::imap::Event::Data(sanswire::imap::Data::Expunge(2))));
     let status = imap.status("Archive", &["MESSAGES"]).unwrap();
     assert_eq!(status, vec![(Bytes::from_static(b"MESSAGES"), 1)]);
     // IDLE: a message delivered meanwhile is reported.
@@ -182,6 +244,9 @@ fn our_client_against_serve() {
     });
     let updates = imap.idle(Some(std::time::Duration::from_secs(10))).unwrap();
     writer.join().unwrap();
-    assert!(updates.contains(&sanswire::imap::Data::Exists(2)), "{updates:?}");
+    assert!(
+        updates.contains(&sanswire::imap::Data::Exists(2)),
+        "{updates:?}"
+    );
     imap.logout().unwrap();
 }

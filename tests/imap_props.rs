@@ -10,7 +10,18 @@ use sanswire::wire::{Machine, Next};
 /// Strings rich in what encoders get wrong: quotes, backslashes, CR, LF,
 /// spaces, 8-bit bytes, brackets, `NIL`.
 fn text() -> impl Strategy<Value = Bytes> {
-    const PIECES: [&[u8]; 10] = [b"a", b"\"", b"\\", b"\r\n", b" ", b"\xc3\xa9", b"]", b"{5}", b"NIL", b"x"];
+    const PIECES: [&[u8]; 10] = [
+        b"a",
+        b"\"",
+        b"\\",
+        b"\r\n",
+        b" ",
+        b"\xc3\xa9",
+        b"]",
+        b"{5}",
+        b"NIL",
+        b"x",
+    ];
     let piece = (0..PIECES.len()).prop_map(|i| PIECES[i]);
     prop::collection::vec(piece, 0..8).prop_map(|v| Bytes::from(v.concat()))
 }
@@ -41,7 +52,11 @@ fn mailbox() -> impl Strategy<Value = Mailbox> {
 
 fn seqset() -> impl Strategy<Value = SeqSet> {
     prop::collection::vec((0u32..50, 0u32..50), 1..4).prop_map(|v| {
-        SeqSet(v.into_iter().map(|(a, b)| (a.max(1), if b == 0 { 0 } else { b })).collect())
+        SeqSet(
+            v.into_iter()
+                .map(|(a, b)| (a.max(1), if b == 0 { 0 } else { b }))
+                .collect(),
+        )
     })
 }
 
@@ -85,32 +100,50 @@ fn value() -> impl Strategy<Value = Value> {
         atom().prop_map(Value::Atom),
         text().prop_map(Value::String),
     ];
-    leaf.prop_recursive(3, 12, 4, |inner| prop::collection::vec(inner, 0..4).prop_map(Value::List))
+    leaf.prop_recursive(3, 12, 4, |inner| {
+        prop::collection::vec(inner, 0..4).prop_map(Value::List)
+    })
 }
 
 fn single() -> impl Strategy<Value = BodyStructure> {
-    (nonempty(), nonempty(), nstring(), any::<u32>(), prop::option::of(0u32..100), prop::collection::vec(value(), 0..3))
-        .prop_map(|(subtype, enc, id, size, lines, extension)| BodyStructure::Single {
-            media_type: Bytes::from_static(if lines.is_some() { b"TEXT" } else { b"IMAGE" }),
-            subtype,
-            params: vec![(Bytes::from_static(b"CHARSET"), Bytes::from_static(b"UTF-8"))],
-            id,
-            description: None,
-            encoding: enc,
-            size,
-            kind: match lines {
-                Some(lines) => SingleKind::Text { lines },
-                None => SingleKind::Basic,
+    (
+        nonempty(),
+        nonempty(),
+        nstring(),
+        any::<u32>(),
+        prop::option::of(0u32..100),
+        prop::collection::vec(value(), 0..3),
+    )
+        .prop_map(
+            |(subtype, enc, id, size, lines, extension)| BodyStructure::Single {
+                media_type: Bytes::from_static(if lines.is_some() { b"TEXT" } else { b"IMAGE" }),
+                subtype,
+                params: vec![(Bytes::from_static(b"CHARSET"), Bytes::from_static(b"UTF-8"))],
+                id,
+                description: None,
+                encoding: enc,
+                size,
+                kind: match lines {
+                    Some(lines) => SingleKind::Text { lines },
+                    None => SingleKind::Basic,
+                },
+                extension,
             },
-            extension,
-        })
+        )
 }
 
 fn body() -> impl Strategy<Value = BodyStructure> {
     single().prop_recursive(3, 10, 3, |inner| {
-        (prop::collection::vec(inner, 1..3), nonempty(), prop::collection::vec(value(), 0..2)).prop_map(
-            |(parts, subtype, extension)| BodyStructure::Multi { parts, subtype, extension },
+        (
+            prop::collection::vec(inner, 1..3),
+            nonempty(),
+            prop::collection::vec(value(), 0..2),
         )
+            .prop_map(|(parts, subtype, extension)| BodyStructure::Multi {
+                parts,
+                subtype,
+                extension,
+            })
     })
 }
 
@@ -126,9 +159,16 @@ fn fetch_item() -> impl Strategy<Value = FetchItem> {
             origin,
             data
         }),
-        nstring().prop_map(|data| FetchItem::Binary { section: Bytes::from_static(b"1"), origin: None, data }),
+        nstring().prop_map(|data| FetchItem::Binary {
+            section: Bytes::from_static(b"1"),
+            origin: None,
+            data
+        }),
         any::<u64>().prop_map(FetchItem::ModSeq),
-        value().prop_map(|value| FetchItem::Other { name: Bytes::from_static(b"X-GM-LABELS"), value }),
+        value().prop_map(|value| FetchItem::Other {
+            name: Bytes::from_static(b"X-GM-LABELS"),
+            value
+        }),
     ]
 }
 
@@ -141,7 +181,11 @@ fn code() -> impl Strategy<Value = Code> {
         any::<u64>().prop_map(Code::HighestModSeq),
         prop::collection::vec(flag(), 0..3).prop_map(Code::PermanentFlags),
         prop::collection::vec(atom(), 0..4).prop_map(Code::Capability),
-        (any::<u32>(), seqset(), seqset()).prop_map(|(validity, source, dest)| Code::CopyUid { validity, source, dest }),
+        (any::<u32>(), seqset(), seqset()).prop_map(|(validity, source, dest)| Code::CopyUid {
+            validity,
+            source,
+            dest
+        }),
         (atom(), prop::option::of("[a-z0-9 ]{1,6}")).prop_map(|(name, v)| Code::Other {
             name,
             value: v.map(|v| Bytes::from(v.into_bytes()))
@@ -150,9 +194,20 @@ fn code() -> impl Strategy<Value = Code> {
 }
 
 fn response() -> impl Strategy<Value = Response> {
-    let status = (prop::option::of("[a-z][0-9]{1,3}"), 0usize..5, prop::option::of(code()), "[a-zA-Z][a-zA-Z ]{0,10}")
+    let status = (
+        prop::option::of("[a-z][0-9]{1,3}"),
+        0usize..5,
+        prop::option::of(code()),
+        "[a-zA-Z][a-zA-Z ]{0,10}",
+    )
         .prop_map(|(tag, k, code, text)| {
-            let kind = [StatusKind::Ok, StatusKind::No, StatusKind::Bad, StatusKind::PreAuth, StatusKind::Bye][k];
+            let kind = [
+                StatusKind::Ok,
+                StatusKind::No,
+                StatusKind::Bad,
+                StatusKind::PreAuth,
+                StatusKind::Bye,
+            ][k];
             Response::Status(Status {
                 tag: tag.map(|t| Bytes::from(t.into_bytes())),
                 kind,
@@ -162,22 +217,45 @@ fn response() -> impl Strategy<Value = Response> {
         });
     let data = prop_oneof![
         prop::collection::vec(atom(), 0..5).prop_map(Data::Capability),
-        (prop::collection::vec(Just(Bytes::from_static(b"\\HasNoChildren")), 0..2), prop::option::of(Just(b'/')), mailbox())
-            .prop_map(|(attributes, delimiter, mailbox)| Data::List(ListItem { attributes, delimiter, mailbox, extended: vec![] })),
-        (mailbox(), prop::collection::vec((atom(), any::<u64>()), 0..3)).prop_map(|(mailbox, items)| Data::Status { mailbox, items }),
-        (prop::collection::vec(1u32.., 0..20), prop::option::of(any::<u64>())).prop_map(|(ids, modseq)| Data::Search { ids, modseq }),
-        (prop::option::of(1u32..), prop::option::of(seqset()), any::<bool>()).prop_map(|(min, all, uid)| Data::ESearch(ESearch {
-            tag: Some(Bytes::from_static(b"A1")),
-            uid,
-            min,
-            all,
-            ..Default::default()
-        })),
+        (
+            prop::collection::vec(Just(Bytes::from_static(b"\\HasNoChildren")), 0..2),
+            prop::option::of(Just(b'/')),
+            mailbox()
+        )
+            .prop_map(|(attributes, delimiter, mailbox)| Data::List(ListItem {
+                attributes,
+                delimiter,
+                mailbox,
+                extended: vec![]
+            })),
+        (
+            mailbox(),
+            prop::collection::vec((atom(), any::<u64>()), 0..3)
+        )
+            .prop_map(|(mailbox, items)| Data::Status { mailbox, items }),
+        (
+            prop::collection::vec(1u32.., 0..20),
+            prop::option::of(any::<u64>())
+        )
+            .prop_map(|(ids, modseq)| Data::Search { ids, modseq }),
+        (
+            prop::option::of(1u32..),
+            prop::option::of(seqset()),
+            any::<bool>()
+        )
+            .prop_map(|(min, all, uid)| Data::ESearch(ESearch {
+                tag: Some(Bytes::from_static(b"A1")),
+                uid,
+                min,
+                all,
+                ..Default::default()
+            })),
         prop::collection::vec(flag(), 0..4).prop_map(Data::Flags),
         any::<u32>().prop_map(Data::Exists),
         any::<u32>().prop_map(Data::Recent),
         any::<u32>().prop_map(Data::Expunge),
-        (1u32.., prop::collection::vec(fetch_item(), 1..4)).prop_map(|(seq, items)| Data::Fetch { seq, items }),
+        (1u32.., prop::collection::vec(fetch_item(), 1..4))
+            .prop_map(|(seq, items)| Data::Fetch { seq, items }),
         (any::<bool>(), seqset()).prop_map(|(earlier, uids)| Data::Vanished { earlier, uids }),
         prop::option::of(prop::collection::vec((nonempty(), nstring()), 0..3)).prop_map(Data::Id),
         prop::collection::vec(atom(), 0..3).prop_map(Data::Enabled),
@@ -185,36 +263,61 @@ fn response() -> impl Strategy<Value = Response> {
     prop_oneof![
         status,
         data.prop_map(Response::Data),
-        "[a-zA-Z ]{0,10}".prop_map(|t| Response::Continue(Continue { code: None, text: Bytes::from(t.into_bytes()) })),
+        "[a-zA-Z ]{0,10}".prop_map(|t| Response::Continue(Continue {
+            code: None,
+            text: Bytes::from(t.into_bytes())
+        })),
     ]
 }
 
 fn command() -> impl Strategy<Value = Command> {
     prop_oneof![
-        (text(), text()).prop_filter("no NUL", |_| true).prop_map(|(user, pass)| Command::Login { user, pass }),
-        (mailbox(), any::<bool>()).prop_map(|(mailbox, condstore)| Command::Select { mailbox, condstore }),
+        (text(), text())
+            .prop_filter("no NUL", |_| true)
+            .prop_map(|(user, pass)| Command::Login { user, pass }),
+        (mailbox(), any::<bool>())
+            .prop_map(|(mailbox, condstore)| Command::Select { mailbox, condstore }),
         mailbox().prop_map(Command::Create),
         (mailbox(), mailbox()).prop_map(|(from, to)| Command::Rename { from, to }),
-        (mailbox(), prop::collection::vec(flag(), 0..3), nonempty()).prop_map(|(mailbox, flags, data)| Command::Append {
-            mailbox,
-            messages: vec![AppendMessage { flags, date: None, data }]
-        }),
+        (mailbox(), prop::collection::vec(flag(), 0..3), nonempty()).prop_map(
+            |(mailbox, flags, data)| Command::Append {
+                mailbox,
+                messages: vec![AppendMessage {
+                    flags,
+                    date: None,
+                    data
+                }]
+            }
+        ),
         (any::<bool>(), seqset(), any::<bool>()).prop_map(|(uid, set, peek)| Command::Fetch {
             uid,
             set,
-            items: vec![FetchAttr::Envelope, FetchAttr::Section { peek, section: Bytes::from_static(b"1.TEXT"), partial: Some((0, 10)) }],
+            items: vec![
+                FetchAttr::Envelope,
+                FetchAttr::Section {
+                    peek,
+                    section: Bytes::from_static(b"1.TEXT"),
+                    partial: Some((0, 10))
+                }
+            ],
             changed_since: None,
             vanished: false
         }),
-        (any::<bool>(), seqset(), prop::collection::vec(flag(), 0..3)).prop_map(|(silent, set, flags)| Command::Store {
+        (any::<bool>(), seqset(), prop::collection::vec(flag(), 0..3)).prop_map(
+            |(silent, set, flags)| Command::Store {
+                uid: true,
+                set,
+                mode: StoreMode::Remove,
+                silent,
+                flags,
+                unchanged_since: None
+            }
+        ),
+        (seqset(), mailbox()).prop_map(|(set, mailbox)| Command::Move {
             uid: true,
             set,
-            mode: StoreMode::Remove,
-            silent,
-            flags,
-            unchanged_since: None
+            mailbox
         }),
-        (seqset(), mailbox()).prop_map(|(set, mailbox)| Command::Move { uid: true, set, mailbox }),
         (nonempty(), seqset()).prop_map(|(t, set)| Command::Search {
             uid: false,
             returns: None,
@@ -222,10 +325,14 @@ fn command() -> impl Strategy<Value = Command> {
             keys: vec![
                 SearchKey::Text(Bytes::from_static(b"SUBJECT"), t.clone()),
                 SearchKey::Not(Box::new(SearchKey::Seq(set))),
-                SearchKey::Or(Box::new(SearchKey::Header(Bytes::from_static(b"X"), t)), Box::new(SearchKey::All)),
+                SearchKey::Or(
+                    Box::new(SearchKey::Header(Bytes::from_static(b"X"), t)),
+                    Box::new(SearchKey::All)
+                ),
             ]
         }),
-        prop::option::of(prop::collection::vec((nonempty(), nstring()), 0..3)).prop_map(Command::Id),
+        prop::option::of(prop::collection::vec((nonempty(), nstring()), 0..3))
+            .prop_map(Command::Id),
     ]
 }
 

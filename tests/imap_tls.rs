@@ -34,12 +34,33 @@ fn start(name: &str) -> Servers {
     let maildir = root.join("mail");
     std::fs::create_dir_all(maildir.join("new")).unwrap();
     std::fs::write(maildir.join("new").join("1700000000.M1.t"), MESSAGE).unwrap();
-    let base = ["--root", maildir.to_str().unwrap(), "--user", "alice:secret"];
-    let tls = [&base[..], &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]].concat();
+    let base = [
+        "--root",
+        maildir.to_str().unwrap(),
+        "--user",
+        "alice:secret",
+    ];
+    let tls = [
+        &base[..],
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    ]
+    .concat();
     let (a, plain) = serve("imap", &base);
     let (b, starttls) = serve("imap", &tls);
     let (c, implicit) = serve("imap", &[&tls[..], &["--implicit-tls"]].concat());
-    Servers { _procs: vec![a, b, c], plain, starttls, implicit, ca, connector: pki.connector() }
+    Servers {
+        _procs: vec![a, b, c],
+        plain,
+        starttls,
+        implicit,
+        ca,
+        connector: pki.connector(),
+    }
 }
 
 fn body(fetched: Vec<(u32, Vec<FetchItem>)>) -> Bytes {
@@ -54,27 +75,39 @@ fn body(fetched: Vec<(u32, Vec<FetchItem>)>) -> Bytes {
 }
 
 fn whole() -> Vec<FetchAttr> {
-    vec![FetchAttr::Section { peek: true, section: Bytes::new(), partial: None }]
+    vec![FetchAttr::Section {
+        peek: true,
+        section: Bytes::new(),
+        partial: None,
+    }]
 }
 
 #[test]
 fn blocking_client_starttls_implicit_and_compress_inside_tls() {
     let s = start("imap-tls-blocking");
-    let mut imap = io::imap::Client::connect_starttls(&s.starttls, &s.connector, "localhost").unwrap();
+    let mut imap =
+        io::imap::Client::connect_starttls(&s.starttls, &s.connector, "localhost").unwrap();
     assert!(imap.driver().stream().is_tls());
     assert!(imap.machine().is_tls());
     // Capabilities were asked for again over TLS: no STARTTLS there.
     assert!(!imap.machine().has_capability("STARTTLS"));
     imap.login("alice", "secret").unwrap();
-    imap.command(Command::Compress(Bytes::from_static(b"DEFLATE"))).unwrap();
+    imap.command(Command::Compress(Bytes::from_static(b"DEFLATE")))
+        .unwrap();
     imap.select("INBOX").unwrap();
-    assert_eq!(body(imap.uid_fetch(SeqSet::single(1), whole()).unwrap()), MESSAGE);
+    assert_eq!(
+        body(imap.uid_fetch(SeqSet::single(1), whole()).unwrap()),
+        MESSAGE
+    );
     imap.logout().unwrap();
 
     let mut imap = io::imap::Client::connect_tls(&s.implicit, &s.connector, "localhost").unwrap();
     imap.login("alice", "secret").unwrap();
     imap.select("INBOX").unwrap();
-    assert_eq!(body(imap.fetch(SeqSet::single(1), whole()).unwrap()), MESSAGE);
+    assert_eq!(
+        body(imap.fetch(SeqSet::single(1), whole()).unwrap()),
+        MESSAGE
+    );
     imap.logout().unwrap();
 
     // TLS required, the server offers no STARTTLS: a typed error.
@@ -90,13 +123,20 @@ async fn tokio_client_plain_and_implicit() {
     use sanswire::io::tls::nonblocking::Stream;
     let s = start("imap-tls-tokio");
     let tcp = tokio::net::TcpStream::connect(&s.plain).await.unwrap();
-    let mut imap = io::tokio::imap::Client::new(Stream::plain(tcp)).await.unwrap();
+    let mut imap = io::tokio::imap::Client::new(Stream::plain(tcp))
+        .await
+        .unwrap();
     imap.login("alice", "secret").await.unwrap();
     imap.select("INBOX").await.unwrap();
-    assert_eq!(body(imap.fetch(SeqSet::single(1), whole()).await.unwrap()), MESSAGE);
+    assert_eq!(
+        body(imap.fetch(SeqSet::single(1), whole()).await.unwrap()),
+        MESSAGE
+    );
     imap.logout().await.unwrap();
     let tcp = tokio::net::TcpStream::connect(&s.implicit).await.unwrap();
-    let tls = Stream::connect(tcp, &s.connector, "localhost").await.unwrap();
+    let tls = Stream::connect(tcp, &s.connector, "localhost")
+        .await
+        .unwrap();
     let mut imap = io::tokio::imap::Client::new(tls).await.unwrap();
     imap.login("alice", "secret").await.unwrap();
     assert_eq!(imap.list("", "*").await.unwrap().len(), 1);
@@ -109,13 +149,33 @@ fn curl_and_fetch_agree_over_tls() {
     let ca = s.ca.to_str().unwrap();
     let port = |a: &str| a.rsplit_once(':').unwrap().1.to_string();
     let cases = [
-        (format!("imaps://alice:secret@localhost:{}/INBOX/;UID=1", port(&s.implicit)), vec![]),
-        (format!("imap://alice:secret@localhost:{}/INBOX/;UID=1", port(&s.starttls)), vec!["--ssl-reqd"]),
-        (format!("imap://alice:secret@localhost:{}/", port(&s.plain)), vec!["--ssl-reqd"]),
+        (
+            format!(
+                "imaps://alice:secret@localhost:{}/INBOX/;UID=1",
+                port(&s.implicit)
+            ),
+            vec![],
+        ),
+        (
+            format!(
+                "imap://alice:secret@localhost:{}/INBOX/;UID=1",
+                port(&s.starttls)
+            ),
+            vec!["--ssl-reqd"],
+        ),
+        (
+            format!("imap://alice:secret@localhost:{}/", port(&s.plain)),
+            vec!["--ssl-reqd"],
+        ),
     ];
     for (url, extra) in cases {
         let go = |tool: &mut Run| {
-            let out = tool.args(["-s", "-m", "5", "--cacert", ca]).args(&extra).arg(&url).output().unwrap();
+            let out = tool
+                .args(["-s", "-m", "5", "--cacert", ca])
+                .args(&extra)
+                .arg(&url)
+                .output()
+                .unwrap();
             (out.status.code(), out.stdout)
         };
         let theirs = go(&mut Run::new("curl"));

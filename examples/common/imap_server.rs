@@ -238,7 +238,12 @@ fn load_folder(name: &str, dir: &Path, inbox: bool) -> std::io::Result<Folder> {
 
 /// Reserves the next UID of a folder (for APPEND, COPY) and records the
 /// message under it.
-fn add_to_folder(dir: &Path, inbox: bool, content: &[u8], flags: &BTreeSet<String>) -> std::io::Result<(u32, u32)> {
+fn add_to_folder(
+    dir: &Path,
+    inbox: bool,
+    content: &[u8],
+    flags: &BTreeSet<String>,
+) -> std::io::Result<(u32, u32)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let base = format!("{}.{}_{n}.sanswire", now_secs(), std::process::id());
@@ -326,10 +331,16 @@ fn parse_content_type(v: &str) -> ((String, String), Vec<(String, String)>) {
     let params = pieces
         .filter_map(|p| {
             let (k, v) = p.split_once('=')?;
-            Some((k.trim().to_ascii_uppercase(), v.trim().trim_matches('"').to_string()))
+            Some((
+                k.trim().to_ascii_uppercase(),
+                v.trim().trim_matches('"').to_string(),
+            ))
         })
         .collect();
-    ((a.trim().to_ascii_uppercase(), b.trim().to_ascii_uppercase()), params)
+    (
+        (a.trim().to_ascii_uppercase(), b.trim().to_ascii_uppercase()),
+        params,
+    )
 }
 
 fn parse_part(raw: Bytes, default: (&str, &str), depth: usize) -> Part {
@@ -362,7 +373,8 @@ fn parse_part(raw: Bytes, default: (&str, &str), depth: usize) -> Part {
                 ("text", "plain")
             };
             for piece in split_multipart(&body, &b) {
-                part.children.push(parse_part(piece, child_default, depth + 1));
+                part.children
+                    .push(parse_part(piece, child_default, depth + 1));
             }
         }
     } else if part.media == ("MESSAGE".into(), "RFC822".into()) {
@@ -434,11 +446,7 @@ fn structure(p: &Part, ext: bool) -> BodyStructure {
     BodyStructure::Single {
         media_type: b(&p.media.0),
         subtype: b(&p.media.1),
-        params: p
-            .params
-            .iter()
-            .map(|(k, v)| (b(k), b(v)))
-            .collect(),
+        params: p.params.iter().map(|(k, v)| (b(k), b(v))).collect(),
         id: nstr(header_field(&p.header, "Content-ID")),
         description: nstr(header_field(&p.header, "Content-Description")),
         encoding: b(&header_field(&p.header, "Content-Transfer-Encoding")
@@ -633,7 +641,10 @@ fn civil(days: i64) -> (i64, u32, u32) {
 }
 
 fn date_of(t: SystemTime) -> Date {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
     let (y, m, d) = civil(secs.div_euclid(86_400));
     Date {
         year: y as u16,
@@ -643,7 +654,10 @@ fn date_of(t: SystemTime) -> Date {
 }
 
 fn internal_date(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
     let (y, m, d) = civil(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
     format!(
@@ -687,7 +701,11 @@ impl Session<'_> {
                 }
                 Event::IdleTick => self.report_news()?,
                 Event::IdleDone => {
-                    let tag = self.server().current().map(|(t, _)| t.clone()).unwrap_or_default();
+                    let tag = self
+                        .server()
+                        .current()
+                        .map(|(t, _)| t.clone())
+                        .unwrap_or_default();
                     self.done(&tag, StatusKind::Ok, None, "IDLE terminated")?;
                 }
             }
@@ -723,8 +741,19 @@ impl Session<'_> {
 
     fn capabilities(&mut self) -> Vec<Bytes> {
         let mut caps: Vec<Bytes> = [
-            "IMAP4rev1", "LITERAL+", "SASL-IR", "IDLE", "UIDPLUS", "MOVE", "NAMESPACE", "ID",
-            "ENABLE", "UNSELECT", "CHILDREN", "AUTH=PLAIN", "COMPRESS=DEFLATE",
+            "IMAP4rev1",
+            "LITERAL+",
+            "SASL-IR",
+            "IDLE",
+            "UIDPLUS",
+            "MOVE",
+            "NAMESPACE",
+            "ID",
+            "ENABLE",
+            "UNSELECT",
+            "CHILDREN",
+            "AUTH=PLAIN",
+            "COMPRESS=DEFLATE",
         ]
         .iter()
         .map(|s| b(s))
@@ -762,7 +791,10 @@ impl Session<'_> {
                     self.done(
                         &tag,
                         StatusKind::No,
-                        Some(Code::Other { name: b("AUTHENTICATIONFAILED"), value: None }),
+                        Some(Code::Other {
+                            name: b("AUTHENTICATIONFAILED"),
+                            value: None,
+                        }),
                         "invalid credentials",
                     )
                 }
@@ -794,7 +826,9 @@ impl Session<'_> {
                 }))?;
                 self.ok(&tag, "NAMESPACE completed")
             }
-            Command::List { reference, pattern, .. } => self.list(&tag, &reference, &pattern, false),
+            Command::List {
+                reference, pattern, ..
+            } => self.list(&tag, &reference, &pattern, false),
             Command::Lsub { reference, pattern } => self.list(&tag, &reference, &pattern, true),
             Command::Status { mailbox, items } => self.status(&tag, &mailbox, &items),
             Command::Select { mailbox, .. } => self.select(&tag, &mailbox, false),
@@ -823,7 +857,10 @@ impl Session<'_> {
             }
             Command::Rename { from, to } => {
                 let root = self.config.root.clone();
-                match (folder_dir(&root, &from.decode()), folder_dir(&root, &to.decode())) {
+                match (
+                    folder_dir(&root, &from.decode()),
+                    folder_dir(&root, &to.decode()),
+                ) {
                     (Some(a), Some(z)) if !from.is_inbox() && a.is_dir() && !z.exists() => {
                         let _ = fs::rename(a, z);
                         self.ok(&tag, "RENAME completed")
@@ -833,9 +870,7 @@ impl Session<'_> {
             }
             Command::Subscribe(_) | Command::Unsubscribe(_) => self.ok(&tag, "done"),
             Command::Append { mailbox, messages } => self.append(&tag, &mailbox, messages),
-            Command::Idle => {
-                self.server().start_idle().map_err(DriveError::Protocol)
-            }
+            Command::Idle => self.server().start_idle().map_err(DriveError::Protocol),
             Command::Close | Command::Unselect => {
                 let expunge = matches!(command, Command::Close);
                 if expunge {
@@ -853,14 +888,23 @@ impl Session<'_> {
                 self.ok(&tag, "UID EXPUNGE completed")
             }
             Command::Search { uid, keys, .. } => self.search(&tag, uid, &keys),
-            Command::Fetch { uid, set, items, .. } => self.fetch(&tag, uid, &set, &items),
-            Command::Store { uid, set, mode, silent, flags, .. } => {
-                self.store(&tag, uid, &set, mode, silent, &flags)
-            }
+            Command::Fetch {
+                uid, set, items, ..
+            } => self.fetch(&tag, uid, &set, &items),
+            Command::Store {
+                uid,
+                set,
+                mode,
+                silent,
+                flags,
+                ..
+            } => self.store(&tag, uid, &set, mode, silent, &flags),
             Command::Copy { uid, set, mailbox } => self.copy(&tag, uid, &set, &mailbox, false),
             Command::Move { uid, set, mailbox } => self.copy(&tag, uid, &set, &mailbox, true),
             // The machine switches both directions to deflate after the OK.
-            Command::Compress(m) if m.eq_ignore_ascii_case(b"DEFLATE") => self.ok(&tag, "DEFLATE active"),
+            Command::Compress(m) if m.eq_ignore_ascii_case(b"DEFLATE") => {
+                self.ok(&tag, "DEFLATE active")
+            }
             Command::Compress(_) => self.no(&tag, "only DEFLATE"),
             _ => self.done(&tag, StatusKind::Bad, None, "not supported"),
         }
@@ -898,14 +942,22 @@ impl Session<'_> {
                 continue;
             }
             let children = names.iter().any(|n| n.starts_with(&format!("{name}.")));
-            let attr = if children { "\\HasChildren" } else { "\\HasNoChildren" };
+            let attr = if children {
+                "\\HasChildren"
+            } else {
+                "\\HasNoChildren"
+            };
             let item = ListItem {
                 attributes: vec![b(attr)],
                 delimiter: Some(b'.'),
                 mailbox: Mailbox::new(name),
                 extended: Vec::new(),
             };
-            self.data(if lsub { Data::Lsub(item) } else { Data::List(item) })?;
+            self.data(if lsub {
+                Data::Lsub(item)
+            } else {
+                Data::List(item)
+            })?;
         }
         self.ok(tag, "LIST completed")
     }
@@ -930,13 +982,20 @@ impl Session<'_> {
                 b"RECENT" => 0,
                 b"UIDNEXT" => u64::from(folder.next_uid),
                 b"UIDVALIDITY" => u64::from(folder.validity),
-                b"UNSEEN" => folder.msgs.iter().filter(|m| !m.flags.contains("\\Seen")).count() as u64,
+                b"UNSEEN" => folder
+                    .msgs
+                    .iter()
+                    .filter(|m| !m.flags.contains("\\Seen"))
+                    .count() as u64,
                 b"SIZE" => folder.msgs.iter().map(|m| m.size).sum(),
                 _ => return self.done(tag, StatusKind::Bad, None, "unknown STATUS item"),
             };
             out.push((Bytes::copy_from_slice(&item.to_ascii_uppercase()), v));
         }
-        self.data(Data::Status { mailbox: mailbox.clone(), items: out })?;
+        self.data(Data::Status {
+            mailbox: mailbox.clone(),
+            items: out,
+        })?;
         self.ok(tag, "STATUS completed")
     }
 
@@ -964,9 +1023,15 @@ impl Session<'_> {
             Code::UidNext(folder.next_uid),
         ];
         for code in codes {
-            self.server().send(&untagged(code)).map_err(DriveError::Protocol)?;
+            self.server()
+                .send(&untagged(code))
+                .map_err(DriveError::Protocol)?;
         }
-        let code = if read_only { Code::ReadOnly } else { Code::ReadWrite };
+        let code = if read_only {
+            Code::ReadOnly
+        } else {
+            Code::ReadWrite
+        };
         self.selected = Some(folder);
         self.done(tag, StatusKind::Ok, Some(code), "SELECT completed")
     }
@@ -1001,7 +1066,9 @@ impl Session<'_> {
     }
 
     fn resolve(&self, set: &SeqSet, uid: bool) -> Vec<usize> {
-        let Some(folder) = &self.selected else { return Vec::new() };
+        let Some(folder) = &self.selected else {
+            return Vec::new();
+        };
         let max_uid = folder.msgs.last().map_or(0, |m| m.uid);
         let n = folder.msgs.len() as u32;
         folder
@@ -1026,9 +1093,24 @@ impl Session<'_> {
         let mut attrs: Vec<FetchAttr> = attrs
             .iter()
             .flat_map(|a| match a {
-                FetchAttr::All => vec![FetchAttr::Flags, FetchAttr::InternalDate, FetchAttr::Rfc822Size, FetchAttr::Envelope],
-                FetchAttr::Fast => vec![FetchAttr::Flags, FetchAttr::InternalDate, FetchAttr::Rfc822Size],
-                FetchAttr::Full => vec![FetchAttr::Flags, FetchAttr::InternalDate, FetchAttr::Rfc822Size, FetchAttr::Envelope, FetchAttr::Body],
+                FetchAttr::All => vec![
+                    FetchAttr::Flags,
+                    FetchAttr::InternalDate,
+                    FetchAttr::Rfc822Size,
+                    FetchAttr::Envelope,
+                ],
+                FetchAttr::Fast => vec![
+                    FetchAttr::Flags,
+                    FetchAttr::InternalDate,
+                    FetchAttr::Rfc822Size,
+                ],
+                FetchAttr::Full => vec![
+                    FetchAttr::Flags,
+                    FetchAttr::InternalDate,
+                    FetchAttr::Rfc822Size,
+                    FetchAttr::Envelope,
+                    FetchAttr::Body,
+                ],
                 other => vec![other.clone()],
             })
             .collect();
@@ -1037,7 +1119,10 @@ impl Session<'_> {
         }
         for i in self.resolve(set, uid) {
             let items = self.fetch_one(i, &attrs);
-            self.data(Data::Fetch { seq: i as u32 + 1, items })?;
+            self.data(Data::Fetch {
+                seq: i as u32 + 1,
+                items,
+            })?;
         }
         self.ok(tag, "FETCH completed")
     }
@@ -1050,7 +1135,13 @@ impl Session<'_> {
         let mut seen_now = false;
         let flags_item = |m: &Msg| FetchItem::Flags(m.flags.iter().map(|f| Flag::new(f)).collect());
         for a in attrs {
-            let marks_seen = matches!(a, FetchAttr::Rfc822 | FetchAttr::Rfc822Text | FetchAttr::Section { peek: false, .. } | FetchAttr::Binary { peek: false, .. });
+            let marks_seen = matches!(
+                a,
+                FetchAttr::Rfc822
+                    | FetchAttr::Rfc822Text
+                    | FetchAttr::Section { peek: false, .. }
+                    | FetchAttr::Binary { peek: false, .. }
+            );
             if marks_seen && !folder.read_only && !msg.flags.contains("\\Seen") {
                 msg.flags.insert("\\Seen".into());
                 seen_now = true;
@@ -1064,12 +1155,27 @@ impl Session<'_> {
                     let (h, _) = split_header(&content);
                     FetchItem::Envelope(Box::new(envelope(&h)))
                 }
-                FetchAttr::BodyStructure => FetchItem::BodyStructure(Box::new(structure(&parse_part(content.clone(), ("text", "plain"), 0), true))),
-                FetchAttr::Body => FetchItem::Body(Box::new(structure(&parse_part(content.clone(), ("text", "plain"), 0), false))),
+                FetchAttr::BodyStructure => FetchItem::BodyStructure(Box::new(structure(
+                    &parse_part(content.clone(), ("text", "plain"), 0),
+                    true,
+                ))),
+                FetchAttr::Body => FetchItem::Body(Box::new(structure(
+                    &parse_part(content.clone(), ("text", "plain"), 0),
+                    false,
+                ))),
                 FetchAttr::Rfc822 => FetchItem::Rfc822(Some(content.clone())),
                 FetchAttr::Rfc822Header => FetchItem::Rfc822Header(section(&content, b"HEADER")),
                 FetchAttr::Rfc822Text => FetchItem::Rfc822Text(section(&content, b"TEXT")),
-                FetchAttr::Section { section: s, partial, .. } | FetchAttr::Binary { section: s, partial, .. } => {
+                FetchAttr::Section {
+                    section: s,
+                    partial,
+                    ..
+                }
+                | FetchAttr::Binary {
+                    section: s,
+                    partial,
+                    ..
+                } => {
                     let mut data = section(&content, s);
                     let mut origin = None;
                     if let (Some((first, count)), Some(d)) = (partial, &data) {
@@ -1079,9 +1185,17 @@ impl Session<'_> {
                         origin = Some(*first);
                     }
                     if matches!(a, FetchAttr::Binary { .. }) {
-                        FetchItem::Binary { section: s.clone(), origin, data }
+                        FetchItem::Binary {
+                            section: s.clone(),
+                            origin,
+                            data,
+                        }
                     } else {
-                        FetchItem::Section { section: s.clone(), origin, data }
+                        FetchItem::Section {
+                            section: s.clone(),
+                            origin,
+                            data,
+                        }
                     }
                 }
                 FetchAttr::BinarySize(s) => FetchItem::BinarySize {
@@ -1100,15 +1214,24 @@ impl Session<'_> {
         items
     }
 
-    fn store(&mut self, tag: &[u8], uid: bool, set: &SeqSet, mode: StoreMode, silent: bool, flags: &[Flag]) -> Outcome {
-        if self.selected.as_ref().is_none_or(|f| f.read_only) {
+    fn store(
+        &mut self,
+        tag: &[u8],
+        uid: bool,
+        set: &SeqSet,
+        mode: StoreMode,
+        silent: bool,
+        flags: &[Flag],
+    ) -> Outcome {
+        if self.selected.as_ref().map_or(true, |f| f.read_only) {
             return self.no(tag, "mailbox is read-only");
         }
         for i in self.resolve(set, uid) {
             let folder = self.selected.as_mut().expect("selected");
             let msg = &mut folder.msgs[i];
             let mut new = msg.flags.clone();
-            let given: BTreeSet<String> = flags.iter().map(|f| canonical_flag(&lossy(&f.0))).collect();
+            let given: BTreeSet<String> =
+                flags.iter().map(|f| canonical_flag(&lossy(&f.0))).collect();
             match mode {
                 StoreMode::Replace => new = given,
                 StoreMode::Add => new.extend(given),
@@ -1116,18 +1239,25 @@ impl Session<'_> {
             }
             set_flags(msg, new);
             if !silent {
-                let mut items = vec![FetchItem::Flags(msg.flags.iter().map(|f| Flag::new(f)).collect())];
+                let mut items = vec![FetchItem::Flags(
+                    msg.flags.iter().map(|f| Flag::new(f)).collect(),
+                )];
                 if uid {
                     items.push(FetchItem::Uid(msg.uid));
                 }
-                self.data(Data::Fetch { seq: i as u32 + 1, items })?;
+                self.data(Data::Fetch {
+                    seq: i as u32 + 1,
+                    items,
+                })?;
             }
         }
         self.ok(tag, "STORE completed")
     }
 
     fn expunge(&mut self, only: Option<SeqSet>, silent: bool) -> Outcome {
-        let Some(folder) = self.selected.as_mut() else { return Ok(()) };
+        let Some(folder) = self.selected.as_mut() else {
+            return Ok(());
+        };
         if folder.read_only {
             return Ok(());
         }
@@ -1136,7 +1266,7 @@ impl Session<'_> {
         let mut i = 0;
         while i < folder.msgs.len() {
             let m = &folder.msgs[i];
-            let chosen = only.as_ref().is_none_or(|s| s.contains(m.uid, max_uid));
+            let chosen = only.as_ref().map_or(true, |s| s.contains(m.uid, max_uid));
             if chosen && m.flags.contains("\\Deleted") {
                 let _ = fs::remove_file(&m.path);
                 folder.msgs.remove(i);
@@ -1153,10 +1283,24 @@ impl Session<'_> {
         Ok(())
     }
 
-    fn copy(&mut self, tag: &[u8], uid: bool, set: &SeqSet, mailbox: &Mailbox, remove: bool) -> Outcome {
+    fn copy(
+        &mut self,
+        tag: &[u8],
+        uid: bool,
+        set: &SeqSet,
+        mailbox: &Mailbox,
+        remove: bool,
+    ) -> Outcome {
         let name = mailbox.decode();
-        let Some(dir) = folder_dir(&self.config.root, &name).filter(|d| mailbox.is_inbox() || d.is_dir()) else {
-            return self.done(tag, StatusKind::No, Some(Code::TryCreate), "no such mailbox");
+        let Some(dir) =
+            folder_dir(&self.config.root, &name).filter(|d| mailbox.is_inbox() || d.is_dir())
+        else {
+            return self.done(
+                tag,
+                StatusKind::No,
+                Some(Code::TryCreate),
+                "no such mailbox",
+            );
         };
         let chosen = self.resolve(set, uid);
         let (mut source, mut dest, mut validity) = (Vec::new(), Vec::new(), 0);
@@ -1178,7 +1322,10 @@ impl Session<'_> {
             for &i in chosen.iter().rev() {
                 let _ = fs::remove_file(&folder.msgs[i].path);
                 folder.msgs.remove(i);
-                self.conn.machine().data(Data::Expunge(i as u32 + 1)).map_err(DriveError::Protocol)?;
+                self.conn
+                    .machine()
+                    .data(Data::Expunge(i as u32 + 1))
+                    .map_err(DriveError::Protocol)?;
             }
         }
         if !remove {
@@ -1189,18 +1336,43 @@ impl Session<'_> {
             source: SeqSet(source),
             dest: SeqSet(dest),
         });
-        self.done(tag, StatusKind::Ok, code, if remove { "MOVE completed" } else { "COPY completed" })
+        self.done(
+            tag,
+            StatusKind::Ok,
+            code,
+            if remove {
+                "MOVE completed"
+            } else {
+                "COPY completed"
+            },
+        )
     }
 
-    fn append(&mut self, tag: &[u8], mailbox: &Mailbox, messages: Vec<sanswire::imap::AppendMessage>) -> Outcome {
+    fn append(
+        &mut self,
+        tag: &[u8],
+        mailbox: &Mailbox,
+        messages: Vec<sanswire::imap::AppendMessage>,
+    ) -> Outcome {
         let name = mailbox.decode();
-        let Some(dir) = folder_dir(&self.config.root, &name).filter(|d| mailbox.is_inbox() || d.is_dir()) else {
-            return self.done(tag, StatusKind::No, Some(Code::TryCreate), "no such mailbox");
+        let Some(dir) =
+            folder_dir(&self.config.root, &name).filter(|d| mailbox.is_inbox() || d.is_dir())
+        else {
+            return self.done(
+                tag,
+                StatusKind::No,
+                Some(Code::TryCreate),
+                "no such mailbox",
+            );
         };
         let mut uids = Vec::new();
         let mut validity = 0;
         for m in messages {
-            let flags = m.flags.iter().map(|f| canonical_flag(&lossy(&f.0))).collect();
+            let flags = m
+                .flags
+                .iter()
+                .map(|f| canonical_flag(&lossy(&f.0)))
+                .collect();
             match add_to_folder(&dir, mailbox.is_inbox(), &m.data, &flags) {
                 Ok((v, u)) => {
                     validity = v;
@@ -1209,7 +1381,10 @@ impl Session<'_> {
                 Err(_) => return self.no(tag, "cannot store the message"),
             }
         }
-        let code = Code::AppendUid { validity, uids: SeqSet(uids) };
+        let code = Code::AppendUid {
+            validity,
+            uids: SeqSet(uids),
+        };
         self.report_news()?;
         self.done(tag, StatusKind::Ok, Some(code), "APPEND completed")
     }
@@ -1223,7 +1398,13 @@ impl Session<'_> {
         let mut ids = Vec::new();
         for (i, m) in folder.msgs.iter().enumerate() {
             let content = Bytes::from(crlf(&fs::read(&m.path).unwrap_or_default()));
-            let ctx = Ctx { seq: i as u32 + 1, n, max_uid, msg: m, content: &content };
+            let ctx = Ctx {
+                seq: i as u32 + 1,
+                n,
+                max_uid,
+                msg: m,
+                content: &content,
+            };
             if keys.iter().all(|k| ctx.matches(k)) {
                 ids.push(if uid { m.uid } else { i as u32 + 1 });
             }
@@ -1244,12 +1425,26 @@ fn canonical_flag(f: &str) -> String {
 
 /// Renames the file so its name carries the flags (maildir's letters).
 fn set_flags(msg: &mut Msg, flags: BTreeSet<String>) {
-    let dir = msg.path.parent().and_then(Path::parent).map(Path::to_path_buf);
-    let in_sub = msg.path.parent().and_then(|p| p.file_name()).is_some_and(|n| n == "cur" || n == "new");
-    let root = if in_sub { dir } else { msg.path.parent().map(Path::to_path_buf) };
+    let dir = msg
+        .path
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf);
+    let in_sub = msg
+        .path
+        .parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "cur" || n == "new");
+    let root = if in_sub {
+        dir
+    } else {
+        msg.path.parent().map(Path::to_path_buf)
+    };
     if let Some(root) = root {
         let _ = fs::create_dir_all(root.join("cur"));
-        let target = root.join("cur").join(format!("{}:2,{}", msg.base, letters_of(&flags)));
+        let target = root
+            .join("cur")
+            .join(format!("{}:2,{}", msg.base, letters_of(&flags)));
         if target != msg.path && fs::rename(&msg.path, &target).is_ok() {
             msg.path = target;
         }
@@ -1317,13 +1512,13 @@ impl Ctx<'_> {
                             "BCC" => "Bcc",
                             _ => "Subject",
                         };
-                        header_field(&self.header(), name).is_some_and(|v| contains(v.as_bytes(), value))
+                        header_field(&self.header(), name)
+                            .is_some_and(|v| contains(v.as_bytes(), value))
                     }
                 }
             }
-            SearchKey::Header(name, value) => {
-                header_field(&self.header(), &lossy(name)).is_some_and(|v| contains(v.as_bytes(), value))
-            }
+            SearchKey::Header(name, value) => header_field(&self.header(), &lossy(name))
+                .is_some_and(|v| contains(v.as_bytes(), value)),
             SearchKey::Date(key, date) => {
                 let d = date_of(self.msg.date);
                 match lossy(key).to_ascii_uppercase().as_str() {
@@ -1353,7 +1548,9 @@ fn wildcard(pattern: &str, name: &str) -> bool {
             Some((b'%', rest)) => (0..=n.len())
                 .take_while(|&i| i == 0 || n[i - 1] != b'.')
                 .any(|i| go(rest, &n[i..])),
-            Some((c, rest)) => n.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(rest, &n[1..]),
+            Some((c, rest)) => {
+                n.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(rest, &n[1..])
+            }
         }
     }
     if name.eq_ignore_ascii_case("INBOX") && pattern.eq_ignore_ascii_case("INBOX") {

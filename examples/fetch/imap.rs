@@ -64,13 +64,22 @@ fn target(url: &Url) -> Result<Target, Failure> {
         let value = decode(value);
         match name.to_ascii_uppercase().as_str() {
             "UIDVALIDITY" => {
-                t.uidvalidity = Some(value.parse().map_err(|_| Failure(3, "URL rejected: bad UIDVALIDITY".into()))?)
+                t.uidvalidity = Some(
+                    value
+                        .parse()
+                        .map_err(|_| Failure(3, "URL rejected: bad UIDVALIDITY".into()))?,
+                )
             }
             "UID" => t.uid = Some(value),
             "MAILINDEX" => t.mailindex = Some(value),
             "SECTION" => t.section = value,
             "PARTIAL" => t.partial = Some(value),
-            _ => return Err(Failure(3, format!("URL rejected: unknown parameter {name}"))),
+            _ => {
+                return Err(Failure(
+                    3,
+                    format!("URL rejected: unknown parameter {name}"),
+                ))
+            }
         }
     }
     Ok(t)
@@ -129,7 +138,9 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, imaps: bool) -> Result<()
             (None, Some(n)) => (false, n),
             _ => unreachable!(),
         };
-        let n: u32 = n.parse().map_err(|_| Failure(3, "URL rejected: bad UID".into()))?;
+        let n: u32 = n
+            .parse()
+            .map_err(|_| Failure(3, "URL rejected: bad UID".into()))?;
         let partial = t.partial.as_deref().and_then(|p| {
             let (a, b) = p.split_once('.')?;
             Some((a.parse().ok()?, b.parse().ok()?))
@@ -172,7 +183,12 @@ fn quoted(s: &str) -> String {
 
 /// Sends `line` and prints every untagged line of its answer, as curl
 /// does; a refusal fails with `refused_code`.
-fn print_lines(imap: &mut Imap, sink: &mut Sink, line: &str, refused_code: i32) -> Result<(), Failure> {
+fn print_lines(
+    imap: &mut Imap,
+    sink: &mut Sink,
+    line: &str,
+    refused_code: i32,
+) -> Result<(), Failure> {
     imap.driver().machine().set_raw_untagged(true);
     let answer = imap
         .call(imap::ops::Collect::raw(line))

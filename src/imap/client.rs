@@ -309,7 +309,12 @@ impl Client {
         }
         let word = line.split(|&b| b == b' ').next().unwrap_or_default();
         let is = |w: &[u8]| word.eq_ignore_ascii_case(w);
-        if word.is_empty() || is(b"AUTHENTICATE") || is(b"STARTTLS") || is(b"IDLE") || is(b"COMPRESS") {
+        if word.is_empty()
+            || is(b"AUTHENTICATE")
+            || is(b"STARTTLS")
+            || is(b"IDLE")
+            || is(b"COMPRESS")
+        {
             return Err(ErrorKind::InvalidArgument.into());
         }
         let kind = if is(b"SELECT") || is(b"EXAMINE") {
@@ -324,8 +329,7 @@ impl Client {
         };
         let tag = self.next_tag.wrapping_add(1).max(1);
         self.next_tag = tag;
-        let mut label = [0u8; 11];
-        let mut text = tag_label(tag, &mut label).to_vec();
+        let mut text = tag_label(tag);
         text.push(b' ');
         text.extend_from_slice(line);
         text.extend_from_slice(b"\r\n");
@@ -401,9 +405,7 @@ impl Client {
     fn encode(&mut self, cmd: &Command) -> Result<(u32, Vec<Part>), Error> {
         let tag = self.next_tag.wrapping_add(1).max(1);
         let mut parts = Parts::default();
-        let mut label = [0u8; 11];
-        let label = tag_label(tag, &mut label);
-        cmd.encode_to(&self.out(), label, &mut parts)?;
+        cmd.encode_to(&self.out(), &tag_label(tag), &mut parts)?;
         self.next_tag = tag;
         Ok((tag, parts.finish()))
     }
@@ -431,7 +433,10 @@ impl Client {
 
     /// `AUTHENTICATE` with a SASL mechanism; its initial response goes on
     /// the command line when the server offers SASL-IR.
-    pub fn authenticate(&mut self, mut mechanism: Box<dyn Mechanism + Send>) -> Result<CommandId, Error> {
+    pub fn authenticate(
+        &mut self,
+        mut mechanism: Box<dyn Mechanism + Send>,
+    ) -> Result<CommandId, Error> {
         let name = Bytes::from_static(mechanism.name().as_bytes());
         let probe = Command::Authenticate {
             mechanism: name.clone(),
@@ -568,7 +573,10 @@ impl Client {
     }
 
     fn on_response(&mut self, r: Response) -> Result<Option<Event>, Error> {
-        let greeting = self.queue.front().is_some_and(|q| q.tag.kind == Kind::Greeting);
+        let greeting = self
+            .queue
+            .front()
+            .is_some_and(|q| q.tag.kind == Kind::Greeting);
         match r {
             Response::Status(s) if greeting && s.tag.is_none() => self.on_greeting(s).map(Some),
             _ if greeting => Err(ErrorKind::BadGreeting.into()),
@@ -585,7 +593,9 @@ impl Client {
                 self.replying = self.in_flight();
                 Ok(Some(Event::Data(d)))
             }
-            Response::Status(s) if s.tag.is_none() && self.raw_untagged && s.kind != StatusKind::Bye => {
+            Response::Status(s)
+                if s.tag.is_none() && self.raw_untagged && s.kind != StatusKind::Bye =>
+            {
                 let mut raw = Vec::new();
                 Response::Status(s).encode_to(&mut raw)?;
                 self.replying = self.in_flight();
@@ -712,7 +722,14 @@ impl Client {
                     self.idle = Idle::Starting;
                     self.refreshed = true;
                     let (tag, parts) = self.encode(&Command::Idle)?;
-                    self.enqueue(Pending { tag, kind: Kind::Idle }, parts, Some(id));
+                    self.enqueue(
+                        Pending {
+                            tag,
+                            kind: Kind::Idle,
+                        },
+                        parts,
+                        Some(id),
+                    );
                     return Ok(None);
                 }
                 self.idle = Idle::Off;
@@ -769,16 +786,70 @@ impl Client {
 /// Courier), kept as bits: a selected Dovecot session's 38 capabilities
 /// cost no heap.
 const KNOWN_CAPS: [&str; 64] = [
-    "IMAP4rev1", "IMAP4rev2", "STARTTLS", "LOGINDISABLED", "AUTH=PLAIN", "AUTH=LOGIN",
-    "AUTH=XOAUTH2", "AUTH=OAUTHBEARER", "AUTH=CRAM-MD5", "AUTH=SCRAM-SHA-1", "AUTH=SCRAM-SHA-256",
-    "SASL-IR", "LITERAL+", "LITERAL-", "IDLE", "ID", "ENABLE", "NAMESPACE", "UIDPLUS", "MOVE",
-    "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "CONDSTORE", "QRESYNC",
-    "ESEARCH", "ESORT", "SEARCHRES", "SORT", "SORT=DISPLAY", "THREAD=REFERENCES", "THREAD=REFS",
-    "THREAD=ORDEREDSUBJECT", "MULTIAPPEND", "CATENATE", "URL-PARTIAL", "BINARY", "UTF8=ACCEPT",
-    "UTF8=ONLY", "COMPRESS=DEFLATE", "LOGIN-REFERRALS", "I18NLEVEL=1", "WITHIN", "CONTEXT=SEARCH",
-    "SNIPPET=FUZZY", "PREVIEW=FUZZY", "PREVIEW", "STATUS=SIZE", "SAVEDATE", "NOTIFY", "QUOTA",
-    "ACL", "METADATA", "METADATA-SERVER", "X-GM-EXT-1", "XLIST", "APPENDLIMIT", "OBJECTID",
-    "AUTH=GSSAPI", "RIGHTS=TEKX", "X-NETSCAPE", "CREATE-SPECIAL-USE",
+    "IMAP4rev1",
+    "IMAP4rev2",
+    "STARTTLS",
+    "LOGINDISABLED",
+    "AUTH=PLAIN",
+    "AUTH=LOGIN",
+    "AUTH=XOAUTH2",
+    "AUTH=OAUTHBEARER",
+    "AUTH=CRAM-MD5",
+    "AUTH=SCRAM-SHA-1",
+    "AUTH=SCRAM-SHA-256",
+    "SASL-IR",
+    "LITERAL+",
+    "LITERAL-",
+    "IDLE",
+    "ID",
+    "ENABLE",
+    "NAMESPACE",
+    "UIDPLUS",
+    "MOVE",
+    "UNSELECT",
+    "CHILDREN",
+    "LIST-EXTENDED",
+    "LIST-STATUS",
+    "SPECIAL-USE",
+    "CONDSTORE",
+    "QRESYNC",
+    "ESEARCH",
+    "ESORT",
+    "SEARCHRES",
+    "SORT",
+    "SORT=DISPLAY",
+    "THREAD=REFERENCES",
+    "THREAD=REFS",
+    "THREAD=ORDEREDSUBJECT",
+    "MULTIAPPEND",
+    "CATENATE",
+    "URL-PARTIAL",
+    "BINARY",
+    "UTF8=ACCEPT",
+    "UTF8=ONLY",
+    "COMPRESS=DEFLATE",
+    "LOGIN-REFERRALS",
+    "I18NLEVEL=1",
+    "WITHIN",
+    "CONTEXT=SEARCH",
+    "SNIPPET=FUZZY",
+    "PREVIEW=FUZZY",
+    "PREVIEW",
+    "STATUS=SIZE",
+    "SAVEDATE",
+    "NOTIFY",
+    "QUOTA",
+    "ACL",
+    "METADATA",
+    "METADATA-SERVER",
+    "X-GM-EXT-1",
+    "XLIST",
+    "APPENDLIMIT",
+    "OBJECTID",
+    "AUTH=GSSAPI",
+    "RIGHTS=TEKX",
+    "X-NETSCAPE",
+    "CREATE-SPECIAL-USE",
 ];
 
 /// A server's capabilities: well-known ones as bits, the rest joined by
@@ -842,21 +913,11 @@ fn copy_all(v: &[Bytes]) -> Caps {
     }
 }
 
-/// `A<n>` into `buf`.
-fn tag_label(n: u32, buf: &mut [u8; 11]) -> &[u8] {
-    let mut i = buf.len();
-    let mut v = n;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    i -= 1;
-    buf[i] = b'A';
-    &buf[i..]
+/// `A<n>`.
+fn tag_label(n: u32) -> Vec<u8> {
+    let mut label = alloc::vec![b'A'];
+    super::syntax::write_num(&mut label, u64::from(n));
+    label
 }
 
 fn parse_tag(t: &[u8]) -> Option<u32> {
@@ -864,9 +925,9 @@ fn parse_tag(t: &[u8]) -> Option<u32> {
     if digits.is_empty() || digits.len() > 10 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    digits
-        .iter()
-        .try_fold(0u32, |n, d| n.checked_mul(10)?.checked_add(u32::from(d - b'0')))
+    digits.iter().try_fold(0u32, |n, d| {
+        n.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+    })
 }
 
 impl Correlate for Client {
@@ -944,9 +1005,8 @@ mod tests {
 
     #[test]
     fn tags() {
-        let mut buf = [0u8; 11];
-        assert_eq!(tag_label(1, &mut buf), b"A1");
-        assert_eq!(tag_label(u32::MAX, &mut buf), b"A4294967295");
+        assert_eq!(tag_label(1), b"A1");
+        assert_eq!(tag_label(u32::MAX), b"A4294967295");
         assert_eq!(parse_tag(b"A42"), Some(42));
         assert_eq!(parse_tag(b"B42"), None);
         assert_eq!(parse_tag(b"A99999999999"), None);

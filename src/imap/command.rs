@@ -175,7 +175,7 @@ pub enum Command {
         mailbox: Mailbox,
     },
     /// `ID (...)` or `ID NIL` (RFC 2971).
-    Id(Option<Vec<(Bytes, Option<Bytes>)>>),
+    Id(super::IdParams),
     /// `COMPRESS mechanism` (RFC 4978).
     Compress(Bytes),
 }
@@ -659,8 +659,7 @@ impl Command {
 /// A LIST pattern may hold `*` and `%`, which an atom may not: list-char.
 fn list_pattern(out: &Out, s: &mut dyn Sink, p: &Bytes) -> PResult<()> {
     if !p.is_empty()
-        && p
-            .iter()
+        && p.iter()
             .all(|&b| super::syntax::is_astring_char(b) || b == b'*' || b == b'%')
     {
         s.text(p);
@@ -956,9 +955,10 @@ fn parse_command(c: &mut Cursor) -> PResult<Command> {
         let mut condstore = false;
         if c.eat(b' ') {
             let params = c.list(|c| c.value())?;
-            condstore = params
-                .iter()
-                .any(|v| v.as_bytes().is_some_and(|b| b.eq_ignore_ascii_case(b"CONDSTORE")));
+            condstore = params.iter().any(|v| {
+                v.as_bytes()
+                    .is_some_and(|b| b.eq_ignore_ascii_case(b"CONDSTORE"))
+            });
         }
         if is(b"SELECT") {
             Command::Select { mailbox, condstore }

@@ -200,11 +200,11 @@ impl From<CommonError> for Error {
 ///
 /// ```
 /// use sanswire::imap::{Refusal, Status, StatusKind};
-/// let r = Refusal(Status::new(Some("A1".into()), StatusKind::No, "no such mailbox"));
+/// let r = Refusal(Box::new(Status::new(Some("A1".into()), StatusKind::No, "no such mailbox")));
 /// assert_eq!(r.to_string(), "server refused: NO no such mailbox");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal(pub super::Status);
+pub struct Refusal(pub alloc::boxed::Box<super::Status>);
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

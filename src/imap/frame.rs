@@ -132,46 +132,43 @@ impl Framer {
         if self.discarding && !self.discard(inbox) {
             return Ok(None);
         }
-        loop {
-            let data = inbox.data();
-            if self.literal > 0 {
-                let have = (data.len() - self.pos) as u64;
-                if have < self.literal {
-                    return Ok(None);
-                }
-                self.pos += self.literal as usize;
-                self.scanned = self.pos;
-                self.literal = 0;
-            }
-            let window_end = data.len().min(self.pos.saturating_add(limits.max_line));
-            let from = self.scanned.max(self.pos);
-            let Some(i) = memchr::memchr(b'\n', data.get(from..window_end).unwrap_or_default())
-            else {
-                self.scanned = window_end.max(from);
-                if data.len() - self.pos >= limits.max_line {
-                    return Err(ErrorKind::LineTooLong.into());
-                }
+        let data = inbox.data();
+        if self.literal > 0 {
+            let have = (data.len() - self.pos) as u64;
+            if have < self.literal {
                 return Ok(None);
-            };
-            let end = from + i + 1;
-            let segment = &data[self.pos..end];
-            if segment.len() < 2 || segment[segment.len() - 2] != b'\r' {
-                return Err(ErrorKind::BareLf.into());
             }
-            if let Some(lit) = literal_at_end(&segment[..segment.len() - 2]) {
-                self.literals += 1;
-                if self.literals > limits.max_literals {
-                    return Err(ErrorKind::TooManyLiterals.into());
-                }
-                self.pos = end;
-                self.scanned = end;
-                self.announced = Some(lit);
-                return Ok(Some(Framed::Literal(lit)));
-            }
-            let message = inbox.split_to(end);
-            self.restart(inbox.consumed());
-            return Ok(Some(Framed::Message(message)));
+            self.pos += self.literal as usize;
+            self.scanned = self.pos;
+            self.literal = 0;
         }
+        let window_end = data.len().min(self.pos.saturating_add(limits.max_line));
+        let from = self.scanned.max(self.pos);
+        let Some(i) = memchr::memchr(b'\n', data.get(from..window_end).unwrap_or_default()) else {
+            self.scanned = window_end.max(from);
+            if data.len() - self.pos >= limits.max_line {
+                return Err(ErrorKind::LineTooLong.into());
+            }
+            return Ok(None);
+        };
+        let end = from + i + 1;
+        let segment = &data[self.pos..end];
+        if segment.len() < 2 || segment[segment.len() - 2] != b'\r' {
+            return Err(ErrorKind::BareLf.into());
+        }
+        if let Some(lit) = literal_at_end(&segment[..segment.len() - 2]) {
+            self.literals += 1;
+            if self.literals > limits.max_literals {
+                return Err(ErrorKind::TooManyLiterals.into());
+            }
+            self.pos = end;
+            self.scanned = end;
+            self.announced = Some(lit);
+            return Ok(Some(Framed::Literal(lit)));
+        }
+        let message = inbox.split_to(end);
+        self.restart(inbox.consumed());
+        Ok(Some(Framed::Message(message)))
     }
 
     /// Skips a refused message's bytes as they arrive; `true` once its
@@ -258,7 +255,8 @@ mod tests {
 
     #[test]
     fn any_chunking_same_messages() {
-        let input = b"* OK hi\r\n* 1 FETCH (BODY[] {3}\r\n{1} BINARY[] ~{2+}\r\n\r\n)\r\nA1 OK done\r\n";
+        let input =
+            b"* OK hi\r\n* 1 FETCH (BODY[] {3}\r\n{1} BINARY[] ~{2+}\r\n\r\n)\r\nA1 OK done\r\n";
         let whole = frames(input, input.len());
         assert_eq!(whole.len(), 3);
         for chunk in 1..input.len() {
@@ -270,11 +268,19 @@ mod tests {
     fn literal_forms() {
         assert_eq!(
             literal_at_end(b"A1 LOGIN {5}"),
-            Some(Literal { size: 5, sync: true, binary: false })
+            Some(Literal {
+                size: 5,
+                sync: true,
+                binary: false
+            })
         );
         assert_eq!(
             literal_at_end(b"x ~{7+}"),
-            Some(Literal { size: 7, sync: false, binary: true })
+            Some(Literal {
+                size: 7,
+                sync: false,
+                binary: true
+            })
         );
         assert_eq!(literal_at_end(b"x {}"), None);
         assert_eq!(literal_at_end(b"x {99999999999999999999}"), None);
@@ -287,7 +293,10 @@ mod tests {
         let mut framer = Framer::new();
         let limits = Limits::default();
         inbox.extend_from_slice(b"A1 APPEND x {10+}\r\n01234");
-        assert!(matches!(framer.next(&mut inbox, &limits), Ok(Some(Framed::Literal(_)))));
+        assert!(matches!(
+            framer.next(&mut inbox, &limits),
+            Ok(Some(Framed::Literal(_)))
+        ));
         assert_eq!(&framer.refuse(&mut inbox)[..], b"A1 APPEND x {10+}\r\n");
         assert_eq!(framer.next(&mut inbox, &limits), Ok(None));
         assert!(inbox.is_empty());

@@ -57,7 +57,7 @@ pub use frame::{Framed, Framer, Literal};
 pub use limits::Limits;
 pub use ops::Imap;
 pub use response::{
-    Address, BodyStructure, Code, Continue, Data, ESearch, Envelope, FetchItem, ListItem,
+    Address, BodyStructure, Code, Continue, Data, ESearch, Envelope, FetchItem, IdParams, ListItem,
     Namespaces, Response, SingleKind, Status, StatusKind,
 };
 pub use server::{Event as ServerEvent, Server};

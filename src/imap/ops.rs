@@ -82,7 +82,9 @@ impl Operation<Client> for Greeting {
 
     fn on_event(&mut self, _: &mut Client, event: Event) -> Result<Step<Status>, Error> {
         Ok(match event {
-            Event::Greeting(s) if s.kind == StatusKind::Bye => OpStep::Done(Err(Refusal(s))),
+            Event::Greeting(s) if s.kind == StatusKind::Bye => {
+                OpStep::Done(Err(Refusal(Box::new(s))))
+            }
             Event::Greeting(s) => OpStep::Done(Ok(s)),
             other => OpStep::Pass(other),
         })
@@ -151,7 +153,7 @@ impl Run {
                 codes: core::mem::take(&mut self.codes),
                 done: s,
             })),
-            Event::Done(s) => OpStep::Done(Err(Refusal(s))),
+            Event::Done(s) => OpStep::Done(Err(Refusal(Box::new(s)))),
             Event::Data(d) if (self.keep)(&d) => {
                 self.data.push(d);
                 OpStep::Continue
@@ -386,7 +388,7 @@ typed_op!(
 
 impl Select {
     /// `SELECT mailbox`.
-    pub fn select(mailbox: &str) -> Self {
+    pub fn mailbox(mailbox: &str) -> Self {
         Self::with(Command::Select {
             mailbox: Mailbox::new(mailbox),
             condstore: false,
@@ -414,15 +416,19 @@ pub type Fetched = (u32, Vec<FetchItem>);
 
 typed_op!(
     /// `[UID] FETCH`: every message's items, in the server's order.
-    Fetch -> Vec<Fetched>, |a| a
-        .data
+    Fetch -> Vec<Fetched>, |a| fetched(a)
+);
+
+/// The FETCH answers among a command's untagged data.
+fn fetched(a: Answer) -> Vec<Fetched> {
+    a.data
         .into_iter()
         .filter_map(|d| match d {
             Data::Fetch { seq, items } => Some((seq, items)),
             _ => None,
         })
         .collect()
-);
+}
 
 impl Fetch {
     /// `[UID] FETCH set items`.
@@ -444,14 +450,7 @@ impl Fetch {
 
 typed_op!(
     /// `[UID] STORE`: the FETCH answers (none with `.SILENT`).
-    Store -> Vec<Fetched>, |a| a
-        .data
-        .into_iter()
-        .filter_map(|d| match d {
-            Data::Fetch { seq, items } => Some((seq, items)),
-            _ => None,
-        })
-        .collect()
+    Store -> Vec<Fetched>, |a| fetched(a)
 );
 
 impl Store {
@@ -663,7 +662,7 @@ impl Operation<Client> for Idle {
             Event::Done(s) if s.kind == StatusKind::Ok => {
                 OpStep::Done(Ok(core::mem::take(&mut self.updates)))
             }
-            Event::Done(s) => OpStep::Done(Err(Refusal(s))),
+            Event::Done(s) => OpStep::Done(Err(Refusal(Box::new(s)))),
             other => OpStep::Pass(other),
         })
     }

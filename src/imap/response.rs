@@ -8,6 +8,9 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
+/// ID parameters (RFC 2971): field and value pairs, or `NIL`.
+pub type IdParams = Option<Vec<(Bytes, Option<Bytes>)>>;
+
 /// One response of the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
@@ -207,7 +210,7 @@ pub enum Data {
     /// `NAMESPACE personal other shared`.
     Namespace(Namespaces),
     /// `ID (...)` or `ID NIL`.
-    Id(Option<Vec<(Bytes, Option<Bytes>)>>),
+    Id(IdParams),
     /// `ENABLED ...`.
     Enabled(Vec<Bytes>),
     /// Anything else, kept raw (the whole message, CRLF included).
@@ -499,7 +502,7 @@ fn resp_code(c: &mut Cursor) -> PResult<Option<Code>> {
         _ => {
             // Unknown, or known but odd: keep it raw.
             c.pos = start;
-            let name = c.take_while(|b| super::syntax::is_atom_char(b));
+            let name = c.take_while(super::syntax::is_atom_char);
             let value = if c.eat(b' ') {
                 let rest = c.rest();
                 let end = memchr::memchr(b']', rest).ok_or(ErrorKind::MalformedResponse)?;
@@ -689,7 +692,7 @@ fn untagged(c: &mut Cursor, search_max: usize) -> PResult<Data> {
     Ok(data)
 }
 
-pub(crate) fn id_params(c: &mut Cursor) -> PResult<Option<Vec<(Bytes, Option<Bytes>)>>> {
+pub(crate) fn id_params(c: &mut Cursor) -> PResult<IdParams> {
     if c.keyword(b"NIL") {
         return Ok(None);
     }
@@ -1070,9 +1073,7 @@ fn body(c: &mut Cursor) -> PResult<BodyStructure> {
         }
     } else if media_type.eq_ignore_ascii_case(b"TEXT") && c.peek() == Some(b' ') {
         c.sp()?;
-        SingleKind::Text {
-            lines: c.number()?,
-        }
+        SingleKind::Text { lines: c.number()? }
     } else {
         SingleKind::Basic
     };
@@ -1454,11 +1455,7 @@ fn encode_data(out: &Out, sink: &mut dyn Sink, d: &Data) -> PResult<()> {
     Ok(())
 }
 
-pub(crate) fn encode_id(
-    out: &Out,
-    sink: &mut dyn Sink,
-    params: &Option<Vec<(Bytes, Option<Bytes>)>>,
-) -> PResult<()> {
+pub(crate) fn encode_id(out: &Out, sink: &mut dyn Sink, params: &IdParams) -> PResult<()> {
     match params {
         None => sink.text(b"NIL"),
         Some(v) => {
@@ -1477,7 +1474,12 @@ pub(crate) fn encode_id(
     Ok(())
 }
 
-fn encode_section(sink: &mut dyn Sink, name: &[u8], section: &Bytes, origin: Option<u32>) -> PResult<()> {
+fn encode_section(
+    sink: &mut dyn Sink,
+    name: &[u8],
+    section: &Bytes,
+    origin: Option<u32>,
+) -> PResult<()> {
     if memchr::memchr(b']', section).is_some() || !crate::wire::is_safe_argument(section) {
         return Err(ErrorKind::InvalidArgument.into());
     }
@@ -1495,7 +1497,12 @@ fn encode_section(sink: &mut dyn Sink, name: &[u8], section: &Bytes, origin: Opt
 
 /// Message data always goes out as a literal: its bytes are whatever the
 /// message holds.
-fn encode_data_nstring(out: &Out, sink: &mut dyn Sink, d: &Option<Bytes>, binary: bool) -> PResult<()> {
+fn encode_data_nstring(
+    out: &Out,
+    sink: &mut dyn Sink,
+    d: &Option<Bytes>,
+    binary: bool,
+) -> PResult<()> {
     match d {
         None => {
             sink.text(b"NIL");

@@ -276,7 +276,10 @@ impl Server {
         match self.state {
             State::Logout => false,
             State::NotAuthenticated => {
-                any || matches!(command, StartTls | Authenticate { .. } | Login { .. } | Compress(_))
+                any || matches!(
+                    command,
+                    StartTls | Authenticate { .. } | Login { .. } | Compress(_)
+                )
             }
             State::Authenticated => {
                 any || !matches!(
@@ -300,7 +303,13 @@ impl Server {
         }
     }
 
-    fn answer_untagged(&mut self, tag: Option<&[u8]>, kind: StatusKind, code: Option<Code>, text: &str) {
+    fn answer_untagged(
+        &mut self,
+        tag: Option<&[u8]>,
+        kind: StatusKind,
+        code: Option<Code>,
+        text: &str,
+    ) {
         let status = Status {
             tag: tag.map(Bytes::copy_from_slice),
             kind,
@@ -391,14 +400,24 @@ impl Server {
             match Command::parse(&msg, &self.limits) {
                 Ok((tag, command)) => {
                     if !self.allowed(&command) {
-                        self.answer_untagged(Some(&tag), StatusKind::Bad, None, "command not valid in this state");
+                        self.answer_untagged(
+                            Some(&tag),
+                            StatusKind::Bad,
+                            None,
+                            "command not valid in this state",
+                        );
                         continue;
                     }
                     self.reading = Reading::Answering;
                     self.current = Some((tag.clone(), command.clone()));
                     return Ok(Next::Event(Event::Command { tag, command }));
                 }
-                Err(e) if matches!(e.kind(), ErrorKind::MalformedCommand | ErrorKind::TooDeep | ErrorKind::TooManyItems) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::MalformedCommand | ErrorKind::TooDeep | ErrorKind::TooManyItems
+                    ) =>
+                {
                     let tag = command_tag(body);
                     self.answer_untagged(tag, StatusKind::Bad, None, "syntax error");
                 }

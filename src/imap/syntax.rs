@@ -23,8 +23,10 @@ pub(crate) struct Cursor<'a> {
 
 /// Bytes an atom may hold (RFC 9051 ATOM-CHAR): no specials, no CTLs.
 pub(crate) fn is_atom_char(b: u8) -> bool {
-    !matches!(b, b'(' | b')' | b'{' | b' ' | b'%' | b'*' | b'"' | b'\\' | b']')
-        && (0x21..0x7f).contains(&b)
+    !matches!(
+        b,
+        b'(' | b')' | b'{' | b' ' | b'%' | b'*' | b'"' | b'\\' | b']'
+    ) && (0x21..0x7f).contains(&b)
 }
 
 /// ASTRING-CHAR: an atom char or `]`.
@@ -206,7 +208,9 @@ impl<'a> Cursor<'a> {
         self.expect(b'\r')?;
         self.expect(b'\n')?;
         let start = self.pos;
-        let end = start.checked_add(n as usize).filter(|&e| e <= self.src.len());
+        let end = start
+            .checked_add(n as usize)
+            .filter(|&e| e <= self.src.len());
         let Some(end) = end else { return bad() };
         self.pos = end;
         Ok(self.src.slice(start..end))
@@ -392,8 +396,7 @@ pub(crate) fn write_num(sink: &mut dyn Sink, n: u64) {
 /// Whether `s` can go out as a quoted string.
 fn quotable(s: &[u8], utf8: bool) -> bool {
     s.len() <= 1024
-        && s
-            .iter()
+        && s.iter()
             .all(|&b| !matches!(b, b'\r' | b'\n' | 0) && (b < 0x80 || utf8))
 }
 

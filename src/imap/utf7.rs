@@ -94,7 +94,10 @@ mod tests {
     #[test]
     fn round_trip() {
         for name in ["INBOX", "Entwürfe", "a&b", "日本語", "😀 smile", "&", ""] {
-            assert_eq!(utf7_decode(utf7_encode(name).as_bytes()).as_deref(), Some(name));
+            assert_eq!(
+                utf7_decode(utf7_encode(name).as_bytes()).as_deref(),
+                Some(name)
+            );
         }
         assert_eq!(utf7_decode(b"&Jjo!"), None);
         assert_eq!(utf7_decode("é".as_bytes()), None);

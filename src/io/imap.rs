@@ -12,7 +12,9 @@
 use super::tls;
 use super::{session_methods, Session, SessionError};
 use crate::imap::ops::{self, Answer, Fetched, Selected};
-use crate::imap::{self, Command, Data, FetchAttr, Flag, Imap, ListItem, SearchKey, SeqSet, Status, StoreMode};
+use crate::imap::{
+    self, Command, Data, FetchAttr, Flag, Imap, ListItem, SearchKey, SeqSet, Status, StoreMode,
+};
 use crate::sasl::Mechanism;
 use bytes::Bytes;
 use core::time::Duration;
@@ -62,7 +64,7 @@ session_methods! {
     /// `LIST reference pattern`.
     fn list(reference: &str, pattern: &str) -> Vec<ListItem> = call ops::List::new(reference, pattern);
     /// `SELECT mailbox`.
-    fn select(mailbox: &str) -> Selected = call ops::Select::select(mailbox);
+    fn select(mailbox: &str) -> Selected = call ops::Select::mailbox(mailbox);
     /// `EXAMINE mailbox` (read-only).
     fn examine(mailbox: &str) -> Selected = call ops::Select::examine(mailbox);
     /// `STATUS mailbox (items)`.
