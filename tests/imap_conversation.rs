@@ -1024,3 +1024,49 @@ fn untagged_data_is_correlated_to_the_command_in_flight() {
     assert_eq!(ev[0], Event::Skipped { size: 10 });
     assert!(matches!(&ev[1], Event::Done(_)));
 }
+
+#[test]
+fn rfc9051_example_select_and_esearch() {
+    use sanswire::wire::{OpStep, Operation};
+    // The IMAP4rev2 shapes of RFC 9051 §8 and §6.4.4: no RECENT, a LIST
+    // answer during SELECT, ESEARCH instead of SEARCH.
+    let mut c = Client::new();
+    greet(&mut c, b"* OK [CAPABILITY IMAP4rev2 STARTTLS AUTH=SCRAM-SHA-256 LOGINDISABLED] IMAP4rev2 Service Ready\r\n");
+    assert!(c.has_capability("IMAP4rev2") && c.has_capability("logindisabled"));
+    c.receive(b"");
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH [CAPABILITY IMAP4rev2] ready\r\n");
+    let mut select = ops::Select::mailbox("INBOX");
+    select.start(&mut c).unwrap();
+    assert_eq!(c.outbox().take_vec(), b"A1 SELECT INBOX\r\n");
+    c.receive(
+        b"* 172 EXISTS\r\n* OK [UIDVALIDITY 3857529045] UIDs valid\r\n* OK [UIDNEXT 4392] Predicted next UID\r\n\
+* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n* OK [PERMANENTFLAGS (\\Deleted \\Seen \\*)] Limited\r\n\
+* LIST () \"/\" INBOX\r\nA1 OK [READ-WRITE] SELECT completed\r\n",
+    );
+    let mut passed = Vec::new();
+    let selected = loop {
+        let ev = c.poll_event().unwrap().event().unwrap();
+        match select.on_event(&mut c, ev).unwrap() {
+            OpStep::Done(out) => break out.unwrap(),
+            OpStep::Pass(e) => passed.push(e),
+            OpStep::Continue => {}
+        }
+    };
+    assert_eq!(selected.exists, 172);
+    assert_eq!(selected.uid_validity, Some(3857529045));
+    assert_eq!(selected.uid_next, Some(4392));
+    assert_eq!(selected.permanent_flags.len(), 3);
+    assert!(!selected.read_only);
+    // The untagged OKs and the LIST are passed on, in order, not dropped.
+    assert_eq!(passed.len(), 4);
+    assert!(matches!(&passed[3], Event::Data(Data::List(_))));
+    let mut search = ops::Search::new(vec![SearchKey::flag("UNSEEN")], true);
+    search.start(&mut c).unwrap();
+    assert_eq!(c.outbox().take_vec(), b"A2 UID SEARCH UNSEEN\r\n");
+    c.receive(b"* ESEARCH (TAG \"A2\") UID ALL 4:6,9\r\nA2 OK done\r\n");
+    let ev = c.poll_event().unwrap().event().unwrap();
+    assert_eq!(search.on_event(&mut c, ev), Ok(OpStep::Continue));
+    let ev = c.poll_event().unwrap().event().unwrap();
+    assert_eq!(search.on_event(&mut c, ev), Ok(OpStep::Done(Ok(vec![4, 5, 6, 9]))));
+}
