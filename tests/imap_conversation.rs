@@ -1068,5 +1068,44 @@ fn rfc9051_example_select_and_esearch() {
     let ev = c.poll_event().unwrap().event().unwrap();
     assert_eq!(search.on_event(&mut c, ev), Ok(OpStep::Continue));
     let ev = c.poll_event().unwrap().event().unwrap();
-    assert_eq!(search.on_event(&mut c, ev), Ok(OpStep::Done(Ok(vec![4, 5, 6, 9]))));
+    assert_eq!(
+        search.on_event(&mut c, ev),
+        Ok(OpStep::Done(Ok(vec![4, 5, 6, 9])))
+    );
+}
+
+#[test]
+fn utf8_accept_sends_mailbox_names_as_utf8() {
+    let mut c = Client::new();
+    greet(
+        &mut c,
+        b"* PREAUTH [CAPABILITY IMAP4rev1 UTF8=ACCEPT] hi\r\n",
+    );
+    c.send(Command::Select {
+        mailbox: Mailbox::new("Entwürfe"),
+        condstore: false,
+    })
+    .unwrap();
+    assert_eq!(c.outbox().take_vec(), b"A1 SELECT Entw&APw-rfe\r\n");
+    c.receive(b"A1 OK done\r\n");
+    events(&mut c);
+    c.send(Command::Enable(vec![b("UTF8=ACCEPT")])).unwrap();
+    c.outbox().take_vec();
+    c.receive(b"* ENABLED UTF8=ACCEPT\r\nA2 OK enabled\r\n");
+    events(&mut c);
+    assert!(c.is_utf8());
+    c.send(Command::Select {
+        mailbox: Mailbox::new("Entwürfe"),
+        condstore: false,
+    })
+    .unwrap();
+    assert_eq!(
+        c.outbox().take_vec(),
+        "A3 SELECT \"Entwürfe\"\r\n".as_bytes()
+    );
+    // A UTF-8 name from the server decodes as it is.
+    let Data::List(l) = data("* LIST () \"/\" \"Entwürfe\"\r\n".as_bytes()) else {
+        panic!()
+    };
+    assert_eq!(l.mailbox.decode(), "Entwürfe");
 }

@@ -362,5 +362,12 @@ pub(crate) fn encode_flags(sink: &mut dyn Sink, flags: &[Flag]) -> PResult<()> {
 }
 
 pub(crate) fn encode_mailbox(out: &Out, sink: &mut dyn Sink, m: &Mailbox) -> PResult<()> {
+    // After ENABLE UTF8=ACCEPT names go as UTF-8 (RFC 6855 §3), not in
+    // modified UTF-7.
+    if out.utf8 && memchr::memchr(b'&', &m.0).is_some() {
+        if let Some(name) = utf7_decode(&m.0) {
+            return out.astring(sink, &Bytes::from(name.into_bytes()));
+        }
+    }
     out.astring(sink, &m.0)
 }
