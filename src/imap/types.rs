@@ -208,7 +208,11 @@ impl Date {
         let mut parts = s.split('-');
         let day: u8 = parts.next()?.trim().parse().ok()?;
         let mon = parts.next()?;
-        let year: u16 = parts.next()?.get(..4)?.parse().ok()?;
+        let year = parts.next()?;
+        if parts.next().is_some() || year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let year: u16 = year.parse().ok()?;
         let month = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(mon))? as u8 + 1;
         (1..=31).contains(&day).then_some(Date { year, month, day })
     }
@@ -218,7 +222,14 @@ impl Date {
         sink.text(b"-");
         sink.text(MONTHS[usize::from(self.month.clamp(1, 12) - 1)].as_bytes());
         sink.text(b"-");
-        write_num(sink, u64::from(self.year));
+        // Always four digits (date-year): year 997 is `0997`.
+        let y = self.year.min(9999);
+        sink.text(&[
+            b'0' + (y / 1000) as u8,
+            b'0' + (y / 100 % 10) as u8,
+            b'0' + (y / 10 % 10) as u8,
+            b'0' + (y % 10) as u8,
+        ]);
     }
 }
 
