@@ -17,7 +17,14 @@ fn search_dates_keep_four_digit_years() {
     assert_eq!(again, &wire[..]);
     assert_eq!(Date::parse(b"1-Feb-19945"), None);
     assert_eq!(Date::parse(b"1-Feb-997"), None);
-    assert_eq!(Date::parse(b"01-feb-1994"), Some(Date { year: 1994, month: 2, day: 1 }));
+    assert_eq!(
+        Date::parse(b"01-feb-1994"),
+        Some(Date {
+            year: 1994,
+            month: 2,
+            day: 1
+        })
+    );
     let seed = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/fuzz/seeds/imap_roundtrip/crash-4839458376a7304b1e475264a3288f453042248e"
@@ -32,7 +39,10 @@ fn search_dates_keep_four_digit_years() {
         let Framed::Message(msg) = f else { continue };
         if let Ok((tag, cmd)) = Command::parse(&msg, &limits) {
             let wire = cmd.encode(&tag).unwrap();
-            assert_eq!(Command::parse(&Bytes::from(wire), &limits).unwrap(), (tag, cmd));
+            assert_eq!(
+                Command::parse(&Bytes::from(wire), &limits).unwrap(),
+                (tag, cmd)
+            );
             commands += 1;
         }
     }
