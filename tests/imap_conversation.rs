@@ -1109,3 +1109,51 @@ fn utf8_accept_sends_mailbox_names_as_utf8() {
     };
     assert_eq!(l.mailbox.decode(), "Entwürfe");
 }
+
+#[test]
+fn server_application_decides_on_literals() {
+    let mut s = Server::new("hi");
+    s.set_literal_decisions(true);
+    s.outbox().take_vec();
+    s.receive(b"a1 LOGIN u p\r\n");
+    let Ok(Next::Event(ServerEvent::Command { tag, .. })) = s.poll_event() else {
+        panic!()
+    };
+    s.complete(&tag, StatusKind::Ok, None, "ok").unwrap();
+    s.outbox().take_vec();
+    s.receive(b"a2 APPEND INBOX {5000}\r\n");
+    assert_eq!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Literal {
+            tag: b("a2"),
+            size: 5000
+        }))
+    );
+    assert_eq!(s.poll_event(), Ok(Next::Paused));
+    s.refuse_literal(
+        Some(Code::Other {
+            name: b("OVERQUOTA"),
+            value: None,
+        }),
+        "quota",
+    )
+    .unwrap();
+    assert_eq!(s.outbox().take_vec(), b"a2 NO [OVERQUOTA] quota\r\n");
+    s.receive(b"a3 APPEND INBOX {5}\r\n");
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Literal { size: 5, .. }))
+    ));
+    s.accept_literal().unwrap();
+    assert_eq!(s.outbox().take_vec(), b"+ Ready for literal data\r\n");
+    assert_eq!(s.poll_event(), Ok(Next::NeedInput));
+    s.receive(b"hello\r\n");
+    let Ok(Next::Event(ServerEvent::Command {
+        command: Command::Append { messages, .. },
+        ..
+    })) = s.poll_event()
+    else {
+        panic!()
+    };
+    assert_eq!(&messages[0].data[..], b"hello");
+}

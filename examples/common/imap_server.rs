@@ -700,6 +700,10 @@ impl Session<'_> {
                     }
                 }
                 Event::IdleTick => self.report_news()?,
+                Event::Literal { .. } => self
+                    .server()
+                    .accept_literal()
+                    .map_err(DriveError::Protocol)?,
                 Event::IdleDone => {
                     let tag = self
                         .server()

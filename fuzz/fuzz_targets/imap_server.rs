@@ -10,14 +10,16 @@ use sanswire::imap::{
 };
 
 fn server() -> Server {
-    Server::with_greeting(
+    let mut s = Server::with_greeting(
         Status::new(None, StatusKind::Ok, "ready"),
         Limits {
             max_line: 4096,
             max_literal: 1024,
             ..Limits::server()
         },
-    )
+    );
+    s.set_literal_decisions(true);
+    s
 }
 
 fn answer(s: &mut Server, e: &Event) {
@@ -39,6 +41,12 @@ fn answer(s: &mut Server, e: &Event) {
             if let Some((tag, _)) = s.current().cloned() {
                 let _ = s.complete(&tag, StatusKind::Ok, None, "done");
             }
+        }
+        Event::Literal { size, .. } if *size > 100 => {
+            let _ = s.refuse_literal(None, "too big for the quota");
+        }
+        Event::Literal { .. } => {
+            let _ = s.accept_literal();
         }
         Event::IdleTick => {}
     }

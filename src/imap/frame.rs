@@ -83,6 +83,12 @@ impl Framer {
         };
     }
 
+    /// The message received so far, up to the literal just announced
+    /// (to read its tag from before deciding).
+    pub fn pending<'a>(&self, inbox: &'a Inbox) -> &'a [u8] {
+        &inbox.data()[..self.pos.min(inbox.len())]
+    }
+
     /// Reads the announced literal's octets as part of the message.
     pub fn accept(&mut self) {
         if let Some(lit) = self.announced.take() {

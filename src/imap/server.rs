@@ -27,6 +27,16 @@ pub enum Event {
     AuthResponse(Bytes),
     /// The client ended IDLE with DONE: complete the IDLE command.
     IdleDone,
+    /// A synchronising literal within the limits was announced and
+    /// [`Server::set_literal_decisions`] is on: answer with
+    /// [`Server::accept_literal`] (the machine sends `+`) or
+    /// [`Server::refuse_literal`] (a tagged NO; the octets never come).
+    Literal {
+        /// The tag of the command announcing it.
+        tag: Bytes,
+        /// The octets announced (an APPEND's message size, say).
+        size: u64,
+    },
     /// While idling, the interval set with [`Server::set_idle_tick`]
     /// passed: look for news and push it with [`Server::send`].
     IdleTick,
@@ -42,6 +52,8 @@ enum Reading {
     Sasl,
     /// `+ idling` was sent: the next line must be DONE.
     Idle,
+    /// A literal waits for the application's decision.
+    Literal,
 }
 
 /// An IMAP server: parses commands (literals included, within its
@@ -81,6 +93,7 @@ pub struct Server {
     current: Option<(Bytes, Command)>,
     capabilities: Vec<Bytes>,
     idle_tick: Option<Duration>,
+    decide_literals: bool,
     /// When the last tick (or IDLE) began.
     tick_base: Instant,
     tick_due: bool,
@@ -110,6 +123,7 @@ impl Server {
             current: None,
             capabilities: Vec::new(),
             idle_tick: None,
+            decide_literals: false,
             tick_base: Instant::ZERO,
             tick_due: false,
         };
@@ -249,6 +263,38 @@ impl Server {
         Ok(())
     }
 
+    /// Lets the application decide on each synchronising literal within
+    /// the limits ([`Event::Literal`]), for example an APPEND too large
+    /// for the user's quota; off by default (the machine sends `+` itself).
+    pub fn set_literal_decisions(&mut self, on: bool) {
+        self.decide_literals = on;
+    }
+
+    /// Sends `+` for the literal of [`Event::Literal`]: its octets follow.
+    pub fn accept_literal(&mut self) -> Result<(), Error> {
+        if self.reading != Reading::Literal {
+            return Err(ErrorKind::OutOfSequence.into());
+        }
+        self.framer.accept();
+        self.conn.outbox.write(b"+ Ready for literal data\r\n");
+        self.reading = Reading::Commands;
+        Ok(())
+    }
+
+    /// Refuses the literal of [`Event::Literal`] with a tagged NO (and a
+    /// code, such as `[TOOBIG]` or `[OVERQUOTA]`): the command is dropped,
+    /// and the client sends no octets.
+    pub fn refuse_literal(&mut self, code: Option<Code>, text: &str) -> Result<(), Error> {
+        if self.reading != Reading::Literal {
+            return Err(ErrorKind::OutOfSequence.into());
+        }
+        let first = self.framer.refuse(&mut self.conn.inbox);
+        let tag = command_tag(&first).map(Bytes::copy_from_slice);
+        self.reading = Reading::Commands;
+        self.answer_untagged(tag.as_deref(), StatusKind::No, code, text);
+        Ok(())
+    }
+
     /// While idling, wake the application every `every` with
     /// [`Event::IdleTick`] (on the machine's timer), so it can look for
     /// news to push. Off (`None`) by default.
@@ -332,6 +378,9 @@ impl Server {
             if self.reading == Reading::Idle && core::mem::take(&mut self.tick_due) {
                 return Ok(Next::Event(Event::IdleTick));
             }
+            if self.reading == Reading::Literal {
+                return Ok(Next::Paused);
+            }
             if self.reading == Reading::Answering {
                 if self.conn.inbox.len() > self.limits.max_pipelined_input {
                     return Err(ErrorKind::TooMuchPipelined.into());
@@ -372,6 +421,16 @@ impl Server {
                         };
                         self.answer_untagged(tag, kind, Some(Code::TooBig), "literal too big");
                         continue;
+                    }
+                    if lit.sync && self.decide_literals {
+                        let pending = self.framer.pending(&self.conn.inbox);
+                        if let Some(tag) = command_tag(pending).map(Bytes::copy_from_slice) {
+                            self.reading = Reading::Literal;
+                            return Ok(Next::Event(Event::Literal {
+                                tag,
+                                size: lit.size,
+                            }));
+                        }
                     }
                     self.framer.accept();
                     if lit.sync {
