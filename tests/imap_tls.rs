@@ -132,6 +132,14 @@ async fn tokio_client_plain_and_implicit() {
         body(imap.fetch(SeqSet::single(1), whole()).await.unwrap()),
         MESSAGE
     );
+    // IDLE with a deadline on the machine's timer, run by the async driver.
+    let started = std::time::Instant::now();
+    let updates = imap
+        .idle(Some(std::time::Duration::from_millis(300)))
+        .await
+        .unwrap();
+    assert!(updates.is_empty(), "{updates:?}");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
     imap.logout().await.unwrap();
     let tcp = tokio::net::TcpStream::connect(&s.implicit).await.unwrap();
     let tls = Stream::connect(tcp, &s.connector, "localhost")
