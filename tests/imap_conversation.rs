@@ -368,7 +368,7 @@ fn commands_encode_and_parse_back() {
             reference: Mailbox(b("")),
             pattern: Mailbox(b("*")),
             selection: vec![b("SPECIAL-USE")],
-            returns: vec![b("CHILDREN")],
+            returns: vec![b("CHILDREN"), b("STATUS (MESSAGES UNSEEN)")],
         },
         Command::Lsub {
             reference: Mailbox(b("")),

@@ -76,8 +76,8 @@ pub enum Command {
         pattern: Mailbox,
         /// LIST-EXTENDED selection options (`SUBSCRIBED`, `SPECIAL-USE`).
         selection: Vec<Bytes>,
-        /// LIST-EXTENDED return options (`CHILDREN`, `SPECIAL-USE`,
-        /// `STATUS (...)` is not typed here).
+        /// LIST-EXTENDED return options (`CHILDREN`, `SPECIAL-USE`, and
+        /// `STATUS (MESSAGES UNSEEN)` as one item).
         returns: Vec<Bytes>,
     },
     /// `LSUB reference pattern`.
@@ -505,8 +505,15 @@ impl Command {
                 s.text(b" ");
                 list_pattern(out, s, &pattern.0)?;
                 if !returns.is_empty() {
-                    s.text(b" RETURN ");
-                    atom_list(s, returns)?;
+                    s.text(b" RETURN (");
+                    for (i, r) in returns.iter().enumerate() {
+                        check_return_option(r)?;
+                        if i > 0 {
+                            s.text(b" ");
+                        }
+                        s.text(r);
+                    }
+                    s.text(b")");
                 }
             }
             Command::Lsub { reference, pattern } => {
@@ -667,6 +674,34 @@ fn list_pattern(out: &Out, s: &mut dyn Sink, p: &Bytes) -> PResult<()> {
     } else {
         out.string(s, p)
     }
+}
+
+/// A LIST return option: an atom, or an atom and its parenthesised
+/// arguments (`STATUS (MESSAGES UNSEEN)`, RFC 5819), kept as one slice.
+fn return_option(c: &mut Cursor) -> PResult<Bytes> {
+    let start = c.pos;
+    c.atom()?;
+    if c.rest().starts_with(b" (") {
+        c.pos += 1;
+        c.list(|c| c.atom())?;
+    }
+    Ok(c.src.slice(start..c.pos))
+}
+
+/// What [`return_option`] accepts: `ATOM` or `ATOM (ATOM ...)`.
+fn check_return_option(r: &[u8]) -> PResult<()> {
+    let Some(open) = memchr::memchr(b' ', r) else {
+        return check_atom(r);
+    };
+    check_atom(&r[..open])?;
+    let args = r[open + 1..]
+        .strip_prefix(b"(")
+        .and_then(|a| a.strip_suffix(b")"))
+        .ok_or(ErrorKind::InvalidArgument)?;
+    for a in args.split(|&b| b == b' ').filter(|a| !a.is_empty()) {
+        check_atom(a)?;
+    }
+    Ok(())
 }
 
 fn atom_list(s: &mut dyn Sink, v: &[Bytes]) -> PResult<()> {
@@ -992,7 +1027,7 @@ fn parse_command(c: &mut Cursor) -> PResult<Command> {
         c.sp()?;
         let pattern = Mailbox(list_mailbox(c)?);
         let returns = if c.prefix(b" RETURN ") {
-            c.list(|c| c.atom())?
+            c.list(return_option)?
         } else {
             Vec::new()
         };
