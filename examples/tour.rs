@@ -225,9 +225,12 @@ fn tour_imap(root: &Path) -> Step {
     println!("< * OK {}", String::from_utf8_lossy(&imap.greeting().text));
     imap.login("alice", "secret")?;
     println!("> LOGIN alice secret\n< OK");
-    for item in imap.list("", "*")? {
-        println!("> LIST \"\" *\n< {}", item.mailbox.decode());
-    }
+    let names: Vec<String> = imap
+        .list("", "*")?
+        .iter()
+        .map(|i| i.mailbox.decode())
+        .collect();
+    println!("> LIST \"\" *\n< {names:?}");
     let inbox = imap.select("INBOX")?;
     println!(
         "> SELECT INBOX\n< {} messages, UIDVALIDITY {:?}",
