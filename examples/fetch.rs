@@ -25,6 +25,8 @@ use url::Url;
 
 #[path = "fetch/gopher.rs"]
 mod gopher;
+#[path = "fetch/imap.rs"]
+mod imap;
 #[path = "fetch/nntp.rs"]
 mod nntp;
 #[path = "fetch/smtp.rs"]
@@ -40,7 +42,8 @@ const READ_SIZE: usize = 1024 * 1024;
 struct Args {
     /// The URL (http[s]://host[:port]/path, smtp[s]://host[:port][/helo-domain],
     /// pop3[s]://[user:pass@]host[:port]/[N], gopher[s]://host[:port]/TYPE SELECTOR,
-    /// nntp[s]://host[:port]/GROUP[/N], news://host/MESSAGE-ID).
+    /// nntp[s]://host[:port]/GROUP[/N], news://host/MESSAGE-ID,
+    /// imap[s]://[user:pass@]host[:port]/[MAILBOX[/;UID=N]]).
     url: String,
     /// Write the resource to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -143,6 +146,8 @@ fn run(args: &Args, started: Instant) -> Result<(), Failure> {
         "gophers" => gopher::fetch(args, &url, started, true),
         "nntp" | "news" => nntp::fetch(args, &url, started, false),
         "nntps" => nntp::fetch(args, &url, started, true),
+        "imap" => imap::fetch(args, &url, started, false),
+        "imaps" => imap::fetch(args, &url, started, true),
         other => Err(Failure(1, format!("Protocol \"{other}\" not supported"))),
     }
 }

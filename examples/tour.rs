@@ -18,12 +18,13 @@ type Tour = (&'static str, fn(&Path) -> Step);
 
 fn main() {
     let root = scratch_root();
-    let tours: [Tour; 5] = [
+    let tours: [Tour; 6] = [
         ("http", tour_http),
         ("smtp", tour_smtp),
         ("pop3", tour_pop3),
         ("gopher", tour_gopher),
         ("nntp", tour_nntp),
+        ("imap", tour_imap),
     ];
     let mut failed = false;
     for (name, tour) in tours {
@@ -297,5 +298,77 @@ fn tour_nntp(root: &Path) -> Step {
     let body = news.body(ArticleRef::Number(1))?;
     println!("> BODY 1\n< {:?}", String::from_utf8_lossy(&body));
     println!("> QUIT\n< {}", line(&news.quit()?));
+    Ok(())
+}
+
+fn tour_imap(root: &Path) -> Step {
+    use sanswire::imap::{FetchAttr, FetchItem, Flag, SearchKey, SeqSet, StoreMode};
+    let maildir = root.join("imap-maildir");
+    for d in ["new", "cur", ".Archive/cur"] {
+        std::fs::create_dir_all(maildir.join(d))?;
+    }
+    std::fs::write(
+        maildir.join("new").join("1700000000.M1.tour"),
+        "From: Alice <alice@example.org>\r\nSubject: Grüße\r\n\r\nHello from sanswire!\r\n",
+    )?;
+    let addr = start("imap", &maildir, Some(("alice", "secret")))?;
+    println!("server: serve imap on {addr}, a maildir with INBOX and Archive");
+    let mut imap = sanswire::io::imap::Client::connect(addr)?;
+    println!("< * OK {}", String::from_utf8_lossy(&imap.greeting().text));
+    imap.login("alice", "secret")?;
+    println!("> LOGIN alice secret\n< OK");
+    let names: Vec<String> = imap
+        .list("", "*")?
+        .iter()
+        .map(|i| i.mailbox.decode())
+        .collect();
+    println!("> LIST \"\" *\n< {names:?}");
+    let inbox = imap.select("INBOX")?;
+    println!(
+        "> SELECT INBOX\n< {} messages, UIDVALIDITY {:?}",
+        inbox.exists, inbox.uid_validity
+    );
+    let found = imap.search(vec![SearchKey::text("FROM", "alice")])?;
+    println!("> SEARCH FROM alice\n< {found:?}");
+    let fetched = imap.uid_fetch(
+        SeqSet::single(1),
+        vec![
+            FetchAttr::Envelope,
+            FetchAttr::Section {
+                peek: true,
+                section: "TEXT".into(),
+                partial: None,
+            },
+        ],
+    )?;
+    for (seq, items) in fetched {
+        for item in items {
+            match item {
+                FetchItem::Envelope(e) => println!(
+                    "< {seq}: subject {:?}",
+                    String::from_utf8_lossy(e.subject.as_deref().unwrap_or_default())
+                ),
+                FetchItem::Section { data: Some(d), .. } => {
+                    println!("< {seq}: text {:?}", String::from_utf8_lossy(&d))
+                }
+                _ => {}
+            }
+        }
+    }
+    imap.store(
+        SeqSet::single(1),
+        StoreMode::Add,
+        vec![Flag::FLAGGED],
+        false,
+    )?;
+    println!("> STORE 1 +FLAGS (\\Flagged)\n< OK");
+    let copied = imap.copy(SeqSet::single(1), "Archive", false)?;
+    println!("> COPY 1 Archive\n< {:?}", copied.code);
+    // A refusal is the operation's outcome, and the session goes on.
+    if let Err(refusal) = imap.run(sanswire::imap::ops::Select::mailbox("Nope"))? {
+        println!("> SELECT Nope\n< {refusal}");
+    }
+    imap.logout()?;
+    println!("> LOGOUT\n< OK");
     Ok(())
 }

@@ -14,6 +14,7 @@
 //! | [`pop3`] | POP3 (RFC 1939, RFC 2449, RFC 2595, RFC 5034, RFC 6856) |
 //! | [`gopher`] | Gopher (RFC 1436, Gopher+, RFC 4266 URLs), client and server |
 //! | [`nntp`] | NNTP (RFC 3977, RFC 4642, RFC 4643, RFC 6048, RFC 2980), client and server |
+//! | [`imap`] | IMAP4rev1 and IMAP4rev2 (RFC 3501, RFC 9051, LITERAL+, IDLE, UIDPLUS, MOVE, ESEARCH, CONDSTORE, ...) |
 //! | [`sasl`] | SASL mechanisms shared by the mail protocols (RFC 4422) |
 //!
 //! # Features
@@ -38,6 +39,7 @@ extern crate std;
 
 pub mod gopher;
 pub mod http;
+pub mod imap;
 #[cfg(feature = "std")]
 pub mod io;
 pub mod nntp;

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use sanswire::wire::{Machine, Next};
-use sanswire::{gopher, http, pop3, smtp};
+use sanswire::{gopher, http, imap, pop3, smtp};
 mod counting_alloc;
 use counting_alloc::{live_bytes, Counting};
 
@@ -199,6 +199,49 @@ fn gopher_answering_server() -> gopher::Server {
     s
 }
 
+/// A selected IMAP session: greeting with capabilities, LOGIN, SELECT
+/// with its untagged data, all events dropped.
+fn imap_client() -> imap::Client {
+    let mut c = imap::Client::new();
+    c.receive(b"* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] Dovecot ready.\r\n");
+    while let Ok(Next::Event(_)) = c.poll_event() {}
+    c.login("alice", "secret").unwrap();
+    c.send(imap::Command::Select {
+        mailbox: imap::Mailbox::new("INBOX"),
+        condstore: false,
+    })
+    .unwrap();
+    drain(&mut c);
+    c.receive(
+        b"A1 OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES \
+THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS \
+LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS \
+BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE] Logged in\r\n\
+* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.\r\n\
+* 1042 EXISTS\r\n* 0 RECENT\r\n* OK [UNSEEN 7] First unseen.\r\n* OK [UIDVALIDITY 1700000000] UIDs valid\r\n\
+* OK [UIDNEXT 4321] Predicted next UID\r\nA2 OK [READ-WRITE] Select completed (0.001 + 0.000 secs).\r\n",
+    );
+    while let Ok(Next::Event(_)) = c.poll_event() {}
+    assert_eq!(c.state(), imap::State::Selected);
+    assert_eq!(c.pending(), 0);
+    c
+}
+
+fn imap_server() -> imap::Server {
+    let mut s = imap::Server::new("IMAP4rev1 ready");
+    s.receive(b"a1 LOGIN alice secret\r\na2 SELECT INBOX\r\n");
+    while let Ok(Next::Event(e)) = s.poll_event() {
+        if let imap::ServerEvent::Command { tag, .. } = e {
+            s.data(imap::Data::Exists(1042)).unwrap();
+            s.complete(&tag, imap::StatusKind::Ok, None, "done")
+                .unwrap();
+        }
+    }
+    drain(&mut s);
+    assert_eq!(s.state(), imap::State::Selected);
+    s
+}
+
 #[test]
 fn idle_connections_hold_at_most_one_kib_each() {
     let costs = [
@@ -220,6 +263,8 @@ fn idle_connections_hold_at_most_one_kib_each() {
             "gopher::Server answering",
             per_connection("gopher::Server answering", gopher_answering_server),
         ),
+        ("imap::Client", per_connection("imap::Client", imap_client)),
+        ("imap::Server", per_connection("imap::Server", imap_server)),
     ];
     for (name, each) in costs {
         assert!(each <= BOUND, "{name}: {each} B per idle connection");

@@ -3,6 +3,7 @@
 
 pub mod gopher_server;
 pub mod http_server;
+pub mod imap_server;
 pub mod nntp_server;
 pub mod pop3_server;
 pub mod smtp_server;
@@ -59,6 +60,7 @@ pub fn handler(protocol: &str) -> Option<Handler> {
         "gopher" => Some(gopher_server::serve_connection),
         "http" => Some(http_server::serve_connection),
         "nntp" => Some(nntp_server::serve_connection),
+        "imap" => Some(imap_server::serve_connection),
         "pop3" => Some(pop3_server::serve_connection),
         "smtp" => Some(smtp_server::serve_connection),
         _ => None,

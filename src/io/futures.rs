@@ -47,6 +47,16 @@ pub mod smtp {
     pub use crate::io::smtp::Result;
 }
 
+/// The typed IMAP client over a futures-io stream.
+pub mod imap {
+    /// An async IMAP client; see
+    /// [`nonblocking::Session`](crate::io::nonblocking::Session) and the
+    /// blocking [`io::imap::Client`](crate::io::imap::Client) for its methods.
+    pub type Client<S> = crate::io::nonblocking::imap::Client<S, super::FuturesIo>;
+
+    pub use crate::io::imap::Result;
+}
+
 /// The typed POP3 client over a futures-io stream.
 pub mod pop3 {
     /// An async POP3 client over a futures-io stream; see

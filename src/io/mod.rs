@@ -72,6 +72,7 @@ mod bytestream;
 pub mod futures;
 pub mod gopher;
 pub mod http;
+pub mod imap;
 pub mod nntp;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub mod nonblocking;

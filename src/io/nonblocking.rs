@@ -39,6 +39,16 @@ pub mod smtp {
     pub use crate::io::smtp::Result;
 }
 
+/// The typed IMAP client, generic over the I/O family.
+pub mod imap {
+    /// An async IMAP client over a stream of the family `R`; see
+    /// [`Session`](super::Session) and the blocking
+    /// [`io::imap::Client`](crate::io::imap::Client) for its methods.
+    pub type Client<S, R> = super::Session<S, crate::imap::Imap, R>;
+
+    pub use crate::io::imap::Result;
+}
+
 /// The typed POP3 client of any async family.
 pub mod pop3 {
     /// An async POP3 client over a stream of the family `R`; see
