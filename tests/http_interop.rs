@@ -131,7 +131,9 @@ fn fetch_prints_what_curl_prints() {
 fn fetch_fails_like_curl_f_on_errors() {
     let root = scratch("fetch-errors");
     let (_serve, addr) = serve("http", &["--root", root.to_str().unwrap()]);
-    let (ok, out, err) = run(Command::new(example("fetch")).arg(format!("http://{addr}/missing")));
+    let (ok, out, err) = run(Command::new(example("fetch"))
+        .arg("-f")
+        .arg(format!("http://{addr}/missing")));
     assert!(!ok);
     assert!(out.is_empty());
     assert_eq!(err.lines().count(), 1, "{err}");

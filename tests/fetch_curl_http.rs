@@ -1,0 +1,397 @@
+//! `fetch` beside curl 7.88 over HTTP: for each option, both run against
+//! the same scripted server (tests/fetch_curl/httpd.py), and stdout, the
+//! exit code and what the server received must be the same.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The fetch User-Agent, which stands in for curl's in comparisons.
+const FETCH_AGENT: &str = concat!("sanswire-fetch/", env!("CARGO_PKG_VERSION"));
+
+/// The scripted server, its log of what it received, and its file root.
+struct Httpd {
+    _proc: Proc,
+    port: u16,
+    log: PathBuf,
+    root: PathBuf,
+}
+
+fn httpd(name: &str) -> Httpd {
+    let root = scratch(&format!("fcurl-{name}"));
+    let portfile = root.join("port");
+    let log = root.join("received.log");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fetch_curl/httpd.py");
+    let child = Command::new("python3")
+        .arg(script)
+        .arg(&portfile)
+        .arg(&log)
+        .arg(&root)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("python3 runs tests/fetch_curl/httpd.py");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !portfile.exists() {
+        assert!(Instant::now() < deadline, "httpd.py did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let port = std::fs::read_to_string(&portfile).unwrap().parse().unwrap();
+    Httpd {
+        _proc: Proc(child),
+        port,
+        log,
+        root,
+    }
+}
+
+impl Httpd {
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// What the server received since the last call.
+    fn take_log(&self) -> Vec<u8> {
+        let data = std::fs::read(&self.log).unwrap_or_default();
+        let _ = std::fs::remove_file(&self.log);
+        data
+    }
+}
+
+/// One run: exit code, stdout, stderr, what the server received, and the
+/// output file `{out}` stood for (if any).
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+    received: Vec<u8>,
+    out_file: Option<Vec<u8>>,
+}
+
+/// The curl-specific bytes made comparable: the User-Agent, and the
+/// random multipart boundaries.
+fn normalize(data: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(data).replace("curl/7.88.1", FETCH_AGENT);
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    const DASHES: &str = "------------------------";
+    while let Some(i) = rest.find(DASHES) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + DASHES.len()..];
+        let hex = tail.chars().take_while(|c| c.is_ascii_hexdigit()).count();
+        if hex == 16 {
+            out.push_str("BOUNDARY");
+            rest = &tail[16..];
+        } else {
+            out.push_str(DASHES);
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out.into_bytes()
+}
+
+fn run_one(program: &Path, h: &Httpd, args: &[&str], tag: &str, env: &[(&str, &str)]) -> Run {
+    let out_path = h.root.join(format!("out-{tag}"));
+    let expand = |a: &str| {
+        a.replace("{base}", &h.base())
+            .replace("{root}", h.root.to_str().unwrap())
+            .replace("{out}", out_path.to_str().unwrap())
+            .replace("{port}", &h.port.to_string())
+    };
+    let args: Vec<String> = args.iter().map(|a| expand(a)).collect();
+    let mut cmd = Command::new(program);
+    cmd.args(&args).stdin(Stdio::null());
+    for var in [
+        "http_proxy",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, expand(v));
+    }
+    let out = cmd.output().expect("runs");
+    let received = h.take_log();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: normalize(&out.stdout),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        received: normalize(&received),
+        out_file: std::fs::read(&out_path).ok().map(|d| normalize(&d)),
+    }
+}
+
+/// Runs curl, then fetch, with the same arguments, and checks that they
+/// agree on stdout, the exit code, the bytes the server received and the
+/// output file. Returns fetch's run.
+fn same(h: &Httpd, args: &[&str]) -> Run {
+    same_env(h, args, &[])
+}
+
+fn same_env(h: &Httpd, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let curl = run_one(Path::new("curl"), h, args, "curl", env);
+    let fetch = run_one(&example("fetch"), h, args, "fetch", env);
+    assert_eq!(
+        fetch.code, curl.code,
+        "exit code for {args:?}\ncurl: {}\nfetch: {}",
+        curl.stderr, fetch.stderr
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&fetch.received),
+        String::from_utf8_lossy(&curl.received),
+        "what the server received for {args:?}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&fetch.stdout),
+        String::from_utf8_lossy(&curl.stdout),
+        "stdout for {args:?}\nfetch stderr: {}",
+        fetch.stderr
+    );
+    assert_eq!(fetch.out_file, curl.out_file, "output file for {args:?}");
+    fetch
+}
+
+#[test]
+fn errors_without_f_print_the_body_and_exit_0() {
+    let h = httpd("errors");
+    let r = same(&h, &["-s", "{base}/status/404"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout, b"status 404\n");
+    same(&h, &["-s", "{base}/status/500"]);
+    same(&h, &["{base}/status/404"]);
+}
+
+#[test]
+fn fail_exits_22_with_nothing_on_stdout() {
+    let h = httpd("fail");
+    let r = same(&h, &["-f", "{base}/status/404"]);
+    assert_eq!(r.code, 22);
+    assert!(r.stdout.is_empty());
+    assert!(r.stderr.contains("(22)"), "{}", r.stderr);
+    same(&h, &["--fail", "{base}/status/503"]);
+    same(&h, &["-f", "{base}/status/200"]);
+}
+
+#[test]
+fn silent_and_show_error() {
+    let h = httpd("silent");
+    let r = same(&h, &["-sf", "{base}/status/404"]);
+    assert_eq!(r.stderr, "", "-s silences the error");
+    let r = same(&h, &["-sSf", "{base}/status/404"]);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("(22)"));
+    let r = same(&h, &["-fsSL", "{base}/redirect/302?to=/status/404"]);
+    assert!(r.stderr.contains("(22)"));
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let r = same(&h, &["-s", &url]);
+    assert_eq!((r.code, r.stderr.as_str()), (7, ""));
+    let r = same(&h, &["-sS", &url]);
+    assert_eq!(r.stderr.lines().count(), 1);
+}
+
+#[test]
+fn location_follows_redirects_by_curls_rules() {
+    let h = httpd("redirects");
+    // Relative and absolute Locations, each status.
+    for code in ["301", "302", "303", "307", "308"] {
+        same(&h, &["-sL", &format!("{{base}}/redirect/{code}?to=/echo")]);
+        same(
+            &h,
+            &[
+                "-sL",
+                "-d",
+                "a=1",
+                &format!("{{base}}/redirect/{code}?to=/echo"),
+            ],
+        );
+    }
+    same(&h, &["-sL", "{base}/sub/sub/redirect/302?to=../echo"]);
+    same(&h, &["-sL", "{base}/redirect/302?to=302%3Fto%3D/echo"]);
+    same(
+        &h,
+        &["-sL", "{base}/redirect/302?to=//localhost:{port}/echo"],
+    );
+    let r = same(&h, &["-sL", "{base}/redirect/302?to=/empty"]);
+    assert_eq!(r.code, 52);
+    // Without -L: the redirect's own body.
+    same(&h, &["-s", "{base}/redirect/302?to=/echo"]);
+    // -X keeps its method, the body goes.
+    same(
+        &h,
+        &[
+            "-sL",
+            "-X",
+            "POST",
+            "-d",
+            "x=1",
+            "{base}/redirect/302?to=/echo",
+        ],
+    );
+    // Credentials and -H Cookie/Authorization stay with the first host;
+    // -b strings go on.
+    let other = "{base}/redirect/302?to=http://localhost:{port}/echo";
+    same(&h, &["-sL", "-u", "a:b", "-b", "c=1", other]);
+    same(
+        &h,
+        &[
+            "-sL",
+            "-H",
+            "Authorization: Bearer t",
+            "-H",
+            "Cookie: k=v",
+            other,
+        ],
+    );
+    same(&h, &["-sL", "-u", "a:b", "{base}/redirect/302?to=/echo"]);
+    // --max-redirs.
+    let r = same(
+        &h,
+        &[
+            "-sL",
+            "--max-redirs",
+            "1",
+            "{base}/redirect/302?to=/redirect/302%3Fto%3D/echo",
+        ],
+    );
+    assert_eq!(r.code, 47);
+    same(
+        &h,
+        &[
+            "-sL",
+            "--max-redirs",
+            "2",
+            "{base}/redirect/302?to=/redirect/302%3Fto%3D/echo",
+        ],
+    );
+    same(
+        &h,
+        &["-sL", "--max-redirs", "0", "{base}/redirect/302?to=/echo"],
+    );
+}
+
+#[test]
+fn what_is_printed_head_include_dump_header() {
+    let h = httpd("printed");
+    same(&h, &["-sI", "{base}/status/200"]);
+    same(&h, &["-si", "{base}/echo"]);
+    same(&h, &["-siL", "{base}/redirect/302?to=/echo"]);
+    same(&h, &["-sIL", "{base}/redirect/301?to=/status/200"]);
+    same(&h, &["-s", "-D", "{out}", "{base}/echo"]);
+    same(&h, &["-s", "-D", "-", "{base}/status/404"]);
+    same(&h, &["-s", "-i", "-o", "{out}", "{base}/echo"]);
+}
+
+#[test]
+fn remote_name_and_output_dir() {
+    let h = httpd("remote-name");
+    std::fs::write(h.root.join("a.txt"), b"file a\n").unwrap();
+    for (program, tag) in [(PathBuf::from("curl"), "curl"), (example("fetch"), "fetch")] {
+        let dir = h.root.join(format!("dir-{tag}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let r = run_one(
+            &program,
+            &h,
+            &[
+                "-s",
+                "-O",
+                "--output-dir",
+                dir.to_str().unwrap(),
+                "{base}/file/a.txt",
+            ],
+            tag,
+            &[],
+        );
+        assert_eq!(r.code, 0, "{tag} {}", r.stderr);
+        assert_eq!(
+            std::fs::read(dir.join("a.txt")).unwrap(),
+            b"file a\n",
+            "{tag}"
+        );
+        let r = run_one(
+            &program,
+            &h,
+            &[
+                "-s",
+                "-o",
+                "b.txt",
+                "--output-dir",
+                dir.to_str().unwrap(),
+                "{base}/file/a.txt",
+            ],
+            tag,
+            &[],
+        );
+        assert_eq!(r.code, 0, "{tag}");
+        assert_eq!(
+            std::fs::read(dir.join("b.txt")).unwrap(),
+            b"file a\n",
+            "{tag}"
+        );
+    }
+    let r = same(&h, &["-s", "-O", "{base}/"]);
+    assert_eq!(r.code, 23);
+}
+
+#[test]
+fn write_out_variables() {
+    let h = httpd("write-out");
+    same(
+        &h,
+        &[
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{size_download} %{url_effective} %{content_type} %{num_redirects}\\n",
+            "-L",
+            "{base}/redirect/302?to=/type/text/html",
+        ],
+    );
+    same(&h, &["-s", "-w", "[%{http_code}]\\n", "{base}/status/404"]);
+    same(&h, &["-sf", "-w", "[%{http_code}]\\n", "{base}/status/404"]);
+    let port = free_port();
+    same(
+        &h,
+        &[
+            "-s",
+            "-w",
+            "%{http_code}\\n",
+            &format!("http://127.0.0.1:{port}/"),
+        ],
+    );
+    // %{time_total}: a number of seconds with six decimals.
+    let r = same_time(
+        &h,
+        &[
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{time_total}",
+            "{base}/echo",
+        ],
+    );
+    let t: f64 = String::from_utf8_lossy(&r.stdout).parse().unwrap();
+    assert!(t >= 0.0);
+}
+
+/// Like `same` for output that holds a time: only the shape is compared.
+fn same_time(h: &Httpd, args: &[&str]) -> Run {
+    let curl = run_one(Path::new("curl"), h, args, "curl", &[]);
+    let fetch = run_one(&example("fetch"), h, args, "fetch", &[]);
+    assert_eq!(fetch.code, curl.code);
+    assert_eq!(fetch.received, curl.received);
+    let shape = |s: &[u8]| String::from_utf8_lossy(s).replace(|c: char| c.is_ascii_digit(), "9");
+    assert_eq!(shape(&fetch.stdout), shape(&curl.stdout));
+    fetch
+}
