@@ -173,6 +173,7 @@ fn curl_and_fetch_upload_to_serve() {
     assert!(std::fs::read(root.join("by-fetch.bin")).unwrap() == payload);
     // Wrong password: refused, nothing stored.
     let (ok, _, _) = run(Command::new(example("fetch")).args([
+        "-f",
         "-u",
         "u:wrong",
         "-T",
