@@ -297,6 +297,10 @@ fn run_all(args: &Args, data: &[DataPart], started: Instant) -> i32 {
             code = failure.0;
             stats.exit_code = failure.0;
         }
+        if let Err(failure) = cookies.save(args) {
+            show.error(&failure);
+            code = failure.0;
+        }
         if let Some(format) = &args.write_out {
             let text = common::write_out(format, &stats, transfer_started.elapsed());
             use std::io::Write;
@@ -304,10 +308,6 @@ fn run_all(args: &Args, data: &[DataPart], started: Instant) -> i32 {
             let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
         }
-    }
-    if let Err(failure) = cookies.save(args) {
-        show.error(&failure);
-        code = failure.0;
     }
     code
 }

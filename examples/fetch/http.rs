@@ -201,13 +201,8 @@ fn join_data(parts: &[DataPart]) -> Result<Vec<u8>, Failure> {
         }
         last_json = is_json;
         match part {
-            // -d @file: the file without its CR and LF bytes.
             DataPart::Ascii(s) => match s.strip_prefix('@') {
-                Some(path) => out.extend(
-                    read_local(path)?
-                        .into_iter()
-                        .filter(|b| *b != b'\r' && *b != b'\n'),
-                ),
+                Some(path) => out.extend(text_file_data(&read_local(path)?)),
                 None => out.extend_from_slice(s.as_bytes()),
             },
             DataPart::Binary(s) | DataPart::Json(s) => match s.strip_prefix('@') {
@@ -219,6 +214,18 @@ fn join_data(parts: &[DataPart]) -> Result<Vec<u8>, Failure> {
         }
     }
     Ok(out)
+}
+
+/// `-d @file` as curl reads it: line by line, each line up to its first
+/// CR, LF or NUL (curl reads them as C strings).
+fn text_file_data(file: &[u8]) -> Vec<u8> {
+    file.split(|b| *b == b'\n')
+        .flat_map(|line| {
+            let end = memchr::memchr2(b'\r', 0, line).unwrap_or(line.len());
+            &line[..end]
+        })
+        .copied()
+        .collect()
 }
 
 /// `--data-urlencode`: `content`, `=content`, `name=content`, `@file`,
