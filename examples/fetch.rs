@@ -173,7 +173,12 @@ struct Args {
     )]
     continue_at: Option<String>,
     /// http: ask for a byte range only (`0-99`, `-500`, `100-`).
-    #[arg(short = 'r', long = "range", value_name = "RANGE")]
+    #[arg(
+        short = 'r',
+        long = "range",
+        value_name = "RANGE",
+        allow_hyphen_values = true
+    )]
     range: Option<String>,
     /// Retry NUM times on transient errors (timeouts, HTTP 408, 429, 500, 502, 503, 504).
     #[arg(long = "retry", value_name = "NUM", default_value_t = 0)]
@@ -264,7 +269,7 @@ fn data_parts(matches: &clap::ArgMatches) -> Vec<DataPart> {
     parts.into_iter().map(|(_, p)| p).collect()
 }
 
-/// Every URL in turn; the exit code is the last failure's (0 if none).
+/// Every URL in turn; the exit code is the last transfer's, as curl's.
 fn run_all(args: &Args, data: &[DataPart], started: Instant) -> i32 {
     let show = Show::new(args);
     let mut code = 0;
@@ -292,6 +297,8 @@ fn run_all(args: &Args, data: &[DataPart], started: Instant) -> i32 {
         let mut stats = common::Stats::default();
         let transfer_started = Instant::now();
         let result = run(&one, data, started, &mut cookies, &mut stats);
+        // curl exits with the last transfer's code.
+        code = 0;
         if let Err(failure) = &result {
             show.error(failure);
             code = failure.0;

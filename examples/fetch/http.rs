@@ -52,12 +52,15 @@ pub fn fetch(
         };
         let result = transfer(args, &plan, started, cookies, stats);
         let transient = match &result {
-            Ok(Done::Transient) => true,
+            Ok(Done::Transient(_)) => true,
             Err(f) => f.0 == exit::OPERATION_TIMEDOUT,
             Ok(Done::Finished) => false,
         };
         if !transient || attempt >= args.retry {
-            return result.map(|_| ());
+            return match result {
+                Ok(Done::Transient(Some(failure))) | Err(failure) => Err(failure),
+                Ok(_) => Ok(()),
+            };
         }
         let wait = Duration::from_secs(1 << attempt.min(9));
         attempt += 1;
@@ -80,8 +83,9 @@ pub fn fetch(
 /// How one attempt ended.
 enum Done {
     Finished,
-    /// A transient HTTP status: `--retry` may try again.
-    Transient,
+    /// A transient HTTP status: `--retry` may try again; the failure
+    /// stands when it does not (`-f`).
+    Transient(Option<Failure>),
 }
 
 /// What goes out: the method, the first URL, the body and its type.
@@ -404,6 +408,7 @@ fn transfer(
         stats.content_type = header_str(&response, "content-type");
         cookies.store(&hop.url, &response);
         let next = redirect_target(args, &hop, &response)?;
+        let transient = TRANSIENT_STATUS.contains(&response.status());
         let failing = args.fail && response.status() >= 400;
         if !failing {
             if args.include || args.head {
@@ -431,10 +436,14 @@ fn transfer(
             continue;
         }
         if failing {
-            return Err(Failure(
+            let failure = Failure(
                 exit::HTTP_RETURNED_ERROR,
                 format!("The requested URL returned error: {}", response.status()),
-            ));
+            );
+            return match transient {
+                true => Ok(Done::Transient(Some(failure))),
+                false => Err(failure),
+            };
         }
         if resume > 0 && response.status() == 200 {
             return Err(Failure(
@@ -442,7 +451,6 @@ fn transfer(
                 "HTTP server doesn't seem to support byte ranges. Cannot resume.".into(),
             ));
         }
-        let transient = TRANSIENT_STATUS.contains(&response.status());
         sink.total = header_str(&response, "content-length").and_then(|v| v.parse().ok());
         let mut decoder = Decoder::new(args, &response)?;
         while let Some(chunk) = conn
@@ -460,7 +468,7 @@ fn transfer(
             hop.url.host_str().unwrap_or_default()
         ));
         return Ok(if transient {
-            Done::Transient
+            Done::Transient(None)
         } else {
             Done::Finished
         });
