@@ -3,6 +3,8 @@
 //! exit code and what the server received must be the same.
 
 mod common;
+#[path = "common/pki.rs"]
+mod pki;
 
 use common::*;
 use std::path::{Path, PathBuf};
@@ -793,5 +795,50 @@ fn several_urls_and_no_scheme() {
             "%{url_effective}\\n",
             "127.0.0.1:{port}/status/200",
         ],
+    );
+}
+
+#[test]
+fn proxy_absolute_form_and_environment() {
+    let h = httpd("proxy");
+    same(&h, &["-s", "-x", "http://127.0.0.1:{port}", "http://example.invalid/echo?a=1"]);
+    same(&h, &["-s", "-x", "127.0.0.1:{port}", "-u", "a:b", "http://example.invalid:8080/echo"]);
+    same(&h, &["-s", "-x", "http://pu:pp@127.0.0.1:{port}", "http://example.invalid/echo"]);
+    same_env(&h, &["-s", "http://example.invalid/echo"], &[("http_proxy", "http://127.0.0.1:{port}")]);
+    // no_proxy and --noproxy: straight to the server.
+    same_env(
+        &h,
+        &["-s", "{base}/echo"],
+        &[("http_proxy", "http://127.0.0.1:1"), ("no_proxy", "localhost,127.0.0.1")],
+    );
+    same(&h, &["-s", "-x", "http://127.0.0.1:1", "--noproxy", "*", "{base}/echo"]);
+}
+
+#[test]
+fn proxy_connect_tunnel_for_https() {
+    let h = httpd("proxy-tls");
+    let pki = pki::Pki::new();
+    let dir = scratch("proxy-tls-pki");
+    let (ca, cert, key) = pki.write(&dir);
+    let root = scratch("proxy-tls-root");
+    std::fs::write(root.join("hello.txt"), b"hello over tls\n").unwrap();
+    let (_serve, addr) = serve(
+        "http",
+        &[
+            "--root", root.to_str().unwrap(),
+            "--tls-cert", cert.to_str().unwrap(),
+            "--tls-key", key.to_str().unwrap(),
+            "--implicit-tls",
+        ],
+    );
+    let port = addr.rsplit(':').next().unwrap();
+    let url = format!("https://localhost:{port}/hello.txt");
+    let r = same(&h, &["-s", "--cacert", ca.to_str().unwrap(), "-x", "http://127.0.0.1:{port}", &url]);
+    assert_eq!(r.stdout, b"hello over tls\n");
+    assert!(String::from_utf8_lossy(&r.received).starts_with("CONNECT localhost:"));
+    same_env(
+        &h,
+        &["-s", "--cacert", ca.to_str().unwrap(), &url],
+        &[("https_proxy", "127.0.0.1:{port}")],
     );
 }
