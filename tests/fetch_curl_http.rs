@@ -801,17 +801,60 @@ fn several_urls_and_no_scheme() {
 #[test]
 fn proxy_absolute_form_and_environment() {
     let h = httpd("proxy");
-    same(&h, &["-s", "-x", "http://127.0.0.1:{port}", "http://example.invalid/echo?a=1"]);
-    same(&h, &["-s", "-x", "127.0.0.1:{port}", "-u", "a:b", "http://example.invalid:8080/echo"]);
-    same(&h, &["-s", "-x", "http://pu:pp@127.0.0.1:{port}", "http://example.invalid/echo"]);
-    same_env(&h, &["-s", "http://example.invalid/echo"], &[("http_proxy", "http://127.0.0.1:{port}")]);
+    same(
+        &h,
+        &[
+            "-s",
+            "-x",
+            "http://127.0.0.1:{port}",
+            "http://example.invalid/echo?a=1",
+        ],
+    );
+    same(
+        &h,
+        &[
+            "-s",
+            "-x",
+            "127.0.0.1:{port}",
+            "-u",
+            "a:b",
+            "http://example.invalid:8080/echo",
+        ],
+    );
+    same(
+        &h,
+        &[
+            "-s",
+            "-x",
+            "http://pu:pp@127.0.0.1:{port}",
+            "http://example.invalid/echo",
+        ],
+    );
+    same_env(
+        &h,
+        &["-s", "http://example.invalid/echo"],
+        &[("http_proxy", "http://127.0.0.1:{port}")],
+    );
     // no_proxy and --noproxy: straight to the server.
     same_env(
         &h,
         &["-s", "{base}/echo"],
-        &[("http_proxy", "http://127.0.0.1:1"), ("no_proxy", "localhost,127.0.0.1")],
+        &[
+            ("http_proxy", "http://127.0.0.1:1"),
+            ("no_proxy", "localhost,127.0.0.1"),
+        ],
     );
-    same(&h, &["-s", "-x", "http://127.0.0.1:1", "--noproxy", "*", "{base}/echo"]);
+    same(
+        &h,
+        &[
+            "-s",
+            "-x",
+            "http://127.0.0.1:1",
+            "--noproxy",
+            "*",
+            "{base}/echo",
+        ],
+    );
 }
 
 #[test]
@@ -825,15 +868,28 @@ fn proxy_connect_tunnel_for_https() {
     let (_serve, addr) = serve(
         "http",
         &[
-            "--root", root.to_str().unwrap(),
-            "--tls-cert", cert.to_str().unwrap(),
-            "--tls-key", key.to_str().unwrap(),
+            "--root",
+            root.to_str().unwrap(),
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
             "--implicit-tls",
         ],
     );
     let port = addr.rsplit(':').next().unwrap();
     let url = format!("https://localhost:{port}/hello.txt");
-    let r = same(&h, &["-s", "--cacert", ca.to_str().unwrap(), "-x", "http://127.0.0.1:{port}", &url]);
+    let r = same(
+        &h,
+        &[
+            "-s",
+            "--cacert",
+            ca.to_str().unwrap(),
+            "-x",
+            "http://127.0.0.1:{port}",
+            &url,
+        ],
+    );
     assert_eq!(r.stdout, b"hello over tls\n");
     assert!(String::from_utf8_lossy(&r.received).starts_with("CONNECT localhost:"));
     same_env(
@@ -841,4 +897,41 @@ fn proxy_connect_tunnel_for_https() {
         &["-s", "--cacert", ca.to_str().unwrap(), &url],
         &[("https_proxy", "127.0.0.1:{port}")],
     );
+}
+
+/// The lines of a `-v` trace that curl and fetch share: what was sent
+/// (`> `), received (`< `), the data notes and the connection's fate.
+pub fn trace_lines(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|l| {
+            l.starts_with("> ")
+                || l.starts_with("< ")
+                || l.starts_with("{ [")
+                || l.starts_with("* Connected to")
+                || l.starts_with("* Connection #0")
+                || l.starts_with("*   Trying")
+        })
+        .map(|l| l.replace("curl/7.88.1", FETCH_AGENT).trim_end().to_string())
+        .collect()
+}
+
+#[test]
+fn verbose_in_curls_format() {
+    let h = httpd("verbose");
+    for args in [
+        vec!["-sv", "{base}/echo"],
+        vec!["-sv", "-d", "a=1", "{base}/status/404"],
+        vec!["-svL", "{base}/redirect/302?to=/echo"],
+    ] {
+        let curl = run_one(Path::new("curl"), &h, &args, "curl", &[]);
+        let fetch = run_one(&example("fetch"), &h, &args, "fetch", &[]);
+        assert_eq!(
+            trace_lines(&fetch.stderr),
+            trace_lines(&curl.stderr),
+            "{args:?}\n{}",
+            fetch.stderr
+        );
+        assert_eq!(fetch.stdout, curl.stdout);
+    }
 }

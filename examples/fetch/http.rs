@@ -427,6 +427,7 @@ fn transfer(
                 ));
             }
             drain(&mut conn, &show)?;
+            left(&show, &hop.url, keep_alive);
             if keep_alive {
                 kept = Some((origin, conn));
             }
@@ -463,15 +464,23 @@ fn transfer(
         }
         decoder.finish(&mut sink)?;
         sink.finish()?;
-        show.info(&format!(
-            "Connection #0 to host {} left intact",
-            hop.url.host_str().unwrap_or_default()
-        ));
+        left(&show, &hop.url, keep_alive);
         return Ok(if transient {
             Done::Transient(None)
         } else {
             Done::Finished
         });
+    }
+}
+
+/// `-v`: what becomes of the connection after a response.
+fn left(show: &Show, url: &Url, keep_alive: bool) {
+    match keep_alive {
+        true => show.info(&format!(
+            "Connection #0 to host {} left intact",
+            url.host_str().unwrap_or_default()
+        )),
+        false => show.info("Closing connection 0"),
     }
 }
 

@@ -3,8 +3,8 @@
 //! VRFY each `--mail-rcpt` (or HELP without one) and print the reply.
 //! `smtps://` is TLS from the first byte (port 465); `--ssl-reqd` upgrades
 //! an `smtp://` session with STARTTLS before anything else, and fails with
-//! exit 64 if the server does not offer it. `-v` traces the plaintext
-//! part of the conversation only.
+//! exit 64 if the server does not offer it. `-v` traces the
+//! conversation in the clear, after STARTTLS too.
 //!
 //! Differences from curl: the message goes out with bare LF and bare CR
 //! turned into CRLF (curl sends them as they are unless `--crlf`), MAIL
@@ -21,6 +21,7 @@ use sanswire::io::smtp::Client;
 use sanswire::io::tls;
 use sanswire::smtp::{self, Outcome};
 use std::io::{self, IoSlice, Read, Write};
+use std::net::TcpStream;
 use std::time::Instant;
 use url::Url;
 
@@ -34,26 +35,20 @@ pub fn send(args: &Args, url: &Url, started: Instant, smtps: bool) -> Result<(),
     // Never on in plaintext when TLS is required: the machine refuses to.
     machine.set_require_tls(starttls);
     let tcp = connect(url, if smtps { 465 } else { 25 }, args, started)?;
-    // Tracing shows plaintext only: not TLS records.
-    let stream = Trace::new(tcp, args.verbose && !smtps);
     let stream = match smtps {
-        true => implicit_tls(args, url, stream, &[])?,
-        false => tls::Stream::plain(stream),
+        true => implicit_tls(args, url, tcp, &[])?,
+        false => tls::Stream::plain(tcp),
     };
+    // The trace sits above TLS: it shows the conversation in the clear,
+    // after STARTTLS too, as curl does.
+    let stream = Trace::new(stream, args.verbose);
     let unavailable = |e: &smtp::Error| matches!(e.kind(), smtp::ErrorKind::TlsUnavailable(_));
     let mut client = Client::new(stream, machine).map_err(|e| upgrade_failure(e, unavailable))?;
     if starttls {
-        if args.verbose {
-            eprintln!("> STARTTLS");
-        }
-        if let Some(trace) = client.driver().stream().get_mut() {
-            trace.on = false;
-        }
         let connector = tls_connector(args)?;
-        client
-            .starttls(&connector, tls_host(url))
+        traced_starttls(&mut client, &connector, tls_host(url))
             .map_err(|e| upgrade_failure(e, unavailable))?;
-        log_tls(args, client.driver().stream());
+        log_tls(args, &client.driver().stream().inner);
     }
     if let Some((user, pass)) = credentials(args, url) {
         if client.capabilities().auth().next().is_none() {
@@ -99,6 +94,27 @@ pub fn send(args: &Args, url: &Url, started: Instant, smtps: bool) -> Result<(),
         }
     }
     client.quit()?;
+    Ok(())
+}
+
+type TracedClient = Client<Trace<tls::Stream<TcpStream>>>;
+
+/// `STARTTLS` with the TLS layer under the trace: what
+/// [`Session::starttls`](sanswire::io::Session::starttls) runs, with the
+/// handshake on the stream inside the trace.
+fn traced_starttls(
+    client: &mut TracedClient,
+    connector: &tls::TlsConnector,
+    host: &str,
+) -> Result<(), sanswire::io::SessionError<smtp::ops::Smtp>> {
+    use sanswire::wire::{Machine, StartTls};
+    client.run(<smtp::ops::Smtp as StartTls>::Upgrade::default())?;
+    let driver = client.driver();
+    driver.flush()?;
+    sanswire::io::check_upgrade(driver.machine()).map_err(sanswire::io::DriveError::widen)?;
+    driver.stream().inner.upgrade_client(connector, host)?;
+    driver.machine().tls_established();
+    client.run(<smtp::ops::Smtp as StartTls>::Upgraded::default())?;
     Ok(())
 }
 
