@@ -10,6 +10,7 @@
 use super::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sanswire::io::tls::{self, TlsConnector};
+use sanswire::sasl::{self, Credentials, DeferredInitialResponse, Mechanism};
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -541,6 +542,87 @@ where
         sanswire::io::DriveError::Io(e) => tls_failure(e),
         other => Failure::from(other),
     }
+}
+
+/// Who logs in and how, from `-u`, the URL, `--login-options` and
+/// `--oauth2-bearer`.
+pub struct Login {
+    pub user: Option<String>,
+    pub pass: String,
+    pub token: Option<String>,
+    /// `AUTH=` from the URL's user (`user;AUTH=X`) or `--login-options`.
+    pub auth: Option<String>,
+    pub sasl_ir: bool,
+}
+
+impl Login {
+    pub fn from_args(args: &Args, url: &Url) -> Login {
+        let (user, pass) = match credentials(args, url) {
+            Some((u, p)) => (Some(u), p),
+            None => (None, String::new()),
+        };
+        // curl's `user;AUTH=MECH` in the URL (which counts even when -u
+        // gives the user; in -u itself, `;` is part of the name).
+        let url_user = percent_decoded(url.username());
+        let mut auth = url_user.split_once(';').and_then(|(_, o)| auth_option(o));
+        let user = match (&args.user, user) {
+            (None, Some(u)) => u.split_once(';').map(|(n, _)| n.to_string()).or(Some(u)),
+            (_, user) => user,
+        };
+        if let Some(options) = &args.login_options {
+            auth = auth_option(options).or(auth);
+        }
+        Login {
+            user,
+            pass,
+            token: args.oauth2_bearer.clone(),
+            auth,
+            sasl_ir: args.sasl_ir,
+        }
+    }
+
+    pub fn credentials(&self) -> Credentials {
+        let user = self.user.clone().unwrap_or_default();
+        match &self.token {
+            Some(t) => Credentials::oauth2(user, t.clone()),
+            None => Credentials::new(user, self.pass.clone()),
+        }
+    }
+
+    /// The named mechanism, without its initial response unless `--sasl-ir`.
+    pub fn mechanism(
+        &self,
+        name: &str,
+        creds: &Credentials,
+        url: &Url,
+    ) -> Box<dyn Mechanism + Send> {
+        let user = creds.user.clone();
+        let token = creds.token.clone().unwrap_or_default();
+        let mechanism: Box<dyn Mechanism + Send> = match name {
+            "EXTERNAL" => Box::new(sasl::External::new(user)),
+            "OAUTHBEARER" => Box::new(sasl::OAuthBearer::new(
+                user,
+                token,
+                url.host_str().unwrap_or_default(),
+                url.port_or_known_default().unwrap_or_default(),
+            )),
+            "XOAUTH2" => Box::new(sasl::XOAuth2::new(user, token)),
+            other => sasl::mechanism_for(other, creds)
+                .unwrap_or_else(|| Box::new(sasl::Plain::new(user, creds.pass.clone()))),
+        };
+        match self.sasl_ir {
+            true => mechanism,
+            false => Box::new(DeferredInitialResponse::new(mechanism)),
+        }
+    }
+}
+
+/// `AUTH=X` from curl's login options (`;`-separated).
+fn auth_option(options: &str) -> Option<String> {
+    options.split(';').find_map(|o| {
+        let (k, v) = o.split_once('=')?;
+        k.eq_ignore_ascii_case("AUTH").then(|| v.to_string())
+    })
 }
 
 /// What `-w` can print about one transfer.

@@ -9,14 +9,14 @@
 //! `--oauth2-bearer` logs in with OAUTHBEARER or XOAUTH2 only. `--ssl`
 //! upgrades with STLS when offered, `--ssl-reqd` insists (exit 64).
 
-use super::common::{exit, percent_decoded};
+use super::common::{exit, percent_decoded, Login};
 use super::{
-    connect, credentials, implicit_tls, log_tls, tls_connector, tls_host, upgrade_failure, Args,
-    Failure, Sink, READ_SIZE,
+    connect, implicit_tls, log_tls, tls_connector, tls_host, upgrade_failure, Args, Failure, Sink,
+    READ_SIZE,
 };
 use sanswire::io::tls;
 use sanswire::pop3::Capabilities;
-use sanswire::sasl::{self, Credentials, DeferredInitialResponse, Mechanism};
+use sanswire::sasl;
 use sanswire::wire::Machine;
 use std::net::TcpStream;
 use std::time::Instant;
@@ -119,51 +119,7 @@ fn capabilities(
     Ok(caps)
 }
 
-/// Who logs in and how, from `-u`, the URL, `--login-options` and
-/// `--oauth2-bearer`.
-struct Login {
-    user: Option<String>,
-    pass: String,
-    token: Option<String>,
-    /// `AUTH=` from the URL's user (`user;AUTH=X`) or `--login-options`.
-    auth: Option<String>,
-    sasl_ir: bool,
-}
-
 impl Login {
-    fn from_args(args: &Args, url: &Url) -> Login {
-        let (user, pass) = match credentials(args, url) {
-            Some((u, p)) => (Some(u), p),
-            None => (None, String::new()),
-        };
-        // curl's `user;AUTH=MECH` in the URL (which counts even when -u
-        // gives the user; in -u itself, `;` is part of the name).
-        let url_user = percent_decoded(url.username());
-        let mut auth = url_user.split_once(';').and_then(|(_, o)| auth_option(o));
-        let user = match (&args.user, user) {
-            (None, Some(u)) => u.split_once(';').map(|(n, _)| n.to_string()).or(Some(u)),
-            (_, user) => user,
-        };
-        if let Some(options) = &args.login_options {
-            auth = auth_option(options).or(auth);
-        }
-        Login {
-            user,
-            pass,
-            token: args.oauth2_bearer.clone(),
-            auth,
-            sasl_ir: args.sasl_ir,
-        }
-    }
-
-    fn credentials(&self) -> Credentials {
-        let user = self.user.clone().unwrap_or_default();
-        match &self.token {
-            Some(t) => Credentials::oauth2(user, t.clone()),
-            None => Credentials::new(user, self.pass.clone()),
-        }
-    }
-
     /// curl's POP3 login: SASL when offered and allowed, else APOP, else
     /// USER/PASS; a bearer token or a named mechanism allows SASL only.
     fn run(
@@ -247,36 +203,6 @@ impl Login {
             }
         }
     }
-
-    /// The named mechanism, without its initial response unless `--sasl-ir`.
-    fn mechanism(&self, name: &str, creds: &Credentials, url: &Url) -> Box<dyn Mechanism + Send> {
-        let user = creds.user.clone();
-        let token = creds.token.clone().unwrap_or_default();
-        let mechanism: Box<dyn Mechanism + Send> = match name {
-            "EXTERNAL" => Box::new(sasl::External::new(user)),
-            "OAUTHBEARER" => Box::new(sasl::OAuthBearer::new(
-                user,
-                token,
-                url.host_str().unwrap_or_default(),
-                url.port_or_known_default().unwrap_or(110),
-            )),
-            "XOAUTH2" => Box::new(sasl::XOAuth2::new(user, token)),
-            other => sasl::mechanism_for(other, creds)
-                .unwrap_or_else(|| Box::new(sasl::Plain::new(user, creds.pass.clone()))),
-        };
-        match self.sasl_ir {
-            true => mechanism,
-            false => Box::new(DeferredInitialResponse::new(mechanism)),
-        }
-    }
-}
-
-/// `AUTH=X` from curl's login options (`;`-separated).
-fn auth_option(options: &str) -> Option<String> {
-    options.split(';').find_map(|o| {
-        let (k, v) = o.split_once('=')?;
-        k.eq_ignore_ascii_case("AUTH").then(|| v.to_string())
-    })
 }
 
 trait AuthChoice {

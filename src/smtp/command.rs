@@ -214,15 +214,13 @@ impl Command {
             }
             Command::MailFrom { from, params } => {
                 if !from.is_empty() {
-                    check_mailbox(from)?;
+                    check_path_address(from)?;
                 }
                 let _ = write!(out, " FROM:<{from}>");
                 params.encode(&mut out)?;
             }
             Command::RcptTo { to, params } => {
-                if !to.eq_ignore_ascii_case("postmaster") {
-                    check_mailbox(to)?;
-                }
+                check_path_address(to)?;
                 let _ = write!(out, " TO:<{to}>");
                 params.encode(&mut out)?;
             }
@@ -748,6 +746,25 @@ pub fn check_mailbox(addr: &str) -> Result<(), Error> {
         return Err(ErrorKind::InvalidArgument("bad local part").into());
     }
     check_domain_or_literal(&addr[local_end + 1..])
+}
+
+/// An address a client may put in MAIL FROM or RCPT TO: a mailbox, or a
+/// bare local part (`postmaster`, and others as curl sends them: Postfix
+/// and Exim qualify such addresses with their own domain; the server
+/// decides). Either way nothing that could end the path or the line.
+fn check_path_address(addr: &str) -> Result<(), Error> {
+    if addr.contains('@') {
+        return check_mailbox(addr);
+    }
+    check_text(addr)?;
+    let dot_string = !addr.is_empty()
+        && addr
+            .split('.')
+            .all(|atom| !atom.is_empty() && atom.bytes().all(is_atext));
+    if !dot_string {
+        return Err(ErrorKind::InvalidArgument("bad local part").into());
+    }
+    Ok(())
 }
 
 /// The index after a quoted string at the start of `b`.
