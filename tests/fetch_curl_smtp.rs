@@ -115,6 +115,12 @@ fn custom_commands_and_their_answers() {
         &["-X", "VRFY", "--mail-rcpt", "nobody@example.org", "{url}"],
     );
     assert_eq!(code, 8);
+    same(
+        &s,
+        &["-X", "EXPN", "--mail-rcpt", "alice@example.org", "{url}"],
+    );
+    let (code, _) = same(&s, &["-X", "EXPN", "--mail-rcpt", "x", "{url}"]);
+    assert_eq!(code, 8);
     same(&s, &["-X", "HELP", "{url}"]);
     same(&s, &["{url}"]);
     same(&s, &["-X", "NOOP", "{url}"]);

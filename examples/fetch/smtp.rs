@@ -81,7 +81,7 @@ pub fn send(args: &Args, url: &Url, started: Instant, smtps: bool) -> Result<(),
     Ok(())
 }
 
-/// Without `-T`: `-X` (VRFY, EXPN, HELP, NOOP...) or, as curl picks, VRFY
+/// Without `-T`: `-X` (VRFY, EXPN, HELP, NOOP, RSET) or, as curl picks, VRFY
 /// for each `--mail-rcpt` or HELP; the reply to stdout or `-o`. A refused
 /// VRFY or EXPN exits 8.
 fn command(args: &Args, client: &mut TracedClient, started: Instant) -> Result<(), Failure> {
@@ -98,6 +98,7 @@ fn command(args: &Args, client: &mut TracedClient, started: Instant) -> Result<(
     for target in targets {
         let op = match (verb.as_str(), target) {
             ("VRFY", Some(t)) => smtp::ops::Single::vrfy(t),
+            ("EXPN", Some(t)) => smtp::ops::Single::expn(t),
             ("HELP", t) => smtp::ops::Single::help(t),
             ("NOOP", _) => smtp::ops::Single::noop(),
             ("RSET", _) => smtp::ops::Single::rset(),
@@ -109,7 +110,7 @@ fn command(args: &Args, client: &mut TracedClient, started: Instant) -> Result<(
             }
         };
         let reply = client.driver().run(op)?;
-        if !reply.is_positive() && verb == "VRFY" {
+        if !reply.is_positive() && matches!(verb.as_str(), "VRFY" | "EXPN") {
             return Err(Failure(
                 exit::WEIRD_SERVER_REPLY,
                 format!("Weird server reply: {reply}"),

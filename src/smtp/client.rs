@@ -56,6 +56,8 @@ pub enum Verb {
     Noop,
     /// `VRFY`.
     Vrfy,
+    /// `EXPN`.
+    Expn,
     /// `HELP`.
     Help,
     /// `QUIT`; the machine is closed after its reply. Also reported for
@@ -652,6 +654,12 @@ impl Client {
         self.single(&Command::Vrfy(what.into()), Verb::Vrfy)
     }
 
+    /// Sends `EXPN list`: the members of a mailing list, if the server
+    /// tells (most refuse, 502 or 252).
+    pub fn expn(&mut self, list: &str) -> Result<CommandId, Error> {
+        self.single(&Command::Expn(list.into()), Verb::Expn)
+    }
+
     /// Sends HELP, with an optional topic.
     pub fn help(&mut self, topic: Option<&str>) -> Result<CommandId, Error> {
         self.single(&Command::Help(topic.map(String::from)), Verb::Help)
@@ -663,7 +671,7 @@ impl Client {
     }
 
     fn single(&mut self, cmd: &Command, verb: Verb) -> Result<CommandId, Error> {
-        if verb == Verb::Vrfy {
+        if matches!(verb, Verb::Vrfy | Verb::Expn) {
             self.ensure_secure()?;
         }
         self.ensure_idle()?;

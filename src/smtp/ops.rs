@@ -280,6 +280,11 @@ impl Single {
         Self::new(Verb::Vrfy, Some(what.into()))
     }
 
+    /// `EXPN list`.
+    pub fn expn(list: impl Into<String>) -> Self {
+        Self::new(Verb::Expn, Some(list.into()))
+    }
+
     /// `HELP [topic]`.
     pub fn help(topic: Option<&str>) -> Self {
         Self::new(Verb::Help, topic.map(String::from))
@@ -307,6 +312,7 @@ impl Operation<Client> for Single {
             Verb::Rset => client.rset(),
             Verb::Noop => client.noop(),
             Verb::Vrfy => client.vrfy(self.argument.as_deref().unwrap_or_default()),
+            Verb::Expn => client.expn(self.argument.as_deref().unwrap_or_default()),
             Verb::Help => client.help(self.argument.as_deref()),
             Verb::Quit => client.quit(),
             Verb::StartTls => {
