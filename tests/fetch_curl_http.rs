@@ -935,3 +935,75 @@ fn verbose_in_curls_format() {
         assert_eq!(fetch.stdout, curl.stdout);
     }
 }
+
+/// Runs `fetch ARGS` in a detached tmux pane (a terminal) and returns
+/// what the pane shows after `wait`.
+fn on_a_terminal(args: &[String], wait: Duration) -> String {
+    let socket = format!("sanswire-progress-{}", std::process::id());
+    let mut line = example("fetch").to_str().unwrap().to_string();
+    for a in args {
+        line.push_str(&format!(" '{a}'"));
+    }
+    // Keep the pane after fetch ends, to read it.
+    line.push_str("; sleep 30");
+    let status = Command::new("tmux")
+        .args([
+            "-L",
+            &socket,
+            "new-session",
+            "-d",
+            "-x",
+            "150",
+            "-y",
+            "20",
+            &line,
+        ])
+        .status()
+        .expect("tmux is installed (.ci/install-peers)");
+    assert!(status.success());
+    std::thread::sleep(wait);
+    let out = Command::new("tmux")
+        .args(["-L", &socket, "capture-pane", "-p"])
+        .output()
+        .unwrap();
+    let _ = Command::new("tmux")
+        .args(["-L", &socket, "kill-server"])
+        .status();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn progress_bar_on_a_terminal_for_long_transfers() {
+    let h = httpd("progress");
+    std::fs::write(h.root.join("slow.bin"), awkward_bytes(300_000)).unwrap();
+    let out = h.root.join("slow.out");
+    let url = format!("{}/file/slow.bin", h.base());
+    let args = |extra: &[&str]| {
+        let mut v: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        v.extend([
+            "--limit-rate".into(),
+            "60K".into(),
+            "-o".into(),
+            out.to_str().unwrap().into(),
+            url.clone(),
+        ]);
+        v
+    };
+    // Over a second: the bar shows bytes so far out of the total.
+    let screen = on_a_terminal(&args(&[]), Duration::from_millis(2500));
+    assert!(
+        screen.contains("KiB/292.97 KiB"),
+        "no progress bar on the terminal:\n{screen}"
+    );
+    // -s: no bar.
+    let screen = on_a_terminal(&args(&["-s"]), Duration::from_millis(2500));
+    assert!(!screen.contains("KiB"), "a bar despite -s:\n{screen}");
+    // A short transfer shows none either.
+    let quick = [
+        format!("{}/status/200", h.base()),
+        "-o".into(),
+        out.to_str().unwrap().into(),
+    ];
+    let screen = on_a_terminal(&quick, Duration::from_millis(1500));
+    assert!(!screen.contains("KiB"), "{screen}");
+}
