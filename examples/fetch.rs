@@ -246,10 +246,13 @@ fn main() {
     std::process::exit(code);
 }
 
+/// Builds a [`DataPart`] from an option's value.
+type MakePart = fn(String) -> DataPart;
+
 /// The data options in the order they were given.
 fn data_parts(matches: &clap::ArgMatches) -> Vec<DataPart> {
     let mut parts: Vec<(usize, DataPart)> = Vec::new();
-    let kinds: [(&str, fn(String) -> DataPart); 5] = [
+    let kinds: [(&str, MakePart); 5] = [
         ("data", DataPart::Ascii),
         ("data_binary", DataPart::Binary),
         ("data_raw", DataPart::Raw),
