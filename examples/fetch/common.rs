@@ -700,37 +700,3 @@ fn variable(name: &str, stats: &Stats, elapsed: Duration) -> Option<String> {
         _ => return None,
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn write_out_expands_variables_and_escapes() {
-        let stats = Stats {
-            code: 404,
-            size_download: 12,
-            url_effective: "http://h/".into(),
-            num_redirects: 2,
-            ..Stats::default()
-        };
-        let s = write_out(
-            "%{http_code} %{size_download} %{url_effective} [%{content_type}] %{num_redirects}\\n100%%",
-            &stats,
-            Duration::from_millis(1500),
-        );
-        assert_eq!(s, "404 12 http://h/ [] 2\n100%");
-        assert_eq!(
-            write_out("%{time_total}", &stats, Duration::from_millis(1500)),
-            "1.500000"
-        );
-    }
-
-    #[test]
-    fn rates() {
-        assert_eq!(parse_rate("100").unwrap(), 100);
-        assert_eq!(parse_rate("10K").unwrap(), 10240);
-        assert_eq!(parse_rate("1m").unwrap(), 1 << 20);
-        assert!(parse_rate("1x").is_err());
-    }
-}
