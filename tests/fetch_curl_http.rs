@@ -1007,3 +1007,68 @@ fn progress_bar_on_a_terminal_for_long_transfers() {
     let screen = on_a_terminal(&quick, Duration::from_millis(1500));
     assert!(!screen.contains("KiB"), "{screen}");
 }
+
+#[test]
+fn help_lists_the_supported_options_all_of_them_curls() {
+    let (ok, help, _) = run(Command::new(example("fetch")).arg("--help"));
+    assert!(ok);
+    let help = String::from_utf8_lossy(&help).into_owned();
+    let (_, curl_help, _) = run(Command::new("curl").args(["--help", "all"]));
+    let curl_help = String::from_utf8_lossy(&curl_help).into_owned();
+    let longs: Vec<&str> = help
+        .split_ascii_whitespace()
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| w.trim_end_matches([',', '.', ')']))
+        .filter(|w| !matches!(*w, "--help" | "--version"))
+        .collect();
+    for option in [
+        "--location",
+        "--max-redirs",
+        "--head",
+        "--include",
+        "--dump-header",
+        "--remote-name",
+        "--output-dir",
+        "--write-out",
+        "--user-agent",
+        "--referer",
+        "--cookie",
+        "--cookie-jar",
+        "--data-binary",
+        "--data-raw",
+        "--data-urlencode",
+        "--json",
+        "--get",
+        "--form",
+        "--compressed",
+        "--continue-at",
+        "--range",
+        "--retry",
+        "--limit-rate",
+        "--connect-timeout",
+        "--proxy",
+        "--noproxy",
+        "--list-only",
+        "--login-options",
+        "--sasl-ir",
+        "--oauth2-bearer",
+        "--mail-auth",
+        "--mail-rcpt-allowfails",
+        "--crlf",
+        "--ssl",
+        "--ssl-reqd",
+        "--show-error",
+        "--silent",
+        "--fail",
+        "--verbose",
+    ] {
+        assert!(longs.contains(&option), "{option} not in fetch --help");
+    }
+    // Every option fetch lists is curl's, under curl's name.
+    for option in longs {
+        assert!(
+            curl_help.contains(&format!("{option} ")) || curl_help.contains(&format!("{option}\n")),
+            "fetch --help lists {option}, which curl does not have"
+        );
+    }
+}
