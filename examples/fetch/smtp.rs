@@ -1,16 +1,20 @@
 //! `fetch smtp://host[:port][/helo-domain] --mail-from ADDR --mail-rcpt ADDR... -T FILE`:
 //! sends FILE (stdin with `-T -`) as a message, as curl does. Without `-T`,
-//! VRFY each `--mail-rcpt` (or HELP without one) and print the reply.
-//! `smtps://` is TLS from the first byte (port 465); `--ssl-reqd` upgrades
-//! an `smtp://` session with STARTTLS before anything else, and fails with
-//! exit 64 if the server does not offer it. `-v` traces the
+//! `-X VRFY|EXPN|HELP|NOOP|RSET` (default: VRFY each `--mail-rcpt`, or HELP
+//! without one) and the reply on stdout or `-o`. `smtps://` is TLS from the
+//! first byte (port 465); `--ssl-reqd` upgrades an `smtp://` session with
+//! STARTTLS before anything else, and fails with exit 64 if the server does
+//! not offer it; `--ssl` upgrades when offered. Login as for pop3 (see
+//! fetch/pop3.rs), and only when the server offers AUTH. `-v` traces the
 //! conversation in the clear, after STARTTLS too.
 //!
 //! Differences from curl: the message goes out with bare LF and bare CR
 //! turned into CRLF (curl sends them as they are unless `--crlf`), MAIL
-//! and the RCPTs are pipelined when offered, and with no URL path the
-//! EHLO name is this host's name even with `-T FILE` (curl appends the
-//! file name to the URL and says `EHLO FILE`).
+//! and the RCPTs are pipelined when offered, BDAT is used when CHUNKING is
+//! offered, RSET goes before QUIT after a refused recipient, words after an
+//! address go out as ESMTP parameters, and with no URL path the EHLO name
+//! is this host's name even with `-T FILE` (curl appends the file name to
+//! the URL and says `EHLO FILE`).
 
 use super::common::{exit, Login, Sink};
 use super::{
