@@ -363,7 +363,7 @@ fn run(
     let url = parse_url(&args.url)?;
     stats.url_effective = url.to_string();
     match url.scheme() {
-        "http" | "https" => http::fetch(args, &url, data, started, cookies, stats),
+        "http" | "https" => http::fetch(args, &url, data, cookies, stats),
         "smtp" => smtp::send(args, &url, started, false),
         "smtps" => smtp::send(args, &url, started, true),
         "pop3" => pop3::fetch(args, &url, started, false),

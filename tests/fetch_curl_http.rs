@@ -722,6 +722,15 @@ fn retry_on_transient_errors() {
     );
     assert_eq!((f.code, f.stdout.clone()), (c.code, c.stdout.clone()));
     assert_eq!(f.received.len(), c.received.len());
+    // A timeout is transient too.
+    let r = same(&h, &["-s", "--retry", "1", "-m", "1", "{base}/slow/2"]);
+    assert_eq!(r.code, 28);
+    assert_eq!(
+        String::from_utf8_lossy(&r.received)
+            .matches("GET /slow/2")
+            .count(),
+        2
+    );
     // 404 is not transient: one request only.
     same(&h, &["-s", "--retry", "2", "{base}/flaky/n/5?code=404"]);
 }

@@ -38,7 +38,6 @@ pub fn fetch(
     args: &Args,
     url: &Url,
     data: &[DataPart],
-    started: Instant,
     cookies: &mut CookieJar,
     stats: &mut Stats,
 ) -> Result<(), Failure> {
@@ -50,7 +49,8 @@ pub fn fetch(
             url_effective: url.to_string(),
             ..Stats::default()
         };
-        let result = transfer(args, &plan, started, cookies, stats);
+        // -m bounds each attempt, as with curl.
+        let result = transfer(args, &plan, Instant::now(), cookies, stats);
         let transient = match &result {
             Ok(Done::Transient(_)) => true,
             Err(f) => f.0 == exit::OPERATION_TIMEDOUT,
