@@ -651,7 +651,7 @@ fn build_request(
     }
     headers.push(("Accept".into(), "*/*".into()));
     if args.compressed {
-        headers.push(("Accept-Encoding".into(), "deflate, gzip, br".into()));
+        headers.push(("Accept-Encoding".into(), "deflate, gzip, br, zstd".into()));
     }
     if let Some(r) = &args.referer {
         headers.push(("Referer".into(), r.clone()));
@@ -1011,13 +1011,15 @@ fn tunnel(
     Ok(tcp)
 }
 
-/// `--compressed`: decodes gzip, deflate (zlib, or raw as some servers
-/// send it) and br as the body arrives.
+/// `--compressed`: decodes gzip, deflate (zlib) and br as the body
+/// arrives, zstd at its end.
 enum Decoder {
     Identity,
     Gzip(flate2::write::GzDecoder<Vec<u8>>),
     Deflate(flate2::write::ZlibDecoder<Vec<u8>>),
     Brotli(Box<brotli::DecompressorWriter<Vec<u8>>>),
+    /// zstd: ruzstd decodes from a reader, so the body is kept whole.
+    Zstd(Vec<u8>),
 }
 
 impl Decoder {
@@ -1031,6 +1033,7 @@ impl Decoder {
             "gzip" | "x-gzip" => Decoder::Gzip(flate2::write::GzDecoder::new(Vec::new())),
             "deflate" => Decoder::Deflate(flate2::write::ZlibDecoder::new(Vec::new())),
             "br" => Decoder::Brotli(Box::new(brotli::DecompressorWriter::new(Vec::new(), 4096))),
+            "zstd" => Decoder::Zstd(Vec::new()),
             other => {
                 return Err(Failure(
                     exit::BAD_CONTENT_ENCODING,
@@ -1049,6 +1052,10 @@ impl Decoder {
         };
         let out = match self {
             Decoder::Identity => return sink.write(data),
+            Decoder::Zstd(body) => {
+                body.extend_from_slice(data);
+                return Ok(());
+            }
             Decoder::Gzip(d) => {
                 d.write_all(data).map_err(bad)?;
                 d.get_mut()
@@ -1077,6 +1084,14 @@ impl Decoder {
             Decoder::Identity => return Ok(()),
             Decoder::Gzip(d) => d.finish().map_err(bad)?,
             Decoder::Deflate(d) => d.finish().map_err(bad)?,
+            Decoder::Zstd(body) => {
+                let mut out = Vec::new();
+                ruzstd::decoding::StreamingDecoder::new(&body[..])
+                    .map_err(|e| Failure(exit::BAD_CONTENT_ENCODING, format!("zstd: {e}")))?
+                    .read_to_end(&mut out)
+                    .map_err(bad)?;
+                out
+            }
             Decoder::Brotli(d) => d.into_inner().map_err(|_| {
                 Failure(exit::BAD_CONTENT_ENCODING, "truncated brotli stream".into())
             })?,

@@ -23,7 +23,7 @@ import os, re, socket, socketserver, sys, threading, time, urllib.parse
 PORTFILE, LOGFILE, ROOT = sys.argv[1], sys.argv[2], sys.argv[3]
 LOCK = threading.Lock()
 FLAKY = {}
-ENCODING = {".gz": "gzip", ".zz": "deflate", ".br": "br"}
+ENCODING = {".gz": "gzip", ".zz": "deflate", ".br": "br", ".zst": "zstd"}
 
 
 def log(data):
