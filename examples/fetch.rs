@@ -161,7 +161,7 @@ struct Args {
     /// http: a multipart/form-data field, `name=value`, `name=@file`, `name=<file`, `;type=`.
     #[arg(short = 'F', long = "form", value_name = "NAME=CONTENT")]
     form: Vec<String>,
-    /// http: ask for a compressed response (gzip, deflate, br) and decode it.
+    /// http: ask for a compressed response (gzip, deflate, br, zstd) and decode it.
     #[arg(long = "compressed")]
     compressed: bool,
     /// http: resume at OFFSET, or `-` at the output file's size.

@@ -244,6 +244,31 @@ fn login_as_curl_does_it() {
 }
 
 #[test]
+fn fallback_after_a_cancelled_mechanism() {
+    let s = smtpd(
+        "cancel",
+        r#"{"ehlo": ["AUTH CRAM-MD5 PLAIN LOGIN"], "bad": ["CRAM-MD5"]}"#,
+    );
+    let args = [
+        "-u",
+        "u:p",
+        "--mail-from",
+        "a@b.example",
+        "--mail-rcpt",
+        "d@e.example",
+        "-T",
+        "{msg}",
+        "{url}",
+    ];
+    let (code, received) = same(&s, &args);
+    assert_eq!(code, 0);
+    assert!(
+        received.contains("AUTH CRAM-MD5\n*\nAUTH PLAIN\n"),
+        "{received}"
+    );
+}
+
+#[test]
 fn recipients_allowed_to_fail() {
     let s = smtpd("allowfails", r#"{"refuse_rcpt": ["bad@e.example"]}"#);
     let base = [

@@ -195,27 +195,29 @@ impl Login {
             return Ok(false);
         }
         let creds = self.credentials();
-        let name = sasl::choose_like_curl(
-            offered.iter().map(String::as_str),
-            &creds,
-            self.auth.as_deref(),
-            &[],
-        )
-        .ok_or_else(|| {
-            Failure(
-                exit::LOGIN_DENIED,
-                "No known authentication mechanisms supported".into(),
-            )
-        })?;
-        client
-            .auth(self.mechanism(name, &creds, url))
-            .map(|_| true)
-            .map_err(|e| match e {
-                sanswire::io::DriveError::Refused(smtp::Refusal(r)) => {
-                    Failure(exit::LOGIN_DENIED, format!("Login denied: {r}"))
+        let mut tried: Vec<&str> = Vec::new();
+        loop {
+            let Some(name) = sasl::choose_like_curl(
+                offered.iter().map(String::as_str),
+                &creds,
+                self.auth.as_deref(),
+                &tried,
+            ) else {
+                return Err(Failure(
+                    exit::LOGIN_DENIED,
+                    "No known authentication mechanisms supported".into(),
+                ));
+            };
+            match client.auth(self.mechanism(name, &creds, url)) {
+                Ok(_) => return Ok(true),
+                // curl drops a mechanism it had to cancel and tries the next.
+                Err(_) if client.driver().machine().auth_cancelled() => tried.push(name),
+                Err(sanswire::io::DriveError::Refused(smtp::Refusal(r))) => {
+                    return Err(Failure(exit::LOGIN_DENIED, format!("Login denied: {r}")))
                 }
-                other => other.into(),
-            })
+                Err(other) => return Err(other.into()),
+            }
+        }
     }
 }
 

@@ -348,6 +348,8 @@ pub struct Client {
     // Boxed: a transaction is large and an idle session has none.
     txn: Option<Box<Txn>>,
     auth: Option<AuthState>,
+    /// The last AUTH exchange was cancelled by this side (`*`).
+    auth_cancelled: bool,
     tls: Tls,
     require_tls: bool,
     ids: CommandIds,
@@ -407,6 +409,7 @@ impl Client {
             caps: None,
             txn: None,
             auth: None,
+            auth_cancelled: false,
             tls: Tls::Plain,
             require_tls: false,
             ids: CommandIds::default(),
@@ -583,6 +586,7 @@ impl Client {
     pub fn auth(&mut self, mut mechanism: Box<dyn Mechanism + Send>) -> Result<CommandId, Error> {
         self.ensure_secure()?;
         self.ensure_idle()?;
+        self.auth_cancelled = false;
         let initial = mechanism.initial_response().map_err(ErrorKind::Sasl)?;
         let mut line = Command::Auth {
             mechanism: mechanism.name().into(),
@@ -601,6 +605,14 @@ impl Client {
         self.send(line, Expect::Auth);
         self.auth = Some(AuthState { mechanism, held });
         Ok(self.new_call())
+    }
+
+    /// Whether the last AUTH exchange failed because this side cancelled
+    /// it (`*`: a challenge the mechanism could not answer, such as one
+    /// that is not base64) rather than because the server refused the
+    /// credentials; a client may then try another mechanism, as curl does.
+    pub fn auth_cancelled(&self) -> bool {
+        self.auth_cancelled
     }
 
     /// Authenticates with the best mechanism the server offers for these
@@ -916,7 +928,10 @@ impl Client {
             }
             // RFC 4954 §4: `*` cancels; the server answers 501, which
             // ends the exchange as a failure.
-            Err(_) => self.send_static(b"*\r\n", Expect::Auth),
+            Err(_) => {
+                self.auth_cancelled = true;
+                self.send_static(b"*\r\n", Expect::Auth);
+            }
         }
         None
     }

@@ -10,6 +10,7 @@ CONFIG (all keys optional):
   known       addresses VRFY and EXPN know (others: 550)
   strict      refuse addresses without @ (553) and unknown parameters (555)
   refuse_rcpt recipients refused with 550
+  bad         mechanisms whose challenge is not base64 (clients cancel)
 """
 import base64, json, os, socketserver, sys, threading
 
@@ -114,11 +115,19 @@ class Handler(socketserver.StreamRequestHandler):
         mech = args[0].upper()
         initial = args[1] if len(args) > 1 else None
         ok = False
+        if mech in CONFIG.get("bad", []):
+            self.send("334 not*base64!")
+            answer = self.readline()
+            self.send("501 5.7.0 cancelled" if answer == "*" else "535 5.7.8 bad")
+            return
         if mech == "PLAIN":
             if initial is None:
                 self.send("334 ")
                 initial = self.readline()
             ok = base64.b64decode(initial).split(b"\0")[1:] == [USER.encode(), PASS.encode()]
+        elif mech == "CRAM-MD5":
+            self.send("334 PDEuMkBzbXRwZD4=")
+            self.readline()
         elif mech == "LOGIN":
             self.send("334 VXNlcm5hbWU6")
             u = base64.b64decode(self.readline())
