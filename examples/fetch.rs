@@ -134,7 +134,7 @@ struct Args {
     /// http: the User-Agent.
     #[arg(short = 'A', long = "user-agent", value_name = "NAME")]
     user_agent: Option<String>,
-    /// http: the Referer (`;auto` is not supported).
+    /// http: the Referer; `URL;auto` or `;auto` also sets it to the last URL on redirects.
     #[arg(short = 'e', long = "referer", value_name = "URL")]
     referer: Option<String>,
     /// http: cookies, `NAME=VALUE; ...`, or a cookie file to read (Netscape format).

@@ -415,6 +415,16 @@ fn agent_referer_and_cookies_sent() {
         &["-s", "-A", "agent/1", "-e", "http://ref/", "{base}/echo"],
     );
     same(&h, &["-s", "-A", "", "{base}/echo"]);
+    same(&h, &["-sL", "-e", ";auto", "{base}/redirect/302?to=/echo"]);
+    same(
+        &h,
+        &[
+            "-sL",
+            "-e",
+            "http://first/;auto",
+            "{base}/redirect/302?to=/echo",
+        ],
+    );
     same(&h, &["-s", "-b", "a=1; b=2", "{base}/echo"]);
     same(
         &h,

@@ -343,6 +343,9 @@ struct Hop {
     /// Still on the first URL's host: `-u` and `-H Authorization/Cookie`
     /// go only there.
     same_host: bool,
+    /// The Referer: `-e URL`, and with `-e ';auto'` the last URL after a
+    /// redirect.
+    referer: Option<String>,
 }
 
 fn transfer(
@@ -371,6 +374,10 @@ fn transfer(
         body: plan.body.clone(),
         content_type: plan.content_type.clone(),
         same_host: true,
+        referer: args
+            .referer
+            .as_deref()
+            .map(|r| r.strip_suffix(";auto").unwrap_or(r).to_string()),
     };
     let mut kept: Option<(url::Origin, Conn)> = None;
     loop {
@@ -432,7 +439,11 @@ fn transfer(
                 kept = Some((origin, conn));
             }
             show.info(&format!("Issue another request to this URL: '{next_url}'"));
-            follow(&mut hop, &response, next_url);
+            let auto = args
+                .referer
+                .as_deref()
+                .is_some_and(|r| r.ends_with(";auto"));
+            follow(&mut hop, &response, next_url, auto);
             stats.num_redirects += 1;
             continue;
         }
@@ -574,7 +585,7 @@ fn redirect_target(args: &Args, hop: &Hop, response: &Response) -> Result<Option
 /// curl's rules for the next request: 301, 302 and 303 turn a POST into a
 /// GET without a body (303 anything but HEAD); credentials stay with the
 /// first host.
-fn follow(hop: &mut Hop, response: &Response, next: Url) {
+fn follow(hop: &mut Hop, response: &Response, next: Url, auto_referer: bool) {
     let status = response.status();
     let to_get = match status {
         301 | 302 => hop.method == "POST",
@@ -596,6 +607,11 @@ fn follow(hop: &mut Hop, response: &Response, next: Url) {
         && next.port_or_known_default() == hop.url.port_or_known_default()
         && next.scheme() == hop.url.scheme();
     hop.same_host &= same;
+    if auto_referer {
+        let mut from = hop.url.clone();
+        from.set_fragment(None);
+        hop.referer = Some(from.to_string());
+    }
     hop.url = next;
 }
 
@@ -653,7 +669,7 @@ fn build_request(
     if args.compressed {
         headers.push(("Accept-Encoding".into(), "deflate, gzip, br, zstd".into()));
     }
-    if let Some(r) = &args.referer {
+    if let Some(r) = hop.referer.as_ref().filter(|r| !r.is_empty()) {
         headers.push(("Referer".into(), r.clone()));
     }
     if proxied {
