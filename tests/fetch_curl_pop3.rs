@@ -238,3 +238,34 @@ fn fallback_after_a_cancelled_mechanism() {
     let (code, _) = same(&s, &["-u", "u:p", "pop3://{addr}/1"]);
     assert_eq!(code, 67);
 }
+
+/// The `> `, `< ` and `{ [` lines of a `-v` trace (curl's keep their CR).
+fn trace_lines(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("> ") || l.starts_with("< ") || l.starts_with("{ ["))
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .collect()
+}
+
+#[test]
+fn verbose_in_curls_format() {
+    let s = pop3d("verbose", r#"{"capa": ["USER", "SASL PLAIN LOGIN"]}"#);
+    for args in [
+        ["-sv", "-u", "u:p", "pop3://{addr}/1"].as_slice(),
+        &["-sv", "-u", "u:p", "pop3://{addr}/"],
+        &[
+            "-sv",
+            "-u",
+            "u:p",
+            "--login-options",
+            "AUTH=LOGIN",
+            "pop3://{addr}/2",
+        ],
+        &["-sv", "-u", "u:p", "pop3://{addr}/9"],
+    ] {
+        let curl = run_one(Path::new("curl"), &s, args);
+        let fetch = run_one(&example("fetch"), &s, args);
+        assert_eq!(trace_lines(&fetch.2), trace_lines(&curl.2), "{args:?}");
+    }
+}

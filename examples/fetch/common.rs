@@ -625,6 +625,36 @@ fn auth_option(options: &str) -> Option<String> {
     })
 }
 
+/// A tracing stream over the TLS layer (so `-v` shows the conversation
+/// in the clear, after STARTTLS too): where that layer is.
+pub trait OverTls {
+    /// The TLS stream under the trace.
+    fn tls(&mut self) -> &mut tls::Stream<TcpStream>;
+}
+
+/// The in-band upgrade (SMTP STARTTLS, POP3 STLS) with the handshake on
+/// the stream under the trace: what `Session::starttls` runs, for a
+/// stream that is not itself a `tls::Stream`.
+pub fn traced_starttls<T, P>(
+    client: &mut sanswire::io::Session<T, P>,
+    connector: &TlsConnector,
+    host: &str,
+) -> Result<P::Secured, sanswire::io::SessionError<P>>
+where
+    T: sanswire::io::Socket + OverTls,
+    P: sanswire::wire::StartTls,
+{
+    use sanswire::wire::Machine;
+    client.run(P::Upgrade::default())?;
+    let driver = client.driver();
+    driver.flush()?;
+    sanswire::io::check_upgrade(driver.machine()).map_err(sanswire::io::DriveError::widen)?;
+    driver.stream().tls().upgrade_client(connector, host)?;
+    driver.machine().tls_established();
+    let out = client.run(P::Upgraded::default())?;
+    P::secured(out).map_err(sanswire::io::DriveError::Refused)
+}
+
 /// What `-w` can print about one transfer.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {

@@ -16,7 +16,7 @@
 //! is this host's name even with `-T FILE` (curl appends the file name to
 //! the URL and says `EHLO FILE`).
 
-use super::common::{exit, Login, Sink};
+use super::common::{exit, traced_starttls, Login, OverTls, Sink};
 use super::{
     connect, implicit_tls, log_tls, open_upload, tls_connector, tls_host, upgrade_failure, Args,
     Failure, Upload,
@@ -223,25 +223,6 @@ impl Login {
 
 type TracedClient = Client<Trace<tls::Stream<TcpStream>>>;
 
-/// `STARTTLS` with the TLS layer under the trace: what
-/// [`Session::starttls`](sanswire::io::Session::starttls) runs, with the
-/// handshake on the stream inside the trace.
-fn traced_starttls(
-    client: &mut TracedClient,
-    connector: &tls::TlsConnector,
-    host: &str,
-) -> Result<(), sanswire::io::SessionError<smtp::ops::Smtp>> {
-    use sanswire::wire::{Machine, StartTls};
-    client.run(<smtp::ops::Smtp as StartTls>::Upgrade::default())?;
-    let driver = client.driver();
-    driver.flush()?;
-    sanswire::io::check_upgrade(driver.machine()).map_err(sanswire::io::DriveError::widen)?;
-    driver.stream().inner.upgrade_client(connector, host)?;
-    driver.machine().tls_established();
-    client.run(<smtp::ops::Smtp as StartTls>::Upgraded::default())?;
-    Ok(())
-}
-
 /// The URL path names the client (curl's rule); else this host's name.
 fn helo_domain(url: &Url) -> String {
     let path = percent_encoding::percent_decode_str(url.path().trim_start_matches('/'))
@@ -320,6 +301,12 @@ struct Trace<S> {
     sent: Vec<u8>,
     received: Vec<u8>,
     sending: Sending,
+}
+
+impl OverTls for Trace<tls::Stream<TcpStream>> {
+    fn tls(&mut self) -> &mut tls::Stream<TcpStream> {
+        &mut self.inner
+    }
 }
 
 /// Times out and half-closes as the stream it watches does.
