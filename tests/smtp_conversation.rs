@@ -1038,4 +1038,3 @@ fn all_recipients_required_sends_nothing_after_a_refusal() {
         assert!(p.outcome().is_complete());
     }
 }
-
