@@ -952,7 +952,11 @@ fn verbose_in_curls_format() {
 /// Runs `fetch ARGS` in a detached tmux pane (a terminal) and returns
 /// what the pane shows after `wait`.
 fn on_a_terminal(args: &[String], wait: Duration) -> String {
-    let socket = format!("sanswire-progress-{}", std::process::id());
+    // A tmux server of its own for each run: one being killed does not
+    // take the next session with it.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let socket = format!("sanswire-progress-{}-{run}", std::process::id());
     let mut line = example("fetch").to_str().unwrap().to_string();
     for a in args {
         line.push_str(&format!(" '{a}'"));
