@@ -619,6 +619,14 @@ fn expect_100_continue_on_large_uploads() {
         ],
         vec!["-s", "-T", small, "{base}/status/200"],
         vec!["-s", "-T", big, "{base}/status/200"],
+        // A server that never says 100: the body goes after a second.
+        vec!["-s", "-T", small, "{base}/no100/status/200"],
+        vec![
+            "-s",
+            "--data-binary",
+            &*format!("@{big}"),
+            "{base}/no100/echo",
+        ],
     ] {
         let r = same(&h, &args);
         assert_eq!(r.code, 0);

@@ -15,6 +15,7 @@ exact, a proxy's CONNECT included), followed by a line `----`. Routes:
   /slow/SECS             body "slow\n" after SECS seconds
   /type/T                200, Content-Type T (slashes as given)
   /sub/ROUTE             ROUTE
+  /no100/ROUTE           ROUTE, without 100 Continue to an Expect
   /empty                 closes without an answer
 A CONNECT tunnels to the named host:port.
 """
@@ -49,7 +50,8 @@ class Handler(socketserver.BaseRequestHandler):
                 log(head)
                 self.tunnel(target)
                 return
-            if headers.get("expect", "").lower() == "100-continue":
+            silent = target.startswith("/no100/")  # never says 100 Continue
+            if headers.get("expect", "").lower() == "100-continue" and not silent:
                 self.request.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             body = self.read_body(headers)
             if body is None:
@@ -108,7 +110,7 @@ class Handler(socketserver.BaseRequestHandler):
             target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
         url = urllib.parse.urlsplit(target)
         parts = url.path.split("/")[1:]
-        while parts[0] == "sub":  # /sub/... is ..., for relative Locations
+        while parts[0] in ("sub", "no100"):  # /sub/... is ..., for relative Locations
             parts = parts[1:]
         query = urllib.parse.parse_qsl(url.query)
         head = method == "HEAD"
