@@ -131,7 +131,9 @@ fn fetch_prints_what_curl_prints() {
 fn fetch_fails_like_curl_f_on_errors() {
     let root = scratch("fetch-errors");
     let (_serve, addr) = serve("http", &["--root", root.to_str().unwrap()]);
-    let (ok, out, err) = run(Command::new(example("fetch")).arg(format!("http://{addr}/missing")));
+    let (ok, out, err) = run(Command::new(example("fetch"))
+        .arg("-f")
+        .arg(format!("http://{addr}/missing")));
     assert!(!ok);
     assert!(out.is_empty());
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -171,6 +173,7 @@ fn curl_and_fetch_upload_to_serve() {
     assert!(std::fs::read(root.join("by-fetch.bin")).unwrap() == payload);
     // Wrong password: refused, nothing stored.
     let (ok, _, _) = run(Command::new(example("fetch")).args([
+        "-f",
         "-u",
         "u:wrong",
         "-T",

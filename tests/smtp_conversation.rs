@@ -498,6 +498,42 @@ fn auth_not_offered_without_tls_by_default() {
     assert!(caps.auth().next().is_none());
 }
 
+/// A mechanism that cannot answer any challenge (as with one that is not
+/// base64): the client cancels with `*`.
+struct CannotAnswer;
+
+impl sasl::Mechanism for CannotAnswer {
+    fn name(&self) -> &'static str {
+        "LOGIN"
+    }
+
+    fn initial_response(&mut self) -> Result<Option<Vec<u8>>, sasl::SaslError> {
+        Ok(None)
+    }
+
+    fn step(&mut self, _challenge: &[u8]) -> Result<Vec<u8>, sasl::SaslError> {
+        Err(sasl::SaslError::UnexpectedChallenge)
+    }
+}
+
+#[test]
+fn a_cancelled_auth_is_told_from_a_refused_one() {
+    let mut p = Pair::smtp(config());
+    p.take_c2s();
+    p.client.auth(Box::new(CannotAnswer)).unwrap();
+    p.run();
+    assert_eq!(p.take_c2s(), "AUTH LOGIN\r\n*\r\n");
+    assert!(matches!(p.last_client_event(), Event::AuthFailed(_)));
+    assert!(p.client.auth_cancelled());
+    // A refusal of real credentials is no cancel.
+    p.client
+        .auth(sasl::mechanism_for("PLAIN", &Credentials::new("tim", "wrong")).unwrap())
+        .unwrap();
+    p.run();
+    assert!(matches!(p.last_client_event(), Event::AuthFailed(_)));
+    assert!(!p.client.auth_cancelled());
+}
+
 #[test]
 fn single_commands() {
     let mut p = Pair::smtp(config());

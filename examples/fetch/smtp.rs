@@ -1,26 +1,33 @@
 //! `fetch smtp://host[:port][/helo-domain] --mail-from ADDR --mail-rcpt ADDR... -T FILE`:
 //! sends FILE (stdin with `-T -`) as a message, as curl does. Without `-T`,
-//! VRFY each `--mail-rcpt` (or HELP without one) and print the reply.
-//! `smtps://` is TLS from the first byte (port 465); `--ssl-reqd` upgrades
-//! an `smtp://` session with STARTTLS before anything else, and fails with
-//! exit 64 if the server does not offer it. `-v` traces the plaintext
-//! part of the conversation only.
+//! `-X VRFY|EXPN|HELP|NOOP|RSET` (default: VRFY each `--mail-rcpt`, or HELP
+//! without one) and the reply on stdout or `-o`. `smtps://` is TLS from the
+//! first byte (port 465); `--ssl-reqd` upgrades an `smtp://` session with
+//! STARTTLS before anything else, and fails with exit 64 if the server does
+//! not offer it; `--ssl` upgrades when offered. Login as for pop3 (see
+//! fetch/pop3.rs), and only when the server offers AUTH. `-v` traces the
+//! conversation in the clear, after STARTTLS too.
 //!
 //! Differences from curl: the message goes out with bare LF and bare CR
 //! turned into CRLF (curl sends them as they are unless `--crlf`), MAIL
-//! and the RCPTs are pipelined when offered, and with no URL path the
-//! EHLO name is this host's name even with `-T FILE` (curl appends the
-//! file name to the URL and says `EHLO FILE`).
+//! and the RCPTs are pipelined when offered, BDAT is used when CHUNKING is
+//! offered, RSET goes before QUIT after a refused recipient, words after an
+//! address go out as ESMTP parameters, and with no URL path the EHLO name
+//! is this host's name even with `-T FILE` (curl appends the file name to
+//! the URL and says `EHLO FILE`).
 
+use super::common::{exit, traced_starttls, Login, OverTls, Sink};
 use super::{
-    connect, credentials, implicit_tls, log_tls, open_upload, tls_connector, tls_host,
-    upgrade_failure, Args, Failure, Upload,
+    connect, implicit_tls, log_tls, open_upload, tls_connector, tls_host, upgrade_failure, Args,
+    Failure, Upload,
 };
 use bytes::Bytes;
 use sanswire::io::smtp::Client;
 use sanswire::io::tls;
+use sanswire::sasl;
 use sanswire::smtp::{self, Outcome};
 use std::io::{self, IoSlice, Read, Write};
+use std::net::TcpStream;
 use std::time::Instant;
 use url::Url;
 
@@ -28,79 +35,193 @@ pub fn send(args: &Args, url: &Url, started: Instant, smtps: bool) -> Result<(),
     let helo = helo_domain(url);
     let mut machine =
         smtp::Client::new(&helo).map_err(|e| Failure(3, format!("bad EHLO name {helo:?}: {e}")))?;
-    // curl sends nothing unless every recipient is accepted.
-    machine.set_all_recipients_required(true);
+    // curl sends nothing unless every recipient is accepted (unless
+    // --mail-rcpt-allowfails).
+    machine.set_all_recipients_required(!args.mail_rcpt_allowfails);
     let starttls = args.ssl_reqd && !smtps;
     // Never on in plaintext when TLS is required: the machine refuses to.
     machine.set_require_tls(starttls);
     let tcp = connect(url, if smtps { 465 } else { 25 }, args, started)?;
-    // Tracing shows plaintext only: not TLS records.
-    let stream = Trace::new(tcp, args.verbose && !smtps);
     let stream = match smtps {
-        true => implicit_tls(args, url, stream, &[])?,
-        false => tls::Stream::plain(stream),
+        true => implicit_tls(args, url, tcp, &[])?,
+        false => tls::Stream::plain(tcp),
     };
+    // The trace sits above TLS: it shows the conversation in the clear,
+    // after STARTTLS too, as curl does.
+    let stream = Trace::new(stream, args.verbose);
     let unavailable = |e: &smtp::Error| matches!(e.kind(), smtp::ErrorKind::TlsUnavailable(_));
     let mut client = Client::new(stream, machine).map_err(|e| upgrade_failure(e, unavailable))?;
-    if starttls {
-        if args.verbose {
-            eprintln!("> STARTTLS");
-        }
-        if let Some(trace) = client.driver().stream().get_mut() {
-            trace.on = false;
-        }
+    // --ssl: STARTTLS when offered, on without it when not.
+    let offered = client.capabilities().starttls;
+    if starttls || (args.ssl && !smtps && offered) {
         let connector = tls_connector(args)?;
-        client
-            .starttls(&connector, tls_host(url))
+        traced_starttls(&mut client, &connector, tls_host(url))
             .map_err(|e| upgrade_failure(e, unavailable))?;
-        log_tls(args, client.driver().stream());
+        log_tls(args, &client.driver().stream().inner);
     }
-    if let Some((user, pass)) = credentials(args, url) {
-        if client.capabilities().auth().next().is_none() {
-            return Err(Failure(
-                67,
-                "No known authentication mechanisms supported".into(),
-            ));
-        }
-        client.login(&user, &pass).map_err(|e| match e {
-            sanswire::io::DriveError::Refused(smtp::Refusal(r)) => {
-                Failure(67, format!("Login denied: {r}"))
-            }
-            other => other.into(),
-        })?;
+    let login = Login::from_args(args, url);
+    let mut authenticated = false;
+    if login.user.is_some() || login.token.is_some() {
+        authenticated = login.smtp(&mut client, url)?;
     }
     match &args.upload {
         Some(name) => {
             let message = read_message(name)?;
-            let from = args.mail_from.clone().unwrap_or_default();
-            if args.mail_rcpt.is_empty() {
-                return Err(Failure(55, "No recipients given (--mail-rcpt)".into()));
-            }
-            let outcome = client.send_mail(&from, args.mail_rcpt.iter().cloned(), message)?;
-            if let Err(failure) = check(&outcome) {
+            let envelope = envelope(args, authenticated)?;
+            let outcome = client.send_envelope(envelope, message)?;
+            if let Err(failure) = check(&outcome, args.mail_rcpt_allowfails) {
                 let _ = client.quit(); // as curl does
                 return Err(failure);
             }
         }
         None => {
-            let replies = if args.mail_rcpt.is_empty() {
-                vec![client.driver().run(smtp::ops::Single::help(None))?]
-            } else {
-                let mut replies = Vec::new();
-                for r in &args.mail_rcpt {
-                    replies.push(client.vrfy(r)?);
-                }
-                replies
-            };
-            let mut out = io::stdout().lock();
-            for reply in replies {
-                out.write_all(reply.as_bytes())?;
+            if let Err(failure) = command(args, &mut client, started) {
+                let _ = client.quit();
+                return Err(failure);
             }
         }
     }
     client.quit()?;
     Ok(())
 }
+
+/// Without `-T`: `-X` (VRFY, EXPN, HELP, NOOP, RSET) or, as curl picks, VRFY
+/// for each `--mail-rcpt` or HELP; the reply to stdout or `-o`. A refused
+/// VRFY or EXPN exits 8.
+fn command(args: &Args, client: &mut TracedClient, started: Instant) -> Result<(), Failure> {
+    let verb = args.request.as_deref().map(str::to_ascii_uppercase);
+    let verb = verb.unwrap_or_else(|| match args.mail_rcpt.is_empty() {
+        true => "HELP".into(),
+        false => "VRFY".into(),
+    });
+    let targets: Vec<Option<&str>> = match args.mail_rcpt.is_empty() {
+        true => vec![None],
+        false => args.mail_rcpt.iter().map(|r| Some(r.as_str())).collect(),
+    };
+    let mut sink = Sink::open(args, started)?;
+    for target in targets {
+        let op = match (verb.as_str(), target) {
+            ("VRFY", Some(t)) => smtp::ops::Single::vrfy(t),
+            ("EXPN", Some(t)) => smtp::ops::Single::expn(t),
+            ("HELP", t) => smtp::ops::Single::help(t),
+            ("NOOP", _) => smtp::ops::Single::noop(),
+            ("RSET", _) => smtp::ops::Single::rset(),
+            (other, _) => {
+                return Err(Failure(
+                    exit::UNSUPPORTED_PROTOCOL,
+                    format!("-X {other} is not supported for smtp yet"),
+                ))
+            }
+        };
+        let reply = client.driver().run(op)?;
+        if !reply.is_positive() && matches!(verb.as_str(), "VRFY" | "EXPN") {
+            return Err(Failure(
+                exit::WEIRD_SERVER_REPLY,
+                format!("Weird server reply: {reply}"),
+            ));
+        }
+        sink.write(reply.as_bytes())?;
+    }
+    sink.finish()
+}
+
+/// The envelope curl would send: `<...>` around addresses optional, the
+/// words after an address passed on as ESMTP parameters for the server to
+/// judge (DSN's NOTIFY, ORCPT, RET, ENVID...), `--mail-auth` as `AUTH=`
+/// after a login (curl's rule).
+///
+/// Unlike curl, which strips one `<` and one `>` and wraps the rest, so
+/// that `<a@b> NOTIFY=NEVER` goes out as `<a@b> NOTIFY=NEVER>`, the
+/// parameters go out as parameters.
+fn envelope(args: &Args, authenticated: bool) -> Result<smtp::Envelope, Failure> {
+    if args.mail_rcpt.is_empty() {
+        return Err(Failure(
+            exit::SEND_ERROR,
+            "No recipients given (--mail-rcpt)".into(),
+        ));
+    }
+    let (from, mail_params) = path_and_params(args.mail_from.as_deref().unwrap_or(""));
+    let mut envelope = smtp::Envelope::new(from, Vec::<smtp::Recipient>::new());
+    envelope.params.other = mail_params;
+    if let Some(auth) = &args.mail_auth {
+        if authenticated {
+            let (addr, _) = path_and_params(auth);
+            envelope.params.other.push(smtp::Param {
+                keyword: "AUTH".into(),
+                value: Some(format!("<{addr}>")),
+            });
+        }
+    }
+    for rcpt in &args.mail_rcpt {
+        let (address, other) = path_and_params(rcpt);
+        let mut recipient = smtp::Recipient::from(address);
+        recipient.params.other = other;
+        envelope.recipients.push(recipient);
+    }
+    Ok(envelope)
+}
+
+/// `<a@b> NOTIFY=SUCCESS` or `a@b`: the address and the parameters.
+fn path_and_params(s: &str) -> (String, Vec<smtp::Param>) {
+    let s = s.trim();
+    let (addr, rest) = match s.strip_prefix('<') {
+        Some(inner) => inner.split_once('>').unwrap_or((inner, "")),
+        None => s.split_once(' ').unwrap_or((s, "")),
+    };
+    let params = rest
+        .split_ascii_whitespace()
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => smtp::Param {
+                keyword: k.into(),
+                value: Some(v.into()),
+            },
+            None => smtp::Param {
+                keyword: p.into(),
+                value: None,
+            },
+        })
+        .collect();
+    (addr.to_string(), params)
+}
+
+impl Login {
+    /// curl's SMTP login: only when the server offers AUTH (else on
+    /// without it), with the mechanism curl picks (`;AUTH=`,
+    /// `--login-options`, `--sasl-ir` and `--oauth2-bearer` as for pop3).
+    /// Whether it logged in.
+    fn smtp(&self, client: &mut TracedClient, url: &Url) -> Result<bool, Failure> {
+        let offered: Vec<String> = client.capabilities().auth().map(String::from).collect();
+        if offered.is_empty() {
+            return Ok(false);
+        }
+        let creds = self.credentials();
+        let mut tried: Vec<&str> = Vec::new();
+        loop {
+            let Some(name) = sasl::choose_like_curl(
+                offered.iter().map(String::as_str),
+                &creds,
+                self.auth.as_deref(),
+                &tried,
+            ) else {
+                return Err(Failure(
+                    exit::LOGIN_DENIED,
+                    "No known authentication mechanisms supported".into(),
+                ));
+            };
+            match client.auth(self.mechanism(name, &creds, url)) {
+                Ok(_) => return Ok(true),
+                // curl drops a mechanism it had to cancel and tries the next.
+                Err(_) if client.driver().machine().auth_cancelled() => tried.push(name),
+                Err(sanswire::io::DriveError::Refused(smtp::Refusal(r))) => {
+                    return Err(Failure(exit::LOGIN_DENIED, format!("Login denied: {r}")))
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    }
+}
+
+type TracedClient = Client<Trace<tls::Stream<TcpStream>>>;
 
 /// The URL path names the client (curl's rule); else this host's name.
 fn helo_domain(url: &Url) -> String {
@@ -126,21 +247,31 @@ fn read_message(name: &str) -> Result<Bytes, Failure> {
     Ok(Bytes::from(data))
 }
 
-/// curl's verdicts: a refused sender or recipient is error 55, a refused
-/// message error 8.
-fn check(outcome: &Outcome) -> Result<(), Failure> {
+/// curl's verdicts: a refused sender or recipient is error 55 (with
+/// --mail-rcpt-allowfails, only when every recipient is refused), a
+/// refused message error 8.
+fn check(outcome: &Outcome, allow_fails: bool) -> Result<(), Failure> {
     if !outcome.mail.is_positive() {
-        return Err(Failure(55, format!("MAIL failed: {}", outcome.mail)));
+        return Err(Failure(
+            exit::SEND_ERROR,
+            format!("MAIL failed: {}", outcome.mail),
+        ));
     }
-    let refused = outcome
+    let replies: Vec<_> = outcome
         .recipients
         .iter()
-        .find_map(|r| r.reply.as_ref().filter(|reply| !reply.is_positive()));
-    if let Some(reply) = refused {
-        return Err(Failure(55, format!("RCPT failed: {reply}")));
+        .filter_map(|r| r.reply.as_ref())
+        .collect();
+    let refused = replies.iter().find(|reply| !reply.is_positive());
+    let all_refused = !replies.is_empty() && replies.iter().all(|r| !r.is_positive());
+    if let Some(reply) = refused.filter(|_| !allow_fails || all_refused) {
+        return Err(Failure(exit::SEND_ERROR, format!("RCPT failed: {reply}")));
     }
-    if !outcome.is_complete() {
-        return Err(Failure(8, format!("message refused: {}", outcome.reply)));
+    if outcome.delivered().next().is_none() || !outcome.reply.is_positive() {
+        return Err(Failure(
+            exit::WEIRD_SERVER_REPLY,
+            format!("message refused: {}", outcome.reply),
+        ));
     }
     Ok(())
 }
@@ -170,6 +301,12 @@ struct Trace<S> {
     sent: Vec<u8>,
     received: Vec<u8>,
     sending: Sending,
+}
+
+impl OverTls for Trace<tls::Stream<TcpStream>> {
+    fn tls(&mut self) -> &mut tls::Stream<TcpStream> {
+        &mut self.inner
+    }
 }
 
 /// Times out and half-closes as the stream it watches does.

@@ -69,7 +69,9 @@ pub(crate) fn outgoing_framing(headers: &Headers) -> Result<Option<Framing>, Err
 fn write_fields(out: &mut Outbox, headers: &Headers) {
     for (name, value) in headers.iter() {
         out.write(name);
-        out.write(b": ");
+        // An empty value goes without the space: no trailing whitespace
+        // (as curl sends `-H 'Name;'`).
+        out.write(if value.is_empty() { b":" } else { b": " });
         out.write(value);
         out.write(b"\r\n");
     }
@@ -200,6 +202,19 @@ fn write_hex(out: &mut Outbox, n: u64) {
 mod tests {
     use super::*;
     use crate::http::Version;
+
+    #[test]
+    fn an_empty_value_has_no_trailing_space() {
+        let req = Request::get("/")
+            .with_header("X-Empty", "")
+            .with_header("A", "b");
+        let mut out = Outbox::new();
+        write_request_head(&mut out, &req);
+        assert_eq!(
+            out.take_vec(),
+            b"GET / HTTP/1.1\r\nX-Empty:\r\nA: b\r\n\r\n"
+        );
+    }
 
     #[test]
     fn hex_sizes() {

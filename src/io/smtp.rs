@@ -54,6 +54,9 @@ session_methods! {
     /// the session goes on.
     fn login(user: &str, pass: &str) -> &'static str
         = call ops::Login::new(Credentials::new(user, pass)); map |(name, _)| name;
+    /// Authenticates with this mechanism (chosen by the caller).
+    fn auth(mechanism: std::boxed::Box<dyn crate::sasl::Mechanism + Send>) -> Reply
+        = call ops::Auth::new(mechanism);
     /// Sends a message (header, blank line, body) to `recipients`,
     /// pipelined when the server offers it. Refusals are in the
     /// [`Outcome`], per recipient.

@@ -238,6 +238,10 @@ pub struct Client {
     quit_queued: bool,
     authenticated: bool,
     utf8: bool,
+    /// Lines skipped before the greeting (banners), bounded.
+    banner_lines: u8,
+    /// The last AUTH exchange was cancelled by this side (`*`).
+    sasl_cancelled: bool,
     /// The command the last event handed out belongs to.
     replying: Option<CommandId>,
 }
@@ -280,11 +284,25 @@ impl Client {
             quit_queued: false,
             authenticated: false,
             utf8: false,
+            banner_lines: 0,
+            sasl_cancelled: false,
             replying: None,
         }
     }
 
+    /// How many lines that are not a status line may come before the
+    /// greeting: some servers print a banner first, and curl skips it.
+    pub const MAX_BANNER_LINES: u8 = 32;
+
     // --- getters ---
+
+    /// Whether the last AUTH exchange ended because this side cancelled it
+    /// (`*`: a challenge the mechanism could not answer, such as one that
+    /// is not base64), rather than because the server refused the
+    /// credentials. A client may then try another mechanism, as curl does.
+    pub fn auth_cancelled(&self) -> bool {
+        self.sasl_cancelled
+    }
 
     /// The capabilities of the last CAPA answer (forgotten after STLS).
     pub fn capabilities(&self) -> Option<&Capabilities> {
@@ -486,6 +504,7 @@ impl Client {
         if self.sasl.is_some() {
             return Err(ErrorKind::OutOfSequence("an AUTH exchange is already queued").into());
         }
+        self.sasl_cancelled = false;
         let name = Bytes::from_static(mechanism.name().as_bytes());
         let initial = mechanism.initial_response()?;
         let with_initial = Command::Auth {
@@ -672,7 +691,14 @@ impl Client {
             self.answer_challenge(&line);
             return Ok(Step::Again);
         }
-        let response = Response::parse(line).ok_or(ErrorKind::MalformedResponse)?;
+        let Some(response) = Response::parse(line) else {
+            if expect == Expect::Greeting && self.banner_lines < Self::MAX_BANNER_LINES {
+                // A banner before the greeting (curl skips such lines too).
+                self.banner_lines += 1;
+                return Ok(Step::Again);
+            }
+            return Err(ErrorKind::MalformedResponse.into());
+        };
         if !response.is_ok() && self.tls_missing() {
             // Never silently downgrade: without CAPA there is no STLS.
             match expect {
@@ -857,6 +883,7 @@ impl Client {
             }
             None => {
                 self.sasl = None;
+                self.sasl_cancelled = true;
                 self.conn.outbox.write(b"*\r\n");
             }
         }
@@ -972,5 +999,59 @@ mod tests {
         assert!(is_challenge(b"+"));
         assert!(is_challenge(b"+ YQ=="));
         assert!(!is_challenge(b"+OK"));
+    }
+
+    fn next_event(client: &mut Client) -> Result<Next<Event>, Error> {
+        client.poll_event()
+    }
+
+    #[test]
+    fn banner_lines_before_the_greeting_are_skipped() {
+        let mut client = Client::new();
+        client.receive(b"Welcome to the mail host\r\n* be nice\r\n+OK ready\r\n");
+        assert!(matches!(
+            next_event(&mut client),
+            Ok(Next::Event(Event::Greeting(_)))
+        ));
+        // After the greeting, a line that is no status is an error again.
+        client.noop().unwrap();
+        client.receive(b"hello\r\n");
+        assert!(next_event(&mut client).is_err());
+    }
+
+    #[test]
+    fn banner_is_bounded() {
+        let mut client = Client::new();
+        for _ in 0..=Client::MAX_BANNER_LINES {
+            client.receive(b"banner\r\n");
+        }
+        assert_eq!(
+            next_event(&mut client).unwrap_err().kind(),
+            ErrorKind::MalformedResponse
+        );
+    }
+
+    #[test]
+    fn a_cancelled_auth_is_told_from_a_refused_one() {
+        let mut client = Client::new();
+        client.receive(b"+OK ready\r\n");
+        let _ = next_event(&mut client);
+        client.auth(crate::sasl::CramMd5::new("u", "p")).unwrap();
+        client.outbox().take_vec();
+        client.receive(b"+ not*base64!\r\n-ERR cancelled\r\n");
+        assert!(matches!(
+            next_event(&mut client),
+            Ok(Next::Event(Event::Err(_)))
+        ));
+        assert_eq!(client.outbox().take_vec(), b"*\r\n");
+        assert!(client.auth_cancelled());
+        client.auth(crate::sasl::Plain::new("u", "p")).unwrap();
+        assert!(!client.auth_cancelled());
+        client.receive(b"-ERR denied\r\n");
+        assert!(matches!(
+            next_event(&mut client),
+            Ok(Next::Event(Event::Err(_)))
+        ));
+        assert!(!client.auth_cancelled());
     }
 }

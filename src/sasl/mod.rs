@@ -13,9 +13,12 @@
 //! | `LOGIN` (draft-murchison-sasl-login) | [`Login`] | [`LOGIN_USER_CHALLENGE`], [`LOGIN_PASS_CHALLENGE`] |
 //! | `CRAM-MD5` (RFC 2195) | [`CramMd5`] | [`CramMd5Response`] |
 //! | `XOAUTH2` (Google, Microsoft) | [`XOAuth2`] | — |
+//! | `OAUTHBEARER` (RFC 7628) | [`OAuthBearer`] | — |
+//! | `EXTERNAL` (RFC 4422) | [`External`] | — |
 //!
 //! To pick a mechanism from what a server offers, see [`Credentials`],
-//! [`choose`] and [`mechanism_for`].
+//! [`choose`] and [`mechanism_for`]; [`choose_like_curl`] ranks them as
+//! curl does.
 //!
 //! ```
 //! use sanswire::sasl::{self, Credentials};
@@ -28,13 +31,21 @@
 //! ```
 
 mod cram_md5;
+mod curl_choice;
+mod deferred;
+mod external;
 mod login;
+mod oauthbearer;
 mod plain;
 mod server;
 mod xoauth2;
 
 pub use cram_md5::CramMd5;
+pub use curl_choice::{choose_like_curl, CURL_ORDER};
+pub use deferred::DeferredInitialResponse;
+pub use external::External;
 pub use login::Login;
+pub use oauthbearer::OAuthBearer;
 pub use plain::Plain;
 pub use server::{
     decode_plain, CramMd5Response, PlainResponse, LOGIN_PASS_CHALLENGE, LOGIN_USER_CHALLENGE,
@@ -85,6 +96,22 @@ pub trait Mechanism {
 
     /// The next client message, given the server's (decoded) challenge.
     fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError>;
+}
+
+/// A boxed mechanism is one too, so a mechanism picked at run time
+/// ([`mechanism_for`]) goes where a concrete one does.
+impl<M: Mechanism + ?Sized> Mechanism for Box<M> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+
+    fn initial_response(&mut self) -> Result<Option<Vec<u8>>, SaslError> {
+        (**self).initial_response()
+    }
+
+    fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
+        (**self).step(challenge)
+    }
 }
 
 /// Encodes a client message for a text line: base64, or `=` for an empty

@@ -56,6 +56,8 @@ pub enum Verb {
     Noop,
     /// `VRFY`.
     Vrfy,
+    /// `EXPN`.
+    Expn,
     /// `HELP`.
     Help,
     /// `QUIT`; the machine is closed after its reply. Also reported for
@@ -346,6 +348,8 @@ pub struct Client {
     // Boxed: a transaction is large and an idle session has none.
     txn: Option<Box<Txn>>,
     auth: Option<AuthState>,
+    /// The last AUTH exchange was cancelled by this side (`*`).
+    auth_cancelled: bool,
     tls: Tls,
     require_tls: bool,
     ids: CommandIds,
@@ -405,6 +409,7 @@ impl Client {
             caps: None,
             txn: None,
             auth: None,
+            auth_cancelled: false,
             tls: Tls::Plain,
             require_tls: false,
             ids: CommandIds::default(),
@@ -581,6 +586,7 @@ impl Client {
     pub fn auth(&mut self, mut mechanism: Box<dyn Mechanism + Send>) -> Result<CommandId, Error> {
         self.ensure_secure()?;
         self.ensure_idle()?;
+        self.auth_cancelled = false;
         let initial = mechanism.initial_response().map_err(ErrorKind::Sasl)?;
         let mut line = Command::Auth {
             mechanism: mechanism.name().into(),
@@ -599,6 +605,14 @@ impl Client {
         self.send(line, Expect::Auth);
         self.auth = Some(AuthState { mechanism, held });
         Ok(self.new_call())
+    }
+
+    /// Whether the last AUTH exchange failed because this side cancelled
+    /// it (`*`: a challenge the mechanism could not answer, such as one
+    /// that is not base64) rather than because the server refused the
+    /// credentials; a client may then try another mechanism, as curl does.
+    pub fn auth_cancelled(&self) -> bool {
+        self.auth_cancelled
     }
 
     /// Authenticates with the best mechanism the server offers for these
@@ -652,6 +666,12 @@ impl Client {
         self.single(&Command::Vrfy(what.into()), Verb::Vrfy)
     }
 
+    /// Sends `EXPN list`: the members of a mailing list, if the server
+    /// tells (most refuse, 502 or 252).
+    pub fn expn(&mut self, list: &str) -> Result<CommandId, Error> {
+        self.single(&Command::Expn(list.into()), Verb::Expn)
+    }
+
     /// Sends HELP, with an optional topic.
     pub fn help(&mut self, topic: Option<&str>) -> Result<CommandId, Error> {
         self.single(&Command::Help(topic.map(String::from)), Verb::Help)
@@ -663,7 +683,7 @@ impl Client {
     }
 
     fn single(&mut self, cmd: &Command, verb: Verb) -> Result<CommandId, Error> {
-        if verb == Verb::Vrfy {
+        if matches!(verb, Verb::Vrfy | Verb::Expn) {
             self.ensure_secure()?;
         }
         self.ensure_idle()?;
@@ -908,7 +928,10 @@ impl Client {
             }
             // RFC 4954 §4: `*` cancels; the server answers 501, which
             // ends the exchange as a failure.
-            Err(_) => self.send_static(b"*\r\n", Expect::Auth),
+            Err(_) => {
+                self.auth_cancelled = true;
+                self.send_static(b"*\r\n", Expect::Auth);
+            }
         }
         None
     }

@@ -31,10 +31,11 @@
 use super::{
     Capabilities, Client, Envelope, Error, ErrorKind, Event, Message, Outcome, Refusal, Reply, Verb,
 };
-use crate::sasl::Credentials;
+use crate::sasl::{Credentials, Mechanism};
 use crate::wire::{
     CommandId, Correlate, OpStep, Operation, Protocol, StartTls as Upgrade, TlsUnavailable,
 };
+use alloc::boxed::Box;
 use alloc::string::String;
 
 /// Waits until the session is ready for mail: the greeting came and EHLO
@@ -154,6 +155,61 @@ impl Operation<Client> for Login {
     }
 }
 
+/// Authenticates with the given SASL mechanism (for a caller that picks
+/// it, such as curl's `;AUTH=` rules: see [`crate::sasl::choose_like_curl`]).
+/// Gives the `235` reply; a refusal is `Err(`[`Refusal`]`)` in the output.
+pub struct Auth {
+    mechanism: Option<Box<dyn Mechanism + Send>>,
+    id: Option<CommandId>,
+}
+
+impl core::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Auth")
+            .field("mechanism", &self.mechanism.as_ref().map(|m| m.name()))
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+impl Auth {
+    /// Authenticates with `mechanism`.
+    pub fn new(mechanism: Box<dyn Mechanism + Send>) -> Self {
+        Auth {
+            mechanism: Some(mechanism),
+            id: None,
+        }
+    }
+}
+
+impl Operation<Client> for Auth {
+    type Output = Result<Reply, Refusal>;
+
+    fn start(&mut self, client: &mut Client) -> Result<(), Error> {
+        let mechanism = self
+            .mechanism
+            .take()
+            .ok_or(ErrorKind::OutOfSequence("AUTH operation started twice"))?;
+        self.id = Some(client.auth(mechanism)?);
+        Ok(())
+    }
+
+    fn on_event(
+        &mut self,
+        client: &mut Client,
+        event: Event,
+    ) -> Result<OpStep<Self::Output, Event>, Error> {
+        if !client.is_reply_to(self.id) {
+            return Ok(OpStep::Pass(event));
+        }
+        Ok(match event {
+            Event::Authenticated(reply) => OpStep::Done(Ok(reply)),
+            Event::AuthFailed(reply) => OpStep::Done(Err(Refusal(reply))),
+            other => OpStep::Pass(other),
+        })
+    }
+}
+
 /// A whole mail transaction (see [`Client::send_mail`]): pipelined when
 /// the server offers PIPELINING, BDAT when it offers CHUNKING. Gives the
 /// [`Outcome`] with a result per recipient; refusals are in the outcome,
@@ -224,6 +280,11 @@ impl Single {
         Self::new(Verb::Vrfy, Some(what.into()))
     }
 
+    /// `EXPN list`.
+    pub fn expn(list: impl Into<String>) -> Self {
+        Self::new(Verb::Expn, Some(list.into()))
+    }
+
     /// `HELP [topic]`.
     pub fn help(topic: Option<&str>) -> Self {
         Self::new(Verb::Help, topic.map(String::from))
@@ -251,6 +312,7 @@ impl Operation<Client> for Single {
             Verb::Rset => client.rset(),
             Verb::Noop => client.noop(),
             Verb::Vrfy => client.vrfy(self.argument.as_deref().unwrap_or_default()),
+            Verb::Expn => client.expn(self.argument.as_deref().unwrap_or_default()),
             Verb::Help => client.help(self.argument.as_deref()),
             Verb::Quit => client.quit(),
             Verb::StartTls => {

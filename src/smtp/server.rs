@@ -585,6 +585,11 @@ impl Server {
                 self.write_reply(250, OK, "OK");
                 Ok(None)
             }
+            // Lists are not disclosed (RFC 5321 §7.3 lets a server refuse).
+            Command::Expn(_) => {
+                self.write_reply(502, EnhancedCode::new(5, 5, 1), "EXPN not available");
+                Ok(None)
+            }
             Command::Vrfy(_) => {
                 self.write_reply(
                     252,
