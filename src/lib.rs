@@ -12,6 +12,7 @@
 //! | [`http`] | HTTP/1.1 (RFC 9110, RFC 9112) |
 //! | [`smtp`] | SMTP (RFC 5321) and LMTP (RFC 2033), client and server |
 //! | [`pop3`] | POP3 (RFC 1939, RFC 2449, RFC 2595, RFC 5034, RFC 6856) |
+//! | [`ftp`] | FTP (RFC 959, RFC 2389, RFC 2428, RFC 3659, RFC 4217), client and server |
 //! | [`sasl`] | SASL mechanisms shared by the mail protocols (RFC 4422) |
 //!
 //! # Features
@@ -34,6 +35,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod ftp;
 pub mod http;
 #[cfg(feature = "std")]
 pub mod io;
