@@ -1,6 +1,7 @@
 //! Code the examples share: the small servers behind `serve` and `tour`.
 #![allow(dead_code)]
 
+pub mod ftp_server;
 pub mod http_server;
 pub mod pop3_server;
 pub mod smtp_server;
@@ -54,6 +55,7 @@ pub type Handler = fn(TcpStream, &ServerConfig);
 /// The handler for a protocol name, if it exists.
 pub fn handler(protocol: &str) -> Option<Handler> {
     match protocol {
+        "ftp" => Some(ftp_server::serve_connection),
         "http" => Some(http_server::serve_connection),
         "pop3" => Some(pop3_server::serve_connection),
         "smtp" => Some(smtp_server::serve_connection),

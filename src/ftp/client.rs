@@ -227,6 +227,7 @@ pub struct Client {
     rename_to: Option<Vec<u8>>,
     pending: Option<Event>,
     passive: bool,
+    active_ip: Option<core::net::IpAddr>,
     use_epsv: bool,
     use_eprt: bool,
     trust_pasv_host: bool,
@@ -271,6 +272,7 @@ impl Client {
             rename_to: None,
             pending: None,
             passive: true,
+            active_ip: None,
             use_epsv: true,
             use_eprt: true,
             trust_pasv_host: false,
@@ -283,6 +285,24 @@ impl Client {
     /// client listens, PORT/EPRT; curl's `--ftp-port`).
     pub fn set_passive(&mut self, passive: bool) {
         self.passive = passive;
+    }
+
+    /// Active mode, listening on `ip` (curl's `--ftp-port ADDR`), or on
+    /// the control connection's local address when `None`: a hint for
+    /// the driver, which binds the listener ([`DataPlan::Listen`]).
+    pub fn set_active(&mut self, ip: Option<core::net::IpAddr>) {
+        self.passive = false;
+        self.active_ip = ip;
+    }
+
+    /// The address to listen on in active mode, if the caller named one.
+    pub fn active_address(&self) -> Option<core::net::IpAddr> {
+        self.active_ip
+    }
+
+    /// Whether the client is in passive mode.
+    pub fn is_passive(&self) -> bool {
+        self.passive
     }
 
     /// Whether to try EPSV before PASV (default on; turned off by itself
