@@ -23,6 +23,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use url::Url;
 
+#[path = "fetch/ftp.rs"]
+mod ftp;
 #[path = "fetch/smtp.rs"]
 mod smtp;
 
@@ -31,11 +33,11 @@ const UPLOAD_CHUNK: usize = 256 * 1024;
 /// The receive buffer's read size: bulk downloads want few, large reads.
 const READ_SIZE: usize = 1024 * 1024;
 
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(about = "Fetch a URL, like curl", version)]
 struct Args {
     /// The URL (http[s]://host[:port]/path, smtp[s]://host[:port][/helo-domain],
-    /// pop3[s]://[user:pass@]host[:port]/[N]).
+    /// pop3[s]://[user:pass@]host[:port]/[N], ftp://[user[:pass]@]host[:port]/path).
     url: String,
     /// Write the resource to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -84,6 +86,15 @@ struct Args {
     /// smtp: a recipient (repeatable).
     #[arg(long = "mail-rcpt", value_name = "ADDR")]
     mail_rcpt: Vec<String>,
+    /// ftp: list names only (NLST) for a URL ending in `/`.
+    #[arg(short = 'l', long = "list-only")]
+    list_only: bool,
+    /// ftp: active mode, listening on ADDR (`-`: the control connection's address).
+    #[arg(short = 'P', long = "ftp-port", value_name = "ADDR")]
+    ftp_port: Option<String>,
+    /// ftp: resume at OFFSET (`-`: from what is already there).
+    #[arg(short = 'C', long = "continue-at", value_name = "OFFSET")]
+    continue_at: Option<String>,
 }
 
 /// A failure: the message and curl's exit code for it.
@@ -128,6 +139,7 @@ fn run(args: &Args, started: Instant) -> Result<(), Failure> {
         "https" => fetch_http(args, &url, started, true),
         "smtp" => smtp::send(args, &url, started, false),
         "smtps" => smtp::send(args, &url, started, true),
+        "ftp" => ftp::fetch(args, &url, started),
         "pop3" => fetch_pop3(args, &url, started, false),
         "pop3s" => fetch_pop3(args, &url, started, true),
         other => Err(Failure(1, format!("Protocol \"{other}\" not supported"))),
