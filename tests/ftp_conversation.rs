@@ -13,6 +13,11 @@ fn greeted() -> Client {
     let mut c = Client::new();
     c.receive(b"220-Welcome to the test\r\n  an odd line\r\n220 ready\r\n");
     assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Greeting(_)))));
+    // Binary first: transfers then go straight to EPSV.
+    c.set_type(TransferType::Image).unwrap();
+    c.receive(b"200 Binary\r\n");
+    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Reply { .. }))));
+    c.outbox().take_vec();
     c
 }
 
@@ -79,14 +84,10 @@ fn login_feat_pwd_and_single_commands() {
         c.receive(b"200 ok\r\n");
         assert!(matches!(next(&mut c), Event::Reply { .. }));
     }
-    for (result, line) in [
-        (c.set_type(TransferType::Ascii).map(drop), "TYPE A"),
-    ] {
-        result.unwrap();
-        assert_eq!(sent(&mut c), format!("{line}\r\n"));
-        c.receive(b"200 ok\r\n");
-        next(&mut c);
-    }
+    c.set_type(TransferType::Ascii).unwrap();
+    assert_eq!(sent(&mut c), "TYPE A\r\n");
+    c.receive(b"200 ok\r\n");
+    next(&mut c);
     c.quit().unwrap();
     c.receive(b"221 bye\r\n");
     assert!(matches!(next(&mut c), Event::Reply { command: Verb::Quit, .. }));
@@ -199,6 +200,10 @@ fn transfer_failures_are_typed() {
 fn epsv_refused_falls_back_to_pasv_whose_host_is_ignored() {
     let mut c = greeted();
     c.list(None).unwrap();
+    // Listings go in TYPE A, sent first when the server is in another type.
+    assert_eq!(sent(&mut c), "TYPE A\r\n");
+    c.receive(b"200 ASCII\r\n");
+    assert_eq!(c.poll_event(), Ok(Next::NeedInput));
     assert_eq!(sent(&mut c), "EPSV\r\n");
     c.receive(b"500 EPSV not understood\r\n");
     assert_eq!(c.poll_event(), Ok(Next::NeedInput));
@@ -222,7 +227,7 @@ fn epsv_refused_falls_back_to_pasv_whose_host_is_ignored() {
     c.set_trust_pasv_host(true);
     c.set_epsv(false);
     c.mlsd(Some("dir")).unwrap();
-    c.receive(b"227 =10,1,2,3,0,21\r\n");
+    c.receive(b"200 ASCII\r\n227 =10,1,2,3,0,21\r\n");
     assert_eq!(
         next(&mut c),
         Event::Data(DataPlan::Connect(DataTarget::Addr("10.1.2.3:21".parse().unwrap())))
@@ -482,4 +487,15 @@ fn client_and_server_download_and_upload() {
         c.data_finished().unwrap();
         assert!(matches!(client_event(&mut c, &mut s), Event::TransferDone(_)));
     }
+}
+
+#[test]
+fn active_mode_after_a_type_change_plans_at_once() {
+    // The Listen plan is made by the reply to TYPE, not by a call.
+    let mut c = greeted();
+    c.set_active(None);
+    c.list(None).unwrap();
+    assert_eq!(sent(&mut c), "TYPE A\r\n");
+    c.receive(b"200 ASCII\r\n");
+    assert_eq!(next(&mut c), Event::Data(DataPlan::Listen));
 }

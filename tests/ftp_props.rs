@@ -11,7 +11,7 @@ use sanswire::wire::{Machine, Next};
 /// a passive listing with its replies, a STAT with lines that look like
 /// codes, QUIT.
 const SERVER_BYTES: &[u8] = b"220-hello\r\n odd\r\n220 ready\r\n331 pass\r\n230 in\r\n\
-211-Features:\r\n EPSV\r\n MDTM\r\n211 End\r\n229 (|||4000|)\r\n150 go\r\n226 done\r\n\
+211-Features:\r\n EPSV\r\n MDTM\r\n211 End\r\n200 ascii\r\n229 (|||4000|)\r\n150 go\r\n226 done\r\n\
 213-status\r\n200 not the end\r\n213 end\r\n221 bye\r\n";
 
 fn client_events(chunks: &[&[u8]]) -> Vec<String> {

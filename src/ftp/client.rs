@@ -146,6 +146,8 @@ enum Expect {
     Pasv,
     Port { extended: bool },
     Rest,
+    /// TYPE sent by the machine before a transfer.
+    TransferType(TransferType),
     Transfer,
     TransferEnd,
     Abor,
@@ -199,6 +201,9 @@ struct Login {
 /// c.receive(b"220 ready\r\n");
 /// assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Greeting(_)))));
 /// c.retr("a.txt").unwrap();
+/// assert_eq!(c.outbox().take_vec(), b"TYPE I\r\n");
+/// c.receive(b"200 Switching to Binary mode.\r\n");
+/// assert_eq!(c.poll_event(), Ok(Next::NeedInput));
 /// assert_eq!(c.outbox().take_vec(), b"EPSV\r\n");
 /// c.receive(b"229 Entering Extended Passive Mode (|||5001|)\r\n");
 /// assert_eq!(c.poll_event(), Ok(Next::Event(Event::Data(DataPlan::Connect(DataTarget::Peer { port: 5001 })))));
@@ -226,6 +231,12 @@ pub struct Client {
     login: Option<Box<Login>>,
     rename_to: Option<Vec<u8>>,
     pending: Option<Event>,
+    /// The representation type the server has, when known.
+    server_type: Option<TransferType>,
+    /// The type a TYPE sent with `set_type` asked for.
+    requested_type: Option<TransferType>,
+    /// The type files are moved in (listings always go in TYPE A).
+    file_type: TransferType,
     passive: bool,
     active_ip: Option<core::net::IpAddr>,
     use_epsv: bool,
@@ -271,6 +282,9 @@ impl Client {
             login: None,
             rename_to: None,
             pending: None,
+            server_type: None,
+            requested_type: None,
+            file_type: TransferType::Image,
             passive: true,
             active_ip: None,
             use_epsv: true,
@@ -298,6 +312,16 @@ impl Client {
     /// The address to listen on in active mode, if the caller named one.
     pub fn active_address(&self) -> Option<core::net::IpAddr> {
         self.active_ip
+    }
+
+    /// The type files are moved in (default [`TransferType::Image`]; TYPE
+    /// A asks the server to convert line ends, and the caller converts
+    /// on its side with [`AsciiDecoder`](super::AsciiDecoder) and
+    /// [`AsciiEncoder`](super::AsciiEncoder)). Listings always go in
+    /// TYPE A. The machine sends TYPE before a transfer when the server's
+    /// type differs, as libcurl does.
+    pub fn set_file_type(&mut self, t: TransferType) {
+        self.file_type = t;
     }
 
     /// Whether the client is in passive mode.
@@ -416,6 +440,11 @@ impl Client {
 
     fn single(&mut self, cmd: Command, expect: Expect) -> Result<CommandId, Error> {
         self.ensure_idle()?;
+        if let Command::Type(t) = cmd {
+            // Known once the server agrees (see `handle`).
+            self.server_type = None;
+            self.requested_type = Some(t);
+        }
         self.send_cmd(&cmd, expect)?;
         Ok(self.new_call())
     }
@@ -629,6 +658,12 @@ impl Client {
         self.ensure_idle()?;
         self.ensure_secure()?;
         let line = cmd.to_line()?;
+        let listing = matches!(cmd, Command::List(_) | Command::Nlst(_) | Command::Mlsd(_));
+        let wanted = if listing {
+            TransferType::Ascii
+        } else {
+            self.file_type
+        };
         self.transfer = Some(Box::new(Transfer {
             line,
             rest,
@@ -638,14 +673,25 @@ impl Client {
             final_reply: None,
             aborting: false,
         }));
-        if !self.passive {
-            self.pending = Some(Event::Data(DataPlan::Listen));
-        } else if self.use_epsv {
-            self.send_cmd(&Command::Epsv, Expect::Epsv)?;
+        if self.server_type == Some(wanted) {
+            self.start_plan()?;
         } else {
-            self.send_cmd(&Command::Pasv, Expect::Pasv)?;
+            self.send_cmd(&Command::Type(wanted), Expect::TransferType(wanted))?;
         }
         Ok(self.new_call())
+    }
+
+    /// The data connection's plan: EPSV (or PASV) in passive mode, the
+    /// Listen plan in active mode.
+    fn start_plan(&mut self) -> Result<(), Error> {
+        if !self.passive {
+            self.pending = Some(Event::Data(DataPlan::Listen));
+            Ok(())
+        } else if self.use_epsv {
+            self.send_cmd(&Command::Epsv, Expect::Epsv)
+        } else {
+            self.send_cmd(&Command::Pasv, Expect::Pasv)
+        }
     }
 
     fn waiting_transfer(&mut self, active: bool) -> Result<&mut Transfer, Error> {
@@ -793,6 +839,9 @@ impl Client {
                 if verb == Verb::Quit {
                     self.conn.stop();
                 }
+                if verb == Verb::Type && reply.is_complete() {
+                    self.server_type = self.requested_type.take();
+                }
                 Some(Event::Reply {
                     command: verb,
                     reply,
@@ -802,6 +851,15 @@ impl Client {
             Expect::Epsv => self.on_epsv(reply)?,
             Expect::Pasv => self.on_pasv(reply)?,
             Expect::Port { extended } => self.on_port(extended, reply)?,
+            Expect::TransferType(t) => {
+                if reply.is_complete() {
+                    self.server_type = Some(t);
+                    self.start_plan()?;
+                    None
+                } else {
+                    self.fail_transfer(reply)
+                }
+            }
             Expect::Rest => {
                 if code == 350 {
                     self.send_transfer_command();
@@ -974,18 +1032,20 @@ impl Client {
     }
 
     fn poll_reply(&mut self) -> Result<Next<Event>, Error> {
-        if let Some(event) = self.pending.take() {
-            if let Event::Data(DataPlan::Listen) = event {
-                if let Some(t) = self.transfer.as_deref_mut() {
-                    t.stage = Stage::Waiting;
-                }
-            }
-            return Ok(Next::Event(event));
-        }
-        if self.tls_pending {
+        if self.tls_pending && self.pending.is_none() {
             return Ok(Next::Paused);
         }
         loop {
+            // An event a call or a reply made without a reply of its own
+            // (the Listen plan, a transfer completed by `data_finished`).
+            if let Some(event) = self.pending.take() {
+                if let Event::Data(DataPlan::Listen) = event {
+                    if let Some(t) = self.transfer.as_deref_mut() {
+                        t.stage = Stage::Waiting;
+                    }
+                }
+                return Ok(Next::Event(event));
+            }
             let framed = self
                 .framer
                 .next(&mut self.conn.inbox)
