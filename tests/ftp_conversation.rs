@@ -12,11 +12,17 @@ use sanswire::wire::{Machine, Next, Raw, RawEvent};
 fn greeted() -> Client {
     let mut c = Client::new();
     c.receive(b"220-Welcome to the test\r\n  an odd line\r\n220 ready\r\n");
-    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Greeting(_)))));
+    assert!(matches!(
+        c.poll_event(),
+        Ok(Next::Event(Event::Greeting(_)))
+    ));
     // Binary first: transfers then go straight to EPSV.
     c.set_type(TransferType::Image).unwrap();
     c.receive(b"200 Binary\r\n");
-    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Reply { .. }))));
+    assert!(matches!(
+        c.poll_event(),
+        Ok(Next::Event(Event::Reply { .. }))
+    ));
     c.outbox().take_vec();
     c
 }
@@ -44,30 +50,51 @@ fn login_feat_pwd_and_single_commands() {
     assert!(matches!(next(&mut c), Event::LoggedIn(_)));
     c.feat().unwrap();
     c.receive(b"211-Extensions supported:\r\n EPSV\r\n MDTM\r\n SIZE\r\n MLST type*;size*;modify*;\r\n UTF8\r\n211 END\r\n");
-    let Event::Features(f) = next(&mut c) else { panic!() };
+    let Event::Features(f) = next(&mut c) else {
+        panic!()
+    };
     assert!(f.epsv && f.mdtm && f.size && f.utf8 && !f.auth_tls);
     assert!(c.features().unwrap().mlst.is_some());
     c.pwd().unwrap();
     c.receive(b"257 \"/with \"\"quotes\"\"\" is current\r\n");
-    let Event::Directory { path, .. } = next(&mut c) else { panic!() };
+    let Event::Directory { path, .. } = next(&mut c) else {
+        panic!()
+    };
     assert_eq!(path, "/with \"quotes\"");
     c.size("big.iso").unwrap();
     c.receive(b"213 4294967296\r\n");
     assert_eq!(next(&mut c), Event::Size(4_294_967_296));
     c.mdtm("big.iso").unwrap();
     c.receive(b"213 20240102030405\r\n");
-    let Event::Modified(t) = next(&mut c) else { panic!() };
+    let Event::Modified(t) = next(&mut c) else {
+        panic!()
+    };
     assert_eq!((t.year, t.month, t.day, t.hour), (2024, 1, 2, 3));
     c.rename("a", "b c").unwrap();
-    assert_eq!(sent(&mut c), "FEAT\r\nPWD\r\nSIZE big.iso\r\nMDTM big.iso\r\nRNFR a\r\n");
+    assert_eq!(
+        sent(&mut c),
+        "FEAT\r\nPWD\r\nSIZE big.iso\r\nMDTM big.iso\r\nRNFR a\r\n"
+    );
     c.receive(b"350 ready\r\n");
     assert_eq!(c.poll_event(), Ok(Next::NeedInput));
     assert_eq!(sent(&mut c), "RNTO b c\r\n");
     c.receive(b"250 renamed\r\n");
-    assert!(matches!(next(&mut c), Event::Reply { command: Verb::Rename, .. }));
+    assert!(matches!(
+        next(&mut c),
+        Event::Reply {
+            command: Verb::Rename,
+            ..
+        }
+    ));
     c.size("missing").unwrap();
     c.receive(b"550 No such file\r\n");
-    let Event::Reply { command: Verb::Size, reply } = next(&mut c) else { panic!() };
+    let Event::Reply {
+        command: Verb::Size,
+        reply,
+    } = next(&mut c)
+    else {
+        panic!()
+    };
     assert_eq!(reply.code(), 550);
     // Every one of the rest, by its verb.
     for (call, line) in [
@@ -90,7 +117,13 @@ fn login_feat_pwd_and_single_commands() {
     next(&mut c);
     c.quit().unwrap();
     c.receive(b"221 bye\r\n");
-    assert!(matches!(next(&mut c), Event::Reply { command: Verb::Quit, .. }));
+    assert!(matches!(
+        next(&mut c),
+        Event::Reply {
+            command: Verb::Quit,
+            ..
+        }
+    ));
     assert!(c.is_closed());
 }
 
@@ -102,7 +135,10 @@ fn anonymous_login_refused_and_acct() {
     assert_eq!(c.poll_event(), Ok(Next::NeedInput));
     c.receive(b"332 need account\r\n");
     assert_eq!(c.poll_event(), Ok(Next::NeedInput));
-    assert_eq!(sent(&mut c), "USER anonymous\r\nPASS guest@\r\nACCT acct1\r\n");
+    assert_eq!(
+        sent(&mut c),
+        "USER anonymous\r\nPASS guest@\r\nACCT acct1\r\n"
+    );
     c.receive(b"230 ok\r\n");
     assert!(matches!(next(&mut c), Event::LoggedIn(_)));
     let mut c = greeted();
@@ -190,7 +226,9 @@ fn transfer_failures_are_typed() {
             next(&mut c);
         }
         c.receive(format!("{code} failed\r\n").as_bytes());
-        let Event::TransferFailed(r) = next(&mut c) else { panic!() };
+        let Event::TransferFailed(r) = next(&mut c) else {
+            panic!()
+        };
         assert_eq!(TransferError::from_code(r.code()), Some(kind));
         assert!(c.is_idle(), "{code}: the session goes on");
     }
@@ -230,7 +268,9 @@ fn epsv_refused_falls_back_to_pasv_whose_host_is_ignored() {
     c.receive(b"200 ASCII\r\n227 =10,1,2,3,0,21\r\n");
     assert_eq!(
         next(&mut c),
-        Event::Data(DataPlan::Connect(DataTarget::Addr("10.1.2.3:21".parse().unwrap())))
+        Event::Data(DataPlan::Connect(DataTarget::Addr(
+            "10.1.2.3:21".parse().unwrap()
+        )))
     );
 }
 
@@ -241,7 +281,8 @@ fn active_mode_eprt_then_port_and_rest() {
     c.retr_from("big", 1000).unwrap();
     assert!(c.outbox().is_empty());
     assert_eq!(next(&mut c), Event::Data(DataPlan::Listen));
-    c.data_listening("127.0.0.1:50000".parse().unwrap()).unwrap();
+    c.data_listening("127.0.0.1:50000".parse().unwrap())
+        .unwrap();
     assert_eq!(sent(&mut c), "EPRT |1|127.0.0.1|50000|\r\n");
     c.receive(b"500 EPRT unknown\r\n");
     assert_eq!(c.poll_event(), Ok(Next::NeedInput));
@@ -273,7 +314,13 @@ fn a_421_ends_whatever_was_in_flight() {
     let mut c = greeted();
     c.noop().unwrap();
     c.receive(b"421-Service closing\r\n421 Timeout\r\n");
-    assert!(matches!(next(&mut c), Event::Reply { command: Verb::Closing, .. }));
+    assert!(matches!(
+        next(&mut c),
+        Event::Reply {
+            command: Verb::Closing,
+            ..
+        }
+    ));
     assert!(c.is_closed());
     // A refused greeting is the machine's error.
     let mut c = Client::new();
@@ -286,7 +333,10 @@ fn a_malformed_reply_is_an_error_and_the_framer_is_bounded() {
     let mut c = greeted();
     c.noop().unwrap();
     c.receive(b"hello\r\n");
-    assert_eq!(c.poll_event().unwrap_err().kind(), ErrorKind::MalformedReply);
+    assert_eq!(
+        c.poll_event().unwrap_err().kind(),
+        ErrorKind::MalformedReply
+    );
     let mut c = greeted();
     c.noop().unwrap();
     c.receive(&vec![b'2'; 20_000]);
@@ -300,7 +350,10 @@ fn logged_in_server() -> Server {
     s.set_peer("127.0.0.1".parse().unwrap());
     s.outbox().take_vec();
     s.receive(b"USER alice\r\nPASS pw\r\n");
-    assert!(matches!(s.poll_event(), Ok(Next::Event(ServerEvent::Login { .. }))));
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Login { .. }))
+    ));
     s.accept_login(true).unwrap();
     s.outbox().take_vec();
     s
@@ -317,11 +370,16 @@ fn server_login_state_and_its_own_answers() {
     s.receive(b"PASS x\r\nLIST\r\nNOOP\r\nFEAT\r\nBOGUS1 x\r\n\r\nUSER a\r\n");
     assert_eq!(s.poll_event(), Ok(Next::NeedInput));
     let out = served(&mut s);
-    assert!(out.starts_with("503 Login with USER first.\r\n530 Please login"), "{out}");
+    assert!(
+        out.starts_with("503 Login with USER first.\r\n530 Please login"),
+        "{out}"
+    );
     assert!(out.contains("211-Features:\r\n EPRT\r\n"));
     assert!(out.contains("500 Unknown command.\r\n500 Unknown command.\r\n331 "));
     s.receive(b"PASS wrong\r\n");
-    let Ok(Next::Event(ServerEvent::Login { user, pass })) = s.poll_event() else { panic!() };
+    let Ok(Next::Event(ServerEvent::Login { user, pass })) = s.poll_event() else {
+        panic!()
+    };
     assert_eq!((user.as_str(), pass.as_str()), ("a", "wrong"));
     s.accept_login(false).unwrap();
     assert_eq!(served(&mut s), "530 Login incorrect.\r\n");
@@ -340,13 +398,23 @@ fn server_transfer_sequencing_passive_and_active() {
     );
     // REST and RETR wait while the application decides.
     assert_eq!(s.poll_event(), Ok(Next::Paused));
-    s.passive_listening("127.0.0.1:40000".parse().unwrap()).unwrap();
-    let Ok(Next::Event(ServerEvent::Transfer { command, offset, data })) = s.poll_event() else {
+    s.passive_listening("127.0.0.1:40000".parse().unwrap())
+        .unwrap();
+    let Ok(Next::Event(ServerEvent::Transfer {
+        command,
+        offset,
+        data,
+    })) = s.poll_event()
+    else {
         panic!()
     };
     assert_eq!(
         (command, offset, data),
-        (sanswire::ftp::Command::Retr("x".into()), 7, DataEndpoint::Passive)
+        (
+            sanswire::ftp::Command::Retr("x".into()),
+            7,
+            DataEndpoint::Passive
+        )
     );
     assert_eq!(s.transfer_type(), TransferType::Ascii);
     s.transfer_started().unwrap();
@@ -357,8 +425,13 @@ fn server_transfer_sequencing_passive_and_active() {
     );
     // PORT to another host is the bounce attack.
     s.receive(b"PORT 10,0,0,1,200,0\r\nEPRT |1|127.0.0.1|50000|\r\nSTOR up\r\n");
-    let Ok(Next::Event(ServerEvent::Transfer { data, .. })) = s.poll_event() else { panic!() };
-    assert_eq!(data, DataEndpoint::Active("127.0.0.1:50000".parse().unwrap()));
+    let Ok(Next::Event(ServerEvent::Transfer { data, .. })) = s.poll_event() else {
+        panic!()
+    };
+    assert_eq!(
+        data,
+        DataEndpoint::Active("127.0.0.1:50000".parse().unwrap())
+    );
     // A refusal before the data connection.
     s.reply(&Reply::new(553, "no")).unwrap();
     assert_eq!(
@@ -372,7 +445,8 @@ fn server_abort_during_a_transfer() {
     let mut s = logged_in_server();
     s.receive(b"PASV\r\n");
     s.poll_event().unwrap();
-    s.passive_listening("127.0.0.1:40000".parse().unwrap()).unwrap();
+    s.passive_listening("127.0.0.1:40000".parse().unwrap())
+        .unwrap();
     s.receive(b"LIST\r\n");
     s.poll_event().unwrap();
     s.transfer_started().unwrap();
@@ -381,7 +455,10 @@ fn server_abort_during_a_transfer() {
     s.receive(b"\xff\xf4\xff\xf2ABOR\r\n");
     assert_eq!(s.poll_event(), Ok(Next::Event(ServerEvent::Abort)));
     s.transfer_done(Err(TransferError::Aborted)).unwrap();
-    assert_eq!(served(&mut s), "426 Failure writing network stream.\r\n226 ABOR successful.\r\n");
+    assert_eq!(
+        served(&mut s),
+        "426 Failure writing network stream.\r\n226 ABOR successful.\r\n"
+    );
 }
 
 // ---- both machines, with in-memory data connections ----
@@ -448,7 +525,9 @@ fn client_and_server_download_and_upload() {
     let mut s = Server::new("in memory").unwrap();
     assert!(matches!(client_event(&mut c, &mut s), Event::Greeting(_)));
     c.login("alice", "pw", None).unwrap();
-    let ServerEvent::Login { .. } = server_event(&mut c, &mut s) else { panic!() };
+    let ServerEvent::Login { .. } = server_event(&mut c, &mut s) else {
+        panic!()
+    };
     s.accept_login(true).unwrap();
     assert!(matches!(client_event(&mut c, &mut s), Event::LoggedIn(_)));
     for upload in [false, true] {
@@ -461,16 +540,22 @@ fn client_and_server_download_and_upload() {
         let ServerEvent::Passive { extended: true } = server_event(&mut c, &mut s) else {
             panic!()
         };
-        s.passive_listening("127.0.0.1:40001".parse().unwrap()).unwrap();
+        s.passive_listening("127.0.0.1:40001".parse().unwrap())
+            .unwrap();
         let Event::Data(DataPlan::Connect(target)) = client_event(&mut c, &mut s) else {
             panic!()
         };
         assert_eq!(target.resolve("127.0.0.1".parse().unwrap()).port(), 40001);
         let (mut client_data, mut server_data) = (Raw::new(), Raw::new());
         c.data_ready().unwrap();
-        let ServerEvent::Transfer { .. } = server_event(&mut c, &mut s) else { panic!() };
+        let ServerEvent::Transfer { .. } = server_event(&mut c, &mut s) else {
+            panic!()
+        };
         s.transfer_started().unwrap();
-        assert!(matches!(client_event(&mut c, &mut s), Event::TransferStarted(_)));
+        assert!(matches!(
+            client_event(&mut c, &mut s),
+            Event::TransferStarted(_)
+        ));
         let got = if upload {
             client_data.send(content.clone()).unwrap();
             client_data.finish();
@@ -485,7 +570,10 @@ fn client_and_server_download_and_upload() {
         pump(&mut c, &mut s);
         assert_eq!(c.poll_event(), Ok(Next::Paused));
         c.data_finished().unwrap();
-        assert!(matches!(client_event(&mut c, &mut s), Event::TransferDone(_)));
+        assert!(matches!(
+            client_event(&mut c, &mut s),
+            Event::TransferDone(_)
+        ));
     }
 }
 
@@ -498,4 +586,46 @@ fn active_mode_after_a_type_change_plans_at_once() {
     assert_eq!(sent(&mut c), "TYPE A\r\n");
     c.receive(b"200 ASCII\r\n");
     assert_eq!(next(&mut c), Event::Data(DataPlan::Listen));
+}
+
+#[test]
+fn auth_tls_go_ahead_and_plaintext_behind_it() {
+    use sanswire::wire::Transport;
+    let mut c = greeted();
+    c.auth_tls().unwrap();
+    assert_eq!(sent(&mut c), "AUTH TLS\r\n");
+    c.receive(b"234 Proceed with negotiation.\r\n");
+    assert!(matches!(next(&mut c), Event::TlsGoAhead(_)));
+    assert_eq!(c.transport(), Transport::StartTls);
+    c.tls_established();
+    c.pbsz().unwrap();
+    c.receive(b"200 PBSZ=0\r\n");
+    assert!(matches!(
+        next(&mut c),
+        Event::Reply {
+            command: Verb::Pbsz,
+            ..
+        }
+    ));
+    // An attacker's bytes behind the go-ahead (CVE-2011-0411 class).
+    let mut c = greeted();
+    c.auth_tls().unwrap();
+    c.receive(b"234 go\r\n230 injected\r\n");
+    assert_eq!(
+        c.poll_event().unwrap_err().kind(),
+        ErrorKind::PlaintextAfterUpgrade
+    );
+    // Required TLS: a refusal ends the session, nothing goes in plaintext.
+    let mut c = greeted();
+    c.set_require_tls(true);
+    assert_eq!(
+        c.login("a", "b", None).unwrap_err().kind(),
+        ErrorKind::OutOfSequence
+    );
+    c.auth_tls().unwrap();
+    c.receive(b"530 no TLS here\r\n");
+    assert_eq!(
+        c.poll_event().unwrap_err().kind(),
+        ErrorKind::TlsUnavailable
+    );
 }

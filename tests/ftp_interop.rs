@@ -52,7 +52,15 @@ fn serve_ftp(root: &Path, user: bool) -> (Proc, String) {
 fn pyftpdlib(root: &Path) -> (Proc, String) {
     let port = free_port();
     let child = Command::new("python3")
-        .args(["-m", "pyftpdlib", "-i", "127.0.0.1", "-p", &port.to_string(), "-w"])
+        .args([
+            "-m",
+            "pyftpdlib",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-w",
+        ])
         .args(["-d", root.to_str().unwrap(), "-u", "alice", "-P", "secret"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -97,7 +105,12 @@ for passive in (True, False):
     let out = String::from_utf8(python(script, &[host, port])).unwrap();
     let bin = file_sha(&root.join("bin.dat"));
     let rest = sha256(&std::fs::read(root.join("bin.dat")).unwrap()[12345..]);
-    let up = sha256(&(0..256u32).map(|b| b as u8).collect::<Vec<_>>().repeat(1000));
+    let up = sha256(
+        &(0..256u32)
+            .map(|b| b as u8)
+            .collect::<Vec<_>>()
+            .repeat(1000),
+    );
     for mode in out.split("230 Login successful.").skip(1) {
         assert!(mode.contains(&format!("retr {bin}")), "{out}");
         assert!(mode.contains(&format!("rest {rest}")), "{out}");
@@ -116,7 +129,10 @@ for passive in (True, False):
     for passive in ["True", "False"] {
         assert_eq!(file_sha(&root.join(format!("up-{passive}.bin"))), up);
         // TYPE A: CRLF on the wire, LF on disk.
-        assert_eq!(std::fs::read(root.join(format!("lines-{passive}.txt"))).unwrap(), b"a\nb\n");
+        assert_eq!(
+            std::fs::read(root.join(format!("lines-{passive}.txt"))).unwrap(),
+            b"a\nb\n"
+        );
     }
 }
 
@@ -159,7 +175,10 @@ fn client_against(addr: &str, root: &Path, server: &str) {
         let mut ftp = Client::start(tcp, machine).unwrap();
         ftp.login("alice", "secret").unwrap();
         let feat = ftp.feat().unwrap();
-        assert!(feat.size && feat.mdtm && feat.mlst.is_some(), "{server}: {feat:?}");
+        assert!(
+            feat.size && feat.mdtm && feat.mlst.is_some(),
+            "{server}: {feat:?}"
+        );
         assert_eq!(ftp.pwd().unwrap(), "/");
         let mut data = Vec::new();
         let mut stream = ftp.retr("bin.dat").unwrap();
@@ -186,16 +205,25 @@ fn client_against(addr: &str, root: &Path, server: &str) {
         assert_eq!(std::fs::metadata(root.join(&name)).unwrap().len(), 333_341);
         let listing = ftp.list(None).unwrap();
         let names: Vec<Vec<u8>> = listing.entries().map(|e| e.name.to_vec()).collect();
-        assert!(names.contains(&b"sub dir".to_vec()), "{server}: {listing:?}");
+        assert!(
+            names.contains(&b"sub dir".to_vec()),
+            "{server}: {listing:?}"
+        );
         let bin = listing.entries().find(|e| e.name == b"bin.dat").unwrap();
         assert_eq!(bin.size, Some(700_001));
         let mlsd = ftp.mlsd(None).unwrap();
         let sub = mlsd.entries().find(|e| e.name == b"sub dir").unwrap();
         assert_eq!(sub.kind, Some(EntryKind::Dir), "{server}");
         let nlst = ftp.nlst(None).unwrap();
-        assert!(nlst.iter().any(|n| n.ends_with("text.txt")), "{server}: {nlst:?}");
+        assert!(
+            nlst.iter().any(|n| n.ends_with("text.txt")),
+            "{server}: {nlst:?}"
+        );
         let made = ftp.mkdir(&format!("new-{passive}")).unwrap();
-        assert!(made.ends_with(&format!("new-{passive}")), "{server}: {made}");
+        assert!(
+            made.ends_with(&format!("new-{passive}")),
+            "{server}: {made}"
+        );
         ftp.cwd(&format!("new-{passive}")).unwrap();
         ftp.cdup().unwrap();
         ftp.rename(&name, &format!("moved-{passive}.bin")).unwrap();
@@ -223,7 +251,10 @@ fn our_client_against_pyftpdlib_and_serve() {
 fn same_as_curl(args: &[&str]) {
     let (fetch_ok, fetch_out, fetch_err) = run(Command::new(example("fetch")).args(args));
     let (curl_ok, curl_out, curl_err) = run(Command::new("curl").arg("-s").args(args));
-    assert_eq!(fetch_ok, curl_ok, "{args:?}: fetch {fetch_err} / curl {curl_err}");
+    assert_eq!(
+        fetch_ok, curl_ok,
+        "{args:?}: fetch {fetch_err} / curl {curl_err}"
+    );
     assert_eq!(
         String::from_utf8_lossy(&fetch_out),
         String::from_utf8_lossy(&curl_out),
@@ -261,8 +292,14 @@ fn fetch_and_curl_against(addr: &str, root: &Path, server: &str) {
         curl_list.iter().filter(|&&b| b == b'\n').count(),
         "{server}"
     );
-    assert!(!fetch_list.contains(&b'\r'), "{server}: TYPE A line ends converted");
-    for missing in [format!("{base}/no-such.txt"), format!("{base}/no-dir/x.txt")] {
+    assert!(
+        !fetch_list.contains(&b'\r'),
+        "{server}: TYPE A line ends converted"
+    );
+    for missing in [
+        format!("{base}/no-such.txt"),
+        format!("{base}/no-dir/x.txt"),
+    ] {
         let ours = exit_code(Command::new(example("fetch")).arg(&missing));
         let curl = exit_code(Command::new("curl").args(["-s", &missing]));
         assert_eq!(ours, curl, "{server}: {missing}");

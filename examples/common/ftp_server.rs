@@ -86,7 +86,9 @@ impl Session<'_> {
             Event::Login { user, pass } => {
                 let ok = match &self.config.user {
                     Some(_) => self.config.check(&user, &pass),
-                    None => user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp"),
+                    None => {
+                        user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")
+                    }
                 };
                 self.writable = ok && self.config.user.is_some();
                 self.server().accept_login(ok).map_err(p)
@@ -274,7 +276,9 @@ impl Session<'_> {
                 if !self.writable {
                     return Err(denied);
                 }
-                let real = self.resolve_new(path).ok_or((553, "Could not create file."))?;
+                let real = self
+                    .resolve_new(path)
+                    .ok_or((553, "Could not create file."))?;
                 let append = matches!(command, Command::Appe(_));
                 let mut file = fs::OpenOptions::new()
                     .write(true)
@@ -292,7 +296,9 @@ impl Session<'_> {
             Command::Stou => Err((502, "STOU not implemented.")),
             Command::List(path) | Command::Nlst(path) | Command::Mlsd(path) => {
                 let virt = path.clone().unwrap_or_else(|| ".".into());
-                let real = self.resolve(&virt).ok_or((550, "Failed to open directory."))?;
+                let real = self
+                    .resolve(&virt)
+                    .ok_or((550, "Failed to open directory."))?;
                 let listing = match command {
                     Command::List(_) => list(&real, Format::Unix),
                     Command::Nlst(_) => list(&real, Format::Names),
@@ -331,7 +337,11 @@ enum Source {
     Listing(Vec<u8>),
 }
 
-fn send_file(stream: &mut ByteStream<TcpStream, Raw>, mut file: File, ascii: bool) -> std::io::Result<()> {
+fn send_file(
+    stream: &mut ByteStream<TcpStream, Raw>,
+    mut file: File,
+    ascii: bool,
+) -> std::io::Result<()> {
     let mut buf = vec![0u8; CHUNK];
     let mut encoder = AsciiEncoder::default();
     let mut converted = Vec::new();
@@ -351,7 +361,11 @@ fn send_file(stream: &mut ByteStream<TcpStream, Raw>, mut file: File, ascii: boo
     stream.finish()
 }
 
-fn receive_file(stream: &mut ByteStream<TcpStream, Raw>, mut file: File, ascii: bool) -> std::io::Result<()> {
+fn receive_file(
+    stream: &mut ByteStream<TcpStream, Raw>,
+    mut file: File,
+    ascii: bool,
+) -> std::io::Result<()> {
     let mut decoder = AsciiDecoder::default();
     let mut converted = Vec::new();
     while let Some(chunk) = stream.next_chunk()? {
@@ -441,7 +455,12 @@ fn list(real: &Path, format: Format) -> std::io::Result<Vec<u8>> {
             .as_ref()
             .map(|t| t.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let e = entry(name.as_bytes(), meta, target.as_bytes(), matches!(format, Format::Unix));
+        let e = entry(
+            name.as_bytes(),
+            meta,
+            target.as_bytes(),
+            matches!(format, Format::Unix),
+        );
         match format {
             Format::Unix => write_unix(&e, &mut out),
             Format::Mlsd => write_mlsd(&e, &mut out),
@@ -521,4 +540,3 @@ fn utc(t: SystemTime) -> sanswire::ftp::Timestamp {
 fn mlsd_time(t: &sanswire::ftp::Timestamp) -> String {
     sanswire::ftp::Timestamp { millis: 0, ..*t }.to_string()
 }
-

@@ -30,14 +30,17 @@ pub fn fetch(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
         let ip = match port.as_str() {
             "-" => None,
             other => Some(other.parse().map_err(|_| {
-                Failure(45, format!("--ftp-port {other}: an IP address or - is needed"))
+                Failure(
+                    45,
+                    format!("--ftp-port {other}: an IP address or - is needed"),
+                )
             })?),
         };
         machine.set_active(ip);
     }
     let mut ftp = Client::start(tcp, machine).map_err(|e| failure(e, 8))?;
-    let (user, pass) = credentials(args, url)
-        .unwrap_or_else(|| ("anonymous".into(), "ftp@example.com".into()));
+    let (user, pass) =
+        credentials(args, url).unwrap_or_else(|| ("anonymous".into(), "ftp@example.com".into()));
     ftp.login(&user, &pass).map_err(|e| match e {
         DriveError::Refused(r) => Failure(67, format!("Access denied: {}", r.0.code())),
         other => failure(other, 67),
@@ -60,7 +63,8 @@ pub fn fetch(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
 }
 
 fn listing(args: &Args, ftp: &mut Session, started: Instant) -> Result<(), Failure> {
-    ftp.set_type(TransferType::Ascii).map_err(|e| failure(e, 17))?;
+    ftp.set_type(TransferType::Ascii)
+        .map_err(|e| failure(e, 17))?;
     let what = if args.list_only {
         ftp::ops::Transfer::Nlst(None)
     } else {
@@ -85,7 +89,8 @@ fn listing(args: &Args, ftp: &mut Session, started: Instant) -> Result<(), Failu
 }
 
 fn download(args: &Args, ftp: &mut Session, file: &str, started: Instant) -> Result<(), Failure> {
-    ftp.set_type(TransferType::Image).map_err(|e| failure(e, 17))?;
+    ftp.set_type(TransferType::Image)
+        .map_err(|e| failure(e, 17))?;
     let mut sink = Sink::open_for_resume(args, started)?;
     let offset = match args.continue_at.as_deref() {
         None => 0,
@@ -98,10 +103,12 @@ fn download(args: &Args, ftp: &mut Session, file: &str, started: Instant) -> Res
     if let Ok(size) = ftp.size(file) {
         sink.total = Some(size.saturating_sub(offset));
     }
-    let mut data = ftp.retr_from(file, offset).map_err(|e| match ftp_code(&e) {
-        Some(550) => Failure(78, "The file does not exist".into()),
-        _ => failure(e, 7),
-    })?;
+    let mut data = ftp
+        .retr_from(file, offset)
+        .map_err(|e| match ftp_code(&e) {
+            Some(550) => Failure(78, "The file does not exist".into()),
+            _ => failure(e, 7),
+        })?;
     while let Some(chunk) = data.next_chunk()? {
         sink.write(&chunk)?;
     }
@@ -118,7 +125,8 @@ fn upload(args: &Args, ftp: &mut Session, file: &str, name: &str) -> Result<(), 
     } else {
         file.to_string()
     };
-    ftp.set_type(TransferType::Image).map_err(|e| failure(e, 17))?;
+    ftp.set_type(TransferType::Image)
+        .map_err(|e| failure(e, 17))?;
     let mut source: Box<dyn Read> = match open_upload(name)? {
         Upload::File(f, _) => Box::new(f),
         Upload::Stdin => Box::new(std::io::stdin()),
@@ -211,4 +219,3 @@ fn decode(path: &str) -> String {
         .decode_utf8_lossy()
         .into_owned()
 }
-

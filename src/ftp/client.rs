@@ -144,7 +144,9 @@ enum Expect {
     Single(Verb),
     Epsv,
     Pasv,
-    Port { extended: bool },
+    Port {
+        extended: bool,
+    },
     Rest,
     /// TYPE sent by the machine before a transfer.
     TransferType(TransferType),
@@ -401,7 +403,8 @@ impl Client {
     }
 
     fn send(&mut self, line: Vec<u8>, expect: Expect) {
-        self.queue.push_parts(expect, Gate::Pipelined, [Part::Text(line)]);
+        self.queue
+            .push_parts(expect, Gate::Pipelined, [Part::Text(line)]);
         self.queue.release(&mut self.conn.outbox);
     }
 
@@ -422,7 +425,12 @@ impl Client {
     /// (`332`) and given. Ends with [`Event::LoggedIn`] or
     /// [`Event::LoginRefused`]. Anonymous login is `login("anonymous",
     /// "guest@", None)`.
-    pub fn login(&mut self, user: &str, pass: &str, acct: Option<&str>) -> Result<CommandId, Error> {
+    pub fn login(
+        &mut self,
+        user: &str,
+        pass: &str,
+        acct: Option<&str>,
+    ) -> Result<CommandId, Error> {
         self.ensure_idle()?;
         self.ensure_secure()?;
         let user_line = Command::User(user.into()).to_line()?;
@@ -534,7 +542,10 @@ impl Client {
     /// `MLST [path]`: the facts come in the reply (read them with
     /// [`parse_mlst_reply`](super::parse_mlst_reply)).
     pub fn mlst(&mut self, path: Option<&str>) -> Result<CommandId, Error> {
-        self.single(Command::Mlst(path.map(String::from)), Expect::Single(Verb::Mlst))
+        self.single(
+            Command::Mlst(path.map(String::from)),
+            Expect::Single(Verb::Mlst),
+        )
     }
 
     /// `SITE command`.
@@ -544,12 +555,18 @@ impl Client {
 
     /// `STAT [path]`.
     pub fn stat(&mut self, path: Option<&str>) -> Result<CommandId, Error> {
-        self.single(Command::Stat(path.map(String::from)), Expect::Single(Verb::Stat))
+        self.single(
+            Command::Stat(path.map(String::from)),
+            Expect::Single(Verb::Stat),
+        )
     }
 
     /// `HELP [topic]`.
     pub fn help(&mut self, topic: Option<&str>) -> Result<CommandId, Error> {
-        self.single(Command::Help(topic.map(String::from)), Expect::Single(Verb::Help))
+        self.single(
+            Command::Help(topic.map(String::from)),
+            Expect::Single(Verb::Help),
+        )
     }
 
     /// `NOOP`.
@@ -785,8 +802,12 @@ impl Client {
             Expect::Greeting => match code {
                 120 => {
                     // "Ready in n minutes": the 220 follows.
-                    self.queue
-                        .push_with_id(Expect::Greeting, CommandId::CONNECTION, Gate::Pipelined, []);
+                    self.queue.push_with_id(
+                        Expect::Greeting,
+                        CommandId::CONNECTION,
+                        Gate::Pipelined,
+                        [],
+                    );
                     self.queue.release(&mut self.conn.outbox);
                     None
                 }
@@ -803,10 +824,17 @@ impl Client {
                 Some(Event::Features(f))
             }
             Expect::Pwd | Expect::Mkd => {
-                let verb = if expect == Expect::Pwd { Verb::Pwd } else { Verb::Mkd };
+                let verb = if expect == Expect::Pwd {
+                    Verb::Pwd
+                } else {
+                    Verb::Mkd
+                };
                 match (code, parse_quoted_path(reply.text())) {
                     (257, Some(path)) => Some(Event::Directory { path, reply }),
-                    _ => Some(Event::Reply { command: verb, reply }),
+                    _ => Some(Event::Reply {
+                        command: verb,
+                        reply,
+                    }),
                 }
             }
             Expect::Size => match (code, parse_size(reply.text())) {
@@ -884,7 +912,10 @@ impl Client {
                 self.login = None;
                 return Some(Event::LoggedIn(reply));
             }
-            (Expect::User, 331) => self.login.as_mut().map(|l| (core::mem::take(&mut l.pass), Expect::Pass)),
+            (Expect::User, 331) => self
+                .login
+                .as_mut()
+                .map(|l| (core::mem::take(&mut l.pass), Expect::Pass)),
             (Expect::User | Expect::Pass, 332) => self
                 .login
                 .as_mut()

@@ -248,7 +248,9 @@ impl Command {
             Quit => put("QUIT", None),
             Auth(m) => put("AUTH", Some(check_path(m)?)),
             Pbsz(n) => put("PBSZ", Some(&alloc::format!("{n}"))),
-            Prot(p) if !p.is_ascii_alphabetic() => return Err(Error::invalid("PROT takes a letter")),
+            Prot(p) if !p.is_ascii_alphabetic() => {
+                return Err(Error::invalid("PROT takes a letter"))
+            }
             Prot(p) => put("PROT", Some(char_str(&[*p]))),
             Other { verb, arg } => {
                 if verb.is_empty() || !verb.bytes().all(|b| b.is_ascii_alphabetic()) {

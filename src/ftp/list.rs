@@ -257,9 +257,12 @@ fn parse_unix(line: &[u8]) -> Option<Entry<'_>> {
     let perm_end = memchr::memchr(b' ', line)?;
     let perms = &line[..perm_end];
     if perms.len() < 10
-        || !perms[1..10]
-            .iter()
-            .all(|b| matches!(b, b'r' | b'w' | b'x' | b's' | b'S' | b't' | b'T' | b'l' | b'-'))
+        || !perms[1..10].iter().all(|b| {
+            matches!(
+                b,
+                b'r' | b'w' | b'x' | b's' | b'S' | b't' | b'T' | b'l' | b'-'
+            )
+        })
     {
         return None;
     }
@@ -465,6 +468,7 @@ const MONTH_NAMES: [&str; 12] = [
 /// assert_eq!((back.name, back.size), (&b"a b.txt"[..], Some(5)));
 /// ```
 pub fn write_unix(entry: &Entry<'_>, out: &mut Vec<u8>) {
+    let start = out.len();
     let (letter, default_perms) = match entry.kind {
         Some(EntryKind::Dir | EntryKind::CurrentDir | EntryKind::ParentDir) => (b'd', "rwxr-xr-x"),
         Some(EntryKind::Link) => (b'l', "rwxrwxrwx"),
@@ -496,7 +500,7 @@ pub fn write_unix(entry: &Entry<'_>, out: &mut Vec<u8>) {
         out.extend_from_slice(b" -> ");
         push_name(out, target);
     }
-    out.extend_from_slice(b"\r\n");
+    end_line(out, start);
 }
 
 /// Writes `entry` as an MLSD line (RFC 3659 §7), CRLF included: `type`,
@@ -513,6 +517,7 @@ pub fn write_unix(entry: &Entry<'_>, out: &mut Vec<u8>) {
 /// assert_eq!(parse_mlsd_line(&out[..out.len() - 2]).entry().unwrap().name, b"x;y z");
 /// ```
 pub fn write_mlsd(entry: &Entry<'_>, out: &mut Vec<u8>) {
+    let start = out.len();
     let mut s = alloc::string::String::new();
     let kind = match entry.kind {
         Some(EntryKind::Dir) => "dir",
@@ -542,12 +547,22 @@ pub fn write_mlsd(entry: &Entry<'_>, out: &mut Vec<u8>) {
     s.push(' ');
     out.extend_from_slice(s.as_bytes());
     push_name(out, entry.name);
-    out.extend_from_slice(b"\r\n");
+    end_line(out, start);
 }
 
 fn push_name(out: &mut Vec<u8>, name: &[u8]) {
-    // A name cannot end the line early.
-    out.extend(name.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+    out.extend_from_slice(name);
+}
+
+/// Ends the line begun at `start`: no field (a name, an owner, a `perm`
+/// fact from a parsed listing) may end it early.
+fn end_line(out: &mut Vec<u8>, start: usize) {
+    for b in &mut out[start..] {
+        if matches!(*b, b'\r' | b'\n' | 0) {
+            *b = b' ';
+        }
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
 fn lossy(b: &[u8]) -> alloc::borrow::Cow<'_, str> {
@@ -571,7 +586,10 @@ mod tests {
         assert_eq!(e.name, b"pub");
         assert_eq!(e.size, Some(4096));
         let t = e.modified.unwrap();
-        assert_eq!((t.year, t.month, t.day, t.time), (None, 3, 1, Some((12, 0))));
+        assert_eq!(
+            (t.year, t.month, t.day, t.time),
+            (None, 3, 1, Some((12, 0)))
+        );
         assert_eq!(e.owner, Some(&b"ftp"[..]));
         let e = entry("-rw-r--r--   1 alice    staff     1048576 Nov  5  2019 big  file.bin");
         assert_eq!(e.name, b"big  file.bin");
@@ -594,7 +612,10 @@ mod tests {
         assert_eq!(e.device, Some((8, 0)));
         // pure-ftpd can leave the group out in some modes; so does busybox.
         let e = entry("-rw-r--r--    1 1000     42 Dec 31 23:59 nogroup");
-        assert_eq!((e.size, e.owner, e.group), (Some(42), Some(&b"1000"[..]), None));
+        assert_eq!(
+            (e.size, e.owner, e.group),
+            (Some(42), Some(&b"1000"[..]), None)
+        );
         // An owner called Jan does not confuse the date.
         let e = entry("-rw-r--r--    1 Jan      Feb       7 Mar 03 10:10 months");
         assert_eq!((e.size, e.name), (Some(7), &b"months"[..]));
@@ -615,14 +636,27 @@ mod tests {
     fn mlsd_of_real_servers() {
         // proftpd
         let e = parse_mlsd_line(b"modify=20240101000000;perm=adfr;size=5;type=file;unique=FD00U2;UNIX.group=0;UNIX.mode=0644;UNIX.owner=0; f.txt").entry().unwrap();
-        assert_eq!((e.size, e.unique, e.owner), (Some(5), Some(&b"FD00U2"[..]), Some(&b"0"[..])));
-        let e = parse_mlsd_line(b"type=OS.unix=slink:/etc/x;size=6; link").entry().unwrap();
-        assert_eq!((e.kind, e.target), (Some(EntryKind::Link), Some(&b"/etc/x"[..])));
+        assert_eq!(
+            (e.size, e.unique, e.owner),
+            (Some(5), Some(&b"FD00U2"[..]), Some(&b"0"[..]))
+        );
+        let e = parse_mlsd_line(b"type=OS.unix=slink:/etc/x;size=6; link")
+            .entry()
+            .unwrap();
+        assert_eq!(
+            (e.kind, e.target),
+            (Some(EntryKind::Link), Some(&b"/etc/x"[..]))
+        );
         // pyftpdlib
-        let e = parse_mlsd_line(b"type=cdir;perm=elcmp;modify=20240101000000; .").entry().unwrap();
+        let e = parse_mlsd_line(b"type=cdir;perm=elcmp;modify=20240101000000; .")
+            .entry()
+            .unwrap();
         assert_eq!(e.kind, Some(EntryKind::CurrentDir));
         // no facts at all
         assert_eq!(parse_mlsd_line(b" bare").entry().unwrap().name, b"bare");
-        assert_eq!(parse_mlsd_line(b"type=file;size=1;nospace"), Listed::Raw(b"type=file;size=1;nospace"));
+        assert_eq!(
+            parse_mlsd_line(b"type=file;size=1;nospace"),
+            Listed::Raw(b"type=file;size=1;nospace")
+        );
     }
 }

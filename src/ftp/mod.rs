@@ -59,5 +59,7 @@ pub use error::{Error, ErrorKind, Refusal, TransferError};
 pub use limits::Limits;
 pub use list::parse_mlst_reply;
 pub use ops::Ftp;
-pub use reply::{parse_epsv, parse_pasv, parse_quoted_path, quote_path, Features, Reply, Timestamp};
+pub use reply::{
+    parse_epsv, parse_pasv, parse_quoted_path, quote_path, Features, Reply, Timestamp,
+};
 pub use server::{DataEndpoint, Event as ServerEvent, Server};

@@ -48,7 +48,9 @@ pub struct Single<T> {
 
 impl<T> core::fmt::Debug for Single<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Single").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("Single")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -146,21 +148,27 @@ pub fn mkd(path: &str) -> Single<String> {
 /// `SIZE path`.
 pub fn size(path: &str) -> Single<u64> {
     let path = String::from(path);
-    Single::new(move |c| c.size(&path), |e| match e {
-        Event::Size(n) => Some(Ok(n)),
-        Event::Reply { reply, .. } => Some(Err(Refusal(reply))),
-        _ => None,
-    })
+    Single::new(
+        move |c| c.size(&path),
+        |e| match e {
+            Event::Size(n) => Some(Ok(n)),
+            Event::Reply { reply, .. } => Some(Err(Refusal(reply))),
+            _ => None,
+        },
+    )
 }
 
 /// `MDTM path`.
 pub fn mdtm(path: &str) -> Single<Timestamp> {
     let path = String::from(path);
-    Single::new(move |c| c.mdtm(&path), |e| match e {
-        Event::Modified(t) => Some(Ok(t)),
-        Event::Reply { reply, .. } => Some(Err(Refusal(reply))),
-        _ => None,
-    })
+    Single::new(
+        move |c| c.mdtm(&path),
+        |e| match e {
+            Event::Modified(t) => Some(Ok(t)),
+            Event::Reply { reply, .. } => Some(Err(Refusal(reply))),
+            _ => None,
+        },
+    )
 }
 
 /// What a transfer moves.

@@ -408,8 +408,10 @@ pub struct Features {
     pub auth_tls: bool,
     /// `PBSZ` and `PROT` (RFC 4217).
     pub prot: bool,
-    /// Every feature line: (name in upper case, parameters as given).
-    pub lines: Vec<(String, String)>,
+    /// Every feature line, `NAME params` with the name in upper case,
+    /// one a line: one allocation however many there are (an idle
+    /// session keeps them).
+    text: String,
 }
 
 impl Features {
@@ -432,31 +434,52 @@ impl Features {
                 Some((n, p)) => (n, p.trim()),
                 None => (line, ""),
             };
-            let name = name.to_ascii_uppercase();
-            match name.as_str() {
-                "EPSV" => f.epsv = true,
-                "EPRT" => f.eprt = true,
-                "MDTM" => f.mdtm = true,
-                "SIZE" => f.size = true,
-                "REST" => f.rest_stream |= params.eq_ignore_ascii_case("STREAM"),
-                "MLST" | "MLSD" => f.mlst = Some(params.into()),
-                "UTF8" => f.utf8 = true,
-                "TVFS" => f.tvfs = true,
-                "AUTH" => f.auth_tls |= params.split([' ', ';']).any(|m| m.eq_ignore_ascii_case("TLS")),
-                "PBSZ" | "PROT" => f.prot = true,
-                _ => {}
+            let is = |n: &str| name.eq_ignore_ascii_case(n);
+            if is("EPSV") {
+                f.epsv = true;
+            } else if is("EPRT") {
+                f.eprt = true;
+            } else if is("MDTM") {
+                f.mdtm = true;
+            } else if is("SIZE") {
+                f.size = true;
+            } else if is("REST") {
+                f.rest_stream |= params.eq_ignore_ascii_case("STREAM");
+            } else if is("MLST") || is("MLSD") {
+                f.mlst = Some(params.into());
+            } else if is("UTF8") {
+                f.utf8 = true;
+            } else if is("TVFS") {
+                f.tvfs = true;
+            } else if is("AUTH") {
+                f.auth_tls |= params
+                    .split([' ', ';'])
+                    .any(|m| m.eq_ignore_ascii_case("TLS"));
+            } else if is("PBSZ") || is("PROT") {
+                f.prot = true;
             }
-            f.lines.push((name, params.into()));
+            f.text.extend(name.chars().map(|c| c.to_ascii_uppercase()));
+            if !params.is_empty() {
+                f.text.push(' ');
+                f.text.push_str(params);
+            }
+            f.text.push('\n');
         }
         f
     }
 
+    /// Every feature line: (name in upper case, parameters as given).
+    pub fn lines(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.text
+            .lines()
+            .map(|l| l.split_once(' ').unwrap_or((l, "")))
+    }
+
     /// The parameters of a feature, if the server lists it.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.lines
-            .iter()
+        self.lines()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, p)| p.as_str())
+            .map(|(_, p)| p)
     }
 
     /// Whether the server lists a feature.

@@ -283,8 +283,10 @@ impl Server {
     pub fn reply(&mut self, reply: &Reply) -> Result<(), Error> {
         self.conn.check()?;
         match self.awaiting {
-            Awaiting::Reply | Awaiting::TransferStart | Awaiting::Passive { .. } | Awaiting::Tls => {
-            }
+            Awaiting::Reply
+            | Awaiting::TransferStart
+            | Awaiting::Passive { .. }
+            | Awaiting::Tls => {}
             _ => return Err(Error::sequence("no command waits for a reply")),
         }
         if self.awaiting == Awaiting::TransferStart {
@@ -302,7 +304,17 @@ impl Server {
     }
 
     fn features(&self) -> Reply {
-        let mut lines = alloc::vec!["EPRT", "EPSV", "MDTM", "MLST type*;size*;modify*;perm*;", "PASV", "REST STREAM", "SIZE", "TVFS", "UTF8"];
+        let mut lines = alloc::vec![
+            "EPRT",
+            "EPSV",
+            "MDTM",
+            "MLST type*;size*;modify*;perm*;",
+            "PASV",
+            "REST STREAM",
+            "SIZE",
+            "TVFS",
+            "UTF8"
+        ];
         if self.tls_offered {
             lines.splice(0..0, ["AUTH TLS", "PBSZ", "PROT"]);
         }
@@ -443,7 +455,10 @@ impl Server {
                 return self.ask(Awaiting::Login, Event::Login { user, pass });
             }
             Auth(m) => {
-                if self.tls_offered && (m.eq_ignore_ascii_case("TLS") || m.eq_ignore_ascii_case("SSL")) && !self.conn.is_tls() {
+                if self.tls_offered
+                    && (m.eq_ignore_ascii_case("TLS") || m.eq_ignore_ascii_case("SSL"))
+                    && !self.conn.is_tls()
+                {
                     return self.ask(Awaiting::Tls, Event::AuthTls);
                 }
                 self.answer(504, "Unknown AUTH type.");
@@ -456,7 +471,9 @@ impl Server {
             Prot(p) => {
                 match p {
                     b'C' => self.answer(200, "PROT now Clear."),
-                    b'P' if self.conn.is_tls() => self.answer(536, "PROT P is not supported on data connections."),
+                    b'P' if self.conn.is_tls() => {
+                        self.answer(536, "PROT P is not supported on data connections.")
+                    }
                     _ => self.answer(504, "PROT not supported."),
                 }
                 return None;
@@ -502,10 +519,19 @@ impl Server {
                 self.answer(350, &alloc::format!("Restart position accepted ({n})."));
                 None
             }
-            Pasv => self.ask(Awaiting::Passive { extended: false }, Event::Passive { extended: false }),
-            Epsv => self.ask(Awaiting::Passive { extended: true }, Event::Passive { extended: true }),
+            Pasv => self.ask(
+                Awaiting::Passive { extended: false },
+                Event::Passive { extended: false },
+            ),
+            Epsv => self.ask(
+                Awaiting::Passive { extended: true },
+                Event::Passive { extended: true },
+            ),
             Port(a) => {
-                self.active(SocketAddr::V4(a), "PORT command successful. Consider using PASV.");
+                self.active(
+                    SocketAddr::V4(a),
+                    "PORT command successful. Consider using PASV.",
+                );
                 None
             }
             Eprt(a) => {
