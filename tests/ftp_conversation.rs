@@ -148,11 +148,14 @@ fn anonymous_login_refused_and_acct() {
     assert!(c.is_idle(), "a refusal leaves the session usable");
 }
 
+/// A call of the client machine, boxed to try each the same way.
+type Call = Box<dyn Fn(&mut Client) -> Result<sanswire::wire::CommandId, sanswire::ftp::Error>>;
+
 #[test]
 fn arguments_that_smuggle_lines_are_refused_and_nothing_is_sent() {
     let mut c = greeted();
     for bad in ["a\r\nDELE b", "a\nb", "a\0b"] {
-        let calls: [Box<dyn Fn(&mut Client) -> Result<_, _>>; 8] = [
+        let calls: [Call; 8] = [
             Box::new(move |c: &mut Client| c.cwd(bad)),
             Box::new(move |c: &mut Client| c.dele(bad)),
             Box::new(move |c: &mut Client| c.retr(bad)),
@@ -628,4 +631,18 @@ fn auth_tls_go_ahead_and_plaintext_behind_it() {
         c.poll_event().unwrap_err().kind(),
         ErrorKind::TlsUnavailable
     );
+}
+
+#[test]
+fn size_goes_in_binary_type() {
+    let mut c = Client::new();
+    c.receive(b"220 hi\r\n");
+    next(&mut c);
+    c.size("f").unwrap();
+    // Pipelined: TYPE I's reply has no event of its own.
+    assert_eq!(sent(&mut c), "TYPE I\r\nSIZE f\r\n");
+    c.receive(b"200 Binary\r\n213 5\r\n");
+    assert_eq!(next(&mut c), Event::Size(5));
+    c.retr("f").unwrap();
+    assert_eq!(sent(&mut c), "EPSV\r\n");
 }

@@ -357,3 +357,28 @@ fn fetch_matches_curl_against_pyftpdlib_and_serve() {
     let (_serve, addr) = serve_ftp(&root, true);
     fetch_and_curl_against(&addr, &root, "serve");
 }
+
+/// The async session (tokio) has the control-connection methods, from
+/// the same table as the blocking one.
+#[test]
+fn tokio_session_control_commands_against_pyftpdlib() {
+    let root = ftp_root("ftp-tokio");
+    let (_py, addr) = pyftpdlib(&root);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let mut ftp = sanswire::io::tokio::ftp::Client::new(tcp).await.unwrap();
+        assert_eq!(ftp.greeting().code(), 220);
+        ftp.login("alice", "secret").await.unwrap();
+        assert!(ftp.feat().await.unwrap().mlst.is_some());
+        ftp.cwd("sub dir").await.unwrap();
+        assert_eq!(ftp.pwd().await.unwrap(), "/sub dir");
+        assert_eq!(ftp.size("inner.txt").await.unwrap(), 6);
+        let refused = ftp.size("missing").await.unwrap_err();
+        assert_eq!(sanswire::io::ftp::refusal(&refused).unwrap().0.code(), 550);
+        assert_eq!(ftp.quit().await.unwrap().code(), 221);
+    });
+}

@@ -150,6 +150,8 @@ enum Expect {
     Rest,
     /// TYPE sent by the machine before a transfer.
     TransferType(TransferType),
+    /// TYPE sent by the machine before SIZE: no event of its own.
+    QuietType(TransferType),
     Transfer,
     TransferEnd,
     Abor,
@@ -529,9 +531,19 @@ impl Client {
         Ok(self.new_call())
     }
 
-    /// `SIZE path`: ends with [`Event::Size`] (or a refusal).
+    /// `SIZE path`: ends with [`Event::Size`] (or a refusal). TYPE I
+    /// goes first when the server may be in TYPE A, where sizes are not
+    /// the file's (pyftpdlib and vsftpd refuse SIZE there; curl does the
+    /// same).
     pub fn size(&mut self, path: &str) -> Result<CommandId, Error> {
-        self.single(Command::Size(path.into()), Expect::Size)
+        self.ensure_idle()?;
+        let line = Command::Size(path.into()).to_line()?;
+        if self.server_type != Some(TransferType::Image) {
+            let t = TransferType::Image;
+            self.send_cmd(&Command::Type(t), Expect::QuietType(t))?;
+        }
+        self.send(line, Expect::Size);
+        Ok(self.new_call())
     }
 
     /// `MDTM path`: ends with [`Event::Modified`] (or a refusal).
@@ -879,6 +891,12 @@ impl Client {
             Expect::Epsv => self.on_epsv(reply)?,
             Expect::Pasv => self.on_pasv(reply)?,
             Expect::Port { extended } => self.on_port(extended, reply)?,
+            Expect::QuietType(t) => {
+                if reply.is_complete() {
+                    self.server_type = Some(t);
+                }
+                None
+            }
             Expect::TransferType(t) => {
                 if reply.is_complete() {
                     self.server_type = Some(t);
