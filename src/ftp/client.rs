@@ -668,7 +668,7 @@ impl Client {
     }
 
     /// `LIST [path]`: the server's listing (parse it with
-    /// [`list::parse_line`](super::list::parse_line)).
+    /// [`list::parse_list_line`](super::list::parse_list_line)).
     pub fn list(&mut self, path: Option<&str>) -> Result<CommandId, Error> {
         self.transfer(Command::List(path.map(String::from)), None)
     }
