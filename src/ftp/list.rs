@@ -190,20 +190,19 @@ fn parse_mlsd(line: &[u8]) -> Option<Entry<'_>> {
 
 fn apply_fact<'a>(e: &mut Entry<'a>, key: &[u8], value: &'a [u8]) {
     let is = |k: &str| key.eq_ignore_ascii_case(k.as_bytes());
-    if is("type") {
-        e.kind = Some(mlsd_type(value, e));
-    } else if is("size") || (is("sizd") && e.size.is_none()) {
-        e.size = super::reply::parse_u64(value);
-    } else if is("modify") {
-        e.modified = Timestamp::parse(value).map(ListTime::from);
-    } else if is("perm") {
-        e.permissions = Some(value);
-    } else if is("unique") {
-        e.unique = Some(value);
-    } else if is("UNIX.owner") || (is("UNIX.uid") && e.owner.is_none()) {
-        e.owner = Some(value);
-    } else if is("UNIX.group") || (is("UNIX.gid") && e.group.is_none()) {
-        e.group = Some(value);
+    // By length first: one comparison for most facts.
+    match key.len() {
+        4 if is("type") => e.kind = Some(mlsd_type(value, e)),
+        4 if is("size") => e.size = super::reply::parse_u64(value),
+        4 if is("sizd") && e.size.is_none() => e.size = super::reply::parse_u64(value),
+        4 if is("perm") => e.permissions = Some(value),
+        6 if is("modify") => e.modified = Timestamp::parse(value).map(ListTime::from),
+        6 if is("unique") => e.unique = Some(value),
+        8 if is("UNIX.uid") && e.owner.is_none() => e.owner = Some(value),
+        8 if is("UNIX.gid") && e.group.is_none() => e.group = Some(value),
+        10 if is("UNIX.owner") => e.owner = Some(value),
+        10 if is("UNIX.group") => e.group = Some(value),
+        _ => {}
     }
 }
 
@@ -350,9 +349,14 @@ fn unix_date_at<'a>(
     };
     let name_start = spans[n - 1].1 + 1;
     let name = line.get(name_start..).filter(|n| !n.is_empty())?;
-    let (name, target) = match (kind, memchr::memmem::find(name, b" -> ")) {
-        (EntryKind::Link, Some(arrow)) => (&name[..arrow], Some(&name[arrow + 4..])),
-        _ => (name, None),
+    // Only a link's name is searched for its arrow: a file may have one.
+    let arrow = match kind {
+        EntryKind::Link => memchr::memmem::find(name, b" -> "),
+        _ => None,
+    };
+    let (name, target) = match arrow {
+        Some(arrow) => (&name[..arrow], Some(&name[arrow + 4..])),
+        None => (name, None),
     };
     Some(Entry {
         name,
