@@ -334,6 +334,18 @@ fn fetch_and_curl_against(addr: &str, root: &Path, server: &str) {
     ]));
     assert!(ok, "{err}");
     assert_eq!(file_sha(&root.join("upload.bin")), file_sha(&source));
+    // `-C - -T FILE`: the server's part is kept, the rest appended.
+    let partial = root.join("sub dir").join("resumed.bin");
+    std::fs::write(&partial, &std::fs::read(&source).unwrap()[..100_000]).unwrap();
+    let (ok, _, err) = run(Command::new(example("fetch")).args([
+        "-C",
+        "-",
+        "-T",
+        source.to_str().unwrap(),
+        &format!("{base}/sub%20dir/resumed.bin"),
+    ]));
+    assert!(ok, "{server}: {err}");
+    assert_eq!(file_sha(&partial), file_sha(&source), "{server}");
     // `-o FILE`, then `-C -` resumes into it.
     let out = scratch(&format!("ftp-out-{server}")).join("part.bin");
     std::fs::write(&out, &std::fs::read(root.join("bin.dat")).unwrap()[..1000]).unwrap();
