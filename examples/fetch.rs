@@ -18,6 +18,8 @@ use url::Url;
 
 #[path = "fetch/common.rs"]
 mod common;
+#[path = "fetch/ftp.rs"]
+mod ftp;
 #[path = "fetch/gopher.rs"]
 mod gopher;
 #[path = "fetch/http.rs"]
@@ -102,7 +104,8 @@ struct Args {
     /// http[s]://host[:port]/path, smtp[s]://host[:port][/helo-domain],
     /// pop3[s]://[user:pass@]host[:port]/[N], gopher[s]://host[:port]/TYPE SELECTOR,
     /// nntp[s]://host[:port]/GROUP[/N], news://host/MESSAGE-ID,
-    /// imap[s]://[user:pass@]host[:port]/[MAILBOX[/;UID=N]].
+    /// imap[s]://[user:pass@]host[:port]/[MAILBOX[/;UID=N]],
+    /// ftp://[user[:pass]@]host[:port]/path.
     #[arg(required = true, value_name = "URL")]
     urls: Vec<String>,
     /// Write the resource to FILE instead of stdout (one per URL, in order).
@@ -229,6 +232,9 @@ struct Args {
     /// smtp, pop3: use STARTTLS/STLS when offered, go on without it if not.
     #[arg(long = "ssl")]
     ssl: bool,
+    /// ftp: active mode, listening on ADDR (`-`: the control connection's address).
+    #[arg(short = 'P', long = "ftp-port", value_name = "ADDR")]
+    ftp_port: Option<String>,
     /// gopher: read the answer as a menu and print one item per line
     /// (type, display string, URL).
     #[arg(long = "menu")]
@@ -382,6 +388,7 @@ fn run(
         "smtps" => smtp::send(args, &url, started, true),
         "pop3" => pop3::fetch(args, &url, started, false),
         "pop3s" => pop3::fetch(args, &url, started, true),
+        "ftp" => ftp::fetch(args, &url, started),
         "gopher" => gopher::fetch(args, &url, started, false),
         "gophers" => gopher::fetch(args, &url, started, true),
         "nntp" | "news" => nntp::fetch(args, &url, started, false),

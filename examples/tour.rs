@@ -18,13 +18,14 @@ type Tour = (&'static str, fn(&Path) -> Step);
 
 fn main() {
     let root = scratch_root();
-    let tours: [Tour; 6] = [
+    let tours: [Tour; 7] = [
         ("http", tour_http),
         ("smtp", tour_smtp),
         ("pop3", tour_pop3),
         ("gopher", tour_gopher),
         ("nntp", tour_nntp),
         ("imap", tour_imap),
+        ("ftp", tour_ftp),
     ];
     let mut failed = false;
     for (name, tour) in tours {
@@ -370,5 +371,58 @@ fn tour_imap(root: &Path) -> Step {
     }
     imap.logout()?;
     println!("> LOGOUT\n< OK");
+    Ok(())
+}
+
+fn tour_ftp(root: &Path) -> Step {
+    use sanswire::ftp::list::Listed;
+    use std::io::{Read, Write};
+    let files = root.join("ftp");
+    std::fs::create_dir_all(files.join("pub"))?;
+    std::fs::write(files.join("pub").join("hello.txt"), "Hello over FTP!\n")?;
+    let addr = start("ftp", &files, Some(("alice", "secret")))?;
+    println!("server: serve ftp on {addr}, a folder with pub/hello.txt");
+    let mut ftp = sanswire::io::ftp::Client::connect(addr)?;
+    println!("< {}", ftp.greeting());
+    println!(
+        "> USER alice / PASS secret\n< {}",
+        ftp.login("alice", "secret")?
+    );
+    let feat = ftp.feat()?;
+    println!(
+        "> FEAT\n< EPSV {} MLST {:?} SIZE {}",
+        feat.epsv, feat.mlst, feat.size
+    );
+    println!("> CWD pub\n< {}", ftp.cwd("pub")?);
+    println!("> PWD\n< {:?}", ftp.pwd()?);
+    // Passive by default: EPSV, then the data connection to the control
+    // connection's peer; the transfer ends when both the data and 226 are in.
+    let mut data = ftp.retr("hello.txt")?;
+    let mut text = String::new();
+    data.read_to_string(&mut text)?;
+    println!(
+        "> EPSV / RETR hello.txt\n< {text:?} then {}",
+        data.finish()?
+    );
+    let mut up = ftp.stor("upload.txt")?;
+    up.write_all(b"uploaded by the tour\n")?;
+    println!("> EPSV / STOR upload.txt\n< {}", up.finish()?);
+    for line in ftp.mlsd(None)?.lines() {
+        match line {
+            Listed::Entry(e) => println!(
+                "  MLSD entry {:?} {:?} {:?} bytes",
+                String::from_utf8_lossy(e.name),
+                e.kind,
+                e.size
+            ),
+            Listed::Raw(raw) => println!("  MLSD raw {:?}", String::from_utf8_lossy(raw)),
+        }
+    }
+    println!("> SIZE upload.txt\n< {}", ftp.size("upload.txt")?);
+    // A refusal is a value; the session goes on.
+    if let Err(e) = ftp.size("missing.txt") {
+        println!("> SIZE missing.txt\n< {e}");
+    }
+    println!("> QUIT\n< {}", ftp.quit()?);
     Ok(())
 }

@@ -15,6 +15,7 @@
 //! | [`gopher`] | Gopher (RFC 1436, Gopher+, RFC 4266 URLs), client and server |
 //! | [`nntp`] | NNTP (RFC 3977, RFC 4642, RFC 4643, RFC 6048, RFC 2980), client and server |
 //! | [`imap`] | IMAP4rev1 and IMAP4rev2 (RFC 3501, RFC 9051, LITERAL+, IDLE, UIDPLUS, MOVE, ESEARCH, CONDSTORE, ...) |
+//! | [`ftp`] | FTP (RFC 959, RFC 2389, RFC 2428, RFC 3659, RFC 4217), client and server |
 //! | [`sasl`] | SASL mechanisms shared by the mail protocols (RFC 4422) |
 //!
 //! # Features
@@ -37,6 +38,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod ftp;
 pub mod gopher;
 pub mod http;
 pub mod imap;

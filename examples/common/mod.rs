@@ -1,6 +1,7 @@
 //! Code the examples share: the small servers behind `serve` and `tour`.
 #![allow(dead_code)]
 
+pub mod ftp_server;
 pub mod gopher_server;
 pub mod http_server;
 pub mod imap_server;
@@ -58,6 +59,7 @@ pub type Handler = fn(TcpStream, &ServerConfig);
 pub fn handler(protocol: &str) -> Option<Handler> {
     match protocol {
         "gopher" => Some(gopher_server::serve_connection),
+        "ftp" => Some(ftp_server::serve_connection),
         "http" => Some(http_server::serve_connection),
         "nntp" => Some(nntp_server::serve_connection),
         "imap" => Some(imap_server::serve_connection),

@@ -49,6 +49,18 @@ pub mod imap {
     pub use crate::io::imap::Result;
 }
 
+/// The typed FTP client of any async family: the control-connection
+/// methods (transfers are in the blocking [`io::ftp`](crate::io::ftp)
+/// client only, for now).
+pub mod ftp {
+    /// An async FTP client over a stream of the family `R`; see
+    /// [`Session`](super::Session) and the blocking
+    /// [`io::ftp::Client`](crate::io::ftp::Client) for its methods.
+    pub type Client<S, R> = super::Session<S, crate::ftp::Ftp, R>;
+
+    pub use crate::io::ftp::Result;
+}
+
 /// The typed POP3 client of any async family.
 pub mod pop3 {
     /// An async POP3 client over a stream of the family `R`; see

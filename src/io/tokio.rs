@@ -68,6 +68,15 @@ pub mod imap {
     pub use crate::io::imap::Result;
 }
 
+/// The typed FTP client (control-connection methods) over this runtime.
+pub mod ftp {
+    /// An async FTP client; see the blocking
+    /// [`io::ftp::Client`](crate::io::ftp::Client) for its methods.
+    pub type Client<S> = crate::io::nonblocking::ftp::Client<S, super::Tokio>;
+
+    pub use crate::io::ftp::Result;
+}
+
 /// The typed POP3 client over a tokio stream.
 pub mod pop3 {
     /// An async POP3 client over a tokio stream; see
