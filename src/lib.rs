@@ -13,6 +13,7 @@
 //! | [`smtp`] | SMTP (RFC 5321) and LMTP (RFC 2033), client and server |
 //! | [`pop3`] | POP3 (RFC 1939, RFC 2449, RFC 2595, RFC 5034, RFC 6856) |
 //! | [`sasl`] | SASL mechanisms shared by the mail protocols (RFC 4422) |
+//! | [`telnet`] | Telnet (RFC 854, 855, 1143) with the common options, GMCP, MSDP, MSSP, MCCP2 |
 //!
 //! # Features
 //! - `std` (default): the blocking driver in [`io`]. Without it the crate is
@@ -40,6 +41,7 @@ pub mod io;
 pub mod pop3;
 pub mod sasl;
 pub mod smtp;
+pub mod telnet;
 pub mod wire;
 
 /// The README's example, compiled and run as a doc test so it cannot drift.
