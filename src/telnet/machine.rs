@@ -517,6 +517,13 @@ impl<R: Role> Telnet<R> {
         }
     }
 
+    /// The peer's compressed stream ended and everything decoded from
+    /// it has been handed out.
+    fn compressed_part_read(&self) -> bool {
+        let inbox = &self.conn.inbox;
+        !inbox.has_decoder() && inbox.layer_end().is_some_and(|end| inbox.consumed() >= end)
+    }
+
     #[cfg(feature = "deflate")]
     fn start_decompression(&mut self) -> Option<Event> {
         if self.inflating {
@@ -554,7 +561,7 @@ impl<R: Role> Machine for Telnet<R> {
             if self.ended {
                 return Ok(Next::Paused);
             }
-            if self.inflating && !self.conn.inbox.has_decoder() {
+            if self.inflating && self.compressed_part_read() {
                 self.inflating = false;
                 return Ok(Next::Event(Event::CompressionEnded));
             }
