@@ -68,6 +68,7 @@
 
 mod blocking;
 mod bytestream;
+pub mod duplex;
 #[cfg(feature = "futures-io")]
 pub mod futures;
 pub mod http;
