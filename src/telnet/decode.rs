@@ -161,6 +161,11 @@ impl Decoder {
                 }
                 Some(_) => {
                     // IAC and a command inside SB: the SB was cut short.
+                    // Too long is too long, however it ends (the same
+                    // answer whatever the chunking).
+                    if at - 3 > max_sub {
+                        return Err(TooLong);
+                    }
                     self.sb_scanned = 0;
                     self.sb_escaped = false;
                     inbox.advance(at);
