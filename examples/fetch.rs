@@ -25,6 +25,8 @@ use url::Url;
 
 #[path = "fetch/smtp.rs"]
 mod smtp;
+#[path = "fetch/telnet.rs"]
+mod telnet;
 
 /// How much of an upload goes into one write.
 const UPLOAD_CHUNK: usize = 256 * 1024;
@@ -35,7 +37,7 @@ const READ_SIZE: usize = 1024 * 1024;
 #[command(about = "Fetch a URL, like curl", version)]
 struct Args {
     /// The URL (http[s]://host[:port]/path, smtp[s]://host[:port][/helo-domain],
-    /// pop3[s]://[user:pass@]host[:port]/[N]).
+    /// pop3[s]://[user:pass@]host[:port]/[N], telnet://host[:port]).
     url: String,
     /// Write the resource to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -84,6 +86,9 @@ struct Args {
     /// smtp: a recipient (repeatable).
     #[arg(long = "mail-rcpt", value_name = "ADDR")]
     mail_rcpt: Vec<String>,
+    /// telnet: an option, `TTYPE=xterm` or `NAWS=80x24` (repeatable).
+    #[arg(short = 't', long = "telnet-option", value_name = "OPT=VAL")]
+    telnet_options: Vec<String>,
 }
 
 /// A failure: the message and curl's exit code for it.
@@ -130,6 +135,7 @@ fn run(args: &Args, started: Instant) -> Result<(), Failure> {
         "smtps" => smtp::send(args, &url, started, true),
         "pop3" => fetch_pop3(args, &url, started, false),
         "pop3s" => fetch_pop3(args, &url, started, true),
+        "telnet" => telnet::session(args, &url, started),
         other => Err(Failure(1, format!("Protocol \"{other}\" not supported"))),
     }
 }

@@ -4,6 +4,7 @@
 pub mod http_server;
 pub mod pop3_server;
 pub mod smtp_server;
+pub mod telnet_server;
 
 use sanswire::io::tls::{self, TlsAcceptor};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -57,6 +58,7 @@ pub fn handler(protocol: &str) -> Option<Handler> {
         "http" => Some(http_server::serve_connection),
         "pop3" => Some(pop3_server::serve_connection),
         "smtp" => Some(smtp_server::serve_connection),
+        "telnet" => Some(telnet_server::serve_connection),
         _ => None,
     }
 }
