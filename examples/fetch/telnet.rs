@@ -47,7 +47,8 @@ pub fn session(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> 
         let left = Duration::from_secs_f64(secs).saturating_sub(started.elapsed());
         std::thread::spawn(move || {
             std::thread::sleep(left);
-            let _ = std::io::stdout().flush();
+            // No stdout flush here: the reader holds stdout's lock while
+            // it waits, and it flushes after every piece anyway.
             eprintln!("fetch: (28) Operation timed out");
             std::process::exit(28);
         });

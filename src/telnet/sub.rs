@@ -410,7 +410,9 @@ impl MsdpParser<'_> {
             let mut values = Vec::new();
             while self.peek() == Some(msdp::VAL) {
                 self.bump();
-                values.push(self.value(depth)?);
+                // One level deeper, as in the array several values make,
+                // so whatever parses encodes to what parses again.
+                values.push(self.value(depth + 1)?);
             }
             let value = match values.len() {
                 0 => MsdpValue::Text(Vec::new()),
@@ -629,6 +631,19 @@ mod tests {
         }
         assert!(parse_msdp(&deep).is_err());
         assert!(parse_msdp(b"\x01X\x02\x03").is_err());
+    }
+
+    /// A fuzz find (fuzz/seeds/telnet_sub): several values at the deepest
+    /// level parsed, but their encoding (an array) nested one too deep.
+    #[test]
+    fn msdp_what_parses_encodes_to_what_parses() {
+        let crash = include_bytes!("../../fuzz/seeds/telnet_sub/crash-1e8b49a3afbd9ad6683fb4a13206339bbebcb76f");
+        if let Ok(vars) = parse_msdp(crash) {
+            let mut wire = Vec::new();
+            if vars.iter().all(|(k, v)| encode_msdp(&mut wire, k, v).is_some()) {
+                assert_eq!(parse_msdp(&wire), Ok(vars));
+            }
+        }
     }
 
     #[test]
