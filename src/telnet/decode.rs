@@ -96,36 +96,29 @@ impl Decoder {
     }
 
     /// Data up to the next IAC (and, outside binary mode, up to a CR NUL,
-    /// whose NUL is dropped). One memchr pass; nothing is copied.
+    /// whose NUL is dropped). One memchr pass for the IAC, then one for
+    /// NUL over the run; nothing is copied.
     fn data(&mut self, inbox: &mut Inbox, binary: bool) -> Bytes {
         let data = inbox.data();
-        let len = data.len();
-        let mut from = 0;
-        loop {
-            let hit = if binary {
-                memchr::memchr(IAC, &data[from..])
-            } else {
-                memchr::memchr2(IAC, CR, &data[from..])
-            };
-            let Some(at) = hit.map(|i| from + i) else {
-                return inbox.split_to(len);
-            };
-            if data[at] == IAC {
-                return inbox.split_to(at);
-            }
-            match data.get(at + 1) {
-                None => {
-                    self.after_cr = true;
-                    return inbox.split_to(len);
-                }
-                Some(0) => {
-                    let piece = inbox.split_to(at + 1);
-                    inbox.advance(1);
-                    return piece;
-                }
-                Some(_) => from = at + 1,
-            }
+        let run = memchr::memchr(IAC, data).unwrap_or(data.len());
+        if binary {
+            return inbox.split_to(run);
         }
+        // NUL is rare in text: look for it and check the byte before, so
+        // the CR LF of every line costs nothing.
+        let mut from = 1;
+        while let Some(nul) = data.get(from..run).and_then(|r| memchr::memchr(0, r)) {
+            let nul = from + nul;
+            if data[nul - 1] == CR {
+                let piece = inbox.split_to(nul);
+                inbox.advance(1);
+                return piece;
+            }
+            from = nul + 1;
+        }
+        // A CR that ends what has arrived may have its NUL in the next read.
+        self.after_cr = run == data.len() && data.last() == Some(&CR);
+        inbox.split_to(run)
     }
 
     /// Scans the subnegotiation at the front of the inbox, resuming where
