@@ -377,6 +377,15 @@ pub fn parse_msdp(payload: &[u8]) -> Result<Vec<(Vec<u8>, MsdpValue)>, Malformed
     Ok(vars)
 }
 
+/// How many tables and arrays nest in `v`.
+fn nesting(v: &MsdpValue) -> usize {
+    match v {
+        MsdpValue::Text(_) => 0,
+        MsdpValue::Array(items) => 1 + items.iter().map(nesting).max().unwrap_or(0),
+        MsdpValue::Table(pairs) => 1 + pairs.iter().map(|(_, v)| nesting(v)).max().unwrap_or(0),
+    }
+}
+
 struct MsdpParser<'a> {
     rest: &'a [u8],
 }
@@ -410,9 +419,14 @@ impl MsdpParser<'_> {
             let mut values = Vec::new();
             while self.peek() == Some(msdp::VAL) {
                 self.bump();
-                // One level deeper, as in the array several values make,
-                // so whatever parses encodes to what parses again.
-                values.push(self.value(depth + 1)?);
+                values.push(self.value(depth)?);
+            }
+            // Several values make an array, one level deeper: refuse what
+            // would nest too deep there, so what parses encodes to what
+            // parses again.
+            let deepest = values.iter().map(nesting).max().unwrap_or(0);
+            if values.len() > 1 && depth + 1 + deepest >= MSDP_MAX_DEPTH {
+                return Err(Malformed("MSDP nests too deep"));
             }
             let value = match values.len() {
                 0 => MsdpValue::Text(Vec::new()),
@@ -637,8 +651,12 @@ mod tests {
     /// level parsed, but their encoding (an array) nested one too deep.
     #[test]
     fn msdp_what_parses_encodes_to_what_parses() {
-        let crash = include_bytes!("../../fuzz/seeds/telnet_sub/crash-1e8b49a3afbd9ad6683fb4a13206339bbebcb76f");
-        if let Ok(vars) = parse_msdp(crash) {
+        let crashes: [&[u8]; 2] = [
+            include_bytes!("../../fuzz/seeds/telnet_sub/crash-1e8b49a3afbd9ad6683fb4a13206339bbebcb76f"),
+            include_bytes!("../../fuzz/seeds/telnet_sub/crash-2c01515e99b822d881ad5f32cb822b5c1d50c0af"),
+        ];
+        for crash in crashes {
+            let Ok(vars) = parse_msdp(crash) else { continue };
             let mut wire = Vec::new();
             if vars.iter().all(|(k, v)| encode_msdp(&mut wire, k, v).is_some()) {
                 assert_eq!(parse_msdp(&wire), Ok(vars));
