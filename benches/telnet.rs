@@ -156,7 +156,13 @@ fn loaded(wire: &[u8]) -> Client {
 fn encode(c: &mut Criterion) {
     for (density, every) in [("rare", 4096), ("dense", 64)] {
         let data: Vec<u8> = (0..1usize << 20)
-            .map(|i| if i % every == every - 1 { 255 } else { b'a' + (i % 26) as u8 })
+            .map(|i| {
+                if i % every == every - 1 {
+                    255
+                } else {
+                    b'a' + (i % 26) as u8
+                }
+            })
             .collect();
         let mut group = c.benchmark_group(format!("encode_1MiB_{density}"));
         group.throughput(Throughput::Bytes(data.len() as u64));

@@ -28,7 +28,9 @@ fn negotiated_server() -> Server {
         s.enable(o, side).unwrap();
     }
     s.outbox().take_vec();
-    s.receive(b"\xff\xfd\x01\xff\xfd\x03\xff\xfb\x1f\xff\xfb\x18\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0");
+    s.receive(
+        b"\xff\xfd\x01\xff\xfd\x03\xff\xfb\x1f\xff\xfb\x18\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0",
+    );
     drain(&mut s);
     s.request_terminal_type().unwrap();
     s.receive(b"\xff\xfa\x18\x00XTERM\xff\xf0hello\r\n");
@@ -51,7 +53,10 @@ fn an_idle_negotiated_connection_costs_at_most_1_kib() {
     let servers: Vec<Server> = (0..1000).map(|_| negotiated_server()).collect();
     let heap = live_bytes() - before - servers.capacity() * size_of::<Server>();
     let each = size_of::<Server>() + heap / 1000;
-    println!("telnet server: {each} B per idle connection ({} B struct)", size_of::<Server>());
+    println!(
+        "telnet server: {each} B per idle connection ({} B struct)",
+        size_of::<Server>()
+    );
     assert!(each <= 1024, "{each} B");
     let clients: Vec<Client> = (0..1000).map(|_| Client::new()).collect();
     assert!(size_of::<Client>() <= 1024);

@@ -14,7 +14,10 @@ use std::time::Duration;
 const OFFER: &[u8] = b"\xff\xfd\x18\xff\xfb\x01";
 const ANSWERS: &[u8] = b"\xff\xfb\x18\xff\xfd\x01";
 
-fn scripted(after_answers: &'static [u8], expect_line: Option<&'static [u8]>) -> (u16, JoinHandle<Vec<u8>>) {
+fn scripted(
+    after_answers: &'static [u8],
+    expect_line: Option<&'static [u8]>,
+) -> (u16, JoinHandle<Vec<u8>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let handle = std::thread::spawn(move || {
@@ -22,7 +25,8 @@ fn scripted(after_answers: &'static [u8], expect_line: Option<&'static [u8]>) ->
         tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         tcp.write_all(OFFER).unwrap();
         let mut got = vec![0; ANSWERS.len()];
-        tcp.read_exact(&mut got).expect("the client's answers, unprompted");
+        tcp.read_exact(&mut got)
+            .expect("the client's answers, unprompted");
         if let Some(line) = expect_line {
             let mut l = vec![0; line.len()];
             tcp.read_exact(&mut l).unwrap();
@@ -36,8 +40,14 @@ fn scripted(after_answers: &'static [u8], expect_line: Option<&'static [u8]>) ->
 }
 
 fn expected_negotiation(events: Vec<Event>) {
-    assert!(events.contains(&Event::Enabled { option: option::TTYPE, side: Side::Local }));
-    assert!(events.contains(&Event::Enabled { option: option::ECHO, side: Side::Remote }));
+    assert!(events.contains(&Event::Enabled {
+        option: option::TTYPE,
+        side: Side::Local
+    }));
+    assert!(events.contains(&Event::Enabled {
+        option: option::ECHO,
+        side: Side::Remote
+    }));
 }
 
 #[test]
@@ -60,7 +70,10 @@ fn blocking_halves_send_while_a_read_is_pending() {
     let reader = std::thread::spawn(move || {
         let mut text = Vec::new();
         rx.read_to_end(&mut text).unwrap();
-        (text, std::iter::from_fn(|| rx.take_other()).collect::<Vec<_>>())
+        (
+            text,
+            std::iter::from_fn(|| rx.take_other()).collect::<Vec<_>>(),
+        )
     });
     // The reader is blocked in its read; the line goes out anyway.
     std::thread::sleep(Duration::from_millis(100));
@@ -77,7 +90,9 @@ fn blocking_halves_send_while_a_read_is_pending() {
 async fn tokio_byte_stream_answers_negotiation_by_itself() {
     use tokio::io::AsyncReadExt;
     let (port, server) = scripted(b"tokio", None);
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
     let mut telnet = sanswire::io::tokio::ByteStream::new(tcp, Client::new());
     let mut text = Vec::new();
     telnet.read_to_end(&mut text).await.unwrap();
@@ -91,7 +106,9 @@ fn futures_io_byte_stream_answers_negotiation_by_itself() {
     use futures_lite::AsyncReadExt;
     let (port, server) = scripted(b"futures", None);
     futures_lite::future::block_on(async {
-        let tcp = async_io::Async::<TcpStream>::connect(([127, 0, 0, 1], port)).await.unwrap();
+        let tcp = async_io::Async::<TcpStream>::connect(([127, 0, 0, 1], port))
+            .await
+            .unwrap();
         let mut telnet = sanswire::io::futures::ByteStream::new(tcp, Client::new());
         let mut text = Vec::new();
         telnet.read_to_end(&mut text).await.unwrap();

@@ -50,7 +50,10 @@ sys.stdout.buffer.write(t.read_all())
     // on the wire, comes back as one byte.
     let mut want = greeting("unknown", "unknown").into_bytes();
     want.extend_from_slice(b"caf\xc3\xa9 \xff and more\r\nBye.\r\n");
-    assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&want));
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        String::from_utf8_lossy(&want)
+    );
     assert_eq!(out, want);
 }
 
@@ -66,7 +69,10 @@ fn curl_against_serve_and_fetch_prints_the_same() {
     assert_eq!(code, Some(0));
     let mut want = greeting("90x30", "vt100").into_bytes();
     want.extend_from_slice(b"hello\r\nsecond line\r\nBye.\r\n");
-    assert_eq!(String::from_utf8_lossy(&curl), String::from_utf8_lossy(&want));
+    assert_eq!(
+        String::from_utf8_lossy(&curl),
+        String::from_utf8_lossy(&want)
+    );
     let (code, ours) = with_stdin(
         Command::new(example("fetch")).args(["-t", "TTYPE=vt100", "-t", "NAWS=90x30", &url]),
         input,
@@ -84,7 +90,11 @@ fn fetch_gives_up_after_max_time_like_curl() {
     assert_eq!(curl, Some(28));
     assert_eq!(ours, Some(28));
     // The greeting came after the server's negotiation wait.
-    assert!(out.starts_with(b"Welcome"), "{}", String::from_utf8_lossy(&out));
+    assert!(
+        out.starts_with(b"Welcome"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
 }
 
 #[test]
@@ -127,6 +137,9 @@ fn fetch_against_debian_telnetd() {
     assert_eq!(code, Some(0), "{text}");
     // telnetd learnt our terminal type through TTYPE and set TERM; the
     // pty echoes the line, then the script answers it.
-    assert!(text.contains("hello from telnetd, TERM=vt100\r\n"), "{text:?}");
+    assert!(
+        text.contains("hello from telnetd, TERM=vt100\r\n"),
+        "{text:?}"
+    );
     assert!(text.contains("you said: ping\r\n"), "{text:?}");
 }

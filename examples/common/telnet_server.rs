@@ -6,9 +6,9 @@
 
 use super::ServerConfig;
 use sanswire::io::{DriveError, Driver};
-use std::time::Duration;
 use sanswire::telnet::{option, Event, Server, Side};
 use std::net::TcpStream;
+use std::time::Duration;
 
 /// The longest line kept; a longer one is echoed in pieces.
 const MAX_LINE: usize = 4096;
@@ -16,7 +16,10 @@ const MAX_LINE: usize = 4096;
 const GREET_WAIT: Duration = Duration::from_secs(1);
 
 fn is_timeout(e: &std::io::Error) -> bool {
-    matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
 }
 
 /// What the server learnt, and what it still waits for before greeting.
@@ -75,11 +78,20 @@ pub fn serve_connection(stream: TcpStream, _config: &ServerConfig) {
         };
         let telnet = driver.machine();
         match event {
-            Event::Enabled { option: option::TTYPE, side: Side::Remote } => {
+            Event::Enabled {
+                option: option::TTYPE,
+                side: Side::Remote,
+            } => {
                 let _ = telnet.request_terminal_type();
             }
-            Event::Refused { option: option::TTYPE, .. } => s.ttype_done = true,
-            Event::Refused { option: option::NAWS, .. } => s.naws_done = true,
+            Event::Refused {
+                option: option::TTYPE,
+                ..
+            } => s.ttype_done = true,
+            Event::Refused {
+                option: option::NAWS,
+                ..
+            } => s.naws_done = true,
             Event::WindowSize { width, height } => {
                 s.window = Some((width, height));
                 s.naws_done = true;

@@ -25,9 +25,13 @@ fn configure(client: &mut Client, options: &[String]) -> Result<(), Failure> {
                     .split_once('x')
                     .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
                     .ok_or_else(|| Failure(48, format!("NAWS wants WxH, not {value}")))?;
-                client.set_window_size(w, h).map_err(|e| Failure(48, e.to_string()))?;
+                client
+                    .set_window_size(w, h)
+                    .map_err(|e| Failure(48, e.to_string()))?;
                 // As curl: offer NAWS at once when a size is given.
-                client.enable(option::NAWS, Side::Local).map_err(|e| Failure(48, e.to_string()))?;
+                client
+                    .enable(option::NAWS, Side::Local)
+                    .map_err(|e| Failure(48, e.to_string()))?;
             }
             _ => return Err(unknown(name)),
         }
@@ -37,7 +41,9 @@ fn configure(client: &mut Client, options: &[String]) -> Result<(), Failure> {
 
 /// Runs the session.
 pub fn session(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
-    let host = url.host_str().ok_or_else(|| Failure(3, "URL has no host".into()))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| Failure(3, "URL has no host".into()))?;
     let port = url.port().unwrap_or(23);
     let mut client = Client::new();
     configure(&mut client, &args.telnet_options)?;
@@ -68,10 +74,12 @@ pub fn session(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> 
         }
     });
     let mut out = std::io::stdout().lock();
-    while let Some(chunk) = rx
-        .next_chunk()
-        .map_err(|e| Failure(56, format!("Failure when receiving data from the peer: {e}")))?
-    {
+    while let Some(chunk) = rx.next_chunk().map_err(|e| {
+        Failure(
+            56,
+            format!("Failure when receiving data from the peer: {e}"),
+        )
+    })? {
         out.write_all(&chunk)?;
         out.flush()?;
     }

@@ -13,9 +13,9 @@
 use super::{to_io, DriveError, Socket, MAX_IOVECS};
 use crate::wire::{ByteMachine, Next, Payload};
 use bytes::{Buf, Bytes};
+use std::boxed::Box;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Read, Write};
-use std::boxed::Box;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The size of the reading half's buffer.
@@ -115,7 +115,8 @@ where
         let next = self.machine.poll_event();
         // Answers queued by the poll go out now, before anyone waits.
         let flushed = self.flush();
-        let next = next.map_err(|e| to_io(DriveError::<_, core::convert::Infallible>::Protocol(e)))?;
+        let next =
+            next.map_err(|e| to_io(DriveError::<_, core::convert::Infallible>::Protocol(e)))?;
         flushed?;
         Ok(match next {
             Next::Event(e) => Polled::Event(e),

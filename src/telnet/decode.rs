@@ -253,7 +253,10 @@ mod tests {
         let mut inbox = Inbox::new();
         inbox.extend_from_slice(b"\xff\xfa\xc9");
         inbox.extend_from_slice(&[b'x'; 200]);
-        assert_eq!(Decoder::default().next(&mut inbox, false, 100), Err(TooLong));
+        assert_eq!(
+            Decoder::default().next(&mut inbox, false, 100),
+            Err(TooLong)
+        );
     }
 
     #[test]

@@ -176,11 +176,7 @@ impl Options {
             Side::Remote => self.policy(opt).remote,
         };
         let old = self.state(opt, side);
-        let (new, send) = if yes {
-            on_yes(old, agree)
-        } else {
-            on_no(old)
-        };
+        let (new, send) = if yes { on_yes(old, agree) } else { on_no(old) };
         self.finish(opt, side, old, new, send)
     }
 
@@ -189,11 +185,7 @@ impl Options {
     /// already asked) do nothing, where RFC 1143 says "error".
     pub(crate) fn request(&mut self, opt: u8, side: Side, enable: bool) -> Outcome {
         let old = self.state(opt, side);
-        let (new, send) = if enable {
-            ask_yes(old)
-        } else {
-            ask_no(old)
-        };
+        let (new, send) = if enable { ask_yes(old) } else { ask_no(old) };
         self.finish(opt, side, old, new, send)
     }
 
@@ -362,7 +354,10 @@ mod tests {
         let mut o = Options::new();
         o.set_policy(1, Policy::LOCAL);
         // DO ECHO, we agree: WILL ECHO, enabled locally.
-        assert_eq!(o.received(DO, 1), (Some([255, WILL, 1]), Some(Change::Enabled)));
+        assert_eq!(
+            o.received(DO, 1),
+            (Some([255, WILL, 1]), Some(Change::Enabled))
+        );
         // WILL ECHO from the peer, refused by policy: DONT, no change.
         assert_eq!(o.received(WILL, 1), (Some([255, DONT, 1]), None));
         // We ask the peer for SGA; it refuses.

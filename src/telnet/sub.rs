@@ -209,7 +209,10 @@ impl Environ {
 /// Reads up to the next unescaped code byte (VAR, VALUE, USERVAR);
 /// returns the text, the code that stopped it (not consumed unless it
 /// is VALUE) and the rest.
-fn unescape_until_code(mut rest: &[u8]) -> Result<(Vec<u8>, Option<u8>, &[u8]), Malformed> {
+/// Text read up to a code, the code that stopped it, and the rest.
+type UpToCode<'a> = (Vec<u8>, Option<u8>, &'a [u8]);
+
+fn unescape_until_code(mut rest: &[u8]) -> Result<UpToCode<'_>, Malformed> {
     use environ::*;
     let mut text = Vec::new();
     while let Some((&b, tail)) = rest.split_first() {
@@ -633,7 +636,10 @@ mod tests {
     #[test]
     fn msdp_round_trips_and_bounds_depth() {
         let value = MsdpValue::Table(vec![
-            (b"A".to_vec(), MsdpValue::Array(vec![MsdpValue::Text(b"1".to_vec())])),
+            (
+                b"A".to_vec(),
+                MsdpValue::Array(vec![MsdpValue::Text(b"1".to_vec())]),
+            ),
             (b"B".to_vec(), MsdpValue::Text(b"x".to_vec())),
         ]);
         let mut wire = Vec::new();
@@ -652,13 +658,22 @@ mod tests {
     #[test]
     fn msdp_what_parses_encodes_to_what_parses() {
         let crashes: [&[u8]; 2] = [
-            include_bytes!("../../fuzz/seeds/telnet_sub/crash-1e8b49a3afbd9ad6683fb4a13206339bbebcb76f"),
-            include_bytes!("../../fuzz/seeds/telnet_sub/crash-2c01515e99b822d881ad5f32cb822b5c1d50c0af"),
+            include_bytes!(
+                "../../fuzz/seeds/telnet_sub/crash-1e8b49a3afbd9ad6683fb4a13206339bbebcb76f"
+            ),
+            include_bytes!(
+                "../../fuzz/seeds/telnet_sub/crash-2c01515e99b822d881ad5f32cb822b5c1d50c0af"
+            ),
         ];
         for crash in crashes {
-            let Ok(vars) = parse_msdp(crash) else { continue };
+            let Ok(vars) = parse_msdp(crash) else {
+                continue;
+            };
             let mut wire = Vec::new();
-            if vars.iter().all(|(k, v)| encode_msdp(&mut wire, k, v).is_some()) {
+            if vars
+                .iter()
+                .all(|(k, v)| encode_msdp(&mut wire, k, v).is_some())
+            {
                 assert_eq!(parse_msdp(&wire), Ok(vars));
             }
         }
