@@ -117,3 +117,26 @@ fn futures_io_byte_stream_answers_negotiation_by_itself() {
     });
     assert_eq!(server.join().unwrap(), ANSWERS);
 }
+
+#[tokio::test]
+async fn tokio_halves_send_while_a_read_is_pending() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (port, server) = scripted(b"pong", Some(b"ping\r\n"));
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let telnet = sanswire::io::tokio::ByteStream::new(tcp, Client::new());
+    let (mut rx, mut tx) = tokio::io::split(telnet);
+    let reader = tokio::spawn(async move {
+        let mut text = Vec::new();
+        rx.read_to_end(&mut text).await.unwrap();
+        text
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    tx.write_all(b"ping\r\n").await.unwrap();
+    tx.flush().await.unwrap();
+    assert_eq!(reader.await.unwrap(), b"pong");
+    let mut want = ANSWERS.to_vec();
+    want.extend_from_slice(b"ping\r\n");
+    assert_eq!(server.join().unwrap(), want);
+}
