@@ -372,3 +372,35 @@ fn sends_refuse_what_the_encoding_cannot_carry() {
     );
     assert!(a.set_terminal_types(&["x\0"]).is_err());
 }
+
+#[test]
+fn tspeed_and_xdisploc_are_answered_from_what_was_set() {
+    use sanswire::telnet::sub::{parse_is_send, parse_tspeed, IsSend};
+    let (mut a, mut b) = (Client::new(), Server::new());
+    a.set_terminal_speed(38400, 19200).unwrap();
+    a.set_x_display("host:0.0").unwrap();
+    b.set_policy(option::TSPEED, Policy::REMOTE);
+    b.set_policy(option::XDISPLOC, Policy::REMOTE);
+    b.enable(option::TSPEED, Side::Remote).unwrap();
+    b.enable(option::XDISPLOC, Side::Remote).unwrap();
+    pump(&mut a, &mut b);
+    b.request_terminal_speed().unwrap();
+    b.request_x_display().unwrap();
+    let (_, eb, _) = pump(&mut a, &mut b);
+    let payloads: Vec<_> = eb
+        .iter()
+        .filter_map(|e| match e {
+            Event::Subnegotiation { option, payload } => Some((*option, payload.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(payloads.len(), 2);
+    let IsSend::Is(speed) = parse_is_send(&payloads[0].1).unwrap() else {
+        panic!()
+    };
+    assert_eq!(parse_tspeed(speed), Ok((38400, 19200)));
+    assert_eq!(
+        parse_is_send(&payloads[1].1),
+        Ok(IsSend::Is(&b"host:0.0"[..]))
+    );
+}

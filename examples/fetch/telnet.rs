@@ -33,6 +33,9 @@ fn configure(client: &mut Client, options: &[String]) -> Result<(), Failure> {
                     .enable(option::NAWS, Side::Local)
                     .map_err(|e| Failure(48, e.to_string()))?;
             }
+            "XDISPLOC" => client
+                .set_x_display(value)
+                .map_err(|_| Failure(48, format!("Bad XDISPLOC {value}")))?,
             _ => return Err(unknown(name)),
         }
     }

@@ -164,6 +164,8 @@ pub struct Telnet<R: Role> {
     terminal_types: Vec<Bytes>,
     next_type: usize,
     window: Option<(u16, u16)>,
+    /// Our `IS` answers to `SEND` for TSPEED and XDISPLOC, when set.
+    answers: Vec<(u8, Bytes)>,
     ended: bool,
     inflating: bool,
     role: PhantomData<R>,
@@ -195,6 +197,7 @@ impl<R: Role> Telnet<R> {
             terminal_types: Vec::new(),
             next_type: 0,
             window: None,
+            answers: Vec::new(),
             ended: false,
             inflating: false,
             role: PhantomData,
@@ -323,6 +326,44 @@ impl<R: Role> Telnet<R> {
             .collect();
         self.next_type = 0;
         Ok(())
+    }
+
+    /// Our terminal speed for TSPEED (RFC 1079), in bits per second:
+    /// the answer to the peer's `SEND`; allows TSPEED on our side.
+    pub fn set_terminal_speed(&mut self, transmit: u32, receive: u32) -> Result<(), Error> {
+        let text = alloc::format!("{transmit},{receive}");
+        self.set_answer(opt::TSPEED, text.as_bytes())
+    }
+
+    /// Our X display for XDISPLOC (RFC 1096), `host:display[.screen]`:
+    /// the answer to the peer's `SEND`; allows XDISPLOC on our side.
+    pub fn set_x_display(&mut self, display: &str) -> Result<(), Error> {
+        if display.is_empty() || !display.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ErrorKind::InvalidArgument.into());
+        }
+        self.set_answer(opt::XDISPLOC, display.as_bytes())
+    }
+
+    fn set_answer(&mut self, option: u8, text: &[u8]) -> Result<(), Error> {
+        self.answers.retain(|(o, _)| *o != option);
+        self.answers.push((option, Bytes::copy_from_slice(text)));
+        let mut policy = self.options.policy(option);
+        policy.local = true;
+        self.options.set_policy(option, policy);
+        Ok(())
+    }
+
+    /// Asks the peer for its terminal speed (`TSPEED SEND`); the answer
+    /// is an [`Event::Subnegotiation`] for [`sub::parse_is_send`] and
+    /// [`sub::parse_tspeed`].
+    pub fn request_terminal_speed(&mut self) -> Result<(), Error> {
+        self.ask(opt::TSPEED)
+    }
+
+    /// Asks the peer for its X display (`XDISPLOC SEND`); the answer is
+    /// an [`Event::Subnegotiation`] for [`sub::parse_is_send`].
+    pub fn request_x_display(&mut self) -> Result<(), Error> {
+        self.ask(opt::XDISPLOC)
     }
 
     /// Asks the peer for its (next) terminal type (`TTYPE SEND`); the
@@ -500,6 +541,12 @@ impl<R: Role> Telnet<R> {
                 _ => None,
             },
             opt::MCCP2 if remote => self.start_decompression(),
+            opt::TSPEED | opt::XDISPLOC if local && payload[..] == [sub::SEND] => {
+                if let Some((_, text)) = self.answers.iter().find(|(o, _)| *o == option) {
+                    encode::sub_parts(&mut self.conn.outbox, option, &[&[sub::IS], text]);
+                }
+                None
+            }
             _ => Some(Event::Subnegotiation { option, payload }),
         }
     }
