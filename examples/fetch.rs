@@ -32,6 +32,8 @@ mod nntp;
 mod pop3;
 #[path = "fetch/smtp.rs"]
 mod smtp;
+#[path = "fetch/telnet.rs"]
+mod telnet;
 
 // The shared pieces, where the scheme modules find them (`super::...`).
 #[allow(unused_imports)]
@@ -105,7 +107,7 @@ struct Args {
     /// pop3[s]://[user:pass@]host[:port]/[N], gopher[s]://host[:port]/TYPE SELECTOR,
     /// nntp[s]://host[:port]/GROUP[/N], news://host/MESSAGE-ID,
     /// imap[s]://[user:pass@]host[:port]/[MAILBOX[/;UID=N]],
-    /// ftp://[user[:pass]@]host[:port]/path.
+    /// ftp://[user[:pass]@]host[:port]/path, telnet://host[:port].
     #[arg(required = true, value_name = "URL")]
     urls: Vec<String>,
     /// Write the resource to FILE instead of stdout (one per URL, in order).
@@ -232,6 +234,9 @@ struct Args {
     /// smtp, pop3: use STARTTLS/STLS when offered, go on without it if not.
     #[arg(long = "ssl")]
     ssl: bool,
+    /// telnet: an option, `TTYPE=xterm` or `NAWS=80x24` (repeatable).
+    #[arg(short = 't', long = "telnet-option", value_name = "OPT=VAL")]
+    telnet_options: Vec<String>,
     /// ftp: active mode, listening on ADDR (`-`: the control connection's address).
     #[arg(short = 'P', long = "ftp-port", value_name = "ADDR")]
     ftp_port: Option<String>,
@@ -389,6 +394,7 @@ fn run(
         "pop3" => pop3::fetch(args, &url, started, false),
         "pop3s" => pop3::fetch(args, &url, started, true),
         "ftp" => ftp::fetch(args, &url, started),
+        "telnet" => telnet::session(args, &url, started),
         "gopher" => gopher::fetch(args, &url, started, false),
         "gophers" => gopher::fetch(args, &url, started, true),
         "nntp" | "news" => nntp::fetch(args, &url, started, false),

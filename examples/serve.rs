@@ -19,7 +19,7 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(about = "Serve files (http, gopher), mail (smtp, pop3), ... for testing and demos")]
 struct Args {
-    /// The protocol to serve: http, smtp, pop3, gopher, nntp, imap or ftp (see examples/common/ for what each stores and serves)
+    /// The protocol to serve: http, smtp, pop3, gopher, nntp, imap, ftp or telnet (see examples/common/ for what each stores and serves)
     protocol: String,
     /// Address to listen on; port 0 takes a free port.
     #[arg(long, default_value = "127.0.0.1:0")]

@@ -18,7 +18,7 @@ type Tour = (&'static str, fn(&Path) -> Step);
 
 fn main() {
     let root = scratch_root();
-    let tours: [Tour; 7] = [
+    let tours: [Tour; 8] = [
         ("http", tour_http),
         ("smtp", tour_smtp),
         ("pop3", tour_pop3),
@@ -26,6 +26,7 @@ fn main() {
         ("nntp", tour_nntp),
         ("imap", tour_imap),
         ("ftp", tour_ftp),
+        ("telnet", tour_telnet),
     ];
     let mut failed = false;
     for (name, tour) in tours {
@@ -424,5 +425,30 @@ fn tour_ftp(root: &Path) -> Step {
         println!("> SIZE missing.txt\n< {e}");
     }
     println!("> QUIT\n< {}", ftp.quit()?);
+    Ok(())
+}
+
+fn tour_telnet(root: &Path) -> Step {
+    use sanswire::telnet::{Client, Event};
+    use std::io::{Read, Write};
+    let addr = start("telnet", root, None)?;
+    println!("server: serve telnet on {addr} (line echo; asks for ECHO, SGA, NAWS, TTYPE)");
+    let mut client = Client::new();
+    client.set_terminal_types(&["XTERM-256COLOR"])?;
+    client.set_window_size(100, 40)?;
+    let tcp = std::net::TcpStream::connect(addr)?;
+    let mut telnet = sanswire::io::ByteStream::new(tcp, client);
+    println!("> hello, telnet / quit");
+    telnet.write_all(b"hello, telnet\r\nquit\r\n")?;
+    let mut screen = String::new();
+    telnet.read_to_string(&mut screen)?;
+    while let Some(event) = telnet.take_other() {
+        if let Event::Enabled { option, side } = event {
+            println!("  negotiated: option {option} on the {side:?} side");
+        }
+    }
+    for line in screen.lines() {
+        println!("< {line}");
+    }
     Ok(())
 }

@@ -17,6 +17,7 @@
 //! | [`imap`] | IMAP4rev1 and IMAP4rev2 (RFC 3501, RFC 9051, LITERAL+, IDLE, UIDPLUS, MOVE, ESEARCH, CONDSTORE, ...) |
 //! | [`ftp`] | FTP (RFC 959, RFC 2389, RFC 2428, RFC 3659, RFC 4217), client and server |
 //! | [`sasl`] | SASL mechanisms shared by the mail protocols (RFC 4422) |
+//! | [`telnet`] | Telnet (RFC 854, 855, 1143) with the common options, GMCP, MSDP, MSSP, MCCP2 |
 //!
 //! # Features
 //! - `std` (default): the blocking driver in [`io`]. Without it the crate is
@@ -48,6 +49,7 @@ pub mod nntp;
 pub mod pop3;
 pub mod sasl;
 pub mod smtp;
+pub mod telnet;
 pub mod wire;
 
 /// The README's example, compiled and run as a doc test so it cannot drift.

@@ -8,6 +8,7 @@ pub mod imap_server;
 pub mod nntp_server;
 pub mod pop3_server;
 pub mod smtp_server;
+pub mod telnet_server;
 
 use sanswire::io::tls::{self, TlsAcceptor};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -65,6 +66,7 @@ pub fn handler(protocol: &str) -> Option<Handler> {
         "imap" => Some(imap_server::serve_connection),
         "pop3" => Some(pop3_server::serve_connection),
         "smtp" => Some(smtp_server::serve_connection),
+        "telnet" => Some(telnet_server::serve_connection),
         _ => None,
     }
 }

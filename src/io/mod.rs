@@ -68,6 +68,7 @@
 
 mod blocking;
 mod bytestream;
+pub mod duplex;
 pub mod ftp;
 #[cfg(feature = "futures-io")]
 pub mod futures;

@@ -59,6 +59,14 @@ pub trait Encode: Send + fmt::Debug {
     /// peer can decode everything sent so far (deflate's sync flush): called
     /// each time the driver is about to write.
     fn encode(&mut self, input: &[u8], output: &mut BytesMut) -> Result<(), CodecError>;
+
+    /// Ends the encoded stream (MCCP2's end of compression), appending
+    /// what ends it to `output`; what is sent after is plain. The default
+    /// writes nothing.
+    fn finish(&mut self, output: &mut BytesMut) -> Result<(), CodecError> {
+        let _ = output;
+        Ok(())
+    }
 }
 
 /// The decoded output made per step: a block, so memory follows what the
@@ -168,6 +176,13 @@ impl OutLayer {
         self.encoder.encode(&self.plain, &mut out)?;
         self.plain.clear();
         Ok(Some(out))
+    }
+
+    /// Encodes what is queued and ends the stream.
+    pub(crate) fn finish(&mut self) -> Result<BytesMut, CodecError> {
+        let mut out = self.seal()?.unwrap_or_default();
+        self.encoder.finish(&mut out)?;
+        Ok(out)
     }
 }
 
@@ -290,6 +305,25 @@ mod deflate {
                 // room; a full room may hide more flush output.
                 if input.is_empty() && r.bytes_written < room {
                     return Ok(());
+                }
+            }
+        }
+
+        fn finish(&mut self, output: &mut BytesMut) -> Result<(), CodecError> {
+            loop {
+                let start = output.len();
+                output.resize(start + 256, 0);
+                let r = miniz_oxide::deflate::stream::deflate(
+                    &mut self.compressor,
+                    &[],
+                    &mut output[start..],
+                    MZFlush::Finish,
+                );
+                output.truncate(start + r.bytes_written);
+                match r.status {
+                    Ok(MZStatus::StreamEnd) => return Ok(()),
+                    Ok(_) | Err(MZError::Buf) => {}
+                    Err(_) => return Err(CodecError("deflate failed")),
                 }
             }
         }

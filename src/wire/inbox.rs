@@ -85,6 +85,9 @@ pub struct Inbox {
     /// A decoding layer (COMPRESS, MCCP2): received bytes wait in it raw
     /// and are decoded into `buf` as the machine asks for more.
     layer: Option<Box<InLayer>>,
+    /// Where the last decoding layer's stream ended, in
+    /// [`Inbox::consumed`] terms (MCCP2's end of compression).
+    layer_end: Option<u64>,
 }
 
 impl Inbox {
@@ -345,6 +348,14 @@ impl Inbox {
         self.layer = Some(Box::new(InLayer::new(decoder, &already)));
     }
 
+    /// Where the last decoding layer's stream ended (the layer came off
+    /// by itself, as MCCP2's does), in [`consumed`](Self::consumed)
+    /// terms: bytes before it were decoded, bytes from it on arrived
+    /// plain.
+    pub fn layer_end(&self) -> Option<u64> {
+        self.layer_end
+    }
+
     /// Whether a decoding layer is on.
     pub fn has_decoder(&self) -> bool {
         self.layer.is_some()
@@ -373,6 +384,7 @@ impl Inbox {
         let (written, finished) = layer.decode(&mut self.buf[self.filled..end]);
         self.filled += written;
         if finished {
+            self.layer_end = Some(self.consumed + self.filled as u64);
             let rest = layer.take_rest();
             self.layer = None;
             self.buf.truncate(self.filled);

@@ -82,6 +82,23 @@ impl Outbox {
         self.layer = Some(Box::new(OutLayer::new(encoder)));
     }
 
+    /// Ends the encoding layer's stream and takes the layer off (MCCP2's
+    /// end of compression): what was queued is encoded and the stream's
+    /// end written, and what is queued after goes out plain. Without a
+    /// layer, nothing happens.
+    pub fn pop_encoder(&mut self) -> Result<(), CodecError> {
+        let Some(mut layer) = self.layer.take() else {
+            return Ok(());
+        };
+        let encoded = layer.finish()?;
+        if !encoded.is_empty() {
+            self.seal_pending();
+            self.len += encoded.len();
+            self.queue.push_back(encoded.freeze());
+        }
+        Ok(())
+    }
+
     /// Whether an encoding layer is on.
     pub fn has_encoder(&self) -> bool {
         self.layer.is_some()

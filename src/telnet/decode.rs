@@ -1,0 +1,270 @@
+//! The receive side: a Telnet byte stream cut into data, commands,
+//! negotiation and subnegotiation, straight out of the receive buffer.
+
+use super::command::{IAC, SB, SE};
+use crate::wire::Inbox;
+use alloc::vec::Vec;
+use bytes::Bytes;
+
+const CR: u8 = b'\r';
+
+/// One piece of the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Item {
+    /// Data, unescaped, as a slice of the receive buffer.
+    Data(Bytes),
+    /// `IAC` and a command byte (not negotiation, not SB).
+    Command(u8),
+    /// `IAC WILL|WONT|DO|DONT option`.
+    Verb(u8, u8),
+    /// `IAC SB option payload IAC SE`, the payload unescaped.
+    Sub(u8, Bytes),
+}
+
+/// The subnegotiation is longer than the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooLong;
+
+/// The decoder's memory between reads: where a subnegotiation's scan
+/// stopped, and whether a CR ended the last data.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Decoder {
+    /// Offset in the inbox up to which the subnegotiation at its front was
+    /// scanned (0: none under way).
+    sb_scanned: usize,
+    /// The subnegotiation under way holds `IAC IAC` (its payload must be
+    /// copied to unescape it).
+    sb_escaped: bool,
+    /// The last data byte handed out was a CR outside binary mode: a NUL
+    /// right after it is the NVT's padding and is dropped.
+    after_cr: bool,
+}
+
+impl Decoder {
+    /// The next piece at the front of `inbox`, or `None` until more
+    /// arrives. `binary`: the peer sends in BINARY mode, so CR NUL is
+    /// data. Garbage never desynchronises it: a stray `IAC SE` is
+    /// dropped, and an `IAC` with anything but `IAC` or `SE` inside a
+    /// subnegotiation ends it (unfinished, dropped) and is read as a
+    /// command, as libtelnet does.
+    pub(crate) fn next(
+        &mut self,
+        inbox: &mut Inbox,
+        binary: bool,
+        max_sub: usize,
+    ) -> Result<Option<Item>, TooLong> {
+        loop {
+            let data = inbox.data();
+            let Some(&first) = data.first() else {
+                return Ok(None);
+            };
+            if core::mem::take(&mut self.after_cr) && first == 0 && !binary {
+                inbox.advance(1);
+                continue;
+            }
+            if first != IAC {
+                return Ok(Some(Item::Data(self.data(inbox, binary))));
+            }
+            let Some(&second) = data.get(1) else {
+                return Ok(None);
+            };
+            match second {
+                IAC => {
+                    // An escaped 0xFF: hand out the second one, in place.
+                    inbox.advance(1);
+                    return Ok(Some(Item::Data(inbox.split_to(1))));
+                }
+                251..=254 => {
+                    let Some(&option) = data.get(2) else {
+                        return Ok(None);
+                    };
+                    inbox.advance(3);
+                    return Ok(Some(Item::Verb(second, option)));
+                }
+                SB => match self.sub(inbox, max_sub)? {
+                    Scan::Done(item) => return Ok(Some(item)),
+                    Scan::More => return Ok(None),
+                    Scan::Aborted => continue,
+                },
+                SE => inbox.advance(2),
+                code => {
+                    inbox.advance(2);
+                    return Ok(Some(Item::Command(code)));
+                }
+            }
+        }
+    }
+
+    /// Data up to the next IAC (and, outside binary mode, up to a CR NUL,
+    /// whose NUL is dropped). One memchr pass for the IAC, then one for
+    /// NUL over the run; nothing is copied.
+    fn data(&mut self, inbox: &mut Inbox, binary: bool) -> Bytes {
+        let data = inbox.data();
+        let run = memchr::memchr(IAC, data).unwrap_or(data.len());
+        if binary {
+            return inbox.split_to(run);
+        }
+        // NUL is rare in text: look for it and check the byte before, so
+        // the CR LF of every line costs nothing.
+        let mut from = 1;
+        while let Some(nul) = data.get(from..run).and_then(|r| memchr::memchr(0, r)) {
+            let nul = from + nul;
+            if data[nul - 1] == CR {
+                let piece = inbox.split_to(nul);
+                inbox.advance(1);
+                return piece;
+            }
+            from = nul + 1;
+        }
+        // A CR that ends what has arrived may have its NUL in the next read.
+        self.after_cr = run == data.len() && data.last() == Some(&CR);
+        inbox.split_to(run)
+    }
+
+    /// Scans the subnegotiation at the front of the inbox, resuming where
+    /// the last scan stopped.
+    fn sub(&mut self, inbox: &mut Inbox, max_sub: usize) -> Result<Scan, TooLong> {
+        let data = inbox.data();
+        if data.len() < 3 {
+            return Ok(Scan::More);
+        }
+        let option = data[2];
+        let mut from = self.sb_scanned.max(3);
+        loop {
+            let Some(at) = memchr::memchr(IAC, &data[from..]).map(|i| from + i) else {
+                return self.pause(data.len(), max_sub);
+            };
+            match data.get(at + 1) {
+                None => return self.pause(at, max_sub),
+                Some(&IAC) => {
+                    self.sb_escaped = true;
+                    from = at + 2;
+                }
+                Some(&SE) => {
+                    let escaped = core::mem::take(&mut self.sb_escaped);
+                    self.sb_scanned = 0;
+                    if at - 3 > max_sub {
+                        return Err(TooLong);
+                    }
+                    inbox.advance(3);
+                    let raw = inbox.split_to(at - 3);
+                    inbox.advance(2);
+                    let payload = if escaped { unescape(&raw) } else { raw };
+                    return Ok(Scan::Done(Item::Sub(option, payload)));
+                }
+                Some(_) => {
+                    // IAC and a command inside SB: the SB was cut short.
+                    // Too long is too long, however it ends (the same
+                    // answer whatever the chunking).
+                    if at - 3 > max_sub {
+                        return Err(TooLong);
+                    }
+                    self.sb_scanned = 0;
+                    self.sb_escaped = false;
+                    inbox.advance(at);
+                    return Ok(Scan::Aborted);
+                }
+            }
+        }
+    }
+
+    fn pause(&mut self, scanned: usize, max_sub: usize) -> Result<Scan, TooLong> {
+        if scanned.saturating_sub(3) > max_sub {
+            return Err(TooLong);
+        }
+        self.sb_scanned = scanned;
+        Ok(Scan::More)
+    }
+}
+
+enum Scan {
+    Done(Item),
+    More,
+    Aborted,
+}
+
+/// `IAC IAC` to `IAC`: the one copy, for payloads that hold escapes.
+fn unescape(raw: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(at) = memchr::memchr(IAC, rest) {
+        out.extend_from_slice(&rest[..=at]);
+        // The second IAC of the pair is skipped.
+        rest = rest.get(at + 2..).unwrap_or(&[]);
+    }
+    out.extend_from_slice(rest);
+    Bytes::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn items(wire: &[u8], binary: bool) -> Vec<Item> {
+        let mut inbox = Inbox::new();
+        inbox.extend_from_slice(wire);
+        let mut d = Decoder::default();
+        let mut out = Vec::new();
+        while let Some(item) = d.next(&mut inbox, binary, 100).unwrap() {
+            out.push(item);
+        }
+        out
+    }
+
+    fn data(s: &[u8]) -> Item {
+        Item::Data(Bytes::copy_from_slice(s))
+    }
+
+    #[test]
+    fn data_commands_and_escapes() {
+        assert_eq!(
+            items(b"ab\xff\xffcd\xff\xf9e\xff\xfb\x01", false),
+            vec![
+                data(b"ab"),
+                data(b"\xff"),
+                data(b"cd"),
+                Item::Command(249),
+                data(b"e"),
+                Item::Verb(251, 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn cr_nul_loses_its_nul_outside_binary() {
+        assert_eq!(
+            items(b"a\r\nb\r\0c", false),
+            vec![data(b"a\r\nb\r"), data(b"c")]
+        );
+        assert_eq!(items(b"b\r\0c", true), vec![data(b"b\r\0c")]);
+    }
+
+    #[test]
+    fn subnegotiations_unescape_and_bound() {
+        assert_eq!(
+            items(b"\xff\xfa\x18\x00xterm\xff\xf0x", false),
+            vec![Item::Sub(24, Bytes::from_static(b"\x00xterm")), data(b"x")]
+        );
+        assert_eq!(
+            items(b"\xff\xfa\x1f\x00\xff\xff\x00\x18\xff\xf0", false),
+            vec![Item::Sub(31, Bytes::from_static(b"\x00\xff\x00\x18"))]
+        );
+        let mut inbox = Inbox::new();
+        inbox.extend_from_slice(b"\xff\xfa\xc9");
+        inbox.extend_from_slice(&[b'x'; 200]);
+        assert_eq!(
+            Decoder::default().next(&mut inbox, false, 100),
+            Err(TooLong)
+        );
+    }
+
+    #[test]
+    fn garbage_never_desynchronises() {
+        // A stray SE, and an SB cut short by a command.
+        assert_eq!(
+            items(b"a\xff\xf0b\xff\xfa\x18junk\xff\xf1c", false),
+            vec![data(b"a"), data(b"b"), Item::Command(241), data(b"c")]
+        );
+    }
+}
