@@ -33,7 +33,7 @@
 //! `nonblocking::Session<S, P, R>`) works for any
 //! [`Protocol`](crate::wire::Protocol): its constructors run the protocol's
 //! opening exchange (`start`, `connect_with`, `connect_tls_with`,
-//! `connect_starttls_with`), [`Session::starttls`] its in-band upgrade, and
+//! `connect_starttls_with`), `Session::starttls` (feature `rustls`) its in-band upgrade, and
 //! [`Session::run`] / [`Session::call`] any operation. Each protocol's
 //! everyday methods (`pop.stat()`, `mail.send_mail(..)`,
 //! `web.fetch(..)`) are declared once, in one table per protocol that

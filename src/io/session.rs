@@ -17,11 +17,11 @@ pub type SessionError<P> =
 
 /// A typed client session over a blocking stream, for any [`Protocol`]:
 /// the opening exchange is run by the constructors, the in-band TLS
-/// upgrade by [`starttls`](Self::starttls), and any operation of the
+/// upgrade by `starttls` (feature `rustls`), and any operation of the
 /// protocol's `ops` module by [`run`](Self::run) or [`call`](Self::call).
 /// Each protocol adds its everyday methods (`stat`, `send_mail`,
 /// `fetch`, ...), declared once for this session and its async twin
-/// [`nonblocking::Session`](crate::io::nonblocking::Session).
+/// `io::nonblocking::Session` (features `tokio`, `futures-io`).
 ///
 /// Named per protocol as [`io::pop3::Client`](crate::io::pop3::Client),
 /// [`io::smtp::Client`](crate::io::smtp::Client) and
@@ -214,7 +214,7 @@ fn tcp(addr: impl ToSocketAddrs) -> std::io::Result<TcpStream> {
 
 /// Declares a protocol's everyday session methods once, for the blocking
 /// [`Session`] and the async
-/// [`nonblocking::Session`](crate::io::nonblocking::Session) alike.
+/// `io::nonblocking::Session` alike.
 ///
 /// Each entry names the method, its arguments, what it gives, and the
 /// operation it runs: `call` (a refusal becomes
