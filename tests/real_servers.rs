@@ -282,7 +282,8 @@ fn mail_through_postfix_read_back_from_dovecot() {
     pop.quit().unwrap();
 }
 
-/// Serialises the tests that count messages in the maildrop.
+/// Serialises the tests that read or change the maildrop (counts, flags,
+/// the listing two tools must see alike).
 static MAIL: Mutex<()> = Mutex::new(());
 
 #[test]
@@ -327,6 +328,7 @@ fn dovecot_pop3_serves_the_seeded_messages_byte_for_byte() {
 #[test]
 fn dovecot_pop3_through_the_tokio_session() {
     let p = peers();
+    let _serial = MAIL.lock().unwrap_or_else(|e| e.into_inner());
     let (user, pass) = p.user();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -351,6 +353,7 @@ fn dovecot_pop3_through_the_tokio_session() {
 #[test]
 fn fetch_prints_what_curl_prints_from_dovecot() {
     let p = peers();
+    let _serial = MAIL.lock().unwrap_or_else(|e| e.into_inner());
     let (user, pass) = p.user();
     let base = format!("pop3://{user}:{pass}@127.0.0.1:{}", p.port("POP3_PORT"));
     for path in ["/", "/1", "/2", "/3", "/4"] {
@@ -426,6 +429,157 @@ fn fetch_and_curl_send_through_postfix_alike() {
             stored_one[0].ends_with(b"\n\n.dot line\nbody\n"),
             "{who}'s body is altered: {:?}",
             String::from_utf8_lossy(stored_one[0])
+        );
+    }
+}
+
+// ---- IMAP with Dovecot ------------------------------------------------------
+
+/// The seeded messages in Dovecot's order (arrival, that is file name).
+fn seeded(p: &Peers) -> Vec<Vec<u8>> {
+    let mut files: Vec<PathBuf> = wait_for_messages(p, 4)
+        .into_iter()
+        .filter(|f| f.to_string_lossy().contains(".seed"))
+        .collect();
+    files.sort_by_key(|f| f.file_name().map(|n| n.to_owned()));
+    files.iter().map(|f| std::fs::read(f).unwrap()).collect()
+}
+
+fn body_of(items: &[sanswire::imap::FetchItem]) -> Option<&[u8]> {
+    items.iter().find_map(|i| match i {
+        sanswire::imap::FetchItem::Section { data, .. } => data.as_deref(),
+        _ => None,
+    })
+}
+
+/// Dovecot's IMAP through the blocking session: STARTTLS, LOGIN, LIST,
+/// SELECT (with CONDSTORE's HIGHESTMODSEQ), every seeded message with
+/// BODY.PEEK[] byte for byte, SEARCH (Dovecot answers ESEARCH when asked),
+/// and IDLE woken by a message delivered through Postfix meanwhile.
+#[test]
+fn dovecot_imap_through_the_blocking_session() {
+    use sanswire::imap::{FetchAttr, SearchKey, SeqSet};
+    let p = peers();
+    let _serial = MAIL.lock().unwrap_or_else(|e| e.into_inner());
+    let (user, pass) = p.user();
+    let want = seeded(p);
+    let mut imap =
+        io::imap::Client::connect_starttls(p.addr("IMAP_PORT"), &p.connector(), "localhost")
+            .unwrap();
+    imap.login(user, pass).unwrap();
+    let caps = imap.capability().unwrap();
+    let has = |c: &str| caps.iter().any(|x| x.eq_ignore_ascii_case(c.as_bytes()));
+    assert!(
+        has("IDLE") && has("CONDSTORE") && has("ESEARCH"),
+        "{caps:?}"
+    );
+    let boxes = imap.list("", "*").unwrap();
+    assert!(!boxes.is_empty());
+    let selected = imap.select("INBOX").unwrap();
+    assert!(selected.exists as usize >= want.len());
+    for (n, message) in want.iter().enumerate() {
+        let section = FetchAttr::Section {
+            peek: true,
+            section: bytes::Bytes::new(),
+            partial: None,
+        };
+        let got = imap
+            .fetch(SeqSet::single(n as u32 + 1), vec![section])
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        assert!(
+            body_of(&got[0].1) == Some(&message[..]),
+            "message {} differs",
+            n + 1
+        );
+    }
+    let all = imap.search(vec![SearchKey::All]).unwrap();
+    assert_eq!(all.len() as u32, selected.exists);
+    // IDLE: a message sent through Postfix wakes it with EXISTS.
+    let addr = p.addr("SMTP_PORT");
+    let to = p.get("USER_ADDR").to_string();
+    let sender = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        let mut smtp = io::smtp::Client::connect(addr, "client.example.test").unwrap();
+        smtp.send_mail(
+            "idle@example.test",
+            [to.as_str()],
+            &b"Subject: wake up\r\n\r\nhi\r\n"[..],
+        )
+        .unwrap();
+        smtp.quit().unwrap();
+    });
+    let updates = imap.idle(Some(Duration::from_secs(20))).unwrap();
+    sender.join().unwrap();
+    assert!(
+        updates
+            .iter()
+            .any(|d| matches!(d, sanswire::imap::Data::Exists(n) if *n > selected.exists)),
+        "{updates:?}"
+    );
+    imap.logout().unwrap();
+}
+
+/// The same server over IMAPS through the tokio session.
+#[test]
+fn dovecot_imaps_through_the_tokio_session() {
+    use sanswire::imap::{FetchAttr, SeqSet};
+    let p = peers();
+    let _serial = MAIL.lock().unwrap_or_else(|e| e.into_inner());
+    let (user, pass) = p.user();
+    let want = seeded(p);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut imap = io::tokio::imap::Client::<_>::connect_tls_with(
+            p.addr("IMAPS_PORT"),
+            sanswire::imap::Client::new(),
+            &p.connector(),
+            "localhost",
+        )
+        .await
+        .unwrap();
+        imap.login(user, pass).await.unwrap();
+        imap.examine("INBOX").await.unwrap();
+        let section = FetchAttr::Section {
+            peek: true,
+            section: bytes::Bytes::new(),
+            partial: None,
+        };
+        let got = imap.fetch(SeqSet::single(2), vec![section]).await.unwrap();
+        assert!(
+            body_of(&got[0].1) == Some(&want[1][..]),
+            "the 1 MiB message differs"
+        );
+        imap.logout().await.unwrap();
+    });
+}
+
+#[test]
+fn fetch_prints_what_curl_prints_from_dovecot_imap() {
+    let p = peers();
+    let _serial = MAIL.lock().unwrap_or_else(|e| e.into_inner());
+    let (user, pass) = p.user();
+    let base = format!("imap://{user}:{pass}@127.0.0.1:{}", p.port("IMAP_PORT"));
+    for path in [
+        "/",
+        "/INBOX/;UID=1",
+        "/INBOX/;UID=3",
+        "/INBOX/;UID=4",
+        "/INBOX?ALL",
+    ] {
+        let url = format!("{base}{path}");
+        let (curl_ok, curl_out, curl_err) = curl(&["-s", &url]);
+        let (ok, out, err) = fetch(&[&url]);
+        assert!(curl_ok, "{url}: curl: {curl_err}");
+        assert!(ok, "{url}: {err}");
+        assert!(
+            out == curl_out,
+            "{url}: fetch and curl differ:\n{}\n---\n{}",
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&curl_out)
         );
     }
 }
