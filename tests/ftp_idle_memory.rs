@@ -5,7 +5,7 @@
 use sanswire::ftp::{self, Reply, ServerEvent};
 use sanswire::wire::{Machine, Next};
 mod counting_alloc;
-use counting_alloc::{live_bytes, Counting};
+use counting_alloc::Counting;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -13,19 +13,9 @@ static GLOBAL: Counting = Counting;
 const CONNECTIONS: usize = 1000;
 const BOUND: usize = 1024;
 
+/// The bytes each of 1,000 idle machines made by `setup` costs.
 fn per_connection<M: Machine>(name: &str, setup: impl Fn() -> M) -> usize {
-    drop(setup());
-    let before = live_bytes();
-    let machines: Vec<M> = (0..CONNECTIONS).map(|_| setup()).collect();
-    let heap = live_bytes() - before - machines.capacity() * size_of::<M>();
-    let each = size_of::<M>() + heap / CONNECTIONS;
-    println!(
-        "{name}: {each} B per idle connection ({} B struct + {} B heap)",
-        size_of::<M>(),
-        heap / CONNECTIONS
-    );
-    drop(machines);
-    each
+    counting_alloc::per_connection(name, CONNECTIONS, setup)
 }
 
 fn client() -> ftp::Client {

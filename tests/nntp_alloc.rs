@@ -7,7 +7,7 @@ use bytes::Bytes;
 use sanswire::nntp::{ArticleRef, Client, Event, GroupInfo, Range, Selection, Server, ServerEvent};
 use sanswire::wire::{Machine, Next};
 mod counting_alloc;
-use counting_alloc::{allocations, live_bytes, Counting};
+use counting_alloc::{allocations, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -17,18 +17,9 @@ const CONNECTIONS: usize = 1000;
 /// The counts are process-wide: one test at a time.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The bytes each of 1,000 idle machines made by `setup` costs.
 fn per_connection<M: Machine>(name: &str, setup: impl Fn() -> M) -> usize {
-    drop(setup());
-    let before = live_bytes();
-    let machines: Vec<M> = (0..CONNECTIONS).map(|_| setup()).collect();
-    let heap = live_bytes() - before - machines.capacity() * size_of::<M>();
-    let each = size_of::<M>() + heap / CONNECTIONS;
-    println!(
-        "{name}: {each} B per idle connection ({} B struct + {} B heap)",
-        size_of::<M>(),
-        heap / CONNECTIONS
-    );
-    each
+    counting_alloc::per_connection(name, CONNECTIONS, setup)
 }
 
 /// A reader after greeting, GROUP and one ARTICLE, its events dropped.

@@ -45,3 +45,26 @@ unsafe impl GlobalAlloc for Counting {
         System.realloc(ptr, layout, new_size)
     }
 }
+
+/// Makes `count` idle machines with `setup` (after one warm-up, for what
+/// is allocated once per process) and returns the bytes each costs: its
+/// `size_of` plus the heap it keeps. Prints the split.
+#[allow(dead_code)]
+pub fn per_connection<M: sanswire::wire::Machine>(
+    name: &str,
+    count: usize,
+    setup: impl Fn() -> M,
+) -> usize {
+    drop(setup());
+    let before = live_bytes();
+    let machines: Vec<M> = (0..count).map(|_| setup()).collect();
+    let heap = live_bytes() - before - machines.capacity() * size_of::<M>();
+    let each = size_of::<M>() + heap / count;
+    println!(
+        "{name}: {each} B per idle connection ({} B struct + {} B heap)",
+        size_of::<M>(),
+        heap / count
+    );
+    drop(machines);
+    each
+}
