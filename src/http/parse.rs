@@ -99,6 +99,14 @@ impl BlockFramer {
                 self.lines = lines;
                 return Ok(Some(nl + 1));
             }
+            // The request line's bound holds whether its end came in the
+            // same read or not (the same error whatever the chunking).
+            if kind == BlockKind::RequestHead
+                && self.lines == 0
+                && nl > limits.max_target_bytes.saturating_add(REQUEST_LINE_SLACK)
+            {
+                return Err(ErrorKind::UriTooLong);
+            }
             self.lines += 1;
             let fields = match kind {
                 BlockKind::Trailers => self.lines,
@@ -583,6 +591,23 @@ mod tests {
         // No fields: the count decides.
         let http10 = b"GET / HTTP/1.0\r\n\r\n";
         assert_eq!(fast(http10, &limits), Some((http10.len(), false)));
+    }
+
+    /// Found by the http_server fuzz target: a request line over the
+    /// bound was refused as too long when it came in pieces, but as
+    /// malformed when its LF came in the same read.
+    #[test]
+    fn an_overlong_request_line_is_414_whatever_the_chunking() {
+        let limits = Limits::default();
+        let mut line = b"GET /".to_vec();
+        line.resize(limits.max_target_bytes + REQUEST_LINE_SLACK + 100, b'\xaf');
+        line.extend_from_slice(b" HTTP/1.1\r\n");
+        let whole = BlockFramer::default().find(&line, &limits, BlockKind::RequestHead);
+        assert_eq!(whole, Err(ErrorKind::UriTooLong));
+        assert_eq!(
+            frame_all(&line, BlockKind::RequestHead, &limits),
+            Err(ErrorKind::UriTooLong)
+        );
     }
 
     #[test]
