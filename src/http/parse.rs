@@ -87,6 +87,15 @@ impl BlockFramer {
                 break;
             };
             let nl = from + i;
+            // The request line's bound comes first and holds whether its
+            // end came in the same read or not: the same error whatever
+            // the chunking (a partial line over it is refused below).
+            if kind == BlockKind::RequestHead
+                && self.lines == 0
+                && nl > limits.max_target_bytes.saturating_add(REQUEST_LINE_SLACK)
+            {
+                return Err(ErrorKind::UriTooLong);
+            }
             let line = &data[self.line_start..nl];
             let content = match line.split_last() {
                 Some((b'\r', content)) => content,
@@ -98,14 +107,6 @@ impl BlockFramer {
                 self.reset();
                 self.lines = lines;
                 return Ok(Some(nl + 1));
-            }
-            // The request line's bound holds whether its end came in the
-            // same read or not (the same error whatever the chunking).
-            if kind == BlockKind::RequestHead
-                && self.lines == 0
-                && nl > limits.max_target_bytes.saturating_add(REQUEST_LINE_SLACK)
-            {
-                return Err(ErrorKind::UriTooLong);
             }
             self.lines += 1;
             let fields = match kind {
@@ -595,19 +596,21 @@ mod tests {
 
     /// Found by the http_server fuzz target: a request line over the
     /// bound was refused as too long when it came in pieces, but as
-    /// malformed when its LF came in the same read.
+    /// malformed, or for its bare LF, when its end came in the same read.
     #[test]
     fn an_overlong_request_line_is_414_whatever_the_chunking() {
         let limits = Limits::default();
         let mut line = b"GET /".to_vec();
         line.resize(limits.max_target_bytes + REQUEST_LINE_SLACK + 100, b'\xaf');
-        line.extend_from_slice(b" HTTP/1.1\r\n");
-        let whole = BlockFramer::default().find(&line, &limits, BlockKind::RequestHead);
-        assert_eq!(whole, Err(ErrorKind::UriTooLong));
-        assert_eq!(
-            frame_all(&line, BlockKind::RequestHead, &limits),
-            Err(ErrorKind::UriTooLong)
-        );
+        // With CRLF or a bare LF: the length is judged first.
+        for end in [&b" HTTP/1.1\r\n"[..], b" HTTP/1.1\n"] {
+            let mut line = line.clone();
+            line.extend_from_slice(end);
+            let whole = BlockFramer::default().find(&line, &limits, BlockKind::RequestHead);
+            assert_eq!(whole, Err(ErrorKind::UriTooLong));
+            let pieces = frame_all(&line, BlockKind::RequestHead, &limits);
+            assert_eq!(pieces, Err(ErrorKind::UriTooLong));
+        }
     }
 
     #[test]
