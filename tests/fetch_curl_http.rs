@@ -23,29 +23,12 @@ struct Httpd {
 }
 
 fn httpd(name: &str) -> Httpd {
-    let root = scratch(&format!("fcurl-{name}"));
-    let portfile = root.join("port");
-    let log = root.join("received.log");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fetch_curl/httpd.py");
-    let child = Command::new("python3")
-        .arg(script)
-        .arg(&portfile)
-        .arg(&log)
-        .arg(&root)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("python3 runs tests/fetch_curl/httpd.py");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !portfile.exists() {
-        assert!(Instant::now() < deadline, "httpd.py did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let port = std::fs::read_to_string(&portfile).unwrap().parse().unwrap();
+    let peer = scripted_peer("httpd.py", &format!("fcurl-{name}"), None);
     Httpd {
-        _proc: Proc(child),
-        port,
-        log,
-        root,
+        _proc: peer.proc,
+        port: peer.port,
+        log: peer.log,
+        root: peer.root,
     }
 }
 

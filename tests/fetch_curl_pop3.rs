@@ -7,7 +7,6 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 struct Pop3d {
     _proc: Proc,
@@ -16,29 +15,11 @@ struct Pop3d {
 }
 
 fn pop3d(name: &str, config: &str) -> Pop3d {
-    let root = scratch(&format!("fcurl-pop3-{name}"));
-    let portfile = root.join("port");
-    let log = root.join("received.log");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fetch_curl/pop3d.py");
-    let child = Command::new("python3")
-        .arg(script)
-        .arg(&portfile)
-        .arg(&log)
-        .arg(config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 runs tests/fetch_curl/pop3d.py");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !portfile.exists() {
-        assert!(Instant::now() < deadline, "pop3d.py did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let port = std::fs::read_to_string(&portfile).unwrap().parse().unwrap();
+    let peer = scripted_peer("pop3d.py", &format!("fcurl-pop3-{name}"), Some(config));
     Pop3d {
-        _proc: Proc(child),
-        port,
-        log,
+        _proc: peer.proc,
+        port: peer.port,
+        log: peer.log,
     }
 }
 

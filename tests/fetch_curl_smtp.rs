@@ -8,7 +8,6 @@ mod pki;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 struct Smtpd {
     _proc: Proc,
@@ -18,31 +17,13 @@ struct Smtpd {
 }
 
 fn smtpd(name: &str, config: &str) -> Smtpd {
-    let root = scratch(&format!("fcurl-smtp-{name}"));
-    let portfile = root.join("port");
-    let log = root.join("received.log");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fetch_curl/smtpd.py");
-    let child = Command::new("python3")
-        .arg(script)
-        .arg(&portfile)
-        .arg(&log)
-        .arg(config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 runs tests/fetch_curl/smtpd.py");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !portfile.exists() {
-        assert!(Instant::now() < deadline, "smtpd.py did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let port = std::fs::read_to_string(&portfile).unwrap().parse().unwrap();
-    std::fs::write(root.join("m.eml"), b"Subject: s\r\n\r\nhi\r\n").unwrap();
+    let peer = scripted_peer("smtpd.py", &format!("fcurl-smtp-{name}"), Some(config));
+    std::fs::write(peer.root.join("m.eml"), b"Subject: s\r\n\r\nhi\r\n").unwrap();
     Smtpd {
-        _proc: Proc(child),
-        port,
-        log,
-        root,
+        _proc: peer.proc,
+        port: peer.port,
+        log: peer.log,
+        root: peer.root,
     }
 }
 

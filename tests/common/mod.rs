@@ -151,3 +151,50 @@ pub fn normalise(content: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// One of the scripted Python servers under `tests/fetch_curl/`, which
+/// writes the port it bound to a file and logs what it received.
+pub struct ScriptedPeer {
+    /// The server process, killed when dropped.
+    pub proc: Proc,
+    /// Its loopback port.
+    pub port: u16,
+    /// Where it logs what it received.
+    pub log: PathBuf,
+    /// Its scratch folder.
+    pub root: PathBuf,
+}
+
+/// Starts `tests/fetch_curl/SCRIPT PORTFILE LOG ARG` in a scratch folder
+/// named `name`, `ARG` being `config` or, without it, the folder itself;
+/// waits until the port is written.
+pub fn scripted_peer(script: &str, name: &str, config: Option<&str>) -> ScriptedPeer {
+    let root = scratch(name);
+    let portfile = root.join("port");
+    let log = root.join("received.log");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fetch_curl")
+        .join(script);
+    let arg = config.map_or_else(|| root.clone().into_os_string(), Into::into);
+    let child = Command::new("python3")
+        .arg(path)
+        .arg(&portfile)
+        .arg(&log)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("python3 runs tests/fetch_curl/{script}: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !portfile.exists() {
+        assert!(Instant::now() < deadline, "{script} did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let port = std::fs::read_to_string(&portfile).unwrap().parse().unwrap();
+    ScriptedPeer {
+        proc: Proc(child),
+        port,
+        log,
+        root,
+    }
+}
