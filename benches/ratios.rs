@@ -489,7 +489,10 @@ fn profiled(n: u32, mut f: impl FnMut()) {
 }
 
 fn profile(what: &str, ours: bool) {
-    let n: u32 = std::env::var("PROFILE_N").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
+    let n: u32 = std::env::var("PROFILE_N")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
     let rounds = (n / 1000).max(1);
     const N: u32 = 1000;
     match what {
@@ -506,28 +509,28 @@ fn profile(what: &str, ours: bool) {
         }),
         "ehlo" if ours => {
             for _ in 0..rounds {
-            let mut clients: Vec<smtp::Client> = (0..N)
-                .map(|_| {
-                    let mut c = smtp::Client::new("client.example.org").unwrap();
-                    c.receive(b"220 mail.example.org ESMTP Postfix\r\n");
-                    c.poll_event().unwrap();
-                    let n = c.outbox().len();
-                    c.outbox().advance(n);
-                    c
-                })
-                .collect();
-            let mut i = 0;
-            profiled(N, || {
-                let c = &mut clients[i];
-                i += 1;
-                c.receive(black_box(POSTFIX_EHLO));
-                match c.poll_event().unwrap() {
-                    Next::Event(smtp::Event::Ready { caps }) => {
-                        black_box(caps.auth().count());
+                let mut clients: Vec<smtp::Client> = (0..N)
+                    .map(|_| {
+                        let mut c = smtp::Client::new("client.example.org").unwrap();
+                        c.receive(b"220 mail.example.org ESMTP Postfix\r\n");
+                        c.poll_event().unwrap();
+                        let n = c.outbox().len();
+                        c.outbox().advance(n);
+                        c
+                    })
+                    .collect();
+                let mut i = 0;
+                profiled(N, || {
+                    let c = &mut clients[i];
+                    i += 1;
+                    c.receive(black_box(POSTFIX_EHLO));
+                    match c.poll_event().unwrap() {
+                        Next::Event(smtp::Event::Ready { caps }) => {
+                            black_box(caps.auth().count());
+                        }
+                        other => panic!("{other:?}"),
                     }
-                    other => panic!("{other:?}"),
-                }
-            });
+                });
             }
         }
         "ehlo" => profiled(n, || {

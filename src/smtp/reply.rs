@@ -326,6 +326,9 @@ pub struct Capabilities {
     text: Option<Arc<str>>,
     domain_end: u32,
     auth_end: u32,
+    /// Which of [`MECHANISMS`] are in the text already (bit i for entry
+    /// i), so the common ones are kept once without a search.
+    auth_seen: u16,
 }
 
 /// The keywords with a meaning of their own; all others are kept as text.
@@ -343,24 +346,64 @@ enum Keyword {
     Auth,
 }
 
-/// Recognises a keyword (any case) without copying it: on its length
-/// and first letters, then its text.
+/// Recognises a keyword (any case) without copying it: on its length,
+/// then its bytes folded to lower case eight at a time (a word has no
+/// control bytes or spaces, so setting bit 5 of each byte folds letters
+/// and leaves every other byte a non-letter).
 fn keyword(word: &[u8]) -> Option<Keyword> {
-    let lower = |i: usize| word.get(i).map_or(0, |b| b | 0x20);
-    let (name, kw): (&[u8], Keyword) = match (word.len(), lower(0), lower(1)) {
-        (3, b'd', _) => (b"DSN", Keyword::Dsn),
-        (4, b's', _) => (b"SIZE", Keyword::Size),
-        (4, b'a', _) => (b"AUTH", Keyword::Auth),
-        (8, b'c', _) => (b"CHUNKING", Keyword::Chunking),
-        (8, b's', b't') => (b"STARTTLS", Keyword::StartTls),
-        (8, b's', b'm') => (b"SMTPUTF8", Keyword::SmtpUtf8),
-        (8, b'8', _) => (b"8BITMIME", Keyword::EightBitMime),
-        (10, b'p', _) => (b"PIPELINING", Keyword::Pipelining),
-        (10, b'b', _) => (b"BINARYMIME", Keyword::BinaryMime),
-        (19, b'e', _) => (b"ENHANCEDSTATUSCODES", Keyword::EnhancedStatusCodes),
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    let eight = |at: usize| {
+        word.get(at..at + 8)
+            .map(|w| u64::from_le_bytes(w.try_into().expect("eight bytes")) | FOLD)
+    };
+    let lower = |k: &[u8; 8]| u64::from_le_bytes(*k);
+    let kw = match word.len() {
+        3 if small_at(word, 0) == small_lower(b"dsn") => Keyword::Dsn,
+        4 => match small_at(word, 0) {
+            x if x == small_lower(b"size") => Keyword::Size,
+            x if x == small_lower(b"auth") => Keyword::Auth,
+            _ => return None,
+        },
+        8 => match eight(0)? {
+            x if x == lower(b"chunking") => Keyword::Chunking,
+            x if x == lower(b"starttls") => Keyword::StartTls,
+            x if x == lower(b"smtputf8") => Keyword::SmtpUtf8,
+            x if x == lower(b"8bitmime") => Keyword::EightBitMime,
+            _ => return None,
+        },
+        10 => match (eight(0)?, small_at(word, 8)) {
+            (x, y) if x == lower(b"pipelini") && y == small_lower(b"ng") => Keyword::Pipelining,
+            (x, y) if x == lower(b"binarymi") && y == small_lower(b"me") => Keyword::BinaryMime,
+            _ => return None,
+        },
+        19 if eight(0)? == lower(b"enhanced")
+            && eight(8)? == lower(b"statusco")
+            && small_at(word, 16) == small_lower(b"des") =>
+        {
+            Keyword::EnhancedStatusCodes
+        }
         _ => return None,
     };
-    same_upper(word, name).then_some(kw)
+    Some(kw)
+}
+
+/// `word[at..]` (at most eight bytes) folded to lower case, little-endian.
+fn small_at(word: &[u8], at: usize) -> u64 {
+    word[at..]
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &b| acc << 8 | u64::from(b | 0x20))
+}
+
+/// A lower-case constant as [`small_at`] gives it.
+const fn small_lower(k: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    let mut i = k.len();
+    while i > 0 {
+        i -= 1;
+        acc = acc << 8 | k[i] as u64;
+    }
+    acc
 }
 
 /// Whether `word` is `upper` (upper-case ASCII) in any case: one
@@ -461,9 +504,35 @@ fn first_word(text: &[u8]) -> (&[u8], &[u8]) {
     (&text[..end], &text[end..])
 }
 
+/// The SASL mechanisms servers commonly offer, upper-case: these are
+/// recognised on their length and text and kept once by a bit each, with
+/// no search of the mechanisms added before.
+const MECHANISMS: [&[u8]; 12] = [
+    b"PLAIN",
+    b"LOGIN",
+    b"CRAM-MD5",
+    b"XOAUTH2",
+    b"OAUTHBEARER",
+    b"SCRAM-SHA-1",
+    b"SCRAM-SHA-256",
+    b"GSSAPI",
+    b"NTLM",
+    b"DIGEST-MD5",
+    b"EXTERNAL",
+    b"ANONYMOUS",
+];
+
+/// Which entry of [`MECHANISMS`] `name` is (any case).
+fn common_mechanism(name: &[u8]) -> Option<usize> {
+    MECHANISMS
+        .iter()
+        .position(|m| m.len() == name.len() && same_upper(name, m))
+}
+
 /// Adds each AUTH mechanism in `names` to `auth` (a space before each),
-/// upper-cased, unless it is there already.
-fn add_auth(auth: &mut impl Text, from: usize, names: &[u8]) {
+/// upper-cased, unless it is there already (`seen` says which of the
+/// common ones are).
+fn add_auth(auth: &mut impl Text, seen: &mut u16, from: usize, names: &[u8]) {
     let mut rest = names;
     loop {
         let (name, after) = first_word(rest);
@@ -471,14 +540,25 @@ fn add_auth(auth: &mut impl Text, from: usize, names: &[u8]) {
             return;
         }
         rest = after;
-        let known = auth.bytes()[from..]
-            .split(|&b| b == b' ')
-            .any(|m| m.eq_ignore_ascii_case(name));
-        if !known {
-            auth.push_bytes(b" ");
-            let at = auth.bytes().len();
-            auth.push_bytes(name);
-            auth.upper_from(at);
+        match common_mechanism(name) {
+            Some(i) => {
+                if *seen & (1 << i) == 0 {
+                    *seen |= 1 << i;
+                    auth.push_bytes(b" ");
+                    auth.push_bytes(MECHANISMS[i]);
+                }
+            }
+            None => {
+                let known = auth.bytes()[from..]
+                    .split(|&b| b == b' ')
+                    .any(|m| m.eq_ignore_ascii_case(name));
+                if !known {
+                    auth.push_bytes(b" ");
+                    let at = auth.bytes().len();
+                    auth.push_bytes(name);
+                    auth.upper_from(at);
+                }
+            }
         }
     }
 }
@@ -750,10 +830,10 @@ impl Capabilities {
             Some(Keyword::BinaryMime) => self.binary_mime = true,
             Some(Keyword::StartTls) => self.starttls = true,
             Some(Keyword::EnhancedStatusCodes) => self.enhanced_status_codes = true,
-            Some(Keyword::Auth) => add_auth(text, from, rest),
+            Some(Keyword::Auth) => add_auth(text, &mut self.auth_seen, from, rest),
             // `AUTH=LOGIN PLAIN`: the pre-RFC form that old Microsoft
             // Exchange and Outlook-era servers still send next to `AUTH`.
-            None if is_old_auth(word) => add_auth(text, from, &line[5..]),
+            None if is_old_auth(word) => add_auth(text, &mut self.auth_seen, from, &line[5..]),
             None => return false,
         }
         true
@@ -920,5 +1000,71 @@ mod tests {
             b"250 2.0.0\r\n"
         );
         assert!(Reply::new(250, Some("2.0"), "x").is_err());
+    }
+
+    #[test]
+    fn keywords_are_recognised_in_any_case_and_only_whole() {
+        let all = [
+            "DSN",
+            "SIZE",
+            "AUTH",
+            "CHUNKING",
+            "STARTTLS",
+            "SMTPUTF8",
+            "8BITMIME",
+            "PIPELINING",
+            "BINARYMIME",
+            "ENHANCEDSTATUSCODES",
+        ];
+        for k in all {
+            let lower = k.to_ascii_lowercase();
+            let mixed: String = k
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i % 2 == 0 {
+                        c.to_ascii_lowercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            for w in [k, lower.as_str(), mixed.as_str()] {
+                assert!(keyword(w.as_bytes()).is_some(), "{w}");
+            }
+            // One byte changed, or one too many or too few: not the keyword.
+            for i in 0..k.len() {
+                let mut b = k.as_bytes().to_vec();
+                b[i] ^= 0x01;
+                assert!(keyword(&b).is_none(), "{:?}", b);
+            }
+            assert!(keyword(&k.as_bytes()[1..]).is_none());
+            assert!(keyword(alloc::format!("{k}S").as_bytes()).is_none());
+        }
+        // Bytes that fold to a keyword's letters only when they are letters.
+        assert!(keyword(b"\x04SN").is_none());
+        assert!(keyword(b"DS\x0e").is_none());
+    }
+
+    #[test]
+    fn every_common_mechanism_is_found_in_any_case() {
+        for (i, m) in MECHANISMS.iter().enumerate() {
+            assert_eq!(common_mechanism(m), Some(i));
+            assert_eq!(common_mechanism(&m.to_ascii_lowercase()), Some(i));
+        }
+        assert_eq!(common_mechanism(b"PLAINS"), None);
+    }
+
+    #[test]
+    fn auth_mechanisms_are_upper_cased_and_kept_once_in_order() {
+        let caps = Capabilities::from_ehlo(&reply(
+            b"250-mx\r\n250-AUTH plain x-custom Login\r\n250-AUTH=LOGIN PLAIN X-CUSTOM cram-md5\r\n250 AUTH xoauth2 X-custom\r\n",
+        ));
+        assert_eq!(
+            caps.auth().collect::<Vec<_>>(),
+            ["PLAIN", "X-CUSTOM", "LOGIN", "CRAM-MD5", "XOAUTH2"]
+        );
+        assert!(caps.offers_auth("cram-md5"));
+        assert_eq!(caps.domain(), "mx");
     }
 }
