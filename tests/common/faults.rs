@@ -259,6 +259,10 @@ pub fn loopback_peer(data: &'static [u8], cut: usize, stop: Stop) -> SocketAddr 
                 let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
                 let mut sink = Vec::new();
                 let _ = s.read_to_end(&mut sink);
+                // The client's half-close (Gopher sends one after its
+                // request) is no reason to speak: stay silent a while
+                // more, past the client's timeout.
+                std::thread::sleep(Duration::from_millis(500));
             }
         }
     });
@@ -291,28 +295,45 @@ where
     R: Debug,
     F: Future<Output = Result<T, DriveError<E, R>>>,
 {
+    loopback_each(
+        name,
+        server,
+        blocking,
+        tokio,
+        |driver, cut, stop, result| match result {
+            Ok(got) => {
+                assert!(
+                    cut >= done,
+                    "{name} {driver}: success at cut {cut} ({stop:?})"
+                );
+                assert_eq!(&got, expect, "{name} {driver}: cut {cut} ({stop:?})");
+            }
+            Err(e) => assert!(is_typed(&e), "{name} {driver} cut {cut} ({stop:?}): {e:?}"),
+        },
+    )
+}
+
+/// The cases of [`loopback_cut_at_every_message`], each result handed to
+/// `judge` with the driver's name, the cut and the stop.
+pub fn loopback_each<T, E, R, F>(
+    name: &str,
+    server: &'static [u8],
+    blocking: impl Fn(TcpStream) -> Result<T, DriveError<E, R>>,
+    tokio: impl Fn(SocketAddr) -> F,
+    judge: impl Fn(&str, usize, Stop, Result<T, DriveError<E, R>>),
+) -> usize
+where
+    F: Future<Output = Result<T, DriveError<E, R>>>,
+{
     let runtime = runtime();
     let mut cases = 0;
     for cut in line_ends(server) {
         for stop in [Stop::Close, Stop::Reset, Stop::Silent] {
             cases += 2;
             let tcp = TcpStream::connect(loopback_peer(server, cut, stop)).unwrap();
-            let b = blocking(tcp);
+            judge("blocking", cut, stop, blocking(tcp));
             let t = runtime.block_on(tokio(loopback_peer(server, cut, stop)));
-            for (driver, result) in [("blocking", b), ("tokio", t)] {
-                match result {
-                    Ok(got) => {
-                        assert!(
-                            cut >= done,
-                            "{name} {driver}: success at cut {cut} ({stop:?})"
-                        );
-                        assert_eq!(&got, expect, "{name} {driver}: cut {cut} ({stop:?})");
-                    }
-                    Err(e) => {
-                        assert!(is_typed(&e), "{name} {driver} cut {cut} ({stop:?}): {e:?}")
-                    }
-                }
-            }
+            judge("tokio", cut, stop, t);
         }
     }
     eprintln!("{name} over loopback: {cases} cases");
