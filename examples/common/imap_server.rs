@@ -251,9 +251,12 @@ fn add_to_folder(
         fs::create_dir_all(dir.join(sub))?;
     }
     let tmp = dir.join("tmp").join(&base);
-    fs::write(&tmp, content)?;
+    // On disk before the APPEND is answered.
+    super::write_synced(&tmp, content)?;
     let name = format!("{base}:2,{}", letters_of(flags));
-    fs::rename(&tmp, dir.join("cur").join(name))?;
+    let cur = dir.join("cur").join(name);
+    fs::rename(&tmp, &cur)?;
+    super::sync_dir(&cur)?;
     let folder = load_folder("", dir, inbox)?;
     let uid = folder
         .msgs

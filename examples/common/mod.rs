@@ -115,3 +115,106 @@ pub fn spawn_http_async(listen: &str, config: ServerConfig) -> std::io::Result<S
     });
     Ok(addr)
 }
+
+/// A file being received (an upload, a posted article, an appended
+/// message), written under a temporary dot-name beside its final one and
+/// put in place only by [`commit`](Self::commit), after an fsync, before
+/// the server acknowledges: a crash or a lost connection never leaves
+/// part of a file under the final name (Postfix's rule). Dropped without
+/// a commit, the temporary file is removed.
+#[derive(Debug)]
+pub struct Incoming {
+    file: std::fs::File,
+    /// The temporary name, while the file is not in place.
+    tmp: Option<PathBuf>,
+    path: PathBuf,
+}
+
+impl Incoming {
+    /// A new file for `path`, under a temporary name in the same folder
+    /// (so the rename is atomic).
+    pub fn create(path: &std::path::Path) -> std::io::Result<Self> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = path.with_file_name(format!(".{name}.part-{}-{n}", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        Ok(Incoming {
+            file,
+            tmp: Some(tmp),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// An existing file written where it is: a resumed or appended
+    /// upload, whose point is the part already there. `commit` fsyncs it.
+    pub fn in_place(file: std::fs::File, path: &std::path::Path) -> Self {
+        Incoming {
+            file,
+            tmp: None,
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Flushes the data to disk and renames the file into place (then
+    /// fsyncs the folder, so the new name survives a crash too).
+    pub fn commit(mut self) -> std::io::Result<()> {
+        self.file.sync_all()?;
+        if let Some(tmp) = self.tmp.take() {
+            if let Err(e) = std::fs::rename(&tmp, &self.path) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            sync_dir(&self.path)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::io::Write for Incoming {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Writes `content` as `path` through an [`Incoming`] file: whole or not
+/// at all.
+pub fn write_atomically(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = Incoming::create(path)?;
+    file.write_all(content)?;
+    file.commit()
+}
+
+/// Writes `content` to `path` and fsyncs it (a maildir's `tmp/` file,
+/// renamed into `cur/` by the caller, then [`sync_dir`]).
+pub fn write_synced(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(content)?;
+    file.sync_all()
+}
+
+/// Fsyncs the folder holding `path`, so a rename into it is on disk.
+pub fn sync_dir(path: &std::path::Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(dir) => std::fs::File::open(dir)?.sync_all(),
+        None => Ok(()),
+    }
+}
