@@ -11,8 +11,10 @@ pub mod smtp_server;
 pub mod telnet_server;
 
 use sanswire::io::tls::{self, TlsAcceptor};
+use std::future::Future;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// What every small server is told on its command line.
@@ -86,10 +88,29 @@ pub fn spawn(listen: &str, handler: Handler, config: ServerConfig) -> std::io::R
     Ok(addr)
 }
 
-/// Binds `addr` and serves plain HTTP on a tokio runtime, one task per
-/// connection (what `serve http` runs without TLS), on a thread of its own.
-/// Returns the bound address at once.
-pub fn spawn_http_async(listen: &str, config: ServerConfig) -> std::io::Result<SocketAddr> {
+/// A connection handler on tokio: one task per connection.
+pub type AsyncHandler =
+    fn(tokio::net::TcpStream, Arc<ServerConfig>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The tokio handler for a protocol, where there is one (plaintext: with
+/// TLS, `serve` uses the threaded [`handler`]).
+pub fn async_handler(protocol: &str) -> Option<AsyncHandler> {
+    match protocol {
+        "http" => Some(|s, c| Box::pin(http_server::serve_connection_async(s, c))),
+        "smtp" => Some(|s, c| Box::pin(smtp_server::serve_connection_async(s, c))),
+        "pop3" => Some(|s, c| Box::pin(pop3_server::serve_connection_async(s, c))),
+        _ => None,
+    }
+}
+
+/// Binds `addr` and serves every connection as a task of a tokio runtime
+/// (thousands of connections cost memory, not threads), on a thread of
+/// its own. Returns the bound address at once.
+pub fn spawn_async(
+    listen: &str,
+    handler: AsyncHandler,
+    config: ServerConfig,
+) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(listen)?;
     let addr = listener.local_addr()?;
     listener.set_nonblocking(true)?;
@@ -106,10 +127,7 @@ pub fn spawn_http_async(listen: &str, config: ServerConfig) -> std::io::Result<S
                     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                     continue;
                 };
-                tokio::spawn(http_server::serve_connection_async(
-                    stream,
-                    Arc::clone(&config),
-                ));
+                tokio::spawn(handler(stream, Arc::clone(&config)));
             }
         });
     });
