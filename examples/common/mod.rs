@@ -11,6 +11,8 @@ pub mod smtp_server;
 pub mod telnet_server;
 
 use sanswire::io::tls::{self, TlsAcceptor};
+use sanswire::io::{DriveError, Driver};
+use sanswire::wire::Machine;
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -88,6 +90,44 @@ pub fn spawn(listen: &str, handler: Handler, config: ServerConfig) -> std::io::R
     Ok(addr)
 }
 
+/// What a handler needs of its connection, threaded (plaintext or TLS)
+/// or on tokio (plaintext): the machine, whether TLS is on, and the
+/// in-band TLS handshake. Handlers written against it serve both ways.
+pub trait Link<M: Machine> {
+    /// The machine.
+    fn server(&mut self) -> &mut M;
+    /// Whether the connection is TLS now.
+    fn is_tls(&mut self) -> bool;
+    /// The handshake after the machine's STARTTLS go-ahead.
+    fn accept_tls(&mut self, acceptor: &TlsAcceptor) -> Result<(), DriveError<M::Error>>;
+}
+
+impl<M: Machine> Link<M> for Driver<tls::Stream<TcpStream>, M> {
+    fn server(&mut self) -> &mut M {
+        self.machine()
+    }
+    fn is_tls(&mut self) -> bool {
+        self.stream().is_tls()
+    }
+    fn accept_tls(&mut self, acceptor: &TlsAcceptor) -> Result<(), DriveError<M::Error>> {
+        Driver::accept_tls(self, acceptor)
+    }
+}
+
+/// The tokio path serves plaintext only: the handlers offer no STARTTLS
+/// there (their configuration has no certificate).
+impl<M: Machine> Link<M> for sanswire::io::tokio::Driver<tokio::net::TcpStream, M> {
+    fn server(&mut self) -> &mut M {
+        self.machine()
+    }
+    fn is_tls(&mut self) -> bool {
+        false
+    }
+    fn accept_tls(&mut self, _: &TlsAcceptor) -> Result<(), DriveError<M::Error>> {
+        Err(std::io::Error::from(std::io::ErrorKind::Unsupported).into())
+    }
+}
+
 /// A connection handler on tokio: one task per connection.
 pub type AsyncHandler =
     fn(tokio::net::TcpStream, Arc<ServerConfig>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -99,6 +139,7 @@ pub fn async_handler(protocol: &str) -> Option<AsyncHandler> {
         "http" => Some(|s, c| Box::pin(http_server::serve_connection_async(s, c))),
         "smtp" => Some(|s, c| Box::pin(smtp_server::serve_connection_async(s, c))),
         "pop3" => Some(|s, c| Box::pin(pop3_server::serve_connection_async(s, c))),
+        "imap" => Some(|s, c| Box::pin(imap_server::serve_connection_async(s, c))),
         _ => None,
     }
 }

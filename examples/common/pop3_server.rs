@@ -10,7 +10,7 @@
 //! certificate, STLS is offered and performed on the same connection; with
 //! implicit TLS (POP3S), the connection is TLS from the first byte.
 
-use super::ServerConfig;
+use super::{Link, ServerConfig};
 use bytes::Bytes;
 use sanswire::io::{tls, DriveError, Driver};
 use sanswire::pop3::{
@@ -24,41 +24,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 type Conn = Driver<tls::Stream<TcpStream>, Server>;
 type AsyncConn = sanswire::io::tokio::Driver<tokio::net::TcpStream, Server>;
-
-/// What a session needs of its connection, blocking or on tokio.
-trait Link {
-    /// The machine.
-    fn server(&mut self) -> &mut Server;
-    /// Whether the connection is TLS now.
-    fn is_tls(&mut self) -> bool;
-    /// Runs the TLS handshake after the STLS go-ahead.
-    fn accept_tls(&mut self, acceptor: &tls::TlsAcceptor) -> Outcome;
-}
-
-impl Link for Conn {
-    fn server(&mut self) -> &mut Server {
-        self.machine()
-    }
-    fn is_tls(&mut self) -> bool {
-        self.stream().is_tls()
-    }
-    fn accept_tls(&mut self, acceptor: &tls::TlsAcceptor) -> Outcome {
-        Driver::accept_tls(self, acceptor)
-    }
-}
-
-/// The tokio path serves plaintext only: STLS is never offered there.
-impl Link for AsyncConn {
-    fn server(&mut self) -> &mut Server {
-        self.machine()
-    }
-    fn is_tls(&mut self) -> bool {
-        false
-    }
-    fn accept_tls(&mut self, _: &tls::TlsAcceptor) -> Outcome {
-        Err(std::io::Error::from(std::io::ErrorKind::Unsupported).into())
-    }
-}
 type Outcome = Result<(), DriveError<sanswire::pop3::Error>>;
 
 /// One message of the maildrop.
@@ -193,7 +158,7 @@ impl Session<'_, Conn> {
     }
 }
 
-impl<C: Link> Session<'_, C> {
+impl<C: Link<Server>> Session<'_, C> {
     fn server(&mut self) -> &mut Server {
         self.conn.server()
     }
