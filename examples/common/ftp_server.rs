@@ -8,7 +8,7 @@
 //! leads out of it is refused. Listings: LIST in `ls -l` form, NLST, MLSD;
 //! TYPE A converts line ends both ways.
 
-use super::ServerConfig;
+use super::{Incoming, ServerConfig};
 use sanswire::ftp::list::{write_mlsd, write_unix, Entry, EntryKind, ListTime};
 use sanswire::ftp::{
     AsciiDecoder, AsciiEncoder, Command, DataEndpoint, Reply, Server, ServerEvent as Event,
@@ -249,7 +249,10 @@ impl Session<'_> {
         self.server().transfer_started().map_err(p)?;
         self.conn.flush()?;
         let ascii = self.conn.machine_ref().transfer_type() == TransferType::Ascii;
-        let mut stream = ByteStream::new(tcp, Raw::new());
+        // A data peer that goes silent is dropped, as an idle control one.
+        let mut raw = Raw::new();
+        sanswire::wire::Machine::set_timeout(&mut raw, Some(Server::TIMEOUT));
+        let mut stream = ByteStream::new(tcp, raw);
         let result = match source {
             Source::File(file) => send_file(&mut stream, file, ascii),
             Source::Listing(bytes) => stream.write_all(&bytes).and_then(|()| stream.finish()),
@@ -280,18 +283,25 @@ impl Session<'_> {
                     .resolve_new(path)
                     .ok_or((553, "Could not create file."))?;
                 let append = matches!(command, Command::Appe(_));
+                if !append && offset == 0 {
+                    // A new upload goes in place, fsynced, only once whole.
+                    return Incoming::create(&real)
+                        .map(Source::Upload)
+                        .map_err(|_| (553, "Could not create file."));
+                }
+                // APPE and REST resume what is there: written in place.
                 let mut file = fs::OpenOptions::new()
                     .write(true)
                     .create(true)
                     .append(append)
-                    .truncate(!append && offset == 0)
-                    .open(real)
+                    .truncate(false)
+                    .open(&real)
                     .map_err(|_| (553, "Could not create file."))?;
                 if offset > 0 && !append {
                     file.seek(SeekFrom::Start(offset))
                         .map_err(|_| (553, "Failed to seek."))?;
                 }
-                Ok(Source::Upload(file))
+                Ok(Source::Upload(Incoming::in_place(file, &real)))
             }
             Command::Stou => Err((502, "STOU not implemented.")),
             Command::List(path) | Command::Nlst(path) | Command::Mlsd(path) => {
@@ -333,7 +343,7 @@ impl Session<'_> {
 
 enum Source {
     File(File),
-    Upload(File),
+    Upload(Incoming),
     Listing(Vec<u8>),
 }
 
@@ -363,7 +373,7 @@ fn send_file(
 
 fn receive_file(
     stream: &mut ByteStream<TcpStream, Raw>,
-    mut file: File,
+    mut file: Incoming,
     ascii: bool,
 ) -> std::io::Result<()> {
     let mut decoder = AsciiDecoder::default();
@@ -380,7 +390,8 @@ fn receive_file(
     converted.clear();
     decoder.finish(&mut converted);
     file.write_all(&converted)?;
-    file.flush()
+    // On disk and under its name before the 226.
+    file.commit()
 }
 
 /// Accepts the client's data connection, from the control connection's

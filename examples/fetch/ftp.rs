@@ -41,7 +41,9 @@ pub fn fetch(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
         };
         machine.set_active(ip);
     }
+    super::common::connect_limit(&mut machine, args, started);
     let mut ftp = Client::start(tcp, machine).map_err(|e| failure(e, 8))?;
+    super::common::greeted(ftp.driver(), args, started);
     let (user, pass) =
         credentials(args, url).unwrap_or_else(|| ("anonymous".into(), "ftp@example.com".into()));
     ftp.login(&user, &pass).map_err(|e| match e {

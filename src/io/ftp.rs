@@ -12,7 +12,7 @@ use super::{session_methods, ByteStream, DriveError, Session, SessionError, Sock
 use crate::ftp::list::{self, Listed};
 use crate::ftp::ops::{self, Started, Transfer};
 use crate::ftp::{self, DataPlan, Features, Ftp, Reply, Timestamp, TransferType};
-use crate::wire::{CommandId, Raw};
+use crate::wire::{CommandId, Machine, Raw};
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::string::String;
@@ -206,9 +206,14 @@ impl<S: ControlSocket> Session<S, Ftp> {
             Started::Open(_) => None,
             Started::Done(r) => Some(r),
         };
+        // The data connection waits as long as the control one: a data
+        // peer that goes silent ends the transfer in a timeout, not a hang.
+        let timeout = self.machine().conn().timeout();
         let data = tcp.map(|t| {
             let _ = t.set_nodelay(true);
-            ByteStream::new(t, ftp::data_machine())
+            let mut machine = ftp::data_machine();
+            machine.set_timeout(timeout);
+            ByteStream::new(t, machine)
         });
         Ok(DataStream {
             session: self,
