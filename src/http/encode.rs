@@ -93,20 +93,57 @@ pub(crate) fn write_request_head(out: &mut Outbox, req: &Request) {
 /// the server chose that framing itself.
 pub(crate) fn write_response_head(out: &mut Outbox, resp: &Response, add_chunked: bool) {
     let status = resp.status();
-    out.write(resp.version().as_bytes());
-    out.write(&[
+    let reason = match resp.reason() {
+        b"" => canonical_reason(status).unwrap_or("").as_bytes(),
+        given => given,
+    };
+    let bare = resp.headers().is_empty() && !add_chunked;
+    // The status line (and, for a head with no fields, its end) built on
+    // the stack and written once: one outbox write instead of six.
+    let mut line = [0u8; 64];
+    let version = resp.version().as_bytes();
+    let code = [
         b' ',
         b'0' + (status / 100) as u8,
         b'0' + (status / 10 % 10) as u8,
         b'0' + (status % 10) as u8,
         b' ',
-    ]);
-    if resp.reason().is_empty() {
-        out.write(canonical_reason(status).unwrap_or("").as_bytes());
-    } else {
-        out.write(resp.reason());
+    ];
+    let end: &[u8] = if bare { b"\r\n\r\n" } else { b"\r\n" };
+    let mut len = 0;
+    for part in [version, &code[..], reason, end] {
+        match line.get_mut(len..len + part.len()) {
+            Some(room) => room.copy_from_slice(part),
+            None => {
+                return write_response_head_in_parts(out, version, &code, reason, resp, add_chunked)
+            }
+        }
+        len += part.len();
     }
+    out.write(&line[..len]);
+    if !bare {
+        finish_head(out, resp, add_chunked);
+    }
+}
+
+/// [`write_response_head`] for a reason phrase too long for its buffer.
+fn write_response_head_in_parts(
+    out: &mut Outbox,
+    version: &[u8],
+    code: &[u8],
+    reason: &[u8],
+    resp: &Response,
+    add_chunked: bool,
+) {
+    out.write(version);
+    out.write(code);
+    out.write(reason);
     out.write(b"\r\n");
+    finish_head(out, resp, add_chunked);
+}
+
+/// The fields after a status line, and the blank line.
+fn finish_head(out: &mut Outbox, resp: &Response, add_chunked: bool) {
     write_fields(out, resp.headers());
     if add_chunked {
         out.write(b"Transfer-Encoding: chunked\r\n");
@@ -202,6 +239,37 @@ fn write_hex(out: &mut Outbox, n: u64) {
 mod tests {
     use super::*;
     use crate::http::Version;
+
+    #[test]
+    fn response_heads_with_and_without_fields_and_long_reasons() {
+        let head = |resp: &Response, chunked: bool| {
+            let mut out = Outbox::new();
+            write_response_head(&mut out, resp, chunked);
+            out.take_vec()
+        };
+        assert_eq!(
+            head(&Response::new(204), false),
+            b"HTTP/1.1 204 No Content\r\n\r\n"
+        );
+        assert_eq!(
+            head(&Response::new(200).with_header("A", "b"), true),
+            b"HTTP/1.1 200 OK\r\nA: b\r\nTransfer-Encoding: chunked\r\n\r\n"
+        );
+        let long = "x".repeat(100);
+        assert_eq!(
+            head(&Response::new(599).with_reason(long.clone()), false),
+            alloc::format!("HTTP/1.1 599 {long}\r\n\r\n").as_bytes()
+        );
+        assert_eq!(
+            head(
+                &Response::new(599)
+                    .with_reason(long.clone())
+                    .with_header("A", "b"),
+                false
+            ),
+            alloc::format!("HTTP/1.1 599 {long}\r\nA: b\r\n\r\n").as_bytes()
+        );
+    }
 
     #[test]
     fn an_empty_value_has_no_trailing_space() {
