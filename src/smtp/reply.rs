@@ -936,8 +936,9 @@ impl Capabilities {
     /// The `AUTH` mechanisms offered (RFC 4954), upper-cased, each once,
     /// in the order offered.
     pub fn auth(&self) -> impl Iterator<Item = &str> + '_ {
-        let text = &self.text()[self.domain_end as usize..self.auth_end as usize];
-        let mut in_text = text.split(' ').filter(|m| !m.is_empty());
+        // The text is read only when a mechanism is kept there: the
+        // common ones need none of it.
+        let mut in_text = None;
         let Mechanisms { mut order, len, .. } = self.mechanisms;
         let mut left = len;
         core::iter::from_fn(move || {
@@ -949,7 +950,15 @@ impl Capabilities {
                     return Some(*m);
                 }
             }
-            in_text.next()
+            if self.auth_end == self.domain_end {
+                return None;
+            }
+            in_text
+                .get_or_insert_with(|| {
+                    let text = &self.text()[self.domain_end as usize..self.auth_end as usize];
+                    text.split(' ').filter(|m| !m.is_empty())
+                })
+                .next()
         })
     }
 
