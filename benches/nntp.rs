@@ -84,7 +84,11 @@ fn over(c: &mut Criterion) {
                 let mut n = 0u64;
                 loop {
                     match client.poll_event().unwrap() {
-                        Next::Event(Event::Overview(o)) => n += o.number + o.subject().len() as u64,
+                        Next::Event(Event::Overviews(batch)) => {
+                            for o in batch.iter().flatten() {
+                                n += o.number + o.subject().len() as u64;
+                            }
+                        }
                         Next::Event(Event::End) => break,
                         Next::Event(_) => {}
                         other => panic!("unexpected {other:?}"),
