@@ -267,7 +267,8 @@ EOF
 
 # INN (innd with nnrpd for readers) in DIR/inn: its own inn.conf (INNCONF),
 # spool, history and overview, on 127.0.0.1:$NNTP_PORT, run as the news
-# user; readers from localhost may read and post. Groups seeded through
+# user; readers from localhost may read and post, STARTTLS with the test
+# CA's certificate. Groups seeded through
 # POST, so the articles are in the spool and the overview as INN makes
 # them (one with dot-leading lines, one with bytes that are not UTF-8).
 start_inn() {
@@ -314,7 +315,13 @@ pathoverview: $d/spool/overview
 pathincoming: $d/spool/incoming
 pathoutgoing: $d/spool/outgoing
 patharchive: $d/spool/archive
+tlscafile: $DIR/ca.pem
+tlscertfile: $d/etc/server.pem
+tlskeyfile: $d/etc/server.key
 EOF
+  # nnrpd wants its key private to the news user.
+  cp "$DIR/server.pem" "$DIR/server.key" "$d/etc/"
+  chmod 600 "$d/etc/server.key"
   cat >"$d/etc/storage.conf" <<EOF
 method tradspool {
     newsgroups: *
