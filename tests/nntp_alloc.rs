@@ -92,7 +92,7 @@ fn count_over(client: &mut Client, wire: &[u8]) -> (usize, usize) {
     let mut entries = 0;
     loop {
         match client.poll_event().unwrap() {
-            Next::Event(Event::Overview(_)) => entries += 1,
+            Next::Event(Event::Overviews(batch)) => entries += batch.iter().count(),
             Next::Event(Event::End) => break,
             Next::Event(_) => {}
             Next::NeedInput => {

@@ -158,16 +158,19 @@ fn over_and_xover_hand_out_parsed_lines() {
         .unwrap();
     let events = p.run();
     assert!(matches!(&events[0], Event::BlockStart(r) if r.code == 224));
-    let Event::Overview(o) = &events[2] else {
+    let Event::Overviews(batch) = &events[1] else {
         panic!()
     };
+    let entries: Vec<_> = batch.iter().map(Result::unwrap).collect();
+    assert_eq!(entries[0].number, 1);
+    let o = &entries[1];
     assert_eq!(
         (o.number, o.subject(), o.message_id()),
         (2, &b"subject 2"[..], &b"<2@example.org>"[..])
     );
     assert_eq!((o.bytes, o.lines), (Some(10), Some(1)));
     assert_eq!(o.extras().next().unwrap(), b"Xref: h misc.test:2");
-    assert_eq!(events[3], Event::End);
+    assert_eq!(events[2], Event::End);
     p.client.send(Command::XOver(None)).unwrap();
     let events = p.run();
     assert_eq!(events.len(), 3, "the current article only: {events:?}");
@@ -523,7 +526,10 @@ fn odd_lines_of_real_servers_do_not_drop_the_connection() {
     while let Ok(Next::Event(e)) = c.poll_event() {
         events.push(e);
     }
-    assert_eq!(events[1], Event::Line("1\tshort".into()));
+    let Event::Overviews(batch) = &events[1] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(batch.iter().collect::<Vec<_>>(), [Err(&b"1\tshort"[..])]);
     assert!(matches!(&events[3], Event::BlockStart(r) if r.code == 211));
     assert_eq!(events[4], Event::ArticleNumber(1));
     assert!(matches!(&events[6], Event::ArticleStart { number: 0, .. }));

@@ -155,7 +155,10 @@ fn overview(args: &Args, news: &mut News, group: &str, started: Instant) -> Resu
     };
     started_block.map_err(failure)?;
     while let Some(entry) = news.next_entry().map_err(failure)? {
-        if let Event::Overview(o) = entry {
+        let Event::Overviews(batch) = entry else {
+            continue;
+        };
+        for o in batch.iter().flatten() {
             let mut line = o.number.to_string().into_bytes();
             for field in [o.subject(), o.from(), o.date(), o.message_id()] {
                 line.push(b'\t');

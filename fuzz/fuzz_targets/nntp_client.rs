@@ -14,6 +14,7 @@ type Outcome = (Vec<String>, Vec<Vec<u8>>, Vec<u8>);
 
 fn drive(input: &[u8], chunk: usize) -> Outcome {
     let mut blocks = vec![Vec::new()];
+    let mut overviews = Vec::new();
     let (seen, sent) = sanswire_fuzz::run(
         client(),
         input,
@@ -21,11 +22,19 @@ fn drive(input: &[u8], chunk: usize) -> Outcome {
         |_, event| match event {
             Event::Data(d) => blocks.last_mut().unwrap().extend_from_slice(d),
             Event::End => blocks.push(Vec::new()),
+            // Batches follow the reads; their entries do not.
+            Event::Overviews(batch) => {
+                overviews.extend(batch.iter().map(|e| format!("{e:?}")));
+            }
             _ => {}
         },
         |_| false,
     );
-    let seen = seen.into_iter().filter(|e| !e.starts_with("Data(")).collect();
+    let mut seen: Vec<String> = seen
+        .into_iter()
+        .filter(|e| !e.starts_with("Data(") && !e.starts_with("Overviews("))
+        .collect();
+    seen.extend(overviews);
     (seen, blocks, sent)
 }
 

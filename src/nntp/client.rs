@@ -1,7 +1,8 @@
 //! The client machine.
 
 use super::command::{ArticleRef, Command, ListKind, Range, Selection};
-use super::reply::{words, ActiveGroup, Capabilities, GroupInfo, Overview, Reply};
+use super::overview::{batch_len, OverviewBatch};
+use super::reply::{words, ActiveGroup, Capabilities, GroupInfo, Reply};
 use super::{Error, ErrorKind, Limits};
 use crate::sasl::Mechanism;
 use crate::wire::{
@@ -63,8 +64,10 @@ pub enum Event {
     /// A piece of an article (or of a raw command's block), unstuffed, as
     /// a slice of the receive buffer; line ends as sent.
     Data(Bytes),
-    /// One OVER/XOVER line.
-    Overview(Overview),
+    /// OVER/XOVER lines, as many as arrived together (one slice of the
+    /// receive buffer for them all): [`OverviewBatch::iter`] splits them
+    /// into fields.
+    Overviews(OverviewBatch),
     /// One HDR/XHDR/XPAT line: the article (number, or message-id) and
     /// the header's value.
     Header {
@@ -842,31 +845,27 @@ impl Client {
         }
     }
 
-    /// An overview line read in one pass that finds its TABs and its end
-    /// together (the whole of OVER is such lines); `None` leaves the line
-    /// to [`block_line`](Self::block_line): incomplete, dot-leading, or
-    /// ending in a bare LF.
-    fn fast_overview(&mut self) -> Option<Result<Event, Error>> {
+    /// The whole overview lines that arrived, as one batch, found with
+    /// bulk scans over the block (no look at each line end); `None`
+    /// leaves the next line to [`block_line`](Self::block_line): not
+    /// complete yet, dot-leading, ending in a bare LF, or longer than a
+    /// batch.
+    fn overview_batch(&mut self) -> Option<Event> {
         let data = self.conn.inbox.data();
-        if data.first() == Some(&b'.') {
+        let window = &data[..data.len().min(self.limits.max_listing_line).min(BATCH)];
+        let n = batch_len(window);
+        if n == 0 {
             return None;
         }
-        let window = &data[..data.len().min(self.limits.max_listing_line)];
-        let mut tabs = [0u32; 8];
-        let (n, end) = super::reply::scan_fields(window, &mut tabs);
-        let lf = end.filter(|&lf| lf > 0 && window[lf - 1] == b'\r')?;
-        let mut line = self.conn.inbox.split_to(lf + 1);
-        line.truncate(lf - 1);
-        Some(Ok(match Overview::from_tabs(line.clone(), &tabs[..n]) {
-            Some(o) => Event::Overview(o),
-            None => Event::Line(line),
-        }))
+        Some(Event::Overviews(OverviewBatch::new(
+            self.conn.inbox.split_to(n),
+        )))
     }
 
     fn read_entry(&mut self, entries: Entries) -> Result<Option<Option<Event>>, Error> {
         if entries == Entries::Overview {
-            if let Some(event) = self.fast_overview() {
-                return event.map(|e| Some(Some(e)));
+            if let Some(event) = self.overview_batch() {
+                return Ok(Some(Some(event)));
             }
         }
         let Some(line) = self.block_line()? else {
@@ -881,9 +880,8 @@ impl Client {
         // to drop the connection.
         let text = |line: &Bytes| Event::Line(line.clone());
         let event = match entries {
-            Entries::Overview => {
-                Overview::parse(&line).map_or_else(|| text(&line), Event::Overview)
-            }
+            // A stuffed line, or one longer than a batch: a batch of one.
+            Entries::Overview => Event::Overviews(OverviewBatch::new(line)),
             Entries::Header => {
                 let (article, value) = split_first_word(&line);
                 Event::Header { article, value }
@@ -940,6 +938,10 @@ impl Client {
         }
     }
 }
+
+/// The most bytes of overview lines handed out as one batch: what the
+/// caller reads while it is still in cache.
+const BATCH: usize = 16 * 1024;
 
 /// `word rest`: split at the first space or TAB; the rest without the
 /// blanks before it.

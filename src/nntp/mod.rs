@@ -4,9 +4,10 @@
 //!
 //! - [`Client`] queues [`Command`]s and reports [`Event`]s; it knows
 //!   which answers are blocks (LISTGROUP's `211` is, GROUP's is not) and
-//!   hands them out an entry at a time (an [`Overview`] line, an
-//!   [`ActiveGroup`], a piece of an article), as slices of the receive
-//!   buffer, so a LIST ACTIVE of 100,000 groups is never collected.
+//!   hands them out an entry at a time (an [`ActiveGroup`], a piece of
+//!   an article) or, for OVER, a batch at a time (the [`Overview`] lines
+//!   of one receive block), as slices of the receive buffer, so a LIST
+//!   ACTIVE of 100,000 groups is never collected.
 //! - [`Server`] parses commands, keeps reader mode, authentication, the
 //!   selected group and the current article, answers `480` and `483`
 //!   itself, and encodes the application's replies (dot-stuffing blocks
@@ -29,7 +30,8 @@
 //! assert_eq!(client.outbox().take_vec(), b"OVER 1-2\r\n");
 //! client.receive(b"224 overview\r\n1\tHi\ta@b\tMon, 1 Jan 2024\t<1@b>\t\t10\t1\r\n.\r\n");
 //! assert!(matches!(client.poll_event(), Ok(Next::Event(Event::BlockStart(_)))));
-//! let Ok(Next::Event(Event::Overview(o))) = client.poll_event() else { panic!() };
+//! let Ok(Next::Event(Event::Overviews(batch))) = client.poll_event() else { panic!() };
+//! let o = batch.iter().next().unwrap().unwrap();
 //! assert_eq!((o.number, o.subject()), (1, &b"Hi"[..]));
 //! assert_eq!(client.poll_event(), Ok(Next::Event(Event::End)));
 //! ```
@@ -39,6 +41,7 @@ mod command;
 mod error;
 mod limits;
 pub mod ops;
+mod overview;
 mod reply;
 mod server;
 
@@ -48,9 +51,8 @@ pub use error::{Error, ErrorKind, Refusal};
 pub use limits::Limits;
 
 pub use ops::Nntp;
-pub use reply::{
-    ActiveGroup, Capabilities, GroupInfo, Overview, OverviewField, OverviewFormat, Reply,
-};
+pub use overview::{Overview, OverviewBatch, OverviewField, OverviewFormat, OverviewLines};
+pub use reply::{ActiveGroup, Capabilities, GroupInfo, Reply};
 pub use server::{Event as ServerEvent, Part, Server};
 
 /// RFC 8054 §2.2: from the byte after the `206` on, both directions are

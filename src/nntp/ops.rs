@@ -238,7 +238,7 @@ impl<T> Operation<Client> for Exchange<T> {
     }
 }
 
-/// The next entry of the block being received (an [`Event::Overview`],
+/// The next entry of the block being received (an [`Event::Overviews`],
 /// [`Event::Data`], [`Event::Active`], ...), or `None` at its end. Sends
 /// nothing.
 #[derive(Debug, Default, Clone, Copy)]
@@ -259,7 +259,7 @@ impl Operation<Client> for NextEntry {
         Ok(match event {
             Event::End => OpStep::Done(None),
             e @ (Event::Data(_)
-            | Event::Overview(_)
+            | Event::Overviews(_)
             | Event::Header { .. }
             | Event::Active(_)
             | Event::Newsgroup { .. }
@@ -301,8 +301,8 @@ impl Collect<Overview> {
     /// `OVER` or `XOVER`, as given.
     pub fn over_command(command: Command) -> Self {
         Self::new(command, |v, e| match e {
-            Event::Overview(o) => {
-                v.push(o);
+            Event::Overviews(batch) => {
+                v.extend(batch.shared());
                 Ok(())
             }
             other => Err(other),

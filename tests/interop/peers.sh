@@ -17,6 +17,7 @@ set -euo pipefail
 
 PACKAGES=(nginx-light postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl)
 PACKAGES+=(gophernicus socat)
+PACKAGES+=(inn2)
 
 install() {
   missing=()
@@ -31,7 +32,16 @@ install() {
   fi
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || inn_fixup
+}
+
+# inn2's configure step fails on a machine whose hostname has no domain
+# (innconfval cannot make Message-IDs); the system inn.conf only serves
+# that step (ours lives under DIR): give it a domain and configure again.
+inn_fixup() {
+  [ -f /etc/news/inn.conf ] || return 1
+  sed -i 's/^#domain:.*/domain: example.test/' /etc/news/inn.conf
+  DEBIAN_FRONTEND=noninteractive dpkg --configure -a >/dev/null
 }
 
 free_port() {
@@ -283,6 +293,143 @@ start_gophernicus() {
   wait_port "$GOPHER_PORT" gophernicus "${PIDS[-1]}"
 }
 
+# INN (innd with nnrpd for readers) in DIR/inn: its own inn.conf (INNCONF),
+# spool, history and overview, on 127.0.0.1:$NNTP_PORT, run as the news
+# user; readers from localhost may read and post, STARTTLS with the test
+# CA's certificate. Groups seeded through
+# POST, so the articles are in the spool and the overview as INN makes
+# them (one with dot-leading lines, one with bytes that are not UTF-8).
+start_inn() {
+  local d="$DIR/inn"
+  mkdir -p "$d"/{etc,db,run,log,tmp,http,filter} \
+    "$d"/spool/{articles,overview,incoming,outgoing,archive}
+  cat >"$d/etc/inn.conf" <<EOF
+mta: "/bin/true"
+organization: "sanswire interop"
+ovmethod: tradindexed
+hismethod: hisv6
+pathhost: news.example.test
+pathnews: /usr/lib/news
+domain: example.test
+fromhost: example.test
+server: 127.0.0.1
+bindaddress: 127.0.0.1
+port: $NNTP_PORT
+nnrpdpostport: $NNTP_PORT
+enableoverview: true
+storeonxref: true
+wireformat: true
+noreader: false
+readerswhenstopped: false
+doinnwatch: false
+pgpverify: false
+docancels: none
+addinjectionpostinghost: false
+maxconnections: 50
+nnrpdloadlimit: 0
+artcutoff: 0
+pathbin: /usr/lib/news/bin
+pathcontrol: /usr/lib/news/bin/control
+pathfilter: $d/filter
+pathetc: $d/etc
+pathdb: $d/db
+pathrun: $d/run
+pathlog: $d/log
+pathhttp: $d/http
+pathtmp: $d/tmp
+pathspool: $d/spool
+patharticles: $d/spool/articles
+pathoverview: $d/spool/overview
+pathincoming: $d/spool/incoming
+pathoutgoing: $d/spool/outgoing
+patharchive: $d/spool/archive
+tlscafile: $DIR/ca.pem
+tlscertfile: $d/etc/server.pem
+tlskeyfile: $d/etc/server.key
+EOF
+  # nnrpd wants its key private to the news user.
+  cp "$DIR/server.pem" "$DIR/server.key" "$d/etc/"
+  chmod 600 "$d/etc/server.key"
+  cat >"$d/etc/storage.conf" <<EOF
+method tradspool {
+    newsgroups: *
+    class: 0
+}
+EOF
+  printf 'ME:*,!junk,!control*::\n' >"$d/etc/newsfeeds"
+  : >"$d/etc/incoming.conf"
+  cat >"$d/etc/readers.conf" <<EOF
+auth "localhost" {
+    hosts: "127.0.0.1, localhost"
+    default: "<localhost>"
+}
+access "localhost" {
+    users: "<localhost>"
+    newsgroups: "*"
+    access: RPN
+}
+EOF
+  printf '*:A:never:never:never\n' >"$d/etc/expire.ctl"
+  for f in moderators distrib.pats distributions subscriptions localgroups \
+    control.ctl control.ctl.local nocem.ctl; do
+    : >"$d/etc/$f"
+  done
+  cat >"$d/db/active" <<EOF
+control 0000000000 0000000001 n
+control.cancel 0000000000 0000000001 n
+junk 0000000000 0000000001 n
+local.test 0000000000 0000000001 y
+local.empty 0000000000 0000000001 y
+sanswire.post 0000000000 0000000001 y
+EOF
+  printf 'local.test\tArticles the framing gets wrong.\nsanswire.post\tWhere the tests post (caf\xe9).\n' \
+    >"$d/db/newsgroups"
+  : >"$d/db/active.times"
+  : >"$d/db/history"
+  chown -R news:news "$d"
+  local as_news=(setpriv --reuid=news --regid=news --init-groups env INNCONF="$d/etc/inn.conf")
+  "${as_news[@]}" /usr/lib/news/bin/makedbz -i -o >>"$DIR/inn.log" 2>&1
+  "${as_news[@]}" /usr/lib/news/bin/innd -f >>"$DIR/inn.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$NNTP_PORT" inn "${PIDS[-1]}"
+  python3 - "$NNTP_PORT" "$DIR/inn-seeded" >>"$DIR/inn.log" 2>&1 <<'PY' || { tail -n 20 "$DIR/inn.log" >&2; exit 1; }
+import socket, sys, time
+port, out = int(sys.argv[1]), sys.argv[2]
+articles = [
+    b"From: Ann <ann@example.test>\r\nNewsgroups: local.test\r\nSubject: plain\r\n"
+    b"Message-ID: <plain@example.test>\r\n\r\nhello from INN\r\n",
+    b"From: Ann <ann@example.test>\r\nNewsgroups: local.test\r\nSubject: dots\r\n"
+    b"Message-ID: <dots@example.test>\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nend\r\n",
+    b"From: Ann <ann@example.test>\r\nNewsgroups: local.test\r\nSubject: latin-1\r\n"
+    b"Message-ID: <latin1@example.test>\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+    b"\r\ncaf\xe9 \xff\xfe bytes\r\n",
+]
+s = socket.create_connection(("127.0.0.1", port), 5)
+f = s.makefile("rwb")
+def reply():
+    line = f.readline()
+    if line[:1] not in (b"2", b"3"):
+        sys.exit("INN refused: %r" % line)
+    return line
+reply()
+for a in articles:
+    f.write(b"POST\r\n"); f.flush(); reply()
+    for line in a.split(b"\r\n")[:-1]:
+        f.write((b"." if line.startswith(b".") else b"") + line + b"\r\n")
+    f.write(b".\r\n"); f.flush(); reply()
+# innd files each article and its overview after nnrpd hands it over.
+for _ in range(100):
+    f.write(b"GROUP local.test\r\n"); f.flush()
+    if reply().split()[1] == b"3":
+        break
+    time.sleep(0.1)
+else:
+    sys.exit("INN did not file the seeded articles")
+f.write(b"QUIT\r\n"); f.flush(); f.readline()
+open(out, "wb").write(b"\0".join(articles))
+PY
+}
+
 stop_all() {
   [ -n "${DIR:-}" ] && [ -d "$DIR/postfix/etc" ] && postfix -c "$DIR/postfix/etc" stop >/dev/null 2>&1 || true
   for pid in "${PIDS[@]}"; do
@@ -310,12 +457,14 @@ run() {
   IMAP_PORT=$(free_port); IMAPS_PORT=$(free_port)
   POP3_PORT=$(free_port); POP3S_PORT=$(free_port)
   GOPHER_PORT=$(free_port)
+  NNTP_PORT=$(free_port)
   certs
   seed_mail
   start_nginx
   start_dovecot
   start_postfix
   start_gophernicus
+  start_inn
   cat >"$DIR/env" <<EOF
 HTTP_PORT=$HTTP_PORT
 SMTP_PORT=$SMTP_PORT
@@ -335,6 +484,9 @@ DOVECOT_VERSION=$(dovecot --version | cut -d' ' -f1)
 GOPHER_PORT=$GOPHER_PORT
 GOPHER_ROOT=$DIR/gopher
 GOPHERNICUS_VERSION=$(dpkg-query -W -f='${Version}' gophernicus)
+NNTP_PORT=$NNTP_PORT
+INN_SEEDED=$DIR/inn-seeded
+INN_VERSION=$(dpkg-query -W -f='${Version}' inn2 | cut -d- -f1)
 EOF
   echo ready
   # Serve until the test process closes our stdin.
