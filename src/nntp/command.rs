@@ -578,15 +578,7 @@ fn parse_range(text: &[u8]) -> Result<Range, ParseError> {
     }
 }
 
-/// A decimal number of at most 19 digits, no sign.
-pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |n, &d| {
-        d.is_ascii_digit().then(|| n * 10 + u64::from(d - b'0'))
-    })
-}
+pub(crate) use crate::wire::number::parse_u64;
 
 /// A command line under construction.
 struct Line(Vec<u8>);
