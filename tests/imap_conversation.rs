@@ -1157,3 +1157,85 @@ fn server_application_decides_on_literals() {
     };
     assert_eq!(&messages[0].data[..], b"hello");
 }
+
+#[test]
+fn pipelined_completions_match_their_commands_in_any_order() {
+    use sanswire::wire::{Correlate, OpStep, Operation};
+    // RFC 9051 §5.5: a server may complete pipelined commands in another
+    // order; each completion is matched to its command by its tag.
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+    let mut fetch = ops::Fetch::new(SeqSet::single(1), vec![FetchAttr::Flags], false);
+    let mut search = ops::Search::new(vec![SearchKey::All], false);
+    fetch.start(&mut c).unwrap();
+    search.start(&mut c).unwrap();
+    let a = c.send(Command::Noop).unwrap();
+    assert_eq!(
+        c.outbox().take_vec(),
+        b"A1 FETCH 1 (FLAGS)\r\nA2 SEARCH ALL\r\nA3 NOOP\r\n"
+    );
+    // B (A2) first, then A3, then A1, with untagged data between.
+    c.receive(b"* SEARCH 1 2\r\nA2 OK search done\r\nA3 OK noop done\r\n* 1 FETCH (FLAGS (\\Seen))\r\nA1 OK fetch done\r\n");
+    let (mut fetched, mut found, mut noop) = (None, None, None);
+    while let Ok(Next::Event(ev)) = c.poll_event() {
+        let ev = match search.on_event(&mut c, ev).unwrap() {
+            OpStep::Done(out) => {
+                found = Some(out.unwrap());
+                continue;
+            }
+            OpStep::Continue => continue,
+            OpStep::Pass(ev) => ev,
+        };
+        let ev = match fetch.on_event(&mut c, ev).unwrap() {
+            OpStep::Done(out) => {
+                fetched = Some(out.unwrap());
+                continue;
+            }
+            OpStep::Continue => continue,
+            OpStep::Pass(ev) => ev,
+        };
+        if let Event::Done(s) = ev {
+            assert_eq!(c.replying_to(), Some(a));
+            noop = Some(s.text);
+        }
+    }
+    assert_eq!(found, Some(vec![1, 2]));
+    assert_eq!(noop, Some(b("noop done")));
+    let fetched = fetched.unwrap();
+    assert_eq!(fetched.len(), 1);
+    assert_eq!(fetched[0].0, 1);
+    assert_eq!(c.pending(), 0);
+    // The queue goes on: the next command gets the next tag.
+    c.send(Command::Noop).unwrap();
+    assert_eq!(c.outbox().take_vec(), b"A4 NOOP\r\n");
+}
+
+#[test]
+fn a_completion_for_no_command_is_a_typed_error() {
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH hi\r\n");
+    c.send(Command::Noop).unwrap();
+    c.send(Command::Noop).unwrap();
+    c.outbox().take_vec();
+    c.receive(b"A2 OK second\r\nA7 OK never sent\r\n");
+    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Done(_)))));
+    let err = c.poll_event().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownTag);
+    // A tag already completed is unknown too.
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH hi\r\n");
+    c.send(Command::Noop).unwrap();
+    c.send(Command::Noop).unwrap();
+    c.receive(b"A1 OK first\r\nA1 OK again\r\n");
+    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Done(_)))));
+    assert_eq!(c.poll_event().unwrap_err().kind(), ErrorKind::UnknownTag);
+    // A command not yet written (held behind a synchronising literal)
+    // cannot be answered either.
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH hi\r\n");
+    c.login("a", "b\nc").unwrap();
+    c.send(Command::Noop).unwrap();
+    assert_eq!(c.outbox().take_vec(), b"A1 LOGIN a {3}\r\n");
+    c.receive(b"A2 OK too early\r\n");
+    assert_eq!(c.poll_event().unwrap_err().kind(), ErrorKind::UnknownTag);
+}

@@ -58,6 +58,56 @@ enum Kind {
 struct Pending {
     tag: u32,
     kind: Kind,
+    /// The kinds of untagged data that answer it ([`answers`]).
+    answers: u16,
+}
+
+// Kinds of untagged data, as bits: which command a response belongs to
+// when several are in flight.
+const D_CAPABILITY: u16 = 1;
+const D_LIST: u16 = 1 << 1;
+const D_STATUS: u16 = 1 << 2;
+const D_SEARCH: u16 = 1 << 3;
+const D_FETCH: u16 = 1 << 4;
+const D_EXPUNGE: u16 = 1 << 5;
+const D_MAILBOX: u16 = 1 << 6;
+const D_NAMESPACE: u16 = 1 << 7;
+const D_ID: u16 = 1 << 8;
+const D_ENABLED: u16 = 1 << 9;
+
+/// The untagged data kinds `cmd` is answered with.
+fn answers(cmd: &Command) -> u16 {
+    match cmd {
+        Command::Capability => D_CAPABILITY,
+        Command::List { .. } | Command::Lsub { .. } => D_LIST | D_STATUS,
+        Command::Status { .. } => D_STATUS,
+        Command::Search { .. } => D_SEARCH,
+        Command::Fetch { .. } | Command::Store { .. } => D_FETCH,
+        Command::Expunge | Command::UidExpunge(_) | Command::Move { .. } => D_EXPUNGE,
+        Command::Select { .. } | Command::Examine { .. } => D_MAILBOX | D_FETCH | D_EXPUNGE,
+        Command::Namespace => D_NAMESPACE,
+        Command::Id(_) => D_ID,
+        Command::Enable(_) => D_ENABLED,
+        _ => 0,
+    }
+}
+
+/// The kind of an untagged data response (0: a general update, such as
+/// EXISTS, that belongs to no command).
+fn data_kind(d: &Data) -> u16 {
+    match d {
+        Data::Capability(_) => D_CAPABILITY,
+        Data::List(_) | Data::Lsub(_) => D_LIST,
+        Data::Status { .. } => D_STATUS,
+        Data::Search { .. } | Data::ESearch(_) => D_SEARCH,
+        Data::Fetch { .. } => D_FETCH,
+        Data::Expunge(_) | Data::Vanished { .. } => D_EXPUNGE,
+        Data::Flags(_) => D_MAILBOX,
+        Data::Namespace(_) => D_NAMESPACE,
+        Data::Id(_) => D_ID,
+        Data::Enabled(_) => D_ENABLED,
+        _ => 0,
+    }
 }
 
 /// The session state (RFC 9051 §3).
@@ -187,6 +237,7 @@ impl Client {
             Pending {
                 tag: 0,
                 kind: Kind::Greeting,
+                answers: 0,
             },
             CommandId::CONNECTION,
             Gate::Barrier,
@@ -333,7 +384,13 @@ impl Client {
         text.push(b' ');
         text.extend_from_slice(line);
         text.extend_from_slice(b"\r\n");
-        Ok(self.enqueue(Pending { tag, kind }, alloc::vec![Part::Text(text)], None))
+        // A raw line may be answered by anything.
+        let answers = u16::MAX;
+        Ok(self.enqueue(
+            Pending { tag, kind, answers },
+            alloc::vec![Part::Text(text)],
+            None,
+        ))
     }
 
     fn out(&self) -> Out {
@@ -399,7 +456,16 @@ impl Client {
             Kind::Compress => self.compress_pending = true,
             _ => {}
         }
-        Ok(self.enqueue(Pending { tag, kind }, parts, None))
+        let answers = answers(&cmd);
+        Ok(self.enqueue(
+            Pending {
+                tag,
+                kind,
+                answers,
+            },
+            parts,
+            None,
+        ))
     }
 
     fn encode(&mut self, cmd: &Command) -> Result<(u32, Vec<Part>), Error> {
@@ -460,6 +526,7 @@ impl Client {
             Pending {
                 tag,
                 kind: Kind::Authenticate,
+                answers: D_CAPABILITY,
             },
             parts,
             None,
@@ -572,6 +639,27 @@ impl Client {
         self.queue.front().map(|q| q.id)
     }
 
+    /// The command untagged data answers: the one ESEARCH names by its
+    /// tag, else the oldest written one answered by data of its kind
+    /// (the SEARCH result of the second of two pipelined commands is
+    /// its own), else the oldest in flight.
+    fn owner_of(&self, d: &Data) -> Option<CommandId> {
+        let written = || self.queue.iter().filter(|q| q.is_started());
+        if let Data::ESearch(e) = d {
+            let tag = e.tag.as_deref().and_then(parse_tag);
+            if let Some(q) = written().find(|q| tag.is_some() && Some(q.tag.tag) == tag) {
+                return Some(q.id);
+            }
+        }
+        let kind = data_kind(d);
+        if kind != 0 {
+            if let Some(q) = written().find(|q| q.tag.answers & kind != 0) {
+                return Some(q.id);
+            }
+        }
+        self.in_flight()
+    }
+
     fn on_response(&mut self, r: Response) -> Result<Option<Event>, Error> {
         let greeting = self
             .queue
@@ -590,7 +678,7 @@ impl Client {
                         self.utf8 = true;
                     }
                 }
-                self.replying = self.in_flight();
+                self.replying = self.owner_of(&d);
                 Ok(Some(Event::Data(d)))
             }
             Response::Status(s)
@@ -689,14 +777,20 @@ impl Client {
     }
 
     fn on_tagged(&mut self, s: Status) -> Result<Option<Event>, Error> {
+        // Completions come in any order (RFC 9051 §5.5): the tag says
+        // which command, among those written, this one ends.
         let tag = s.tag.as_deref().and_then(parse_tag);
-        let Some(front) = self.queue.front() else {
+        let Some(index) = self
+            .queue
+            .iter()
+            .position(|q| Some(q.tag.tag) == tag && q.is_started() && q.tag.kind != Kind::Greeting)
+        else {
             return Err(ErrorKind::UnknownTag.into());
         };
-        if tag != Some(front.tag.tag) {
+        let Some(entry) = self.queue.iter().nth(index) else {
             return Err(ErrorKind::UnknownTag.into());
-        }
-        let (kind, id) = (front.tag.kind, front.id);
+        };
+        let (kind, id) = (entry.tag.kind, entry.id);
         self.note_code(&s);
         let ok = s.kind == StatusKind::Ok;
         match kind {
@@ -718,7 +812,7 @@ impl Client {
             Kind::Idle => {
                 if self.idle == Idle::Refreshing && ok {
                     // Our own DONE: IDLE again, under the same id.
-                    self.queue.finish();
+                    self.queue.finish_at(index);
                     self.idle = Idle::Starting;
                     self.refreshed = true;
                     let (tag, parts) = self.encode(&Command::Idle)?;
@@ -726,6 +820,7 @@ impl Client {
                         Pending {
                             tag,
                             kind: Kind::Idle,
+                            answers: 0,
                         },
                         parts,
                         Some(id),
@@ -738,7 +833,7 @@ impl Client {
             }
             Kind::StartTls => {
                 if ok {
-                    self.queue.finish();
+                    self.queue.finish_at(index);
                     self.tls = Tls::Handshake;
                     self.conn.request_tls();
                     self.replying = Some(id);
@@ -761,7 +856,7 @@ impl Client {
             }
             Kind::Enable | Kind::Plain | Kind::Close | Kind::Greeting => {}
         }
-        self.queue.finish();
+        self.queue.finish_at(index);
         self.release();
         self.replying = Some(id);
         Ok(Some(Event::Done(s)))

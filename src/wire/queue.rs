@@ -68,6 +68,11 @@ impl<T> Queued<T> {
     pub fn awaits_continuation(&self) -> bool {
         self.gated
     }
+
+    /// Whether something of it was written (so the peer may answer it).
+    pub fn is_started(&self) -> bool {
+        self.started
+    }
 }
 
 /// Commands waiting to go and waiting for their answers, oldest first: a
@@ -265,6 +270,20 @@ impl<T> CommandQueue<T> {
             self.entries = VecDeque::new();
             self.parts = VecDeque::new();
         }
+        Some(done)
+    }
+
+    /// The command at `index` (oldest first) was answered in full, before
+    /// those in front of it (IMAP: tagged completions come in any order,
+    /// RFC 9051 §5.5): takes it off. Call [`release`](Self::release) after.
+    pub fn finish_at(&mut self, index: usize) -> Option<Queued<T>> {
+        if index == 0 {
+            return self.finish();
+        }
+        // Its unwritten parts sit after those of the entries before it.
+        let before: usize = self.entries.range(..index).map(|e| e.unsent as usize).sum();
+        let done = self.entries.remove(index)?;
+        self.parts.drain(before..before + done.unsent as usize);
         Some(done)
     }
 
