@@ -1239,3 +1239,37 @@ fn a_completion_for_no_command_is_a_typed_error() {
     c.receive(b"A2 OK too early\r\n");
     assert_eq!(c.poll_event().unwrap_err().kind(), ErrorKind::UnknownTag);
 }
+
+#[test]
+fn idle_ticks_let_the_caller_end_it_on_a_virtual_clock() {
+    use sanswire::imap::ops::{Idle, IdleWaker};
+    use sanswire::wire::{OpStep, Operation};
+    let mut c = Client::new();
+    c.set_now(Instant::ZERO);
+    greet(&mut c, b"* PREAUTH hi\r\n");
+    let waker = IdleWaker::new();
+    let mut op = Idle::with_waker_every(None, true, waker.clone(), Duration::from_secs(1));
+    op.start(&mut c).unwrap();
+    assert_eq!(c.outbox().take_vec(), b"A1 IDLE\r\n");
+    c.receive(b"+ idling\r\n");
+    let ev = c.poll_event().unwrap().event().unwrap();
+    assert_eq!(op.on_event(&mut c, ev), Ok(OpStep::Continue));
+    // The machine asks to be woken at the tick, and reports it.
+    assert_eq!(c.poll_timeout(), Some(Instant::from_secs(1)));
+    c.handle_timeout(Instant::from_secs(1));
+    assert_eq!(c.poll_event(), Ok(Next::Event(Event::IdleTick)));
+    assert!(c.outbox().is_empty());
+    // Not woken: still idling; woken: DONE at the next tick.
+    assert_eq!(c.poll_timeout(), Some(Instant::from_secs(2)));
+    waker.wake();
+    c.handle_timeout(Instant::from_secs(2));
+    let ev = c.poll_event().unwrap().event().unwrap();
+    assert_eq!(ev, Event::IdleTick);
+    assert_eq!(op.on_event(&mut c, ev), Ok(OpStep::Continue));
+    assert_eq!(c.outbox().take_vec(), b"DONE\r\n");
+    c.receive(b"A1 OK IDLE terminated\r\n");
+    let ev = c.poll_event().unwrap().event().unwrap();
+    assert_eq!(op.on_event(&mut c, ev), Ok(OpStep::Done(Ok(vec![]))));
+    // No ticks outside IDLE.
+    assert!(c.poll_timeout().is_none_or(|t| t > Instant::from_secs(3)));
+}

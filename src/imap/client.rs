@@ -36,6 +36,10 @@ pub enum Event {
         /// The literal's announced size.
         size: u64,
     },
+    /// While idling, the interval set with [`Client::set_idle_tick`]
+    /// passed with no news: the caller may look at what it waits for (a
+    /// wake-up from another thread) and end IDLE with [`Client::done`].
+    IdleTick,
 }
 
 /// What a command in flight is.
@@ -209,6 +213,11 @@ pub struct Client {
     idle_limit: Option<Duration>,
     /// Report untagged data raw (curl's `-X`).
     raw_untagged: bool,
+    /// While idling, an [`Event::IdleTick`] this often.
+    idle_tick: Option<Duration>,
+    /// When the last tick (or IDLE's `+`) was.
+    tick_base: Instant,
+    tick_due: bool,
 }
 
 impl Default for Client {
@@ -265,6 +274,9 @@ impl Client {
             refreshed: false,
             idle_limit: None,
             raw_untagged: false,
+            idle_tick: None,
+            tick_base: Instant::ZERO,
+            tick_due: false,
         }
     }
 
@@ -326,6 +338,15 @@ impl Client {
     /// it (default [`IDLE_REFRESH`](Self::IDLE_REFRESH)).
     pub fn set_idle_refresh(&mut self, every: Duration) {
         self.idle_refresh = every;
+    }
+
+    /// While IDLE runs, reports [`Event::IdleTick`] every `every` (on the
+    /// machine's timer) so a driver's loop returns to its caller, who can
+    /// end IDLE for a reason of its own (a wake-up from another thread);
+    /// `None` (the default): no ticks.
+    pub fn set_idle_tick(&mut self, every: Option<Duration>) {
+        self.idle_tick = every;
+        self.tick_base = self.conn.now();
     }
 
     /// Reports every untagged data response as [`Data::Other`] with its
@@ -555,7 +576,17 @@ impl Client {
         Ok(id)
     }
 
-    /// Ends IDLE (`DONE`); its completion follows as [`Event::Done`].
+    /// Whether [`done`](Self::done) would end the IDLE in flight (sent,
+    /// or acknowledged, and no DONE asked for yet).
+    pub fn can_end_idle(&self) -> bool {
+        match self.idle {
+            Idle::On(_) | Idle::Refreshing => true,
+            Idle::Starting => !self.done_wanted,
+            Idle::Off | Idle::Ending => false,
+        }
+    }
+
+        /// Ends IDLE (`DONE`); its completion follows as [`Event::Done`].
     pub fn done(&mut self) -> Result<(), Error> {
         self.conn.check()?;
         match self.idle {
@@ -601,6 +632,10 @@ impl Client {
         loop {
             if self.tls == Tls::Handshake {
                 return Ok(Next::Paused);
+            }
+            if core::mem::take(&mut self.tick_due) && self.is_idling() {
+                self.replying = self.in_flight();
+                return Ok(Next::Event(Event::IdleTick));
             }
             if !self.conn.may_recv() {
                 return Ok(Next::Paused);
@@ -743,6 +778,7 @@ impl Client {
                     return Ok((!refreshing).then_some(Event::Idling));
                 }
                 self.idle = Idle::On(self.conn.now());
+                self.tick_base = self.conn.now();
                 // Silence is normal while idling; the refresh timer wakes us.
                 self.conn
                     .set_timeout(Some(self.idle_refresh + Duration::from_secs(300)));
@@ -1062,6 +1098,9 @@ impl Machine for Client {
                 if let Some(limit) = self.idle_limit {
                     wake = wake.min(since + limit);
                 }
+                if let Some(tick) = self.idle_tick {
+                    wake = wake.min(self.tick_base + tick);
+                }
                 Some(silence.map_or(wake, |s| s.min(wake)))
             }
             _ => silence,
@@ -1071,6 +1110,10 @@ impl Machine for Client {
     fn handle_timeout(&mut self, now: Instant) {
         self.set_now(now);
         if let Idle::On(since) = self.idle {
+            if self.idle_tick.is_some_and(|t| now >= self.tick_base + t) {
+                self.tick_base = now;
+                self.tick_due = true;
+            }
             let limit = self.idle_limit.is_some_and(|l| now >= since + l);
             if limit && self.conn.check().is_ok() {
                 let _ = self.done();

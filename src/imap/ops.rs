@@ -612,12 +612,58 @@ impl Operation<Client> for Starttls {
     }
 }
 
+/// A handle that ends an [`Idle`] operation from elsewhere (another
+/// thread, a signal handler, another task): cheap to clone, and
+/// [`wake`](Self::wake) is lock-free.
+///
+/// The operation looks at it on every event and on the machine's idle
+/// tick ([`Client::set_idle_tick`], [`IdleWaker::TICK`] unless set), so
+/// a blocking driver notices within one tick without a second socket or
+/// thread of its own.
+///
+/// ```
+/// use sanswire::imap::ops::IdleWaker;
+/// let waker = IdleWaker::new();
+/// let other = waker.clone();
+/// std::thread::spawn(move || other.wake()).join().unwrap();
+/// assert!(waker.is_woken());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct IdleWaker(alloc::sync::Arc<core::sync::atomic::AtomicBool>);
+
+impl IdleWaker {
+    /// How often an idling operation with a waker looks at it by default.
+    pub const TICK: Duration = Duration::from_millis(50);
+
+    /// A waker not woken yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the IDLE it was given to end (`DONE`) and return its updates.
+    pub fn wake(&self) {
+        self.0.store(true, core::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether [`wake`](Self::wake) was called.
+    pub fn is_woken(&self) -> bool {
+        self.0.load(core::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Makes it usable again for the next IDLE.
+    pub fn reset(&self) {
+        self.0.store(false, core::sync::atomic::Ordering::Release);
+    }
+}
+
 /// `IDLE` until the server sends an update (if `wake_on_update`), the
-/// limit passes (on the machine's timer), or both never: the updates.
+/// limit passes (on the machine's timer), the caller's [`IdleWaker`] is
+/// woken, or none of these: the updates.
 #[derive(Debug)]
 pub struct Idle {
     limit: Option<Duration>,
     wake_on_update: bool,
+    waker: Option<(IdleWaker, Duration)>,
     id: Option<CommandId>,
     updates: Vec<Data>,
 }
@@ -629,9 +675,32 @@ impl Idle {
         Idle {
             limit,
             wake_on_update,
+            waker: None,
             id: None,
             updates: Vec::new(),
         }
+    }
+
+    /// The same, ending too when `waker` is woken (looked at every
+    /// [`IdleWaker::TICK`]).
+    pub fn with_waker(limit: Option<Duration>, wake_on_update: bool, waker: IdleWaker) -> Self {
+        Self::with_waker_every(limit, wake_on_update, waker, IdleWaker::TICK)
+    }
+
+    /// The same, looking at `waker` every `tick`.
+    pub fn with_waker_every(
+        limit: Option<Duration>,
+        wake_on_update: bool,
+        waker: IdleWaker,
+        tick: Duration,
+    ) -> Self {
+        let mut idle = Self::new(limit, wake_on_update);
+        idle.waker = Some((waker, tick));
+        idle
+    }
+
+    fn woken(&self) -> bool {
+        self.waker.as_ref().is_some_and(|(w, _)| w.is_woken())
     }
 }
 
@@ -643,6 +712,7 @@ impl Operation<Client> for Idle {
             Some(l) => client.idle_for(l)?,
             None => client.idle()?,
         });
+        client.set_idle_tick(self.waker.as_ref().map(|(_, tick)| *tick));
         Ok(())
     }
 
@@ -650,8 +720,8 @@ impl Operation<Client> for Idle {
         if !client.is_reply_to(self.id) {
             return Ok(OpStep::Pass(event));
         }
-        Ok(match event {
-            Event::Idling => OpStep::Continue,
+        let step = match event {
+            Event::Idling | Event::IdleTick => OpStep::Continue,
             Event::Data(d) => {
                 self.updates.push(d);
                 if self.wake_on_update && client.is_idling() {
@@ -664,6 +734,13 @@ impl Operation<Client> for Idle {
             }
             Event::Done(s) => OpStep::Done(Err(Refusal(Box::new(s)))),
             other => OpStep::Pass(other),
-        })
+        };
+        match &step {
+            OpStep::Done(_) => client.set_idle_tick(None),
+            // Woken while the `+` is awaited: DONE follows it at once.
+            OpStep::Continue if self.woken() && client.can_end_idle() => client.done()?,
+            _ => {}
+        }
+        Ok(step)
     }
 }

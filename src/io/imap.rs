@@ -92,6 +92,11 @@ session_methods! {
     /// `IDLE` until an update arrives or `limit` passes (on the machine's
     /// timer): the updates.
     fn idle(limit: Option<Duration>) -> Vec<Data> = call ops::Idle::new(limit, true);
+    /// `IDLE` until an update arrives, `limit` passes, or `waker` is woken
+    /// (from another thread or task; noticed within
+    /// [`IdleWaker::TICK`](ops::IdleWaker::TICK)): the updates.
+    fn idle_with_waker(limit: Option<Duration>, waker: ops::IdleWaker) -> Vec<Data>
+        = call ops::Idle::with_waker(limit, true, waker);
     /// Any command, with every untagged answer it got.
     fn command(command: Command) -> Answer = call ops::Collect::new(command);
     /// `NOOP`: its completion (updates are passed to the driver).
