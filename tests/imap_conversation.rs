@@ -351,10 +351,12 @@ fn commands_encode_and_parse_back() {
         Command::Select {
             mailbox: Mailbox::new("INBOX"),
             condstore: true,
+            qresync: None,
         },
         Command::Examine {
             mailbox: Mailbox::new("Entwürfe"),
             condstore: false,
+            qresync: None,
         },
         Command::Create(Mailbox::new("a/b")),
         Command::Delete(Mailbox::new("x")),
@@ -589,6 +591,7 @@ fn rfc3501_section8_example() {
     c.send(Command::Select {
         mailbox: Mailbox::new("inbox"),
         condstore: false,
+        qresync: None,
     })
     .unwrap();
     assert_eq!(c.outbox().take_vec(), b"A2 SELECT INBOX\r\n");
@@ -793,6 +796,7 @@ fn in_memory_session_with_idle() {
     c.send(Command::Select {
         mailbox: Mailbox::new("INBOX"),
         condstore: false,
+        qresync: None,
     })
     .unwrap();
     pump(&mut c, &mut s);
@@ -934,6 +938,7 @@ fn compress_deflate_both_directions() {
     c.send(Command::Select {
         mailbox: Mailbox::new("INBOX"),
         condstore: false,
+        qresync: None,
     })
     .unwrap();
     let wire = c.outbox().take_vec();
@@ -1084,6 +1089,7 @@ fn utf8_accept_sends_mailbox_names_as_utf8() {
     c.send(Command::Select {
         mailbox: Mailbox::new("Entwürfe"),
         condstore: false,
+        qresync: None,
     })
     .unwrap();
     assert_eq!(c.outbox().take_vec(), b"A1 SELECT Entw&APw-rfe\r\n");
@@ -1097,6 +1103,7 @@ fn utf8_accept_sends_mailbox_names_as_utf8() {
     c.send(Command::Select {
         mailbox: Mailbox::new("Entwürfe"),
         condstore: false,
+        qresync: None,
     })
     .unwrap();
     assert_eq!(
@@ -1272,4 +1279,109 @@ fn idle_ticks_let_the_caller_end_it_on_a_virtual_clock() {
     assert_eq!(op.on_event(&mut c, ev), Ok(OpStep::Done(Ok(vec![]))));
     // No ticks outside IDLE.
     assert!(c.poll_timeout().is_none_or(|t| t > Instant::from_secs(3)));
+}
+
+#[test]
+fn qresync_select_rfc7162_example() {
+    use sanswire::wire::{OpStep, Operation};
+    // RFC 7162 §3.2.5.2's example, client side (our tags).
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE QRESYNC] hi\r\n");
+    c.send(Command::Enable(vec![b("QRESYNC")])).unwrap();
+    let known = QResync {
+        uid_validity: 67890007,
+        modseq: 20050715194045000,
+        known_uids: Some(SeqSet::parse(b"41,43:211,214:541").unwrap()),
+        seq_match: None,
+    };
+    let mut select = ops::Select::qresync("INBOX", known.clone());
+    select.start(&mut c).unwrap();
+    assert_eq!(
+        c.outbox().take_vec(),
+        b"A1 ENABLE QRESYNC\r\nA2 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))\r\n"
+    );
+    c.receive(b"* ENABLED QRESYNC\r\nA1 OK enabled\r\n* 314 EXISTS\r\n* OK [UIDVALIDITY 67890007] x\r\n\
+* OK [HIGHESTMODSEQ 20050715194045000] x\r\n* VANISHED (EARLIER) 41,43:116,118,120:211,214:540\r\n\
+* 49 FETCH (UID 117 FLAGS (\\Seen \\Answered) MODSEQ (90060115194045001))\r\n\
+* 50 FETCH (UID 119 FLAGS (\\Draft $MDNSent) MODSEQ (90060115194045308))\r\n\
+A2 OK [READ-WRITE] mailbox selected\r\n");
+    let selected = loop {
+        let ev = c.poll_event().unwrap().event().unwrap();
+        if let OpStep::Done(out) = select.on_event(&mut c, ev).unwrap() {
+            break out.unwrap();
+        }
+    };
+    assert_eq!(selected.exists, 314);
+    assert_eq!(selected.highest_modseq, Some(20050715194045000));
+    assert_eq!(
+        selected.vanished,
+        vec![SeqSet::parse(b"41,43:116,118,120:211,214:540").unwrap()]
+    );
+    assert_eq!(selected.changed.len(), 2);
+    assert!(selected.changed[0]
+        .1
+        .contains(&FetchItem::ModSeq(90060115194045001)));
+    // The server side reads the same parameters back, typed; with
+    // seq-match data and CONDSTORE too.
+    let full = Command::Examine {
+        mailbox: Mailbox::new("INBOX"),
+        condstore: true,
+        qresync: Some(QResync {
+            seq_match: Some((
+                SeqSet::parse(b"41,43,45").unwrap(),
+                SeqSet::parse(b"110,125,130").unwrap(),
+            )),
+            ..known
+        }),
+    };
+    let wire = full.encode(b"A3").unwrap();
+    assert_eq!(
+        wire,
+        b"A3 EXAMINE INBOX (CONDSTORE QRESYNC (67890007 20050715194045000 41,43:211,214:541 (41,43,45 110,125,130)))\r\n"
+    );
+    let mut s = Server::with_greeting(
+        Status::new(None, StatusKind::PreAuth, "hi"),
+        Limits::server(),
+    );
+    s.receive(&wire);
+    assert_eq!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Command {
+            tag: b("A3"),
+            command: full
+        }))
+    );
+    // Without known-uids, seq-match data alone.
+    let (_, cmd) = Command::parse(
+        &b("A4 SELECT INBOX (QRESYNC (1 2 (1:3 5:7)))\r\n"),
+        &Limits::default(),
+    )
+    .unwrap();
+    let Command::Select {
+        qresync: Some(q), ..
+    } = cmd
+    else {
+        panic!("{cmd:?}")
+    };
+    assert_eq!(q.known_uids, None);
+    assert_eq!(q.seq_match.unwrap().1, SeqSet::range(5, 7));
+    // FETCH CHANGEDSINCE ... VANISHED and its VANISHED (EARLIER) answer.
+    let fetch = Command::Fetch {
+        uid: true,
+        set: SeqSet::range(300, 500),
+        items: vec![FetchAttr::Flags],
+        changed_since: Some(12345),
+        vanished: true,
+    };
+    assert_eq!(
+        fetch.encode(b"A5").unwrap(),
+        b"A5 UID FETCH 300:500 (FLAGS) (CHANGEDSINCE 12345 VANISHED)\r\n"
+    );
+    assert_eq!(
+        data(b"* VANISHED (EARLIER) 300:310,405,411\r\n"),
+        Data::Vanished {
+            earlier: true,
+            uids: SeqSet::parse(b"300:310,405,411").unwrap()
+        }
+    );
 }

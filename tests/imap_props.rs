@@ -241,14 +241,17 @@ fn response() -> impl Strategy<Value = Response> {
         (
             prop::option::of(1u32..),
             prop::option::of(seqset()),
-            any::<bool>()
+            any::<bool>(),
+            (prop::option::of(1u32..), prop::option::of(any::<u32>()), prop::option::of(1u64..)),
         )
-            .prop_map(|(min, all, uid)| Data::ESearch(ESearch {
+            .prop_map(|(min, all, uid, (max, count, modseq))| Data::ESearch(ESearch {
                 tag: Some(Bytes::from_static(b"A1")),
                 uid,
                 min,
+                max,
+                count,
                 all,
-                ..Default::default()
+                modseq,
             })),
         prop::collection::vec(flag(), 0..4).prop_map(Data::Flags),
         any::<u32>().prop_map(Data::Exists),
@@ -270,13 +273,33 @@ fn response() -> impl Strategy<Value = Response> {
     ]
 }
 
+fn qresync() -> impl Strategy<Value = QResync> {
+    (
+        1u32..,
+        any::<u64>(),
+        prop::option::of(seqset()),
+        prop::option::of((seqset(), seqset())),
+    )
+        .prop_map(|(uid_validity, modseq, known_uids, seq_match)| QResync {
+            uid_validity,
+            modseq,
+            known_uids,
+            seq_match,
+        })
+}
+
 fn command() -> impl Strategy<Value = Command> {
     prop_oneof![
         (text(), text())
             .prop_filter("no NUL", |_| true)
             .prop_map(|(user, pass)| Command::Login { user, pass }),
-        (mailbox(), any::<bool>())
-            .prop_map(|(mailbox, condstore)| Command::Select { mailbox, condstore }),
+        (mailbox(), any::<bool>(), prop::option::of(qresync()), any::<bool>()).prop_map(
+            |(mailbox, condstore, qresync, examine)| if examine {
+                Command::Examine { mailbox, condstore, qresync }
+            } else {
+                Command::Select { mailbox, condstore, qresync }
+            }
+        ),
         mailbox().prop_map(Command::Create),
         (mailbox(), mailbox()).prop_map(|(from, to)| Command::Rename { from, to }),
         (mailbox(), prop::collection::vec(flag(), 0..3), nonempty()).prop_map(
@@ -289,7 +312,7 @@ fn command() -> impl Strategy<Value = Command> {
                 }]
             }
         ),
-        (any::<bool>(), seqset(), any::<bool>()).prop_map(|(uid, set, peek)| Command::Fetch {
+        (any::<bool>(), seqset(), any::<bool>(), prop::option::of(any::<u64>()), any::<bool>()).prop_map(|(uid, set, peek, changed_since, vanished)| Command::Fetch {
             uid,
             set,
             items: vec![
@@ -300,17 +323,18 @@ fn command() -> impl Strategy<Value = Command> {
                     partial: Some((0, 10))
                 }
             ],
-            changed_since: None,
-            vanished: false
+            // VANISHED goes only with CHANGEDSINCE (RFC 7162 §3.2.6).
+            vanished: vanished && changed_since.is_some(),
+            changed_since,
         }),
-        (any::<bool>(), seqset(), prop::collection::vec(flag(), 0..3)).prop_map(
-            |(silent, set, flags)| Command::Store {
+        (any::<bool>(), seqset(), prop::collection::vec(flag(), 0..3), prop::option::of(any::<u64>())).prop_map(
+            |(silent, set, flags, unchanged_since)| Command::Store {
                 uid: true,
                 set,
                 mode: StoreMode::Remove,
                 silent,
                 flags,
-                unchanged_since: None
+                unchanged_since
             }
         ),
         (seqset(), mailbox()).prop_map(|(set, mailbox)| Command::Move {

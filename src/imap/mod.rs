@@ -51,7 +51,7 @@ mod types;
 mod utf7;
 
 pub use client::{Client, Event, State};
-pub use command::{command_tag, AppendMessage, Command, FetchAttr, SearchKey, StoreMode};
+pub use command::{command_tag, AppendMessage, Command, FetchAttr, QResync, SearchKey, StoreMode};
 pub use error::{Error, ErrorKind, Refusal};
 pub use frame::{Framed, Framer, Literal};
 pub use limits::Limits;

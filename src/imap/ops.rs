@@ -28,7 +28,7 @@
 
 use super::{
     Client, Code, Command, Data, Error, Event, FetchAttr, FetchItem, Flag, ListItem, Mailbox,
-    Refusal, SearchKey, SeqSet, Status, StatusKind, StoreMode,
+    QResync, Refusal, SearchKey, SeqSet, Status, StatusKind, StoreMode,
 };
 use crate::sasl::Mechanism;
 use crate::wire::{CommandId, Correlate, OpStep, Operation, Protocol, StartTls};
@@ -358,6 +358,12 @@ pub struct Selected {
     pub highest_modseq: Option<u64>,
     /// Opened read-only.
     pub read_only: bool,
+    /// With QRESYNC: the UIDs expunged since the state the client gave
+    /// (`VANISHED (EARLIER)`).
+    pub vanished: Vec<SeqSet>,
+    /// With QRESYNC: the messages changed since then (FETCH with UID,
+    /// FLAGS and MODSEQ).
+    pub changed: Vec<Fetched>,
 }
 
 typed_op!(
@@ -369,6 +375,8 @@ typed_op!(
                 Data::Exists(n) => s.exists = n,
                 Data::Recent(n) => s.recent = n,
                 Data::Flags(f) => s.flags = f,
+                Data::Vanished { uids, .. } => s.vanished.push(uids),
+                Data::Fetch { seq, items } => s.changed.push((seq, items)),
                 _ => {}
             }
         }
@@ -392,6 +400,7 @@ impl Select {
         Self::with(Command::Select {
             mailbox: Mailbox::new(mailbox),
             condstore: false,
+            qresync: None,
         })
     }
 
@@ -400,13 +409,32 @@ impl Select {
         Self::with(Command::Examine {
             mailbox: Mailbox::new(mailbox),
             condstore: false,
+            qresync: None,
+        })
+    }
+
+    /// `SELECT mailbox (QRESYNC (...))` (after `ENABLE QRESYNC`): what
+    /// changed since the state `known` describes comes back in
+    /// [`Selected::vanished`] and [`Selected::changed`].
+    pub fn qresync(mailbox: &str, known: QResync) -> Self {
+        Self::with(Command::Select {
+            mailbox: Mailbox::new(mailbox),
+            condstore: false,
+            qresync: Some(known),
         })
     }
 
     /// SELECT or EXAMINE as given.
     pub fn with(command: Command) -> Self {
         Select(Run::new(command, |d| {
-            matches!(d, Data::Exists(_) | Data::Recent(_) | Data::Flags(_))
+            matches!(
+                d,
+                Data::Exists(_)
+                    | Data::Recent(_)
+                    | Data::Flags(_)
+                    | Data::Vanished { .. }
+                    | Data::Fetch { .. }
+            )
         }))
     }
 }

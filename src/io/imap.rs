@@ -65,6 +65,15 @@ session_methods! {
     fn list(reference: &str, pattern: &str) -> Vec<ListItem> = call ops::List::new(reference, pattern);
     /// `SELECT mailbox`.
     fn select(mailbox: &str) -> Selected = call ops::Select::mailbox(mailbox);
+    /// `SELECT mailbox (QRESYNC (...))`: what changed since `known`.
+    fn select_qresync(mailbox: &str, known: imap::QResync) -> Selected
+        = call ops::Select::qresync(mailbox, known);
+    /// `SELECT mailbox (CONDSTORE)`: HIGHESTMODSEQ in the answer.
+    fn select_condstore(mailbox: &str) -> Selected = call ops::Select::with(Command::Select {
+        mailbox: imap::Mailbox::new(mailbox),
+        condstore: true,
+        qresync: None,
+    });
     /// `EXAMINE mailbox` (read-only).
     fn examine(mailbox: &str) -> Selected = call ops::Select::examine(mailbox);
     /// `STATUS mailbox (items)`.
