@@ -1385,3 +1385,142 @@ A2 OK [READ-WRITE] mailbox selected\r\n");
         }
     );
 }
+
+/// Runs `op` on `c` against `s`, answering every command OK (APPEND with
+/// APPENDUID), and gives its output and the commands the server saw.
+fn run_against<O: sanswire::wire::Operation<Client>>(
+    c: &mut Client,
+    s: &mut Server,
+    mut op: O,
+) -> (O::Output, Vec<Command>) {
+    use sanswire::wire::OpStep;
+    op.start(c).unwrap();
+    let mut seen = Vec::new();
+    loop {
+        pump(c, s);
+        while let Ok(Next::Event(ServerEvent::Command { tag, command })) = s.poll_event() {
+            seen.push(command);
+            s.complete(&tag, StatusKind::Ok, Some(Code::AppendUid { validity: 7, uids: SeqSet::single(seen.len() as u32) }), "ok")
+                .unwrap();
+        }
+        pump(c, s);
+        while let Ok(Next::Event(ev)) = c.poll_event() {
+            if let OpStep::Done(out) = op.on_event(c, ev).unwrap() {
+                return (out, seen);
+            }
+        }
+    }
+}
+
+#[test]
+fn multiappend_when_offered_one_by_one_otherwise() {
+    let messages = || {
+        vec![
+            AppendMessage {
+                flags: vec![Flag::SEEN],
+                date: None,
+                data: b("Subject: one\r\n\r\n1\r\n"),
+            },
+            AppendMessage {
+                flags: vec![],
+                date: None,
+                data: b("Subject: two\r\n\r\n2\r\n"),
+            },
+        ]
+    };
+    // Offered: one APPEND carries both, read back by the server as one.
+    let mut s = Server::with_greeting(
+        Status {
+            code: Some(Code::Capability(vec![b("IMAP4rev1"), b("MULTIAPPEND")])),
+            ..Status::new(None, StatusKind::PreAuth, "hi")
+        },
+        Limits::server(),
+    );
+    let mut c = Client::new();
+    pump(&mut c, &mut s);
+    c.poll_event().unwrap();
+    let (out, seen) = run_against(&mut c, &mut s, ops::AppendAll::new("INBOX", messages()));
+    assert_eq!(out.unwrap().len(), 1);
+    assert_eq!(
+        seen,
+        vec![Command::Append {
+            mailbox: Mailbox::new("INBOX"),
+            messages: messages()
+        }]
+    );
+    // Not offered: the machine refuses the multi-message command, and the
+    // operation sends two APPENDs, the second after the first's OK.
+    let mut s = Server::with_greeting(
+        Status {
+            code: Some(Code::Capability(vec![b("IMAP4rev1")])),
+            ..Status::new(None, StatusKind::PreAuth, "hi")
+        },
+        Limits::server(),
+    );
+    let mut c = Client::new();
+    pump(&mut c, &mut s);
+    c.poll_event().unwrap();
+    let err = c
+        .send(Command::Append {
+            mailbox: Mailbox::new("INBOX"),
+            messages: messages(),
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotOffered);
+    assert!(c.outbox().is_empty());
+    let (out, seen) = run_against(&mut c, &mut s, ops::AppendAll::new("INBOX", messages()));
+    let oks = out.unwrap();
+    assert_eq!(oks.len(), 2);
+    assert_eq!(oks[1].code, Some(Code::AppendUid { validity: 7, uids: SeqSet::single(2) }));
+    assert_eq!(seen.len(), 2);
+    assert!(seen.iter().all(|c| matches!(c, Command::Append { messages, .. } if messages.len() == 1)));
+}
+
+#[test]
+fn list_extended_return_options_both_roles() {
+    // RFC 5258 selection and return options, and LIST-STATUS (RFC 5819).
+    let list = Command::List {
+        reference: Mailbox(b("")),
+        pattern: Mailbox(b("*")),
+        selection: vec![b("SUBSCRIBED"), b("RECURSIVEMATCH")],
+        returns: vec![b("CHILDREN"), b("SPECIAL-USE"), b("STATUS (MESSAGES UIDNEXT)")],
+    };
+    let wire = list.encode(b"A1").unwrap();
+    assert_eq!(
+        wire,
+        b"A1 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" * RETURN (CHILDREN SPECIAL-USE STATUS (MESSAGES UIDNEXT))\r\n"
+    );
+    let mut s = Server::with_greeting(
+        Status::new(None, StatusKind::PreAuth, "hi"),
+        Limits::server(),
+    );
+    s.receive(&wire);
+    assert_eq!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Command {
+            tag: b("A1"),
+            command: list
+        }))
+    );
+    // The answer: LIST with CHILDINFO extended data, then STATUS.
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH hi\r\n");
+    let mut op = ops::Collect::new(Command::List {
+        reference: Mailbox(b("")),
+        pattern: Mailbox(b("*")),
+        selection: vec![],
+        returns: vec![b("STATUS (MESSAGES)")],
+    });
+    use sanswire::wire::{OpStep, Operation};
+    op.start(&mut c).unwrap();
+    c.receive(b"* LIST (\\HasNoChildren) \"/\" Sent\r\n* STATUS Sent (MESSAGES 3)\r\n* LIST (\\HasChildren) \"/\" Lists (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\nA1 OK done\r\n");
+    let answer = loop {
+        let ev = c.poll_event().unwrap().event().unwrap();
+        if let OpStep::Done(out) = op.on_event(&mut c, ev).unwrap() {
+            break out.unwrap();
+        }
+    };
+    assert_eq!(answer.data.len(), 3, "{:?}", answer.data);
+    assert!(matches!(&answer.data[1], Data::Status { items, .. } if items == &vec![(b("MESSAGES"), 3)]));
+    assert!(matches!(&answer.data[2], Data::List(l) if l.mailbox.0 == b("Lists") && !l.extended.is_empty()), "{:?}", answer.data[2]);
+}

@@ -452,6 +452,13 @@ impl Client {
     /// will carry.
     pub fn send(&mut self, cmd: Command) -> Result<CommandId, Error> {
         self.check_can_send(&cmd)?;
+        if let Command::Append { messages, .. } = &cmd {
+            // RFC 3502: several messages in one APPEND only when offered
+            // (ops::AppendAll sends them one by one otherwise).
+            if messages.len() > 1 && !self.has_capability("MULTIAPPEND") {
+                return Err(ErrorKind::NotOffered.into());
+            }
+        }
         let kind = match &cmd {
             Command::Authenticate { .. } => return Err(ErrorKind::OutOfSequence.into()),
             Command::Login { .. } => Kind::Login,

@@ -285,6 +285,78 @@ impl Simple {
     }
 }
 
+/// `APPEND` of several messages: one command with MULTIAPPEND (RFC 3502)
+/// when the server offers it, all or nothing; otherwise one APPEND per
+/// message, each sent after the previous one's OK, stopping at the first
+/// refusal. The output: the OKs (APPENDUID in their codes), one per
+/// command.
+#[derive(Debug)]
+pub struct AppendAll {
+    mailbox: Mailbox,
+    /// The messages still to send, last first.
+    rest: Vec<super::AppendMessage>,
+    id: Option<CommandId>,
+    done: Vec<Status>,
+}
+
+impl AppendAll {
+    /// The messages, in order, to `mailbox`.
+    pub fn new(mailbox: &str, messages: Vec<super::AppendMessage>) -> Self {
+        let mut rest = messages;
+        rest.reverse();
+        AppendAll {
+            mailbox: Mailbox::new(mailbox),
+            rest,
+            id: None,
+            done: Vec::new(),
+        }
+    }
+
+    fn send_next(&mut self, client: &mut Client) -> Result<(), Error> {
+        let messages = if client.has_capability("MULTIAPPEND") {
+            let mut all = core::mem::take(&mut self.rest);
+            all.reverse();
+            all
+        } else {
+            self.rest.pop().into_iter().collect()
+        };
+        self.id = Some(client.send(Command::Append {
+            mailbox: self.mailbox.clone(),
+            messages,
+        })?);
+        Ok(())
+    }
+}
+
+impl Operation<Client> for AppendAll {
+    type Output = Result<Vec<Status>, Refusal>;
+
+    fn start(&mut self, client: &mut Client) -> Result<(), Error> {
+        if self.rest.is_empty() {
+            return Err(super::ErrorKind::InvalidArgument.into());
+        }
+        self.send_next(client)
+    }
+
+    fn on_event(&mut self, client: &mut Client, event: Event) -> Result<Step<Vec<Status>>, Error> {
+        if !client.is_reply_to(self.id) {
+            return Ok(OpStep::Pass(event));
+        }
+        Ok(match event {
+            Event::Done(s) if s.kind == StatusKind::Ok => {
+                self.done.push(s);
+                if self.rest.is_empty() {
+                    return Ok(OpStep::Done(Ok(core::mem::take(&mut self.done))));
+                }
+                self.send_next(client)?;
+                OpStep::Continue
+            }
+            Event::Done(s) => OpStep::Done(Err(Refusal(Box::new(s)))),
+            other => OpStep::Pass(other),
+        })
+    }
+}
+
 typed_op!(
     /// `CAPABILITY`: the capabilities.
     Capability -> Vec<Bytes>, |a| a

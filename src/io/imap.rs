@@ -96,6 +96,20 @@ session_methods! {
     /// `APPEND mailbox (flags) message`: the OK (APPENDUID in its code).
     fn append(mailbox: &str, flags: Vec<Flag>, message: Bytes) -> Status
         = call ops::Simple::append(mailbox, flags, message);
+    /// `APPEND` of several messages (one command with MULTIAPPEND, else
+    /// one each): the OKs.
+    fn append_all(mailbox: &str, messages: Vec<imap::AppendMessage>) -> Vec<Status>
+        = call ops::AppendAll::new(mailbox, messages);
+    /// `LIST (selection) reference pattern RETURN (options)`
+    /// (LIST-EXTENDED, RFC 5258; `STATUS (...)` as a return option with
+    /// LIST-STATUS): the mailboxes, and the STATUS answers among them.
+    fn list_extended(reference: &str, pattern: &str, selection: Vec<Bytes>, returns: Vec<Bytes>) -> Answer
+        = call ops::Collect::new(Command::List {
+            reference: imap::Mailbox::new(reference),
+            pattern: imap::Mailbox::new(pattern),
+            selection,
+            returns,
+        });
     /// `EXPUNGE`: the sequence numbers expunged.
     fn expunge() -> Vec<u32> = call ops::Expunge::new();
     /// `IDLE` until an update arrives or `limit` passes (on the machine's
