@@ -310,3 +310,50 @@ fn idle_woken_from_another_thread_blocking_and_tokio() {
         imap.logout().await.unwrap();
     });
 }
+
+/// The `> ` and `< ` lines of a `-v` trace (curl's keep their CR).
+fn trace_lines(stderr: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter(|l| l.starts_with("> ") || l.starts_with("< ") || l.starts_with("{ ["))
+        .map(|l| l.trim_end_matches('\r').to_string())
+        // Each maildir has its own UIDVALIDITY.
+        .map(|l| match l.find("[UIDVALIDITY ") {
+            Some(i) => format!("{}[UIDVALIDITY _]", &l[..i]),
+            None => l,
+        })
+        .collect()
+}
+
+#[test]
+fn verbose_in_curls_format() {
+    let cases: &[(&str, &[&str])] = &[
+        ("/", &[]),
+        ("/INBOX/;UID=1", &[]),
+        ("/INBOX/;UID=2;SECTION=1;PARTIAL=0.4", &[]),
+        ("/INBOX;MAILINDEX=2", &[]),
+        ("/INBOX?SUBJECT%20multi", &[]),
+        ("/INBOX", &["-X", "FETCH 1 (FLAGS BODY.PEEK[TEXT])"]),
+        ("/Nope/;UID=1", &[]),
+        ("/INBOX/;UID=99", &[]),
+        ("/INBOX;UIDVALIDITY=1/;UID=1", &[]),
+        ("/INBOX", &["-X", "BOGUS"]),
+    ];
+    for (path, extra) in cases {
+        // Each against a fresh maildir: a FETCH marks the message seen.
+        let run = |tool: &mut Command| {
+            let root = maildir("imap-verbose");
+            let (_serve, addr) = serve_maildir(&root);
+            tool.args(["-sv", "-m", "5"])
+                .args(*extra)
+                .arg(format!("imap://alice:secret@{addr}{path}"))
+                .output()
+                .expect("runs")
+        };
+        let curl = run(&mut Command::new("curl"));
+        let ours = run(&mut Command::new(example("fetch")));
+        let lines = trace_lines(&ours.stderr);
+        assert!(lines.iter().any(|l| l.starts_with("> A001 ")), "{lines:?}");
+        assert_eq!(lines, trace_lines(&curl.stderr), "{path} {extra:?}");
+    }
+}

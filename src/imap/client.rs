@@ -213,6 +213,8 @@ pub struct Client {
     idle_limit: Option<Duration>,
     /// Report untagged data raw (curl's `-X`).
     raw_untagged: bool,
+    /// Tags have at least this many digits (`A001`: curl's form).
+    tag_digits: u8,
     /// While idling, an [`Event::IdleTick`] this often.
     idle_tick: Option<Duration>,
     /// When the last tick (or IDLE's `+`) was.
@@ -274,6 +276,7 @@ impl Client {
             refreshed: false,
             idle_limit: None,
             raw_untagged: false,
+            tag_digits: 0,
             idle_tick: None,
             tick_base: Instant::ZERO,
             tick_due: false,
@@ -340,6 +343,12 @@ impl Client {
         self.idle_refresh = every;
     }
 
+    /// Writes tags with at least `digits` digits, zeros in front (`A001`,
+    /// as curl does, with 3); the default, 0, gives `A1`.
+    pub fn set_tag_digits(&mut self, digits: u8) {
+        self.tag_digits = digits.min(10);
+    }
+
     /// While IDLE runs, reports [`Event::IdleTick`] every `every` (on the
     /// machine's timer) so a driver's loop returns to its caller, who can
     /// end IDLE for a reason of its own (a wake-up from another thread);
@@ -401,7 +410,7 @@ impl Client {
         };
         let tag = self.next_tag.wrapping_add(1).max(1);
         self.next_tag = tag;
-        let mut text = tag_label(tag);
+        let mut text = tag_label(tag, self.tag_digits);
         text.push(b' ');
         text.extend_from_slice(line);
         text.extend_from_slice(b"\r\n");
@@ -499,7 +508,7 @@ impl Client {
     fn encode(&mut self, cmd: &Command) -> Result<(u32, Vec<Part>), Error> {
         let tag = self.next_tag.wrapping_add(1).max(1);
         let mut parts = Parts::default();
-        cmd.encode_to(&self.out(), &tag_label(tag), &mut parts)?;
+        cmd.encode_to(&self.out(), &tag_label(tag, self.tag_digits), &mut parts)?;
         self.next_tag = tag;
         Ok((tag, parts.finish()))
     }
@@ -1051,9 +1060,11 @@ fn copy_all(v: &[Bytes]) -> Caps {
     }
 }
 
-/// `A<n>`.
-fn tag_label(n: u32) -> Vec<u8> {
+/// `A<n>`, with at least `digits` digits (zeros in front).
+fn tag_label(n: u32, digits: u8) -> Vec<u8> {
     let mut label = alloc::vec![b'A'];
+    let width = n.checked_ilog10().unwrap_or(0) as usize + 1;
+    label.resize(1 + usize::from(digits).saturating_sub(width), b'0');
     super::syntax::write_num(&mut label, u64::from(n));
     label
 }
@@ -1150,8 +1161,11 @@ mod tests {
 
     #[test]
     fn tags() {
-        assert_eq!(tag_label(1), b"A1");
-        assert_eq!(tag_label(u32::MAX), b"A4294967295");
+        assert_eq!(tag_label(1, 0), b"A1");
+        assert_eq!(tag_label(1, 3), b"A001");
+        assert_eq!(tag_label(1234, 3), b"A1234");
+        assert_eq!(tag_label(u32::MAX, 0), b"A4294967295");
+        assert_eq!(parse_tag(b"A001"), Some(1));
         assert_eq!(parse_tag(b"A42"), Some(42));
         assert_eq!(parse_tag(b"B42"), None);
         assert_eq!(parse_tag(b"A99999999999"), None);
