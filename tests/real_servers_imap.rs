@@ -461,3 +461,61 @@ fn dovecot_compress_deflate_inside_tls() {
     assert!(body.as_deref() == Some(&message[..]), "the message differs");
     cleanup(imap, "sanswire-compress");
 }
+
+/// The `> ` and `< ` lines of a `-v` trace, with what changes from one
+/// connection to the next masked: CRAM-MD5's challenge and answer,
+/// Dovecot's timings (`(0.001 + 0.000 secs)`), UIDVALIDITY and RECENT
+/// (only the first SELECT sees messages as recent).
+fn trace(stderr: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut challenged = false;
+    for l in String::from_utf8_lossy(stderr).lines() {
+        let l = l.trim_end_matches('\r');
+        if !(l.starts_with("> ") || l.starts_with("< ")) {
+            continue;
+        }
+        let mut l = l.to_string();
+        if std::mem::take(&mut challenged) && l.starts_with("> ") {
+            l = "> (answer)".into();
+        }
+        if l.starts_with("< + ") {
+            l = "< + (challenge)".into();
+            challenged = true;
+        }
+        if let (true, Some(i)) = (l.ends_with("secs)."), l.rfind(" (")) {
+            l.truncate(i);
+        }
+        if let Some(i) = l.find("[UIDVALIDITY ") {
+            l.truncate(i);
+        }
+        if l.starts_with("< * ") && l.ends_with(" RECENT") {
+            l = "< * (n) RECENT".into();
+        }
+        out.push(l);
+    }
+    out
+}
+
+/// `fetch -v` and `curl -v` on Dovecot's IMAP: the same conversation,
+/// line for line (CRAM-MD5 chosen as curl chooses it, curl's tags), and
+/// the same output.
+#[test]
+fn fetch_traces_the_conversation_as_curl_does_with_dovecot() {
+    let p = peers();
+    let base = format!(
+        "imap://{}:{}@127.0.0.1:{}",
+        p.get("USER_NAME"),
+        p.get("USER_PASS"),
+        p.get("IMAP_PORT")
+    );
+    for path in ["/", "/INBOX/;UID=1", "/INBOX?SUBJECT%20small"] {
+        let url = format!("{base}{path}");
+        let (curl_ok, curl_out, curl_err) = run(Process::new("curl").args(["-sv", &url]));
+        let (ok, out, err) = run(Process::new(example("fetch")).args(["-sv", &url]));
+        assert!(curl_ok && ok, "{url}: {err}");
+        assert!(out == curl_out, "{url}: fetch and curl print different things");
+        let ours = trace(err.as_bytes());
+        assert!(ours.iter().any(|l| l.contains("AUTHENTICATE CRAM-MD5")), "{ours:?}");
+        assert_eq!(ours, trace(curl_err.as_bytes()), "{url}");
+    }
+}

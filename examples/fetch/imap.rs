@@ -16,16 +16,16 @@
 //! conversation as curl does (`> ` sent, `< ` received, literals left
 //! out, tags in curl's `A001` form), in the clear after STARTTLS too.
 
-use super::common::{traced_starttls, OverTls};
+use super::common::{traced_starttls, Login, OverTls};
 use super::{
-    connect, credentials, implicit_tls, log_tls, tls_connector, tls_host, upgrade_failure, Args,
+    connect, implicit_tls, log_tls, tls_connector, tls_host, upgrade_failure, Args,
     Failure, Sink, READ_SIZE,
 };
 use percent_encoding::percent_decode_str;
 use sanswire::imap::{self, Data, ErrorKind, FetchItem};
 use sanswire::io::imap::Client;
 use sanswire::io::{tls, DriveError, Session};
-use sanswire::sasl::Plain;
+use sanswire::sasl;
 use sanswire::wire::Machine;
 use std::net::TcpStream;
 use std::time::Instant;
@@ -112,24 +112,63 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, imaps: bool) -> Result<()
         traced_starttls(&mut imap, &connector, tls_host(url))
             .map_err(|e| upgrade_failure(e, unavailable))?;
         log_tls(args, imap.driver().stream().tls());
-    } else if imap.machine().capabilities().is_none() {
+    } else {
+        // curl asks even when the greeting listed them.
         imap.capability().map_err(failure)?;
     }
-    if let Some((user, pass)) = credentials(args, url) {
-        let plain = imap.machine().has_capability("AUTH=PLAIN");
-        let result = if plain {
-            imap.authenticate(Plain::new(&user, &pass))
-        } else {
-            imap.login(&user, &pass)
-        };
-        result.map_err(|e| Failure(67, format!("Login denied: {}", failure(e).1)))?;
-    }
+    log_in(args, url, &mut imap)?;
     let result = transfer(args, &t, &mut imap, started);
     // curl says LOGOUT as it lets the connection go: out of `-v`'s sight
     // after a transfer, in it after a failure.
     imap.driver().stream().on &= result.is_err();
     let _ = imap.logout();
     result
+}
+
+/// curl's IMAP login: the strongest SASL mechanism both sides have
+/// (`sasl::choose_like_curl`; `;AUTH=` or `--login-options` picks one),
+/// its initial response on the command line when the server offers
+/// SASL-IR; else LOGIN, unless LOGINDISABLED or a bearer token.
+fn log_in(args: &Args, url: &Url, imap: &mut Imap) -> Result<(), Failure> {
+    let mut login = Login::from_args(args, url);
+    if login.user.is_none() && login.token.is_none() {
+        return Ok(());
+    }
+    // The machine sends the initial response when SASL-IR is offered.
+    login.sasl_ir = true;
+    let denied = |e| Failure(67, format!("Login denied: {}", failure(e).1));
+    let caps = imap.machine().capabilities().unwrap_or_default();
+    let offered: Vec<String> = caps
+        .iter()
+        .filter_map(|c| {
+            let c = String::from_utf8_lossy(c);
+            let m = c.get(..5)?.eq_ignore_ascii_case("AUTH=").then(|| c[5..].to_string());
+            m
+        })
+        .collect();
+    let creds = login.credentials();
+    let name = sasl::choose_like_curl(
+        offered.iter().map(String::as_str),
+        &creds,
+        login.auth.as_deref(),
+        &[],
+    );
+    if let Some(name) = name {
+        let mechanism = login.mechanism(name, &creds, url);
+        return imap
+            .call(imap::ops::Simple::authenticate(mechanism))
+            .map(|_| ())
+            .map_err(denied);
+    }
+    let any = login.auth.as_deref().is_none_or(|a| a == "*");
+    if login.token.is_some() || !any || imap.machine().has_capability("LOGINDISABLED") {
+        return Err(Failure(
+            67,
+            "No known authentication mechanisms supported".into(),
+        ));
+    }
+    let user = login.user.clone().unwrap_or_default();
+    imap.login(&user, &login.pass).map(|_| ()).map_err(denied)
 }
 
 /// What the URL asks for, once logged in.
