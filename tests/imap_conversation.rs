@@ -1278,7 +1278,7 @@ fn idle_ticks_let_the_caller_end_it_on_a_virtual_clock() {
     let ev = c.poll_event().unwrap().event().unwrap();
     assert_eq!(op.on_event(&mut c, ev), Ok(OpStep::Done(Ok(vec![]))));
     // No ticks outside IDLE.
-    assert!(c.poll_timeout().is_none_or(|t| t > Instant::from_secs(3)));
+    assert!(c.poll_timeout().map_or(true, |t| t > Instant::from_secs(3)));
 }
 
 #[test]
@@ -1286,7 +1286,10 @@ fn qresync_select_rfc7162_example() {
     use sanswire::wire::{OpStep, Operation};
     // RFC 7162 §3.2.5.2's example, client side (our tags).
     let mut c = Client::new();
-    greet(&mut c, b"* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE QRESYNC] hi\r\n");
+    greet(
+        &mut c,
+        b"* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE QRESYNC] hi\r\n",
+    );
     c.send(Command::Enable(vec![b("QRESYNC")])).unwrap();
     let known = QResync {
         uid_validity: 67890007,
@@ -1300,11 +1303,13 @@ fn qresync_select_rfc7162_example() {
         c.outbox().take_vec(),
         b"A1 ENABLE QRESYNC\r\nA2 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))\r\n"
     );
-    c.receive(b"* ENABLED QRESYNC\r\nA1 OK enabled\r\n* 314 EXISTS\r\n* OK [UIDVALIDITY 67890007] x\r\n\
+    c.receive(
+        b"* ENABLED QRESYNC\r\nA1 OK enabled\r\n* 314 EXISTS\r\n* OK [UIDVALIDITY 67890007] x\r\n\
 * OK [HIGHESTMODSEQ 20050715194045000] x\r\n* VANISHED (EARLIER) 41,43:116,118,120:211,214:540\r\n\
 * 49 FETCH (UID 117 FLAGS (\\Seen \\Answered) MODSEQ (90060115194045001))\r\n\
 * 50 FETCH (UID 119 FLAGS (\\Draft $MDNSent) MODSEQ (90060115194045308))\r\n\
-A2 OK [READ-WRITE] mailbox selected\r\n");
+A2 OK [READ-WRITE] mailbox selected\r\n",
+    );
     let selected = loop {
         let ev = c.poll_event().unwrap().event().unwrap();
         if let OpStep::Done(out) = select.on_event(&mut c, ev).unwrap() {
@@ -1400,8 +1405,16 @@ fn run_against<O: sanswire::wire::Operation<Client>>(
         pump(c, s);
         while let Ok(Next::Event(ServerEvent::Command { tag, command })) = s.poll_event() {
             seen.push(command);
-            s.complete(&tag, StatusKind::Ok, Some(Code::AppendUid { validity: 7, uids: SeqSet::single(seen.len() as u32) }), "ok")
-                .unwrap();
+            s.complete(
+                &tag,
+                StatusKind::Ok,
+                Some(Code::AppendUid {
+                    validity: 7,
+                    uids: SeqSet::single(seen.len() as u32),
+                }),
+                "ok",
+            )
+            .unwrap();
         }
         pump(c, s);
         while let Ok(Next::Event(ev)) = c.poll_event() {
@@ -1471,9 +1484,17 @@ fn multiappend_when_offered_one_by_one_otherwise() {
     let (out, seen) = run_against(&mut c, &mut s, ops::AppendAll::new("INBOX", messages()));
     let oks = out.unwrap();
     assert_eq!(oks.len(), 2);
-    assert_eq!(oks[1].code, Some(Code::AppendUid { validity: 7, uids: SeqSet::single(2) }));
+    assert_eq!(
+        oks[1].code,
+        Some(Code::AppendUid {
+            validity: 7,
+            uids: SeqSet::single(2)
+        })
+    );
     assert_eq!(seen.len(), 2);
-    assert!(seen.iter().all(|c| matches!(c, Command::Append { messages, .. } if messages.len() == 1)));
+    assert!(seen
+        .iter()
+        .all(|c| matches!(c, Command::Append { messages, .. } if messages.len() == 1)));
 }
 
 #[test]
@@ -1483,7 +1504,11 @@ fn list_extended_return_options_both_roles() {
         reference: Mailbox(b("")),
         pattern: Mailbox(b("*")),
         selection: vec![b("SUBSCRIBED"), b("RECURSIVEMATCH")],
-        returns: vec![b("CHILDREN"), b("SPECIAL-USE"), b("STATUS (MESSAGES UIDNEXT)")],
+        returns: vec![
+            b("CHILDREN"),
+            b("SPECIAL-USE"),
+            b("STATUS (MESSAGES UIDNEXT)"),
+        ],
     };
     let wire = list.encode(b"A1").unwrap();
     assert_eq!(
@@ -1521,6 +1546,12 @@ fn list_extended_return_options_both_roles() {
         }
     };
     assert_eq!(answer.data.len(), 3, "{:?}", answer.data);
-    assert!(matches!(&answer.data[1], Data::Status { items, .. } if items == &vec![(b("MESSAGES"), 3)]));
-    assert!(matches!(&answer.data[2], Data::List(l) if l.mailbox.0 == b("Lists") && !l.extended.is_empty()), "{:?}", answer.data[2]);
+    assert!(
+        matches!(&answer.data[1], Data::Status { items, .. } if items == &vec![(b("MESSAGES"), 3)])
+    );
+    assert!(
+        matches!(&answer.data[2], Data::List(l) if l.mailbox.0 == b("Lists") && !l.extended.is_empty()),
+        "{:?}",
+        answer.data[2]
+    );
 }

@@ -50,7 +50,8 @@ fn a_tilde_starts_an_atom_unless_a_brace_follows() {
     );
     assert_eq!(cmd.encode(&tag).unwrap(), &wire[..]);
     // `~{3}` is still a literal8.
-    let (_, cmd) = Command::parse(&Bytes::from_static(b"a1 LOGIN ~{3}\r\nabc pw\r\n"), &limits).unwrap();
+    let (_, cmd) =
+        Command::parse(&Bytes::from_static(b"a1 LOGIN ~{3}\r\nabc pw\r\n"), &limits).unwrap();
     assert!(matches!(cmd, Command::Login { user, .. } if user == "abc"));
     let seed = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),

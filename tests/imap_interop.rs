@@ -282,7 +282,10 @@ fn idle_woken_from_another_thread_blocking_and_tokio() {
     // Woken before IDLE began: DONE follows the `+` at once.
     waker.reset();
     waker.wake();
-    assert!(imap.idle_with_waker(None, waker.clone()).unwrap().is_empty());
+    assert!(imap
+        .idle_with_waker(None, waker.clone())
+        .unwrap()
+        .is_empty());
     imap.logout().unwrap();
 
     // The async session, woken by another task.

@@ -13,8 +13,8 @@ mod common;
 use bytes::Bytes;
 use common::*;
 use sanswire::imap::{
-    ops, AppendMessage, Code, Command, Data, ESearch, FetchAttr, FetchItem, Flag, Mailbox,
-    QResync, SearchKey, SeqSet, StoreMode,
+    ops, AppendMessage, Code, Command, Data, ESearch, FetchAttr, FetchItem, Flag, Mailbox, QResync,
+    SearchKey, SeqSet, StoreMode,
 };
 use sanswire::io::{self, tls::TlsConnector, DriveError};
 use std::collections::HashMap;
@@ -103,7 +103,11 @@ fn session_with_mailbox(name: &str) -> (Imap, Vec<Bytes>) {
     let _ = imap.command(Command::Delete(Mailbox::new(name)));
     imap.command(Command::Create(Mailbox::new(name))).unwrap();
     let messages: Vec<Bytes> = (1..=3)
-        .map(|i| Bytes::from(format!("From: a@example.test\r\nSubject: m{i}\r\n\r\nbody {i}\r\n")))
+        .map(|i| {
+            Bytes::from(format!(
+                "From: a@example.test\r\nSubject: m{i}\r\n\r\nbody {i}\r\n"
+            ))
+        })
         .collect();
     let oks = imap
         .append_all(
@@ -162,7 +166,10 @@ fn dovecot_condstore() {
         .unwrap();
     assert_eq!(fetched.len(), 3);
     let modseqs: Vec<u64> = fetched.iter().map(|(_, i)| modseq_of(i).unwrap()).collect();
-    assert!(modseqs.iter().all(|&m| m <= highest), "{modseqs:?} {highest}");
+    assert!(
+        modseqs.iter().all(|&m| m <= highest),
+        "{modseqs:?} {highest}"
+    );
     // Current: stored, and the FETCH answer carries the new MODSEQ.
     let answer = imap
         .command(Command::Store {
@@ -233,7 +240,9 @@ fn dovecot_qresync() {
     );
     let before = imap.select("sanswire-qresync").unwrap();
     let validity = before.uid_validity.unwrap();
-    let modseq = before.highest_modseq.expect("HIGHESTMODSEQ once QRESYNC is on");
+    let modseq = before
+        .highest_modseq
+        .expect("HIGHESTMODSEQ once QRESYNC is on");
     let uids: Vec<u32> = imap
         .fetch(SeqSet::all(), vec![FetchAttr::Uid])
         .unwrap()
@@ -242,10 +251,20 @@ fn dovecot_qresync() {
         .collect();
     assert_eq!(uids.len(), 3);
     // Change one, expunge another (reported as VANISHED, QRESYNC being on).
-    imap.store(SeqSet::single(uids[0]), StoreMode::Add, vec![Flag::FLAGGED], true)
-        .unwrap();
-    imap.store(SeqSet::single(uids[2]), StoreMode::Add, vec![Flag::DELETED], true)
-        .unwrap();
+    imap.store(
+        SeqSet::single(uids[0]),
+        StoreMode::Add,
+        vec![Flag::FLAGGED],
+        true,
+    )
+    .unwrap();
+    imap.store(
+        SeqSet::single(uids[2]),
+        StoreMode::Add,
+        vec![Flag::DELETED],
+        true,
+    )
+    .unwrap();
     imap.command(Command::UidExpunge(SeqSet::single(uids[2])))
         .unwrap();
     imap.command(Command::Unselect).unwrap();
@@ -259,7 +278,11 @@ fn dovecot_qresync() {
     let after = imap.select_qresync("sanswire-qresync", known).unwrap();
     assert_eq!(after.exists, 2);
     assert_eq!(
-        after.vanished.iter().flat_map(|s| s.expand(u32::MAX)).collect::<Vec<_>>(),
+        after
+            .vanished
+            .iter()
+            .flat_map(|s| s.expand(u32::MAX))
+            .collect::<Vec<_>>(),
         vec![uids[2]],
         "{after:?}"
     );
@@ -300,7 +323,8 @@ fn dovecot_esearch_and_pipelining() {
     imap.capability().unwrap();
     assert!(has(&mut imap, "ESEARCH"), "Dovecot offers ESEARCH");
     imap.select("sanswire-esearch").unwrap();
-    let returns = |r: &[&'static str]| Some(r.iter().map(|s| Bytes::from_static(s.as_bytes())).collect());
+    let returns =
+        |r: &[&'static str]| Some(r.iter().map(|s| Bytes::from_static(s.as_bytes())).collect());
     let answer = imap
         .command(Command::Search {
             uid: false,
@@ -340,7 +364,10 @@ fn dovecot_esearch_and_pipelining() {
         })
         .unwrap();
     assert!(
-        answer.data.iter().any(|d| matches!(d, Data::ESearch(e) if e.uid && e.count == Some(1))),
+        answer
+            .data
+            .iter()
+            .any(|d| matches!(d, Data::ESearch(e) if e.uid && e.count == Some(1))),
         "{answer:?}"
     );
     // Three commands in flight at once: each completion and each answer
@@ -403,7 +430,10 @@ fn dovecot_list_extended_with_status() {
         )
         .unwrap();
     assert!(
-        answer.data.iter().any(|d| matches!(d, Data::List(l) if l.mailbox == Mailbox::new("sanswire-list"))),
+        answer
+            .data
+            .iter()
+            .any(|d| matches!(d, Data::List(l) if l.mailbox == Mailbox::new("sanswire-list"))),
         "{answer:?}"
     );
     assert!(
@@ -430,7 +460,10 @@ fn cleanup(mut imap: Imap, name: &str) {
 fn dovecot_compress_deflate_inside_tls() {
     let (mut imap, _) = session_with_mailbox("sanswire-compress");
     imap.capability().unwrap();
-    assert!(has(&mut imap, "COMPRESS=DEFLATE"), "Dovecot offers COMPRESS");
+    assert!(
+        has(&mut imap, "COMPRESS=DEFLATE"),
+        "Dovecot offers COMPRESS"
+    );
     imap.command(Command::Compress(Bytes::from_static(b"DEFLATE")))
         .unwrap();
     assert!(sanswire::wire::Machine::inbox(imap.driver().machine()).has_decoder());
@@ -513,9 +546,15 @@ fn fetch_traces_the_conversation_as_curl_does_with_dovecot() {
         let (curl_ok, curl_out, curl_err) = run(Process::new("curl").args(["-sv", &url]));
         let (ok, out, err) = run(Process::new(example("fetch")).args(["-sv", &url]));
         assert!(curl_ok && ok, "{url}: {err}");
-        assert!(out == curl_out, "{url}: fetch and curl print different things");
+        assert!(
+            out == curl_out,
+            "{url}: fetch and curl print different things"
+        );
         let ours = trace(err.as_bytes());
-        assert!(ours.iter().any(|l| l.contains("AUTHENTICATE CRAM-MD5")), "{ours:?}");
+        assert!(
+            ours.iter().any(|l| l.contains("AUTHENTICATE CRAM-MD5")),
+            "{ours:?}"
+        );
         assert_eq!(ours, trace(curl_err.as_bytes()), "{url}");
     }
 }

@@ -18,8 +18,8 @@
 
 use super::common::{traced_starttls, Login, OverTls};
 use super::{
-    connect, implicit_tls, log_tls, tls_connector, tls_host, upgrade_failure, Args,
-    Failure, Sink, READ_SIZE,
+    connect, implicit_tls, log_tls, tls_connector, tls_host, upgrade_failure, Args, Failure, Sink,
+    READ_SIZE,
 };
 use percent_encoding::percent_decode_str;
 use sanswire::imap::{self, Data, ErrorKind, FetchItem};
@@ -100,7 +100,8 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, imaps: bool) -> Result<()
     // curl's tags, so a `-v` trace reads the same.
     machine.set_tag_digits(3);
     // The trace sits above TLS: the conversation in the clear.
-    let mut imap: Imap = Session::start(Trace::new(stream, args.verbose), machine).map_err(failure)?;
+    let mut imap: Imap =
+        Session::start(Trace::new(stream, args.verbose), machine).map_err(failure)?;
     if args.ssl_reqd && !imaps {
         imap.driver().machine().set_require_tls(true);
         let connector = tls_connector(args)?;
@@ -142,7 +143,10 @@ fn log_in(args: &Args, url: &Url, imap: &mut Imap) -> Result<(), Failure> {
         .iter()
         .filter_map(|c| {
             let c = String::from_utf8_lossy(c);
-            let m = c.get(..5)?.eq_ignore_ascii_case("AUTH=").then(|| c[5..].to_string());
+            let m = c
+                .get(..5)?
+                .eq_ignore_ascii_case("AUTH=")
+                .then(|| c[5..].to_string());
             m
         })
         .collect();
@@ -160,7 +164,7 @@ fn log_in(args: &Args, url: &Url, imap: &mut Imap) -> Result<(), Failure> {
             .map(|_| ())
             .map_err(denied);
     }
-    let any = login.auth.as_deref().is_none_or(|a| a == "*");
+    let any = login.auth.as_deref().map_or(true, |a| a == "*");
     if login.token.is_some() || !any || imap.machine().has_capability("LOGINDISABLED") {
         return Err(Failure(
             67,
@@ -306,7 +310,9 @@ impl Lines {
     fn saw(&mut self, mut data: &[u8], prefix: &str, skip_literals: bool) {
         while !data.is_empty() {
             if self.literal > 0 {
-                let n = data.len().min(usize::try_from(self.literal).unwrap_or(usize::MAX));
+                let n = data
+                    .len()
+                    .min(usize::try_from(self.literal).unwrap_or(usize::MAX));
                 self.literal -= n as u64;
                 data = &data[n..];
                 continue;

@@ -215,8 +215,10 @@ pub struct Client {
     raw_untagged: bool,
     /// Tags have at least this many digits (`A001`: curl's form).
     tag_digits: u8,
-    /// While idling, an [`Event::IdleTick`] this often.
-    idle_tick: Option<Duration>,
+    /// While idling, an [`Event::IdleTick`] this often, in milliseconds
+    /// (0: none; four bytes, not a 16-byte `Option<Duration>`, in every
+    /// idle connection).
+    idle_tick_ms: u32,
     /// When the last tick (or IDLE's `+`) was.
     tick_base: Instant,
     tick_due: bool,
@@ -277,7 +279,7 @@ impl Client {
             idle_limit: None,
             raw_untagged: false,
             tag_digits: 0,
-            idle_tick: None,
+            idle_tick_ms: 0,
             tick_base: Instant::ZERO,
             tick_due: false,
         }
@@ -353,9 +355,17 @@ impl Client {
     /// machine's timer) so a driver's loop returns to its caller, who can
     /// end IDLE for a reason of its own (a wake-up from another thread);
     /// `None` (the default): no ticks.
+    /// The interval is kept in whole milliseconds (at least 1, at most
+    /// 49 days).
     pub fn set_idle_tick(&mut self, every: Option<Duration>) {
-        self.idle_tick = every;
+        self.idle_tick_ms = every.map_or(0, |d| {
+            u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)
+        });
         self.tick_base = self.conn.now();
+    }
+
+    fn idle_tick(&self) -> Option<Duration> {
+        (self.idle_tick_ms > 0).then(|| Duration::from_millis(u64::from(self.idle_tick_ms)))
     }
 
     /// Reports every untagged data response as [`Data::Other`] with its
@@ -494,15 +504,7 @@ impl Client {
             _ => {}
         }
         let answers = answers(&cmd);
-        Ok(self.enqueue(
-            Pending {
-                tag,
-                kind,
-                answers,
-            },
-            parts,
-            None,
-        ))
+        Ok(self.enqueue(Pending { tag, kind, answers }, parts, None))
     }
 
     fn encode(&mut self, cmd: &Command) -> Result<(u32, Vec<Part>), Error> {
@@ -602,7 +604,7 @@ impl Client {
         }
     }
 
-        /// Ends IDLE (`DONE`); its completion follows as [`Event::Done`].
+    /// Ends IDLE (`DONE`); its completion follows as [`Event::Done`].
     pub fn done(&mut self) -> Result<(), Error> {
         self.conn.check()?;
         match self.idle {
@@ -1116,7 +1118,7 @@ impl Machine for Client {
                 if let Some(limit) = self.idle_limit {
                     wake = wake.min(since + limit);
                 }
-                if let Some(tick) = self.idle_tick {
+                if let Some(tick) = self.idle_tick() {
                     wake = wake.min(self.tick_base + tick);
                 }
                 Some(silence.map_or(wake, |s| s.min(wake)))
@@ -1128,7 +1130,7 @@ impl Machine for Client {
     fn handle_timeout(&mut self, now: Instant) {
         self.set_now(now);
         if let Idle::On(since) = self.idle {
-            if self.idle_tick.is_some_and(|t| now >= self.tick_base + t) {
+            if self.idle_tick().is_some_and(|t| now >= self.tick_base + t) {
                 self.tick_base = now;
                 self.tick_due = true;
             }

@@ -696,7 +696,11 @@ impl Command {
 
 /// A LIST pattern may hold `*` and `%`, which an atom may not: list-char.
 /// ` (CONDSTORE QRESYNC (uidvalidity modseq [known-uids] [(seqs uids)]))`.
-fn encode_select_params(s: &mut dyn Sink, condstore: bool, qresync: Option<&QResync>) -> PResult<()> {
+fn encode_select_params(
+    s: &mut dyn Sink,
+    condstore: bool,
+    qresync: Option<&QResync>,
+) -> PResult<()> {
     if !condstore && qresync.is_none() {
         return Ok(());
     }
