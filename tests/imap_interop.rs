@@ -310,6 +310,21 @@ fn idle_woken_from_another_thread_blocking_and_tokio() {
         assert!(updates.is_empty(), "{updates:?}");
         assert!(started.elapsed() >= Duration::from_millis(300));
         assert_eq!(imap.search(vec![SearchKey::All]).await.unwrap(), vec![1, 2]);
+        // Woken by a future (no tick): DONE goes as soon as it completes;
+        // the limit, far off, did not end it.
+        let started = Instant::now();
+        let limit = Duration::from_secs(60);
+        let updates = imap
+            .idle_until(Some(limit), tokio::time::sleep(Duration::from_millis(300)))
+            .await
+            .unwrap();
+        assert!(updates.is_empty(), "{updates:?}");
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(300) && took < limit,
+            "{took:?}"
+        );
+        assert!(!imap.machine().is_idling());
         imap.logout().await.unwrap();
     });
 }

@@ -15,6 +15,51 @@ use bytes::Bytes;
 use core::fmt;
 use core::time::Duration;
 
+/// A handle that ends an IDLE ([`ops::Idle`](super::ops::Idle), or
+/// [`Client::set_idle_waker`]) from elsewhere (another
+/// thread, a signal handler, another task): cheap to clone, and
+/// [`wake`](Self::wake) is lock-free.
+///
+/// The machine looks at it each time it is stepped, and sends DONE once
+/// it is woken; with the idle tick ([`Client::set_idle_tick`]) a blocking
+/// driver's read returns every tick to step it, so it notices within one
+/// tick without a second socket or thread of its own.
+///
+/// ```
+/// use sanswire::imap::ops::IdleWaker;
+/// let waker = IdleWaker::new();
+/// let other = waker.clone();
+/// std::thread::spawn(move || other.wake()).join().unwrap();
+/// assert!(waker.is_woken());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct IdleWaker(alloc::sync::Arc<core::sync::atomic::AtomicBool>);
+
+impl IdleWaker {
+    /// How often an idling operation with a waker looks at it by default.
+    pub const TICK: Duration = Duration::from_millis(50);
+
+    /// A waker not woken yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the IDLE it was given to end (`DONE`) and return its updates.
+    pub fn wake(&self) {
+        self.0.store(true, core::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether [`wake`](Self::wake) was called.
+    pub fn is_woken(&self) -> bool {
+        self.0.load(core::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Makes it usable again for the next IDLE.
+    pub fn reset(&self) {
+        self.0.store(false, core::sync::atomic::Ordering::Release);
+    }
+}
+
 /// What the client machine reports, in the order the server said it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -215,6 +260,8 @@ pub struct Client {
     raw_untagged: bool,
     /// Tags have at least this many digits (`A001`: curl's form).
     tag_digits: u8,
+    /// Ends IDLE (DONE) once woken.
+    idle_waker: Option<IdleWaker>,
     /// While idling, an [`Event::IdleTick`] this often, in milliseconds
     /// (0: none; four bytes, not a 16-byte `Option<Duration>`, in every
     /// idle connection).
@@ -280,6 +327,7 @@ impl Client {
             raw_untagged: false,
             tag_digits: 0,
             idle_tick_ms: 0,
+            idle_waker: None,
             tick_base: Instant::ZERO,
             tick_due: false,
         }
@@ -362,6 +410,13 @@ impl Client {
             u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)
         });
         self.tick_base = self.conn.now();
+    }
+
+    /// While IDLE runs, ends it (`DONE`) as soon as the machine is
+    /// stepped after `waker` was woken (from another thread or task);
+    /// `None`: no waker.
+    pub fn set_idle_waker(&mut self, waker: Option<IdleWaker>) {
+        self.idle_waker = waker;
     }
 
     fn idle_tick(&self) -> Option<Duration> {
@@ -650,6 +705,9 @@ impl Client {
         loop {
             if self.tls == Tls::Handshake {
                 return Ok(Next::Paused);
+            }
+            if self.idle_waker.as_ref().is_some_and(IdleWaker::is_woken) && self.can_end_idle() {
+                self.done()?;
             }
             if core::mem::take(&mut self.tick_due) && self.is_idling() {
                 self.replying = self.in_flight();

@@ -712,49 +712,7 @@ impl Operation<Client> for Starttls {
     }
 }
 
-/// A handle that ends an [`Idle`] operation from elsewhere (another
-/// thread, a signal handler, another task): cheap to clone, and
-/// [`wake`](Self::wake) is lock-free.
-///
-/// The operation looks at it on every event and on the machine's idle
-/// tick ([`Client::set_idle_tick`], [`IdleWaker::TICK`] unless set), so
-/// a blocking driver notices within one tick without a second socket or
-/// thread of its own.
-///
-/// ```
-/// use sanswire::imap::ops::IdleWaker;
-/// let waker = IdleWaker::new();
-/// let other = waker.clone();
-/// std::thread::spawn(move || other.wake()).join().unwrap();
-/// assert!(waker.is_woken());
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct IdleWaker(alloc::sync::Arc<core::sync::atomic::AtomicBool>);
-
-impl IdleWaker {
-    /// How often an idling operation with a waker looks at it by default.
-    pub const TICK: Duration = Duration::from_millis(50);
-
-    /// A waker not woken yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Asks the IDLE it was given to end (`DONE`) and return its updates.
-    pub fn wake(&self) {
-        self.0.store(true, core::sync::atomic::Ordering::Release);
-    }
-
-    /// Whether [`wake`](Self::wake) was called.
-    pub fn is_woken(&self) -> bool {
-        self.0.load(core::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Makes it usable again for the next IDLE.
-    pub fn reset(&self) {
-        self.0.store(false, core::sync::atomic::Ordering::Release);
-    }
-}
+pub use super::client::IdleWaker;
 
 /// `IDLE` until the server sends an update (if `wake_on_update`), the
 /// limit passes (on the machine's timer), the caller's [`IdleWaker`] is
@@ -763,7 +721,7 @@ impl IdleWaker {
 pub struct Idle {
     limit: Option<Duration>,
     wake_on_update: bool,
-    waker: Option<(IdleWaker, Duration)>,
+    waker: Option<(IdleWaker, Option<Duration>)>,
     id: Option<CommandId>,
     updates: Vec<Data>,
 }
@@ -781,26 +739,25 @@ impl Idle {
         }
     }
 
-    /// The same, ending too when `waker` is woken (looked at every
-    /// [`IdleWaker::TICK`]).
+    /// The same, ending too when `waker` is woken: the machine looks at
+    /// it each time it is stepped, and every [`IdleWaker::TICK`] (so a
+    /// blocking read returns to look).
     pub fn with_waker(limit: Option<Duration>, wake_on_update: bool, waker: IdleWaker) -> Self {
-        Self::with_waker_every(limit, wake_on_update, waker, IdleWaker::TICK)
+        Self::with_waker_every(limit, wake_on_update, waker, Some(IdleWaker::TICK))
     }
 
-    /// The same, looking at `waker` every `tick`.
+    /// The same, with a tick of `tick` (`None`: none, for a driver that
+    /// steps the machine when woken, as the async session's
+    /// `idle_until` does).
     pub fn with_waker_every(
         limit: Option<Duration>,
         wake_on_update: bool,
         waker: IdleWaker,
-        tick: Duration,
+        tick: Option<Duration>,
     ) -> Self {
         let mut idle = Self::new(limit, wake_on_update);
         idle.waker = Some((waker, tick));
         idle
-    }
-
-    fn woken(&self) -> bool {
-        self.waker.as_ref().is_some_and(|(w, _)| w.is_woken())
     }
 }
 
@@ -812,7 +769,8 @@ impl Operation<Client> for Idle {
             Some(l) => client.idle_for(l)?,
             None => client.idle()?,
         });
-        client.set_idle_tick(self.waker.as_ref().map(|(_, tick)| *tick));
+        client.set_idle_tick(self.waker.as_ref().and_then(|(_, tick)| *tick));
+        client.set_idle_waker(self.waker.as_ref().map(|(w, _)| w.clone()));
         Ok(())
     }
 
@@ -835,11 +793,9 @@ impl Operation<Client> for Idle {
             Event::Done(s) => OpStep::Done(Err(Refusal(Box::new(s)))),
             other => OpStep::Pass(other),
         };
-        match &step {
-            OpStep::Done(_) => client.set_idle_tick(None),
-            // Woken while the `+` is awaited: DONE follows it at once.
-            OpStep::Continue if self.woken() && client.can_end_idle() => client.done()?,
-            _ => {}
+        if let OpStep::Done(_) = &step {
+            client.set_idle_tick(None);
+            client.set_idle_waker(None);
         }
         Ok(step)
     }

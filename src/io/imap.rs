@@ -156,3 +156,40 @@ impl Client<tls::Stream<TcpStream>> {
         Self::connect_starttls_with(addr, imap::Client::new(), connector, host)
     }
 }
+
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+impl<S: super::nonblocking::AsyncIo<Family> + Unpin, Family>
+    super::nonblocking::Session<S, Imap, Family>
+{
+    /// `IDLE` until an update arrives, `limit` passes, or `wake` completes
+    /// (a channel's receive, a shutdown signal, a timer): then DONE goes
+    /// at once, and the updates are given once the server completes IDLE.
+    ///
+    /// ```no_run
+    /// # async fn demo(mut imap: sanswire::io::tokio::imap::Client<tokio::net::TcpStream>) {
+    /// // Any future: here a timer; in a service, a channel's receive.
+    /// let stop = tokio::time::sleep(std::time::Duration::from_secs(60));
+    /// let updates = imap.idle_until(None, stop).await;
+    /// # }
+    /// ```
+    pub async fn idle_until<F: core::future::Future<Output = ()>>(
+        &mut self,
+        limit: Option<Duration>,
+        wake: F,
+    ) -> Result<Vec<Data>> {
+        let waker = ops::IdleWaker::new();
+        // No tick: the machine is stepped again as soon as `wake` is.
+        let idle = ops::Idle::with_waker_every(limit, true, waker.clone(), None);
+        let mut run = core::pin::pin!(self.call(idle));
+        let mut wake = core::pin::pin!(wake);
+        let mut woken = false;
+        core::future::poll_fn(|cx| {
+            if !woken && core::future::Future::poll(wake.as_mut(), cx).is_ready() {
+                woken = true;
+                waker.wake();
+            }
+            core::future::Future::poll(run.as_mut(), cx)
+        })
+        .await
+    }
+}
