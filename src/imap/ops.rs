@@ -31,7 +31,7 @@ use super::{
     QResync, Refusal, SearchKey, SeqSet, Status, StatusKind, StoreMode,
 };
 use crate::sasl::Mechanism;
-use crate::wire::{CommandId, Correlate, OpStep, Operation, Protocol, StartTls};
+use crate::wire::{CommandId, Correlate, Machine, OpStep, Operation, Protocol, StartTls};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -705,6 +705,11 @@ impl Operation<Client> for Starttls {
             return Ok(OpStep::Pass(event));
         }
         match event {
+            // Bytes behind the OK came before the handshake: forged, or a
+            // man in the middle's (the machine would refuse them next).
+            Event::Done(s) if s.kind == StatusKind::Ok && !client.inbox().is_drained() => {
+                Err(super::ErrorKind::PlaintextAfterUpgrade.into())
+            }
             Event::Done(s) if s.kind == StatusKind::Ok => Ok(OpStep::Done(())),
             Event::Done(_) => Err(super::ErrorKind::TlsUnavailable.into()),
             other => Ok(OpStep::Pass(other)),
