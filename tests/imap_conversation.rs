@@ -1555,3 +1555,43 @@ fn list_extended_return_options_both_roles() {
         answer.data[2]
     );
 }
+
+#[test]
+fn esearch_goes_to_the_command_its_tag_names() {
+    use sanswire::wire::Correlate;
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH [CAPABILITY IMAP4rev2] hi\r\n");
+    let search = |uid| Command::Search {
+        uid,
+        returns: Some(vec![b("COUNT")]),
+        charset: None,
+        keys: vec![SearchKey::All],
+    };
+    let first = c.send(search(false)).unwrap();
+    let second = c.send(search(true)).unwrap();
+    c.receive(
+        b"* ESEARCH (TAG \"A2\") UID COUNT 5\r\n* ESEARCH (TAG \"A1\") COUNT 3\r\n* SEARCH 1\r\n",
+    );
+    assert!(
+        matches!(c.poll_event(), Ok(Next::Event(Event::Data(Data::ESearch(e)))) if e.count == Some(5))
+    );
+    assert_eq!(c.replying_to(), Some(second));
+    assert!(
+        matches!(c.poll_event(), Ok(Next::Event(Event::Data(Data::ESearch(e)))) if e.count == Some(3))
+    );
+    assert_eq!(c.replying_to(), Some(first));
+    // Untagged SEARCH names no command: the oldest of its kind.
+    assert!(matches!(
+        c.poll_event(),
+        Ok(Next::Event(Event::Data(Data::Search { .. })))
+    ));
+    assert_eq!(c.replying_to(), Some(first));
+    // General updates belong to no command: the oldest in flight.
+    c.receive(b"A1 OK done\r\n* 9 EXISTS\r\n");
+    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Done(_)))));
+    assert!(matches!(
+        c.poll_event(),
+        Ok(Next::Event(Event::Data(Data::Exists(9))))
+    ));
+    assert_eq!(c.replying_to(), Some(second));
+}
