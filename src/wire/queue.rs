@@ -357,6 +357,44 @@ mod tests {
     }
 
     #[test]
+    fn finish_at_takes_a_later_command_and_its_unwritten_parts() {
+        let mut out = Outbox::new();
+        let mut q = CommandQueue::new();
+        q.set_pipelining(true);
+        q.push(1, Gate::Pipelined, line("A1 NOOP\r\n"));
+        // Refused before its `+`: its literal is never written.
+        q.push_parts(
+            2,
+            Gate::Pipelined,
+            [
+                Part::Bytes(line("A2 APPEND X {5}\r\n")),
+                Part::AwaitContinuation,
+                Part::Bytes(line("hello\r\n")),
+            ],
+        );
+        q.push_parts(
+            3,
+            Gate::Pipelined,
+            [Part::Bytes(line("A3 LOGIN ")), Part::Bytes(line("u p\r\n"))],
+        );
+        q.release(&mut out);
+        assert_eq!(out.take_vec(), b"A1 NOOP\r\nA2 APPEND X {5}\r\n");
+        assert!(q.iter().nth(1).is_some_and(Queued::is_started));
+        assert!(!q.iter().nth(2).is_some_and(Queued::is_started));
+        assert_eq!(q.finish_at(1).map(|e| e.tag), Some(2));
+        q.release(&mut out);
+        // A3 goes whole, and nothing of A2's literal.
+        assert_eq!(out.take_vec(), b"A3 LOGIN u p\r\n");
+        assert_eq!(
+            q.iter().map(|e| e.tag).collect::<alloc::vec::Vec<_>>(),
+            [1, 3]
+        );
+        assert_eq!(q.finish_at(1).map(|e| e.tag), Some(3));
+        assert_eq!(q.finish_at(0).map(|e| e.tag), Some(1));
+        assert!(q.is_empty() && q.finish_at(0).is_none());
+    }
+
+    #[test]
     fn one_at_a_time_without_pipelining() {
         let mut out = Outbox::new();
         let mut q = CommandQueue::new();
