@@ -424,7 +424,7 @@ impl Command {
     ///
     /// ```
     /// use sanswire::imap::{Command, Mailbox};
-    /// let cmd = Command::Select { mailbox: Mailbox::new("Entwürfe"), condstore: false };
+    /// let cmd = Command::Select { mailbox: Mailbox::new("Entwürfe"), condstore: false, qresync: None };
     /// assert_eq!(cmd.encode(b"A1").unwrap(), b"A1 SELECT Entw&APw-rfe\r\n");
     /// let login = Command::Login { user: "a b".into(), pass: "x\r\ny".into() };
     /// assert_eq!(login.encode(b"A2").unwrap(), b"A2 LOGIN \"a b\" {4+}\r\nx\r\ny\r\n");
