@@ -196,6 +196,7 @@ fn imap_client() -> imap::Client {
     c.send(imap::Command::Select {
         mailbox: imap::Mailbox::new("INBOX"),
         condstore: false,
+        qresync: None,
     })
     .unwrap();
     drain(&mut c);

@@ -351,10 +351,12 @@ fn commands_encode_and_parse_back() {
         Command::Select {
             mailbox: Mailbox::new("INBOX"),
             condstore: true,
+            qresync: None,
         },
         Command::Examine {
             mailbox: Mailbox::new("Entwürfe"),
             condstore: false,
+            qresync: None,
         },
         Command::Create(Mailbox::new("a/b")),
         Command::Delete(Mailbox::new("x")),
@@ -589,6 +591,7 @@ fn rfc3501_section8_example() {
     c.send(Command::Select {
         mailbox: Mailbox::new("inbox"),
         condstore: false,
+        qresync: None,
     })
     .unwrap();
     assert_eq!(c.outbox().take_vec(), b"A2 SELECT INBOX\r\n");
@@ -793,6 +796,7 @@ fn in_memory_session_with_idle() {
     c.send(Command::Select {
         mailbox: Mailbox::new("INBOX"),
         condstore: false,
+        qresync: None,
     })
     .unwrap();
     pump(&mut c, &mut s);
@@ -934,6 +938,7 @@ fn compress_deflate_both_directions() {
     c.send(Command::Select {
         mailbox: Mailbox::new("INBOX"),
         condstore: false,
+        qresync: None,
     })
     .unwrap();
     let wire = c.outbox().take_vec();
@@ -1084,6 +1089,7 @@ fn utf8_accept_sends_mailbox_names_as_utf8() {
     c.send(Command::Select {
         mailbox: Mailbox::new("Entwürfe"),
         condstore: false,
+        qresync: None,
     })
     .unwrap();
     assert_eq!(c.outbox().take_vec(), b"A1 SELECT Entw&APw-rfe\r\n");
@@ -1097,6 +1103,7 @@ fn utf8_accept_sends_mailbox_names_as_utf8() {
     c.send(Command::Select {
         mailbox: Mailbox::new("Entwürfe"),
         condstore: false,
+        qresync: None,
     })
     .unwrap();
     assert_eq!(
@@ -1156,4 +1163,435 @@ fn server_application_decides_on_literals() {
         panic!()
     };
     assert_eq!(&messages[0].data[..], b"hello");
+}
+
+#[test]
+fn pipelined_completions_match_their_commands_in_any_order() {
+    use sanswire::wire::{Correlate, OpStep, Operation};
+    // RFC 9051 §5.5: a server may complete pipelined commands in another
+    // order; each completion is matched to its command by its tag.
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+    let mut fetch = ops::Fetch::new(SeqSet::single(1), vec![FetchAttr::Flags], false);
+    let mut search = ops::Search::new(vec![SearchKey::All], false);
+    fetch.start(&mut c).unwrap();
+    search.start(&mut c).unwrap();
+    let a = c.send(Command::Noop).unwrap();
+    assert_eq!(
+        c.outbox().take_vec(),
+        b"A1 FETCH 1 (FLAGS)\r\nA2 SEARCH ALL\r\nA3 NOOP\r\n"
+    );
+    // B (A2) first, then A3, then A1, with untagged data between.
+    c.receive(b"* SEARCH 1 2\r\nA2 OK search done\r\nA3 OK noop done\r\n* 1 FETCH (FLAGS (\\Seen))\r\nA1 OK fetch done\r\n");
+    let (mut fetched, mut found, mut noop) = (None, None, None);
+    while let Ok(Next::Event(ev)) = c.poll_event() {
+        let ev = match search.on_event(&mut c, ev).unwrap() {
+            OpStep::Done(out) => {
+                found = Some(out.unwrap());
+                continue;
+            }
+            OpStep::Continue => continue,
+            OpStep::Pass(ev) => ev,
+        };
+        let ev = match fetch.on_event(&mut c, ev).unwrap() {
+            OpStep::Done(out) => {
+                fetched = Some(out.unwrap());
+                continue;
+            }
+            OpStep::Continue => continue,
+            OpStep::Pass(ev) => ev,
+        };
+        if let Event::Done(s) = ev {
+            assert_eq!(c.replying_to(), Some(a));
+            noop = Some(s.text);
+        }
+    }
+    assert_eq!(found, Some(vec![1, 2]));
+    assert_eq!(noop, Some(b("noop done")));
+    let fetched = fetched.unwrap();
+    assert_eq!(fetched.len(), 1);
+    assert_eq!(fetched[0].0, 1);
+    assert_eq!(c.pending(), 0);
+    // The queue goes on: the next command gets the next tag.
+    c.send(Command::Noop).unwrap();
+    assert_eq!(c.outbox().take_vec(), b"A4 NOOP\r\n");
+}
+
+#[test]
+fn a_completion_for_no_command_is_a_typed_error() {
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH hi\r\n");
+    c.send(Command::Noop).unwrap();
+    c.send(Command::Noop).unwrap();
+    c.outbox().take_vec();
+    c.receive(b"A2 OK second\r\nA7 OK never sent\r\n");
+    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Done(_)))));
+    let err = c.poll_event().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownTag);
+    // A tag already completed is unknown too.
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH hi\r\n");
+    c.send(Command::Noop).unwrap();
+    c.send(Command::Noop).unwrap();
+    c.receive(b"A1 OK first\r\nA1 OK again\r\n");
+    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Done(_)))));
+    assert_eq!(c.poll_event().unwrap_err().kind(), ErrorKind::UnknownTag);
+    // A command not yet written (held behind a synchronising literal)
+    // cannot be answered either.
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH hi\r\n");
+    c.login("a", "b\nc").unwrap();
+    c.send(Command::Noop).unwrap();
+    assert_eq!(c.outbox().take_vec(), b"A1 LOGIN a {3}\r\n");
+    c.receive(b"A2 OK too early\r\n");
+    assert_eq!(c.poll_event().unwrap_err().kind(), ErrorKind::UnknownTag);
+}
+
+#[test]
+fn idle_ticks_let_the_caller_end_it_on_a_virtual_clock() {
+    use sanswire::imap::ops::{Idle, IdleWaker};
+    use sanswire::wire::{OpStep, Operation};
+    let mut c = Client::new();
+    c.set_now(Instant::ZERO);
+    greet(&mut c, b"* PREAUTH hi\r\n");
+    let waker = IdleWaker::new();
+    let mut op = Idle::with_waker_every(None, true, waker.clone(), Some(Duration::from_secs(1)));
+    op.start(&mut c).unwrap();
+    assert_eq!(c.outbox().take_vec(), b"A1 IDLE\r\n");
+    c.receive(b"+ idling\r\n");
+    let ev = c.poll_event().unwrap().event().unwrap();
+    assert_eq!(op.on_event(&mut c, ev), Ok(OpStep::Continue));
+    // The machine asks to be woken at the tick, and reports it.
+    assert_eq!(c.poll_timeout(), Some(Instant::from_secs(1)));
+    c.handle_timeout(Instant::from_secs(1));
+    assert_eq!(c.poll_event(), Ok(Next::Event(Event::IdleTick)));
+    assert!(c.outbox().is_empty());
+    // Not woken: still idling; woken: DONE the next time the machine is
+    // stepped (here at the next tick, as a blocking read would return).
+    assert_eq!(c.poll_timeout(), Some(Instant::from_secs(2)));
+    waker.wake();
+    assert!(c.outbox().is_empty());
+    c.handle_timeout(Instant::from_secs(2));
+    assert_eq!(c.poll_event(), Ok(Next::NeedInput));
+    assert_eq!(c.outbox().take_vec(), b"DONE\r\n");
+    c.receive(b"A1 OK IDLE terminated\r\n");
+    let ev = c.poll_event().unwrap().event().unwrap();
+    assert_eq!(op.on_event(&mut c, ev), Ok(OpStep::Done(Ok(vec![]))));
+    // No ticks outside IDLE.
+    assert!(c.poll_timeout().map_or(true, |t| t > Instant::from_secs(3)));
+}
+
+#[test]
+fn qresync_select_rfc7162_example() {
+    use sanswire::wire::{OpStep, Operation};
+    // RFC 7162 §3.2.5.2's example, client side (our tags).
+    let mut c = Client::new();
+    greet(
+        &mut c,
+        b"* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE QRESYNC] hi\r\n",
+    );
+    c.send(Command::Enable(vec![b("QRESYNC")])).unwrap();
+    let known = QResync {
+        uid_validity: 67890007,
+        modseq: 20050715194045000,
+        known_uids: Some(SeqSet::parse(b"41,43:211,214:541").unwrap()),
+        seq_match: None,
+    };
+    let mut select = ops::Select::qresync("INBOX", known.clone());
+    select.start(&mut c).unwrap();
+    assert_eq!(
+        c.outbox().take_vec(),
+        b"A1 ENABLE QRESYNC\r\nA2 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))\r\n"
+    );
+    c.receive(
+        b"* ENABLED QRESYNC\r\nA1 OK enabled\r\n* 314 EXISTS\r\n* OK [UIDVALIDITY 67890007] x\r\n\
+* OK [HIGHESTMODSEQ 20050715194045000] x\r\n* VANISHED (EARLIER) 41,43:116,118,120:211,214:540\r\n\
+* 49 FETCH (UID 117 FLAGS (\\Seen \\Answered) MODSEQ (90060115194045001))\r\n\
+* 50 FETCH (UID 119 FLAGS (\\Draft $MDNSent) MODSEQ (90060115194045308))\r\n\
+A2 OK [READ-WRITE] mailbox selected\r\n",
+    );
+    let selected = loop {
+        let ev = c.poll_event().unwrap().event().unwrap();
+        if let OpStep::Done(out) = select.on_event(&mut c, ev).unwrap() {
+            break out.unwrap();
+        }
+    };
+    assert_eq!(selected.exists, 314);
+    assert_eq!(selected.highest_modseq, Some(20050715194045000));
+    assert_eq!(
+        selected.vanished,
+        vec![SeqSet::parse(b"41,43:116,118,120:211,214:540").unwrap()]
+    );
+    assert_eq!(selected.changed.len(), 2);
+    assert!(selected.changed[0]
+        .1
+        .contains(&FetchItem::ModSeq(90060115194045001)));
+    // The server side reads the same parameters back, typed; with
+    // seq-match data and CONDSTORE too.
+    let full = Command::Examine {
+        mailbox: Mailbox::new("INBOX"),
+        condstore: true,
+        qresync: Some(QResync {
+            seq_match: Some((
+                SeqSet::parse(b"41,43,45").unwrap(),
+                SeqSet::parse(b"110,125,130").unwrap(),
+            )),
+            ..known
+        }),
+    };
+    let wire = full.encode(b"A3").unwrap();
+    assert_eq!(
+        wire,
+        b"A3 EXAMINE INBOX (CONDSTORE QRESYNC (67890007 20050715194045000 41,43:211,214:541 (41,43,45 110,125,130)))\r\n"
+    );
+    let mut s = Server::with_greeting(
+        Status::new(None, StatusKind::PreAuth, "hi"),
+        Limits::server(),
+    );
+    s.receive(&wire);
+    assert_eq!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Command {
+            tag: b("A3"),
+            command: full
+        }))
+    );
+    // Without known-uids, seq-match data alone.
+    let (_, cmd) = Command::parse(
+        &b("A4 SELECT INBOX (QRESYNC (1 2 (1:3 5:7)))\r\n"),
+        &Limits::default(),
+    )
+    .unwrap();
+    let Command::Select {
+        qresync: Some(q), ..
+    } = cmd
+    else {
+        panic!("{cmd:?}")
+    };
+    assert_eq!(q.known_uids, None);
+    assert_eq!(q.seq_match.unwrap().1, SeqSet::range(5, 7));
+    // FETCH CHANGEDSINCE ... VANISHED and its VANISHED (EARLIER) answer.
+    let fetch = Command::Fetch {
+        uid: true,
+        set: SeqSet::range(300, 500),
+        items: vec![FetchAttr::Flags],
+        changed_since: Some(12345),
+        vanished: true,
+    };
+    assert_eq!(
+        fetch.encode(b"A5").unwrap(),
+        b"A5 UID FETCH 300:500 (FLAGS) (CHANGEDSINCE 12345 VANISHED)\r\n"
+    );
+    assert_eq!(
+        data(b"* VANISHED (EARLIER) 300:310,405,411\r\n"),
+        Data::Vanished {
+            earlier: true,
+            uids: SeqSet::parse(b"300:310,405,411").unwrap()
+        }
+    );
+}
+
+/// Runs `op` on `c` against `s`, answering every command OK (APPEND with
+/// APPENDUID), and gives its output and the commands the server saw.
+fn run_against<O: sanswire::wire::Operation<Client>>(
+    c: &mut Client,
+    s: &mut Server,
+    mut op: O,
+) -> (O::Output, Vec<Command>) {
+    use sanswire::wire::OpStep;
+    op.start(c).unwrap();
+    let mut seen = Vec::new();
+    loop {
+        pump(c, s);
+        while let Ok(Next::Event(ServerEvent::Command { tag, command })) = s.poll_event() {
+            seen.push(command);
+            s.complete(
+                &tag,
+                StatusKind::Ok,
+                Some(Code::AppendUid {
+                    validity: 7,
+                    uids: SeqSet::single(seen.len() as u32),
+                }),
+                "ok",
+            )
+            .unwrap();
+        }
+        pump(c, s);
+        while let Ok(Next::Event(ev)) = c.poll_event() {
+            if let OpStep::Done(out) = op.on_event(c, ev).unwrap() {
+                return (out, seen);
+            }
+        }
+    }
+}
+
+#[test]
+fn multiappend_when_offered_one_by_one_otherwise() {
+    let messages = || {
+        vec![
+            AppendMessage {
+                flags: vec![Flag::SEEN],
+                date: None,
+                data: b("Subject: one\r\n\r\n1\r\n"),
+            },
+            AppendMessage {
+                flags: vec![],
+                date: None,
+                data: b("Subject: two\r\n\r\n2\r\n"),
+            },
+        ]
+    };
+    // Offered: one APPEND carries both, read back by the server as one.
+    let mut s = Server::with_greeting(
+        Status {
+            code: Some(Code::Capability(vec![b("IMAP4rev1"), b("MULTIAPPEND")])),
+            ..Status::new(None, StatusKind::PreAuth, "hi")
+        },
+        Limits::server(),
+    );
+    let mut c = Client::new();
+    pump(&mut c, &mut s);
+    c.poll_event().unwrap();
+    let (out, seen) = run_against(&mut c, &mut s, ops::AppendAll::new("INBOX", messages()));
+    assert_eq!(out.unwrap().len(), 1);
+    assert_eq!(
+        seen,
+        vec![Command::Append {
+            mailbox: Mailbox::new("INBOX"),
+            messages: messages()
+        }]
+    );
+    // Not offered: the machine refuses the multi-message command, and the
+    // operation sends two APPENDs, the second after the first's OK.
+    let mut s = Server::with_greeting(
+        Status {
+            code: Some(Code::Capability(vec![b("IMAP4rev1")])),
+            ..Status::new(None, StatusKind::PreAuth, "hi")
+        },
+        Limits::server(),
+    );
+    let mut c = Client::new();
+    pump(&mut c, &mut s);
+    c.poll_event().unwrap();
+    let err = c
+        .send(Command::Append {
+            mailbox: Mailbox::new("INBOX"),
+            messages: messages(),
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotOffered);
+    assert!(c.outbox().is_empty());
+    let (out, seen) = run_against(&mut c, &mut s, ops::AppendAll::new("INBOX", messages()));
+    let oks = out.unwrap();
+    assert_eq!(oks.len(), 2);
+    assert_eq!(
+        oks[1].code,
+        Some(Code::AppendUid {
+            validity: 7,
+            uids: SeqSet::single(2)
+        })
+    );
+    assert_eq!(seen.len(), 2);
+    assert!(seen
+        .iter()
+        .all(|c| matches!(c, Command::Append { messages, .. } if messages.len() == 1)));
+}
+
+#[test]
+fn list_extended_return_options_both_roles() {
+    // RFC 5258 selection and return options, and LIST-STATUS (RFC 5819).
+    let list = Command::List {
+        reference: Mailbox(b("")),
+        pattern: Mailbox(b("*")),
+        selection: vec![b("SUBSCRIBED"), b("RECURSIVEMATCH")],
+        returns: vec![
+            b("CHILDREN"),
+            b("SPECIAL-USE"),
+            b("STATUS (MESSAGES UIDNEXT)"),
+        ],
+    };
+    let wire = list.encode(b"A1").unwrap();
+    assert_eq!(
+        wire,
+        b"A1 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" * RETURN (CHILDREN SPECIAL-USE STATUS (MESSAGES UIDNEXT))\r\n"
+    );
+    let mut s = Server::with_greeting(
+        Status::new(None, StatusKind::PreAuth, "hi"),
+        Limits::server(),
+    );
+    s.receive(&wire);
+    assert_eq!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Command {
+            tag: b("A1"),
+            command: list
+        }))
+    );
+    // The answer: LIST with CHILDINFO extended data, then STATUS.
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH hi\r\n");
+    let mut op = ops::Collect::new(Command::List {
+        reference: Mailbox(b("")),
+        pattern: Mailbox(b("*")),
+        selection: vec![],
+        returns: vec![b("STATUS (MESSAGES)")],
+    });
+    use sanswire::wire::{OpStep, Operation};
+    op.start(&mut c).unwrap();
+    c.receive(b"* LIST (\\HasNoChildren) \"/\" Sent\r\n* STATUS Sent (MESSAGES 3)\r\n* LIST (\\HasChildren) \"/\" Lists (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\nA1 OK done\r\n");
+    let answer = loop {
+        let ev = c.poll_event().unwrap().event().unwrap();
+        if let OpStep::Done(out) = op.on_event(&mut c, ev).unwrap() {
+            break out.unwrap();
+        }
+    };
+    assert_eq!(answer.data.len(), 3, "{:?}", answer.data);
+    assert!(
+        matches!(&answer.data[1], Data::Status { items, .. } if items == &vec![(b("MESSAGES"), 3)])
+    );
+    assert!(
+        matches!(&answer.data[2], Data::List(l) if l.mailbox.0 == b("Lists") && !l.extended.is_empty()),
+        "{:?}",
+        answer.data[2]
+    );
+}
+
+#[test]
+fn esearch_goes_to_the_command_its_tag_names() {
+    use sanswire::wire::Correlate;
+    let mut c = Client::new();
+    greet(&mut c, b"* PREAUTH [CAPABILITY IMAP4rev2] hi\r\n");
+    let search = |uid| Command::Search {
+        uid,
+        returns: Some(vec![b("COUNT")]),
+        charset: None,
+        keys: vec![SearchKey::All],
+    };
+    let first = c.send(search(false)).unwrap();
+    let second = c.send(search(true)).unwrap();
+    c.receive(
+        b"* ESEARCH (TAG \"A2\") UID COUNT 5\r\n* ESEARCH (TAG \"A1\") COUNT 3\r\n* SEARCH 1\r\n",
+    );
+    assert!(
+        matches!(c.poll_event(), Ok(Next::Event(Event::Data(Data::ESearch(e)))) if e.count == Some(5))
+    );
+    assert_eq!(c.replying_to(), Some(second));
+    assert!(
+        matches!(c.poll_event(), Ok(Next::Event(Event::Data(Data::ESearch(e)))) if e.count == Some(3))
+    );
+    assert_eq!(c.replying_to(), Some(first));
+    // Untagged SEARCH names no command: the oldest of its kind.
+    assert!(matches!(
+        c.poll_event(),
+        Ok(Next::Event(Event::Data(Data::Search { .. })))
+    ));
+    assert_eq!(c.replying_to(), Some(first));
+    // General updates belong to no command: the oldest in flight.
+    c.receive(b"A1 OK done\r\n* 9 EXISTS\r\n");
+    assert!(matches!(c.poll_event(), Ok(Next::Event(Event::Done(_)))));
+    assert!(matches!(
+        c.poll_event(),
+        Ok(Next::Event(Event::Data(Data::Exists(9))))
+    ));
+    assert_eq!(c.replying_to(), Some(second));
 }

@@ -250,3 +250,128 @@ fn our_client_against_serve() {
     );
     imap.logout().unwrap();
 }
+
+#[test]
+fn idle_woken_from_another_thread_blocking_and_tokio() {
+    use sanswire::imap::ops::IdleWaker;
+    use std::time::{Duration, Instant};
+    let root = maildir("imap-idle-wake");
+    let (_serve, addr) = serve_maildir(&root);
+    let mut imap = sanswire::io::imap::Client::connect(&addr).unwrap();
+    imap.login("alice", "secret").unwrap();
+    imap.select("INBOX").unwrap();
+    // No mail comes and the limit is far: only the waker ends IDLE.
+    let waker = IdleWaker::new();
+    let other = waker.clone();
+    let started = Instant::now();
+    let wake = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        other.wake();
+    });
+    let updates = imap
+        .idle_with_waker(Some(Duration::from_secs(60)), waker.clone())
+        .unwrap();
+    wake.join().unwrap();
+    let took = started.elapsed();
+    assert!(updates.is_empty(), "{updates:?}");
+    assert!(took >= Duration::from_millis(300), "{took:?}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    // DONE went out and was completed: the session goes on.
+    assert!(!imap.driver().machine().is_idling());
+    assert_eq!(imap.search(vec![SearchKey::All]).unwrap(), vec![1, 2]);
+    // Woken before IDLE began: DONE follows the `+` at once.
+    waker.reset();
+    waker.wake();
+    assert!(imap
+        .idle_with_waker(None, waker.clone())
+        .unwrap()
+        .is_empty());
+    imap.logout().unwrap();
+
+    // The async session, woken by another task.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let mut imap = sanswire::io::tokio::imap::Client::new(tcp).await.unwrap();
+        imap.login("alice", "secret").await.unwrap();
+        imap.select("INBOX").await.unwrap();
+        let waker = IdleWaker::new();
+        let other = waker.clone();
+        let task = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            other.wake();
+        });
+        let started = Instant::now();
+        let updates = imap.idle_with_waker(None, waker).await.unwrap();
+        task.await.unwrap();
+        assert!(updates.is_empty(), "{updates:?}");
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert_eq!(imap.search(vec![SearchKey::All]).await.unwrap(), vec![1, 2]);
+        // Woken by a future (no tick): DONE goes as soon as it completes;
+        // the limit, far off, did not end it.
+        let started = Instant::now();
+        let limit = Duration::from_secs(60);
+        let updates = imap
+            .idle_until(Some(limit), tokio::time::sleep(Duration::from_millis(300)))
+            .await
+            .unwrap();
+        assert!(updates.is_empty(), "{updates:?}");
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(300) && took < limit,
+            "{took:?}"
+        );
+        assert!(!imap.machine().is_idling());
+        imap.logout().await.unwrap();
+    });
+}
+
+/// The `> ` and `< ` lines of a `-v` trace (curl's keep their CR).
+fn trace_lines(stderr: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter(|l| l.starts_with("> ") || l.starts_with("< ") || l.starts_with("{ ["))
+        .map(|l| l.trim_end_matches('\r').to_string())
+        // Each maildir has its own UIDVALIDITY.
+        .map(|l| match l.find("[UIDVALIDITY ") {
+            Some(i) => format!("{}[UIDVALIDITY _]", &l[..i]),
+            None => l,
+        })
+        .collect()
+}
+
+#[test]
+fn verbose_in_curls_format() {
+    let cases: &[(&str, &[&str])] = &[
+        ("/", &[]),
+        ("/INBOX/;UID=1", &[]),
+        ("/INBOX/;UID=2;SECTION=1;PARTIAL=0.4", &[]),
+        ("/INBOX;MAILINDEX=2", &[]),
+        ("/INBOX?SUBJECT%20multi", &[]),
+        ("/INBOX", &["-X", "FETCH 1 (FLAGS BODY.PEEK[TEXT])"]),
+        ("/Nope/;UID=1", &[]),
+        ("/INBOX/;UID=99", &[]),
+        ("/INBOX;UIDVALIDITY=1/;UID=1", &[]),
+        ("/INBOX", &["-X", "BOGUS"]),
+    ];
+    for (path, extra) in cases {
+        // Each against a fresh maildir: a FETCH marks the message seen.
+        let run = |tool: &mut Command| {
+            let root = maildir("imap-verbose");
+            let (_serve, addr) = serve_maildir(&root);
+            tool.args(["-sv", "-m", "5"])
+                .args(*extra)
+                .arg(format!("imap://alice:secret@{addr}{path}"))
+                .output()
+                .expect("runs")
+        };
+        let curl = run(&mut Command::new("curl"));
+        let ours = run(&mut Command::new(example("fetch")));
+        let lines = trace_lines(&ours.stderr);
+        assert!(lines.iter().any(|l| l.starts_with("> A001 ")), "{lines:?}");
+        assert_eq!(lines, trace_lines(&curl.stderr), "{path} {extra:?}");
+    }
+}

@@ -241,15 +241,24 @@ fn response() -> impl Strategy<Value = Response> {
         (
             prop::option::of(1u32..),
             prop::option::of(seqset()),
-            any::<bool>()
+            any::<bool>(),
+            (
+                prop::option::of(1u32..),
+                prop::option::of(any::<u32>()),
+                prop::option::of(1u64..)
+            ),
         )
-            .prop_map(|(min, all, uid)| Data::ESearch(ESearch {
-                tag: Some(Bytes::from_static(b"A1")),
-                uid,
-                min,
-                all,
-                ..Default::default()
-            })),
+            .prop_map(
+                |(min, all, uid, (max, count, modseq))| Data::ESearch(ESearch {
+                    tag: Some(Bytes::from_static(b"A1")),
+                    uid,
+                    min,
+                    max,
+                    count,
+                    all,
+                    modseq,
+                })
+            ),
         prop::collection::vec(flag(), 0..4).prop_map(Data::Flags),
         any::<u32>().prop_map(Data::Exists),
         any::<u32>().prop_map(Data::Recent),
@@ -270,13 +279,45 @@ fn response() -> impl Strategy<Value = Response> {
     ]
 }
 
+fn qresync() -> impl Strategy<Value = QResync> {
+    (
+        1u32..,
+        any::<u64>(),
+        prop::option::of(seqset()),
+        prop::option::of((seqset(), seqset())),
+    )
+        .prop_map(|(uid_validity, modseq, known_uids, seq_match)| QResync {
+            uid_validity,
+            modseq,
+            known_uids,
+            seq_match,
+        })
+}
+
 fn command() -> impl Strategy<Value = Command> {
     prop_oneof![
         (text(), text())
             .prop_filter("no NUL", |_| true)
             .prop_map(|(user, pass)| Command::Login { user, pass }),
-        (mailbox(), any::<bool>())
-            .prop_map(|(mailbox, condstore)| Command::Select { mailbox, condstore }),
+        (
+            mailbox(),
+            any::<bool>(),
+            prop::option::of(qresync()),
+            any::<bool>()
+        )
+            .prop_map(|(mailbox, condstore, qresync, examine)| if examine {
+                Command::Examine {
+                    mailbox,
+                    condstore,
+                    qresync,
+                }
+            } else {
+                Command::Select {
+                    mailbox,
+                    condstore,
+                    qresync,
+                }
+            }),
         mailbox().prop_map(Command::Create),
         (mailbox(), mailbox()).prop_map(|(from, to)| Command::Rename { from, to }),
         (mailbox(), prop::collection::vec(flag(), 0..3), nonempty()).prop_map(
@@ -289,30 +330,42 @@ fn command() -> impl Strategy<Value = Command> {
                 }]
             }
         ),
-        (any::<bool>(), seqset(), any::<bool>()).prop_map(|(uid, set, peek)| Command::Fetch {
-            uid,
-            set,
-            items: vec![
-                FetchAttr::Envelope,
-                FetchAttr::Section {
-                    peek,
-                    section: Bytes::from_static(b"1.TEXT"),
-                    partial: Some((0, 10))
-                }
-            ],
-            changed_since: None,
-            vanished: false
-        }),
-        (any::<bool>(), seqset(), prop::collection::vec(flag(), 0..3)).prop_map(
-            |(silent, set, flags)| Command::Store {
+        (
+            any::<bool>(),
+            seqset(),
+            any::<bool>(),
+            prop::option::of(any::<u64>()),
+            any::<bool>()
+        )
+            .prop_map(|(uid, set, peek, changed_since, vanished)| Command::Fetch {
+                uid,
+                set,
+                items: vec![
+                    FetchAttr::Envelope,
+                    FetchAttr::Section {
+                        peek,
+                        section: Bytes::from_static(b"1.TEXT"),
+                        partial: Some((0, 10))
+                    }
+                ],
+                // VANISHED goes only with CHANGEDSINCE (RFC 7162 §3.2.6).
+                vanished: vanished && changed_since.is_some(),
+                changed_since,
+            }),
+        (
+            any::<bool>(),
+            seqset(),
+            prop::collection::vec(flag(), 0..3),
+            prop::option::of(any::<u64>())
+        )
+            .prop_map(|(silent, set, flags, unchanged_since)| Command::Store {
                 uid: true,
                 set,
                 mode: StoreMode::Remove,
                 silent,
                 flags,
-                unchanged_since: None
-            }
-        ),
+                unchanged_since
+            }),
         (seqset(), mailbox()).prop_map(|(set, mailbox)| Command::Move {
             uid: true,
             set,

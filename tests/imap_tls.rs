@@ -191,3 +191,61 @@ fn curl_and_fetch_agree_over_tls() {
         assert_eq!(ours, theirs, "{url} {extra:?}");
     }
 }
+
+// --- plaintext injected around the upgrade, over sockets, both roles ---
+
+/// An IMAP server sends its STARTTLS OK and a forged response in one
+/// segment: the typed client refuses it and sends nothing more, not even
+/// a ClientHello.
+#[test]
+fn client_refuses_plaintext_injected_after_the_starttls_ok() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        tcp.write_all(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n")
+            .unwrap();
+        let mut got = vec![0; b"A1 STARTTLS\r\n".len()];
+        tcp.read_exact(&mut got).unwrap();
+        assert_eq!(got, b"A1 STARTTLS\r\n");
+        tcp.write_all(b"A1 OK begin TLS\r\n* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] forged\r\n")
+            .unwrap();
+        let mut rest = Vec::new();
+        let _ = tcp.read_to_end(&mut rest);
+        rest
+    });
+    let connector = io::tls::TlsConnector::dangerous_accept_any_certificate();
+    let err = io::imap::Client::connect_starttls(&addr, &connector, "localhost").unwrap_err();
+    assert!(
+        matches!(&err, DriveError::Protocol(e) if e.kind() == ErrorKind::PlaintextAfterUpgrade),
+        "{err:?}"
+    );
+    assert_eq!(server.join().unwrap(), b"");
+}
+
+/// A client pipelines a command behind STARTTLS in one segment: `serve
+/// imap` completes STARTTLS and answers nothing more (no handshake, no
+/// answer to the smuggled command), then closes.
+#[test]
+fn serve_refuses_a_command_pipelined_behind_starttls() {
+    use std::io::{Read, Write};
+    let s = start("imap-tls-inject");
+    let mut tcp = std::net::TcpStream::connect(&s.starttls).unwrap();
+    let mut greeting = Vec::new();
+    let mut byte = [0u8];
+    while !greeting.ends_with(b"\r\n") {
+        tcp.read_exact(&mut byte).unwrap();
+        greeting.push(byte[0]);
+    }
+    tcp.write_all(b"a1 STARTTLS\r\na2 LOGIN alice secret\r\n")
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = tcp.read_to_end(&mut rest);
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(
+        rest.is_empty() || (rest.starts_with("a1 OK") && rest.matches("\r\n").count() == 1),
+        "{rest:?}"
+    );
+    assert!(!rest.contains("a2"), "{rest:?}");
+}

@@ -12,23 +12,26 @@
 //!
 //! `imaps://` is TLS from the first byte (port 993); `--ssl-reqd` upgrades
 //! with STARTTLS first and fails with 64 without it. A refused login is
-//! 67, a refused SELECT 67, a refused `-X` command 21.
+//! 67, a refused SELECT 67, a refused `-X` command 21. `-v` traces the
+//! conversation as curl does (`> ` sent, `< ` received, literals left
+//! out, tags in curl's `A001` form), in the clear after STARTTLS too.
 
+use super::common::{traced_starttls, Login, OverTls};
 use super::{
-    connect, credentials, implicit_tls, log_tls, tls_connector, tls_host, upgrade_failure, Args,
-    Failure, Sink, READ_SIZE,
+    connect, implicit_tls, log_tls, tls_connector, tls_host, upgrade_failure, Args, Failure, Sink,
+    READ_SIZE,
 };
 use percent_encoding::percent_decode_str;
-use sanswire::imap::{self, Data, ErrorKind, FetchAttr, FetchItem, SeqSet};
+use sanswire::imap::{self, Data, ErrorKind, FetchItem};
 use sanswire::io::imap::Client;
 use sanswire::io::{tls, DriveError, Session};
-use sanswire::sasl::Plain;
+use sanswire::sasl;
 use sanswire::wire::Machine;
 use std::net::TcpStream;
 use std::time::Instant;
 use url::Url;
 
-type Imap = Client<tls::Stream<TcpStream>>;
+type Imap = Client<Trace<tls::Stream<TcpStream>>>;
 
 /// What the URL asks for.
 #[derive(Debug, Default)]
@@ -95,7 +98,11 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, imaps: bool) -> Result<()
     let mut machine = imap::Client::new();
     machine.inbox().set_read_size(READ_SIZE);
     super::common::connect_limit(&mut machine, args, started);
-    let mut imap: Imap = Session::start(stream, machine).map_err(failure)?;
+    // curl's tags, so a `-v` trace reads the same.
+    machine.set_tag_digits(3);
+    // The trace sits above TLS: the conversation in the clear.
+    let mut imap: Imap =
+        Session::start(Trace::new(stream, args.verbose), machine).map_err(failure)?;
     super::common::greeted(imap.driver(), args, started);
     if args.ssl_reqd && !imaps {
         imap.driver().machine().set_require_tls(true);
@@ -105,21 +112,73 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, imaps: bool) -> Result<()
         if !caps.iter().any(|c| c.eq_ignore_ascii_case(b"STARTTLS")) {
             return Err(Failure(64, "STARTTLS not available.".into()));
         }
-        imap.starttls(&connector, tls_host(url))
+        traced_starttls(&mut imap, &connector, tls_host(url))
             .map_err(|e| upgrade_failure(e, unavailable))?;
-        log_tls(args, imap.driver().stream());
-    } else if imap.machine().capabilities().is_none() {
+        log_tls(args, imap.driver().stream().tls());
+    } else {
+        // curl asks even when the greeting listed them.
         imap.capability().map_err(failure)?;
     }
-    if let Some((user, pass)) = credentials(args, url) {
-        let plain = imap.machine().has_capability("AUTH=PLAIN");
-        let result = if plain {
-            imap.authenticate(Plain::new(&user, &pass))
-        } else {
-            imap.login(&user, &pass)
-        };
-        result.map_err(|e| Failure(67, format!("Login denied: {}", failure(e).1)))?;
+    log_in(args, url, &mut imap)?;
+    let result = transfer(args, &t, &mut imap, started);
+    // curl says LOGOUT as it lets the connection go: out of `-v`'s sight
+    // after a transfer, in it after a failure.
+    imap.driver().stream().on &= result.is_err();
+    let _ = imap.logout();
+    result
+}
+
+/// curl's IMAP login: the strongest SASL mechanism both sides have
+/// (`sasl::choose_like_curl`; `;AUTH=` or `--login-options` picks one),
+/// its initial response on the command line when the server offers
+/// SASL-IR; else LOGIN, unless LOGINDISABLED or a bearer token.
+fn log_in(args: &Args, url: &Url, imap: &mut Imap) -> Result<(), Failure> {
+    let mut login = Login::from_args(args, url);
+    if login.user.is_none() && login.token.is_none() {
+        return Ok(());
     }
+    // The machine sends the initial response when SASL-IR is offered.
+    login.sasl_ir = true;
+    let denied = |e| Failure(67, format!("Login denied: {}", failure(e).1));
+    let caps = imap.machine().capabilities().unwrap_or_default();
+    let offered: Vec<String> = caps
+        .iter()
+        .filter_map(|c| {
+            let c = String::from_utf8_lossy(c);
+            let m = c
+                .get(..5)?
+                .eq_ignore_ascii_case("AUTH=")
+                .then(|| c[5..].to_string());
+            m
+        })
+        .collect();
+    let creds = login.credentials();
+    let name = sasl::choose_like_curl(
+        offered.iter().map(String::as_str),
+        &creds,
+        login.auth.as_deref(),
+        &[],
+    );
+    if let Some(name) = name {
+        let mechanism = login.mechanism(name, &creds, url);
+        return imap
+            .call(imap::ops::Simple::authenticate(mechanism))
+            .map(|_| ())
+            .map_err(denied);
+    }
+    let any = login.auth.as_deref().map_or(true, |a| a == "*");
+    if login.token.is_some() || !any || imap.machine().has_capability("LOGINDISABLED") {
+        return Err(Failure(
+            67,
+            "No known authentication mechanisms supported".into(),
+        ));
+    }
+    let user = login.user.clone().unwrap_or_default();
+    imap.login(&user, &login.pass).map(|_| ()).map_err(denied)
+}
+
+/// What the URL asks for, once logged in.
+fn transfer(args: &Args, t: &Target, imap: &mut Imap, started: Instant) -> Result<(), Failure> {
     let mut sink = Sink::open(args, started)?;
     let wants_message = t.uid.is_some() || t.mailindex.is_some();
     if !t.mailbox.is_empty() && (args.request.is_some() || wants_message || t.query.is_some()) {
@@ -133,7 +192,7 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, imaps: bool) -> Result<()
         }
     }
     if let Some(command) = &args.request {
-        print_lines(&mut imap, &mut sink, command, 21)?;
+        print_lines(imap, &mut sink, command, 21)?;
     } else if wants_message {
         let (uid, n) = match (&t.uid, &t.mailindex) {
             (Some(n), _) => (true, n),
@@ -145,37 +204,41 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, imaps: bool) -> Result<()
             .map_err(|_| Failure(3, "URL rejected: bad UID".into()))?;
         let partial = t.partial.as_deref().and_then(|p| {
             let (a, b) = p.split_once('.')?;
-            Some((a.parse().ok()?, b.parse().ok()?))
+            Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?))
         });
-        let attr = FetchAttr::Section {
-            peek: false,
-            section: t.section.to_ascii_uppercase().into(),
-            partial,
-        };
-        let fetched = match uid {
-            true => imap.uid_fetch(SeqSet::single(n), vec![attr]),
-            false => imap.fetch(SeqSet::single(n), vec![attr]),
+        // The line as curl writes it (one item, no parentheses).
+        let mut line = format!(
+            "{}FETCH {n} BODY[{}]",
+            if uid { "UID " } else { "" },
+            t.section.to_ascii_uppercase()
+        );
+        if let Some((a, b)) = partial {
+            line.push_str(&format!("<{a}.{b}>"));
         }
-        .map_err(|_| Failure(78, "Failed to fetch the message".into()))?;
-        let data = fetched.into_iter().find_map(|(_, items)| {
-            items.into_iter().find_map(|i| match i {
+        // curl reads the message as a literal (its octets untraced).
+        imap.driver().stream().skip_literals = true;
+        let answer = imap
+            .call(imap::ops::Collect::raw(&line))
+            .map_err(|_| Failure(78, "Failed to fetch the message".into()))?;
+        imap.driver().stream().skip_literals = false;
+        let data = answer.data.into_iter().find_map(|d| match d {
+            Data::Fetch { items, .. } => items.into_iter().find_map(|i| match i {
                 FetchItem::Section { data, .. } => Some(data.unwrap_or_default()),
                 _ => None,
-            })
+            }),
+            _ => None,
         });
         match data {
             Some(d) => sink.write(&d)?,
             None => return Err(Failure(78, "Failed to fetch the message".into())),
         }
     } else if let Some(query) = &t.query {
-        print_lines(&mut imap, &mut sink, &format!("SEARCH {query}"), 8)?;
+        print_lines(imap, &mut sink, &format!("SEARCH {query}"), 8)?;
     } else {
         let reference = quoted(&t.mailbox);
-        print_lines(&mut imap, &mut sink, &format!("LIST {reference} *"), 8)?;
+        print_lines(imap, &mut sink, &format!("LIST {reference} *"), 8)?;
     }
-    sink.finish()?;
-    let _ = imap.logout();
-    Ok(())
+    sink.finish()
 }
 
 /// curl quotes the mailbox of a LIST (and sends `""` for none).
@@ -220,5 +283,115 @@ fn failure(e: sanswire::io::SessionError<imap::Imap>) -> Failure {
             format!("Weird server reply: {}", String::from_utf8_lossy(&s.text)),
         ),
         other => Failure::from(other),
+    }
+}
+
+/// A stream that shows the conversation on stderr with `-v`, as curl
+/// does: `> ` for each line sent, `< ` for each line received; a
+/// literal's octets are left out, and the rest of its line after it is a
+/// line of its own.
+struct Trace<S> {
+    inner: S,
+    on: bool,
+    /// Leave literals received out (curl does in the FETCH of a URL's
+    /// message; other answers it reads, and shows, line by line).
+    skip_literals: bool,
+    sent: Lines,
+    received: Lines,
+}
+
+/// Lines of one direction, with the literals inside them skipped.
+#[derive(Default)]
+struct Lines {
+    line: Vec<u8>,
+    /// Literal octets still to skip.
+    literal: u64,
+}
+
+impl Lines {
+    fn saw(&mut self, mut data: &[u8], prefix: &str, skip_literals: bool) {
+        while !data.is_empty() {
+            if self.literal > 0 {
+                let n = data
+                    .len()
+                    .min(usize::try_from(self.literal).unwrap_or(usize::MAX));
+                self.literal -= n as u64;
+                data = &data[n..];
+                continue;
+            }
+            let Some(end) = memchr::memchr(b'\n', data) else {
+                self.line.extend_from_slice(data);
+                return;
+            };
+            self.line.extend_from_slice(&data[..=end]);
+            data = &data[end + 1..];
+            let text = String::from_utf8_lossy(&self.line);
+            let text = text.trim_end_matches(['\r', '\n']);
+            eprintln!("{prefix}{text}");
+            if skip_literals {
+                self.literal = literal_size(text).unwrap_or(0);
+            }
+            self.line.clear();
+        }
+    }
+}
+
+/// The size of the literal announced at the end of `line` (`{N}`, `{N+}`).
+fn literal_size(line: &str) -> Option<u64> {
+    let open = line.strip_suffix('}')?.rfind('{')?;
+    let digits = line[open + 1..line.len() - 1].trim_end_matches('+');
+    digits.parse().ok()
+}
+
+impl<S> Trace<S> {
+    fn new(inner: S, on: bool) -> Self {
+        Trace {
+            inner,
+            on,
+            skip_literals: false,
+            sent: Lines::default(),
+            received: Lines::default(),
+        }
+    }
+}
+
+impl OverTls for Trace<tls::Stream<TcpStream>> {
+    fn tls(&mut self) -> &mut tls::Stream<TcpStream> {
+        &mut self.inner
+    }
+}
+
+/// Times out and half-closes as the stream it watches does.
+impl<S: sanswire::io::Socket> sanswire::io::Socket for Trace<S> {
+    fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> std::io::Result<()> {
+        self.inner.set_read_timeout(timeout)
+    }
+
+    fn shutdown_write(&mut self) -> std::io::Result<()> {
+        self.inner.shutdown_write()
+    }
+}
+
+impl<S: std::io::Read> std::io::Read for Trace<S> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.on {
+            self.received.saw(&buf[..n], "< ", self.skip_literals);
+        }
+        Ok(n)
+    }
+}
+
+impl<S: std::io::Write> std::io::Write for Trace<S> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if self.on {
+            self.sent.saw(&buf[..n], "> ", false);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }

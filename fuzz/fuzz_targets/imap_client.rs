@@ -17,6 +17,7 @@ fn client() -> Client {
     let _ = c.send(Command::Select {
         mailbox: Mailbox::new("Entwürfe"),
         condstore: true,
+        qresync: None,
     });
     let _ = c.send(Command::Fetch {
         uid: true,

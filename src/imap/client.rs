@@ -15,6 +15,51 @@ use bytes::Bytes;
 use core::fmt;
 use core::time::Duration;
 
+/// A handle that ends an IDLE ([`ops::Idle`](super::ops::Idle), or
+/// [`Client::set_idle_waker`]) from elsewhere (another
+/// thread, a signal handler, another task): cheap to clone, and
+/// [`wake`](Self::wake) is lock-free.
+///
+/// The machine looks at it each time it is stepped, and sends DONE once
+/// it is woken; with the idle tick ([`Client::set_idle_tick`]) a blocking
+/// driver's read returns every tick to step it, so it notices within one
+/// tick without a second socket or thread of its own.
+///
+/// ```
+/// use sanswire::imap::ops::IdleWaker;
+/// let waker = IdleWaker::new();
+/// let other = waker.clone();
+/// std::thread::spawn(move || other.wake()).join().unwrap();
+/// assert!(waker.is_woken());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct IdleWaker(alloc::sync::Arc<core::sync::atomic::AtomicBool>);
+
+impl IdleWaker {
+    /// How often an idling operation with a waker looks at it by default.
+    pub const TICK: Duration = Duration::from_millis(50);
+
+    /// A waker not woken yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the IDLE it was given to end (`DONE`) and return its updates.
+    pub fn wake(&self) {
+        self.0.store(true, core::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether [`wake`](Self::wake) was called.
+    pub fn is_woken(&self) -> bool {
+        self.0.load(core::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Makes it usable again for the next IDLE.
+    pub fn reset(&self) {
+        self.0.store(false, core::sync::atomic::Ordering::Release);
+    }
+}
+
 /// What the client machine reports, in the order the server said it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -36,6 +81,10 @@ pub enum Event {
         /// The literal's announced size.
         size: u64,
     },
+    /// While idling, the interval set with [`Client::set_idle_tick`]
+    /// passed with no news: the caller may look at what it waits for (a
+    /// wake-up from another thread) and end IDLE with [`Client::done`].
+    IdleTick,
 }
 
 /// What a command in flight is.
@@ -58,6 +107,56 @@ enum Kind {
 struct Pending {
     tag: u32,
     kind: Kind,
+    /// The kinds of untagged data that answer it ([`answers`]).
+    answers: u16,
+}
+
+// Kinds of untagged data, as bits: which command a response belongs to
+// when several are in flight.
+const D_CAPABILITY: u16 = 1;
+const D_LIST: u16 = 1 << 1;
+const D_STATUS: u16 = 1 << 2;
+const D_SEARCH: u16 = 1 << 3;
+const D_FETCH: u16 = 1 << 4;
+const D_EXPUNGE: u16 = 1 << 5;
+const D_MAILBOX: u16 = 1 << 6;
+const D_NAMESPACE: u16 = 1 << 7;
+const D_ID: u16 = 1 << 8;
+const D_ENABLED: u16 = 1 << 9;
+
+/// The untagged data kinds `cmd` is answered with.
+fn answers(cmd: &Command) -> u16 {
+    match cmd {
+        Command::Capability => D_CAPABILITY,
+        Command::List { .. } | Command::Lsub { .. } => D_LIST | D_STATUS,
+        Command::Status { .. } => D_STATUS,
+        Command::Search { .. } => D_SEARCH,
+        Command::Fetch { .. } | Command::Store { .. } => D_FETCH,
+        Command::Expunge | Command::UidExpunge(_) | Command::Move { .. } => D_EXPUNGE,
+        Command::Select { .. } | Command::Examine { .. } => D_MAILBOX | D_FETCH | D_EXPUNGE,
+        Command::Namespace => D_NAMESPACE,
+        Command::Id(_) => D_ID,
+        Command::Enable(_) => D_ENABLED,
+        _ => 0,
+    }
+}
+
+/// The kind of an untagged data response (0: a general update, such as
+/// EXISTS, that belongs to no command).
+fn data_kind(d: &Data) -> u16 {
+    match d {
+        Data::Capability(_) => D_CAPABILITY,
+        Data::List(_) | Data::Lsub(_) => D_LIST,
+        Data::Status { .. } => D_STATUS,
+        Data::Search { .. } | Data::ESearch(_) => D_SEARCH,
+        Data::Fetch { .. } => D_FETCH,
+        Data::Expunge(_) | Data::Vanished { .. } => D_EXPUNGE,
+        Data::Flags(_) => D_MAILBOX,
+        Data::Namespace(_) => D_NAMESPACE,
+        Data::Id(_) => D_ID,
+        Data::Enabled(_) => D_ENABLED,
+        _ => 0,
+    }
 }
 
 /// The session state (RFC 9051 §3).
@@ -159,6 +258,17 @@ pub struct Client {
     idle_limit: Option<Duration>,
     /// Report untagged data raw (curl's `-X`).
     raw_untagged: bool,
+    /// Tags have at least this many digits (`A001`: curl's form).
+    tag_digits: u8,
+    /// Ends IDLE (DONE) once woken.
+    idle_waker: Option<IdleWaker>,
+    /// While idling, an [`Event::IdleTick`] this often, in milliseconds
+    /// (0: none; four bytes, not a 16-byte `Option<Duration>`, in every
+    /// idle connection).
+    idle_tick_ms: u32,
+    /// When the last tick (or IDLE's `+`) was.
+    tick_base: Instant,
+    tick_due: bool,
 }
 
 impl Default for Client {
@@ -187,6 +297,7 @@ impl Client {
             Pending {
                 tag: 0,
                 kind: Kind::Greeting,
+                answers: 0,
             },
             CommandId::CONNECTION,
             Gate::Barrier,
@@ -214,6 +325,11 @@ impl Client {
             refreshed: false,
             idle_limit: None,
             raw_untagged: false,
+            tag_digits: 0,
+            idle_tick_ms: 0,
+            idle_waker: None,
+            tick_base: Instant::ZERO,
+            tick_due: false,
         }
     }
 
@@ -277,6 +393,36 @@ impl Client {
         self.idle_refresh = every;
     }
 
+    /// Writes tags with at least `digits` digits, zeros in front (`A001`,
+    /// as curl does, with 3); the default, 0, gives `A1`.
+    pub fn set_tag_digits(&mut self, digits: u8) {
+        self.tag_digits = digits.min(10);
+    }
+
+    /// While IDLE runs, reports [`Event::IdleTick`] every `every` (on the
+    /// machine's timer) so a driver's loop returns to its caller, who can
+    /// end IDLE for a reason of its own (a wake-up from another thread);
+    /// `None` (the default): no ticks.
+    /// The interval is kept in whole milliseconds (at least 1, at most
+    /// 49 days).
+    pub fn set_idle_tick(&mut self, every: Option<Duration>) {
+        self.idle_tick_ms = every.map_or(0, |d| {
+            u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)
+        });
+        self.tick_base = self.conn.now();
+    }
+
+    /// While IDLE runs, ends it (`DONE`) as soon as the machine is
+    /// stepped after `waker` was woken (from another thread or task);
+    /// `None`: no waker.
+    pub fn set_idle_waker(&mut self, waker: Option<IdleWaker>) {
+        self.idle_waker = waker;
+    }
+
+    fn idle_tick(&self) -> Option<Duration> {
+        (self.idle_tick_ms > 0).then(|| Duration::from_millis(u64::from(self.idle_tick_ms)))
+    }
+
     /// Reports every untagged data response as [`Data::Other`] with its
     /// bytes as received (literals included), and untagged OK, NO and BAD
     /// the same way (re-encoded): for tools that print what the server
@@ -329,11 +475,17 @@ impl Client {
         };
         let tag = self.next_tag.wrapping_add(1).max(1);
         self.next_tag = tag;
-        let mut text = tag_label(tag);
+        let mut text = tag_label(tag, self.tag_digits);
         text.push(b' ');
         text.extend_from_slice(line);
         text.extend_from_slice(b"\r\n");
-        Ok(self.enqueue(Pending { tag, kind }, alloc::vec![Part::Text(text)], None))
+        // A raw line may be answered by anything.
+        let answers = u16::MAX;
+        Ok(self.enqueue(
+            Pending { tag, kind, answers },
+            alloc::vec![Part::Text(text)],
+            None,
+        ))
     }
 
     fn out(&self) -> Out {
@@ -374,6 +526,13 @@ impl Client {
     /// will carry.
     pub fn send(&mut self, cmd: Command) -> Result<CommandId, Error> {
         self.check_can_send(&cmd)?;
+        if let Command::Append { messages, .. } = &cmd {
+            // RFC 3502: several messages in one APPEND only when offered
+            // (ops::AppendAll sends them one by one otherwise).
+            if messages.len() > 1 && !self.has_capability("MULTIAPPEND") {
+                return Err(ErrorKind::NotOffered.into());
+            }
+        }
         let kind = match &cmd {
             Command::Authenticate { .. } => return Err(ErrorKind::OutOfSequence.into()),
             Command::Login { .. } => Kind::Login,
@@ -399,13 +558,14 @@ impl Client {
             Kind::Compress => self.compress_pending = true,
             _ => {}
         }
-        Ok(self.enqueue(Pending { tag, kind }, parts, None))
+        let answers = answers(&cmd);
+        Ok(self.enqueue(Pending { tag, kind, answers }, parts, None))
     }
 
     fn encode(&mut self, cmd: &Command) -> Result<(u32, Vec<Part>), Error> {
         let tag = self.next_tag.wrapping_add(1).max(1);
         let mut parts = Parts::default();
-        cmd.encode_to(&self.out(), &tag_label(tag), &mut parts)?;
+        cmd.encode_to(&self.out(), &tag_label(tag, self.tag_digits), &mut parts)?;
         self.next_tag = tag;
         Ok((tag, parts.finish()))
     }
@@ -460,6 +620,7 @@ impl Client {
             Pending {
                 tag,
                 kind: Kind::Authenticate,
+                answers: D_CAPABILITY,
             },
             parts,
             None,
@@ -486,6 +647,16 @@ impl Client {
         let id = self.send(Command::Idle)?;
         self.idle_limit = Some(limit);
         Ok(id)
+    }
+
+    /// Whether [`done`](Self::done) would end the IDLE in flight (sent,
+    /// or acknowledged, and no DONE asked for yet).
+    pub fn can_end_idle(&self) -> bool {
+        match self.idle {
+            Idle::On(_) | Idle::Refreshing => true,
+            Idle::Starting => !self.done_wanted,
+            Idle::Off | Idle::Ending => false,
+        }
     }
 
     /// Ends IDLE (`DONE`); its completion follows as [`Event::Done`].
@@ -535,6 +706,13 @@ impl Client {
             if self.tls == Tls::Handshake {
                 return Ok(Next::Paused);
             }
+            if self.idle_waker.as_ref().is_some_and(IdleWaker::is_woken) && self.can_end_idle() {
+                self.done()?;
+            }
+            if core::mem::take(&mut self.tick_due) && self.is_idling() {
+                self.replying = self.in_flight();
+                return Ok(Next::Event(Event::IdleTick));
+            }
             if !self.conn.may_recv() {
                 return Ok(Next::Paused);
             }
@@ -572,6 +750,27 @@ impl Client {
         self.queue.front().map(|q| q.id)
     }
 
+    /// The command untagged data answers: the one ESEARCH names by its
+    /// tag, else the oldest written one answered by data of its kind
+    /// (the SEARCH result of the second of two pipelined commands is
+    /// its own), else the oldest in flight.
+    fn owner_of(&self, d: &Data) -> Option<CommandId> {
+        let written = || self.queue.iter().filter(|q| q.is_started());
+        if let Data::ESearch(e) = d {
+            let tag = e.tag.as_deref().and_then(parse_tag);
+            if let Some(q) = written().find(|q| tag.is_some() && Some(q.tag.tag) == tag) {
+                return Some(q.id);
+            }
+        }
+        let kind = data_kind(d);
+        if kind != 0 {
+            if let Some(q) = written().find(|q| q.tag.answers & kind != 0) {
+                return Some(q.id);
+            }
+        }
+        self.in_flight()
+    }
+
     fn on_response(&mut self, r: Response) -> Result<Option<Event>, Error> {
         let greeting = self
             .queue
@@ -590,7 +789,7 @@ impl Client {
                         self.utf8 = true;
                     }
                 }
-                self.replying = self.in_flight();
+                self.replying = self.owner_of(&d);
                 Ok(Some(Event::Data(d)))
             }
             Response::Status(s)
@@ -655,6 +854,7 @@ impl Client {
                     return Ok((!refreshing).then_some(Event::Idling));
                 }
                 self.idle = Idle::On(self.conn.now());
+                self.tick_base = self.conn.now();
                 // Silence is normal while idling; the refresh timer wakes us.
                 self.conn
                     .set_timeout(Some(self.idle_refresh + Duration::from_secs(300)));
@@ -689,14 +889,20 @@ impl Client {
     }
 
     fn on_tagged(&mut self, s: Status) -> Result<Option<Event>, Error> {
+        // Completions come in any order (RFC 9051 §5.5): the tag says
+        // which command, among those written, this one ends.
         let tag = s.tag.as_deref().and_then(parse_tag);
-        let Some(front) = self.queue.front() else {
+        let Some(index) = self
+            .queue
+            .iter()
+            .position(|q| Some(q.tag.tag) == tag && q.is_started() && q.tag.kind != Kind::Greeting)
+        else {
             return Err(ErrorKind::UnknownTag.into());
         };
-        if tag != Some(front.tag.tag) {
+        let Some(entry) = self.queue.iter().nth(index) else {
             return Err(ErrorKind::UnknownTag.into());
-        }
-        let (kind, id) = (front.tag.kind, front.id);
+        };
+        let (kind, id) = (entry.tag.kind, entry.id);
         self.note_code(&s);
         let ok = s.kind == StatusKind::Ok;
         match kind {
@@ -718,7 +924,7 @@ impl Client {
             Kind::Idle => {
                 if self.idle == Idle::Refreshing && ok {
                     // Our own DONE: IDLE again, under the same id.
-                    self.queue.finish();
+                    self.queue.finish_at(index);
                     self.idle = Idle::Starting;
                     self.refreshed = true;
                     let (tag, parts) = self.encode(&Command::Idle)?;
@@ -726,6 +932,7 @@ impl Client {
                         Pending {
                             tag,
                             kind: Kind::Idle,
+                            answers: 0,
                         },
                         parts,
                         Some(id),
@@ -738,7 +945,7 @@ impl Client {
             }
             Kind::StartTls => {
                 if ok {
-                    self.queue.finish();
+                    self.queue.finish_at(index);
                     self.tls = Tls::Handshake;
                     self.conn.request_tls();
                     self.replying = Some(id);
@@ -761,7 +968,7 @@ impl Client {
             }
             Kind::Enable | Kind::Plain | Kind::Close | Kind::Greeting => {}
         }
-        self.queue.finish();
+        self.queue.finish_at(index);
         self.release();
         self.replying = Some(id);
         Ok(Some(Event::Done(s)))
@@ -913,9 +1120,11 @@ fn copy_all(v: &[Bytes]) -> Caps {
     }
 }
 
-/// `A<n>`.
-fn tag_label(n: u32) -> Vec<u8> {
+/// `A<n>`, with at least `digits` digits (zeros in front).
+fn tag_label(n: u32, digits: u8) -> Vec<u8> {
     let mut label = alloc::vec![b'A'];
+    let width = n.checked_ilog10().unwrap_or(0) as usize + 1;
+    label.resize(1 + usize::from(digits).saturating_sub(width), b'0');
     super::syntax::write_num(&mut label, u64::from(n));
     label
 }
@@ -967,6 +1176,9 @@ impl Machine for Client {
                 if let Some(limit) = self.idle_limit {
                     wake = wake.min(since + limit);
                 }
+                if let Some(tick) = self.idle_tick() {
+                    wake = wake.min(self.tick_base + tick);
+                }
                 Some(silence.map_or(wake, |s| s.min(wake)))
             }
             _ => silence,
@@ -976,6 +1188,10 @@ impl Machine for Client {
     fn handle_timeout(&mut self, now: Instant) {
         self.set_now(now);
         if let Idle::On(since) = self.idle {
+            if self.idle_tick().is_some_and(|t| now >= self.tick_base + t) {
+                self.tick_base = now;
+                self.tick_due = true;
+            }
             let limit = self.idle_limit.is_some_and(|l| now >= since + l);
             if limit && self.conn.check().is_ok() {
                 let _ = self.done();
@@ -1005,8 +1221,11 @@ mod tests {
 
     #[test]
     fn tags() {
-        assert_eq!(tag_label(1), b"A1");
-        assert_eq!(tag_label(u32::MAX), b"A4294967295");
+        assert_eq!(tag_label(1, 0), b"A1");
+        assert_eq!(tag_label(1, 3), b"A001");
+        assert_eq!(tag_label(1234, 3), b"A1234");
+        assert_eq!(tag_label(u32::MAX, 0), b"A4294967295");
+        assert_eq!(parse_tag(b"A001"), Some(1));
         assert_eq!(parse_tag(b"A42"), Some(42));
         assert_eq!(parse_tag(b"B42"), None);
         assert_eq!(parse_tag(b"A99999999999"), None);

@@ -10,6 +10,22 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
+/// QRESYNC's SELECT/EXAMINE parameter (RFC 7162 §3.2.5): what the
+/// client remembers of the mailbox, so the server tells only what changed
+/// (VANISHED (EARLIER) and FETCH with MODSEQ during the SELECT).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QResync {
+    /// The UIDVALIDITY last seen.
+    pub uid_validity: u32,
+    /// The HIGHESTMODSEQ last seen.
+    pub modseq: u64,
+    /// The UIDs the client knows (all of them if `None`).
+    pub known_uids: Option<SeqSet>,
+    /// Pairs of message numbers and their UIDs, so the server can tell
+    /// from where on the client's view is stale: (sequence set, UID set).
+    pub seq_match: Option<(SeqSet, SeqSet)>,
+}
+
 /// A command (without its tag).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -39,19 +55,27 @@ pub enum Command {
     },
     /// `ENABLE cap...` (RFC 5161).
     Enable(Vec<Bytes>),
-    /// `SELECT mailbox [(CONDSTORE)]`.
+    /// `SELECT mailbox [(CONDSTORE)]`, or with QRESYNC's parameters
+    /// (RFC 7162 §3.2.5): `SELECT mailbox (QRESYNC (uidvalidity modseq
+    /// [known-uids] [(seqs uids)]))`.
     Select {
         /// The mailbox.
         mailbox: Mailbox,
         /// Ask for CONDSTORE.
         condstore: bool,
+        /// QRESYNC's quick resynchronisation (after `ENABLE QRESYNC`).
+        qresync: Option<QResync>,
     },
-    /// `EXAMINE mailbox [(CONDSTORE)]`.
+    /// `EXAMINE mailbox [(CONDSTORE)]`, or with QRESYNC's parameters
+    /// (RFC 7162 §3.2.5): `EXAMINE mailbox (QRESYNC (uidvalidity modseq
+    /// [known-uids] [(seqs uids)]))`.
     Examine {
         /// The mailbox.
         mailbox: Mailbox,
         /// Ask for CONDSTORE.
         condstore: bool,
+        /// QRESYNC's quick resynchronisation (after `ENABLE QRESYNC`).
+        qresync: Option<QResync>,
     },
     /// `CREATE mailbox`.
     Create(Mailbox),
@@ -400,7 +424,7 @@ impl Command {
     ///
     /// ```
     /// use sanswire::imap::{Command, Mailbox};
-    /// let cmd = Command::Select { mailbox: Mailbox::new("Entwürfe"), condstore: false };
+    /// let cmd = Command::Select { mailbox: Mailbox::new("Entwürfe"), condstore: false, qresync: None };
     /// assert_eq!(cmd.encode(b"A1").unwrap(), b"A1 SELECT Entw&APw-rfe\r\n");
     /// let login = Command::Login { user: "a b".into(), pass: "x\r\ny".into() };
     /// assert_eq!(login.encode(b"A2").unwrap(), b"A2 LOGIN \"a b\" {4+}\r\nx\r\ny\r\n");
@@ -457,16 +481,23 @@ impl Command {
                     s.text(c);
                 }
             }
-            Command::Select { mailbox, condstore } | Command::Examine { mailbox, condstore } => {
+            Command::Select {
+                mailbox,
+                condstore,
+                qresync,
+            }
+            | Command::Examine {
+                mailbox,
+                condstore,
+                qresync,
+            } => {
                 s.text(if matches!(self, Command::Select { .. }) {
                     b"SELECT "
                 } else {
                     b"EXAMINE "
                 });
                 mb(s, mailbox)?;
-                if *condstore {
-                    s.text(b" (CONDSTORE)");
-                }
+                encode_select_params(s, *condstore, qresync.as_ref())?;
             }
             Command::Create(m) => {
                 s.text(b"CREATE ");
@@ -664,6 +695,98 @@ impl Command {
 }
 
 /// A LIST pattern may hold `*` and `%`, which an atom may not: list-char.
+/// ` (CONDSTORE QRESYNC (uidvalidity modseq [known-uids] [(seqs uids)]))`.
+fn encode_select_params(
+    s: &mut dyn Sink,
+    condstore: bool,
+    qresync: Option<&QResync>,
+) -> PResult<()> {
+    if !condstore && qresync.is_none() {
+        return Ok(());
+    }
+    s.text(b" (");
+    if condstore {
+        s.text(b"CONDSTORE");
+    }
+    if let Some(q) = qresync {
+        if condstore {
+            s.text(b" ");
+        }
+        s.text(b"QRESYNC (");
+        write_num(s, u64::from(q.uid_validity));
+        s.text(b" ");
+        write_num(s, q.modseq);
+        if let Some(known) = &q.known_uids {
+            s.text(b" ");
+            known.encode(s)?;
+        }
+        if let Some((seqs, uids)) = &q.seq_match {
+            s.text(b" (");
+            seqs.encode(s)?;
+            s.text(b" ");
+            uids.encode(s)?;
+            s.text(b")");
+        }
+        s.text(b")");
+    }
+    s.text(b")");
+    Ok(())
+}
+
+/// SELECT's parameters: CONDSTORE, QRESYNC's, and others (kept out:
+/// RFC 4466 lets extensions add their own, we know none of them).
+fn select_params(c: &mut Cursor) -> PResult<(bool, Option<QResync>)> {
+    let mut condstore = false;
+    let mut qresync = None;
+    c.open()?;
+    loop {
+        if c.keyword(b"CONDSTORE") {
+            condstore = true;
+        } else if c.keyword(b"QRESYNC") {
+            c.sp()?;
+            qresync = Some(qresync_param(c)?);
+        } else {
+            c.value()?;
+        }
+        if !c.eat(b' ') {
+            break;
+        }
+    }
+    c.close()?;
+    Ok((condstore, qresync))
+}
+
+/// `(uidvalidity modseq [known-uids] [(seqs uids)])`.
+fn qresync_param(c: &mut Cursor) -> PResult<QResync> {
+    c.open()?;
+    let uid_validity = c.nz_number()?;
+    c.sp()?;
+    let modseq = c.number64()?;
+    let mut q = QResync {
+        uid_validity,
+        modseq,
+        known_uids: None,
+        seq_match: None,
+    };
+    if c.eat(b' ') && c.peek() != Some(b'(') {
+        q.known_uids = Some(c.seq_set()?);
+        if !c.eat(b' ') {
+            c.close()?;
+            return Ok(q);
+        }
+    }
+    if c.peek() == Some(b'(') {
+        c.open()?;
+        let seqs = c.seq_set()?;
+        c.sp()?;
+        let uids = c.seq_set()?;
+        c.close()?;
+        q.seq_match = Some((seqs, uids));
+    }
+    c.close()?;
+    Ok(q)
+}
+
 fn list_pattern(out: &Out, s: &mut dyn Sink, p: &Bytes) -> PResult<()> {
     if !p.is_empty()
         && p.iter()
@@ -987,18 +1110,23 @@ fn parse_command(c: &mut Cursor) -> PResult<Command> {
         Command::Enable(caps)
     } else if is(b"SELECT") || is(b"EXAMINE") {
         let mailbox = c.mailbox()?;
-        let mut condstore = false;
-        if c.eat(b' ') {
-            let params = c.list(|c| c.value())?;
-            condstore = params.iter().any(|v| {
-                v.as_bytes()
-                    .is_some_and(|b| b.eq_ignore_ascii_case(b"CONDSTORE"))
-            });
-        }
-        if is(b"SELECT") {
-            Command::Select { mailbox, condstore }
+        let (condstore, qresync) = if c.eat(b' ') {
+            select_params(c)?
         } else {
-            Command::Examine { mailbox, condstore }
+            (false, None)
+        };
+        if is(b"SELECT") {
+            Command::Select {
+                mailbox,
+                condstore,
+                qresync,
+            }
+        } else {
+            Command::Examine {
+                mailbox,
+                condstore,
+                qresync,
+            }
         }
     } else if is(b"CREATE") {
         Command::Create(c.mailbox()?)

@@ -64,6 +64,9 @@ pub enum ErrorKind {
     OutOfSequence,
     /// The SASL mechanism failed before anything was sent.
     Sasl,
+    /// The command needs a capability the server did not announce
+    /// (several messages in one APPEND without MULTIAPPEND).
+    NotOffered,
 }
 
 impl ErrorKind {
@@ -71,7 +74,7 @@ impl ErrorKind {
     pub fn fault(self) -> Fault {
         use ErrorKind::*;
         match self {
-            UnsafeArgument | InvalidArgument | OutOfSequence | Sasl => Fault::Local,
+            UnsafeArgument | InvalidArgument | OutOfSequence | Sasl | NotOffered => Fault::Local,
             _ => Fault::Remote,
         }
     }
@@ -101,6 +104,7 @@ impl ErrorKind {
             InvalidArgument => "argument the grammar cannot carry",
             OutOfSequence => "call out of sequence",
             Sasl => "SASL mechanism failed",
+            NotOffered => "the server does not offer what the command needs",
         }
     }
 }

@@ -50,8 +50,8 @@ mod syntax;
 mod types;
 mod utf7;
 
-pub use client::{Client, Event, State};
-pub use command::{command_tag, AppendMessage, Command, FetchAttr, SearchKey, StoreMode};
+pub use client::{Client, Event, IdleWaker, State};
+pub use command::{command_tag, AppendMessage, Command, FetchAttr, QResync, SearchKey, StoreMode};
 pub use error::{Error, ErrorKind, Refusal};
 pub use frame::{Framed, Framer, Literal};
 pub use limits::Limits;

@@ -28,10 +28,10 @@
 
 use super::{
     Client, Code, Command, Data, Error, Event, FetchAttr, FetchItem, Flag, ListItem, Mailbox,
-    Refusal, SearchKey, SeqSet, Status, StatusKind, StoreMode,
+    QResync, Refusal, SearchKey, SeqSet, Status, StatusKind, StoreMode,
 };
 use crate::sasl::Mechanism;
-use crate::wire::{CommandId, Correlate, OpStep, Operation, Protocol, StartTls};
+use crate::wire::{CommandId, Correlate, Machine, OpStep, Operation, Protocol, StartTls};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -285,6 +285,78 @@ impl Simple {
     }
 }
 
+/// `APPEND` of several messages: one command with MULTIAPPEND (RFC 3502)
+/// when the server offers it, all or nothing; otherwise one APPEND per
+/// message, each sent after the previous one's OK, stopping at the first
+/// refusal. The output: the OKs (APPENDUID in their codes), one per
+/// command.
+#[derive(Debug)]
+pub struct AppendAll {
+    mailbox: Mailbox,
+    /// The messages still to send, last first.
+    rest: Vec<super::AppendMessage>,
+    id: Option<CommandId>,
+    done: Vec<Status>,
+}
+
+impl AppendAll {
+    /// The messages, in order, to `mailbox`.
+    pub fn new(mailbox: &str, messages: Vec<super::AppendMessage>) -> Self {
+        let mut rest = messages;
+        rest.reverse();
+        AppendAll {
+            mailbox: Mailbox::new(mailbox),
+            rest,
+            id: None,
+            done: Vec::new(),
+        }
+    }
+
+    fn send_next(&mut self, client: &mut Client) -> Result<(), Error> {
+        let messages = if client.has_capability("MULTIAPPEND") {
+            let mut all = core::mem::take(&mut self.rest);
+            all.reverse();
+            all
+        } else {
+            self.rest.pop().into_iter().collect()
+        };
+        self.id = Some(client.send(Command::Append {
+            mailbox: self.mailbox.clone(),
+            messages,
+        })?);
+        Ok(())
+    }
+}
+
+impl Operation<Client> for AppendAll {
+    type Output = Result<Vec<Status>, Refusal>;
+
+    fn start(&mut self, client: &mut Client) -> Result<(), Error> {
+        if self.rest.is_empty() {
+            return Err(super::ErrorKind::InvalidArgument.into());
+        }
+        self.send_next(client)
+    }
+
+    fn on_event(&mut self, client: &mut Client, event: Event) -> Result<Step<Vec<Status>>, Error> {
+        if !client.is_reply_to(self.id) {
+            return Ok(OpStep::Pass(event));
+        }
+        Ok(match event {
+            Event::Done(s) if s.kind == StatusKind::Ok => {
+                self.done.push(s);
+                if self.rest.is_empty() {
+                    return Ok(OpStep::Done(Ok(core::mem::take(&mut self.done))));
+                }
+                self.send_next(client)?;
+                OpStep::Continue
+            }
+            Event::Done(s) => OpStep::Done(Err(Refusal(Box::new(s)))),
+            other => OpStep::Pass(other),
+        })
+    }
+}
+
 typed_op!(
     /// `CAPABILITY`: the capabilities.
     Capability -> Vec<Bytes>, |a| a
@@ -358,6 +430,12 @@ pub struct Selected {
     pub highest_modseq: Option<u64>,
     /// Opened read-only.
     pub read_only: bool,
+    /// With QRESYNC: the UIDs expunged since the state the client gave
+    /// (`VANISHED (EARLIER)`).
+    pub vanished: Vec<SeqSet>,
+    /// With QRESYNC: the messages changed since then (FETCH with UID,
+    /// FLAGS and MODSEQ).
+    pub changed: Vec<Fetched>,
 }
 
 typed_op!(
@@ -369,6 +447,8 @@ typed_op!(
                 Data::Exists(n) => s.exists = n,
                 Data::Recent(n) => s.recent = n,
                 Data::Flags(f) => s.flags = f,
+                Data::Vanished { uids, .. } => s.vanished.push(uids),
+                Data::Fetch { seq, items } => s.changed.push((seq, items)),
                 _ => {}
             }
         }
@@ -392,6 +472,7 @@ impl Select {
         Self::with(Command::Select {
             mailbox: Mailbox::new(mailbox),
             condstore: false,
+            qresync: None,
         })
     }
 
@@ -400,13 +481,32 @@ impl Select {
         Self::with(Command::Examine {
             mailbox: Mailbox::new(mailbox),
             condstore: false,
+            qresync: None,
+        })
+    }
+
+    /// `SELECT mailbox (QRESYNC (...))` (after `ENABLE QRESYNC`): what
+    /// changed since the state `known` describes comes back in
+    /// [`Selected::vanished`] and [`Selected::changed`].
+    pub fn qresync(mailbox: &str, known: QResync) -> Self {
+        Self::with(Command::Select {
+            mailbox: Mailbox::new(mailbox),
+            condstore: false,
+            qresync: Some(known),
         })
     }
 
     /// SELECT or EXAMINE as given.
     pub fn with(command: Command) -> Self {
         Select(Run::new(command, |d| {
-            matches!(d, Data::Exists(_) | Data::Recent(_) | Data::Flags(_))
+            matches!(
+                d,
+                Data::Exists(_)
+                    | Data::Recent(_)
+                    | Data::Flags(_)
+                    | Data::Vanished { .. }
+                    | Data::Fetch { .. }
+            )
         }))
     }
 }
@@ -605,6 +705,11 @@ impl Operation<Client> for Starttls {
             return Ok(OpStep::Pass(event));
         }
         match event {
+            // Bytes behind the OK came before the handshake: forged, or a
+            // man in the middle's (the machine would refuse them next).
+            Event::Done(s) if s.kind == StatusKind::Ok && !client.inbox().is_drained() => {
+                Err(super::ErrorKind::PlaintextAfterUpgrade.into())
+            }
             Event::Done(s) if s.kind == StatusKind::Ok => Ok(OpStep::Done(())),
             Event::Done(_) => Err(super::ErrorKind::TlsUnavailable.into()),
             other => Ok(OpStep::Pass(other)),
@@ -612,12 +717,16 @@ impl Operation<Client> for Starttls {
     }
 }
 
+pub use super::client::IdleWaker;
+
 /// `IDLE` until the server sends an update (if `wake_on_update`), the
-/// limit passes (on the machine's timer), or both never: the updates.
+/// limit passes (on the machine's timer), the caller's [`IdleWaker`] is
+/// woken, or none of these: the updates.
 #[derive(Debug)]
 pub struct Idle {
     limit: Option<Duration>,
     wake_on_update: bool,
+    waker: Option<(IdleWaker, Option<Duration>)>,
     id: Option<CommandId>,
     updates: Vec<Data>,
 }
@@ -629,9 +738,31 @@ impl Idle {
         Idle {
             limit,
             wake_on_update,
+            waker: None,
             id: None,
             updates: Vec::new(),
         }
+    }
+
+    /// The same, ending too when `waker` is woken: the machine looks at
+    /// it each time it is stepped, and every [`IdleWaker::TICK`] (so a
+    /// blocking read returns to look).
+    pub fn with_waker(limit: Option<Duration>, wake_on_update: bool, waker: IdleWaker) -> Self {
+        Self::with_waker_every(limit, wake_on_update, waker, Some(IdleWaker::TICK))
+    }
+
+    /// The same, with a tick of `tick` (`None`: none, for a driver that
+    /// steps the machine when woken, as the async session's
+    /// `idle_until` does).
+    pub fn with_waker_every(
+        limit: Option<Duration>,
+        wake_on_update: bool,
+        waker: IdleWaker,
+        tick: Option<Duration>,
+    ) -> Self {
+        let mut idle = Self::new(limit, wake_on_update);
+        idle.waker = Some((waker, tick));
+        idle
     }
 }
 
@@ -643,6 +774,8 @@ impl Operation<Client> for Idle {
             Some(l) => client.idle_for(l)?,
             None => client.idle()?,
         });
+        client.set_idle_tick(self.waker.as_ref().and_then(|(_, tick)| *tick));
+        client.set_idle_waker(self.waker.as_ref().map(|(w, _)| w.clone()));
         Ok(())
     }
 
@@ -650,8 +783,8 @@ impl Operation<Client> for Idle {
         if !client.is_reply_to(self.id) {
             return Ok(OpStep::Pass(event));
         }
-        Ok(match event {
-            Event::Idling => OpStep::Continue,
+        let step = match event {
+            Event::Idling | Event::IdleTick => OpStep::Continue,
             Event::Data(d) => {
                 self.updates.push(d);
                 if self.wake_on_update && client.is_idling() {
@@ -664,6 +797,11 @@ impl Operation<Client> for Idle {
             }
             Event::Done(s) => OpStep::Done(Err(Refusal(Box::new(s)))),
             other => OpStep::Pass(other),
-        })
+        };
+        if let OpStep::Done(_) = &step {
+            client.set_idle_tick(None);
+            client.set_idle_waker(None);
+        }
+        Ok(step)
     }
 }

@@ -233,8 +233,12 @@ impl<'a> Cursor<'a> {
     }
 
     pub(crate) fn astring(&mut self) -> PResult<Bytes> {
+        // `~` is an atom character: only `~{` starts a literal8 (the
+        // fuzzer sent `~$c` as a user name).
+        let literal8 = self.rest().starts_with(b"~{");
         match self.peek() {
-            Some(b'"' | b'{' | b'~') => self.string(),
+            Some(b'"' | b'{') => self.string(),
+            Some(b'~') if literal8 => self.string(),
             _ => {
                 let a = self.take_while(is_astring_char);
                 if a.is_empty() {

@@ -65,6 +65,15 @@ session_methods! {
     fn list(reference: &str, pattern: &str) -> Vec<ListItem> = call ops::List::new(reference, pattern);
     /// `SELECT mailbox`.
     fn select(mailbox: &str) -> Selected = call ops::Select::mailbox(mailbox);
+    /// `SELECT mailbox (QRESYNC (...))`: what changed since `known`.
+    fn select_qresync(mailbox: &str, known: imap::QResync) -> Selected
+        = call ops::Select::qresync(mailbox, known);
+    /// `SELECT mailbox (CONDSTORE)`: HIGHESTMODSEQ in the answer.
+    fn select_condstore(mailbox: &str) -> Selected = call ops::Select::with(Command::Select {
+        mailbox: imap::Mailbox::new(mailbox),
+        condstore: true,
+        qresync: None,
+    });
     /// `EXAMINE mailbox` (read-only).
     fn examine(mailbox: &str) -> Selected = call ops::Select::examine(mailbox);
     /// `STATUS mailbox (items)`.
@@ -87,11 +96,30 @@ session_methods! {
     /// `APPEND mailbox (flags) message`: the OK (APPENDUID in its code).
     fn append(mailbox: &str, flags: Vec<Flag>, message: Bytes) -> Status
         = call ops::Simple::append(mailbox, flags, message);
+    /// `APPEND` of several messages (one command with MULTIAPPEND, else
+    /// one each): the OKs.
+    fn append_all(mailbox: &str, messages: Vec<imap::AppendMessage>) -> Vec<Status>
+        = call ops::AppendAll::new(mailbox, messages);
+    /// `LIST (selection) reference pattern RETURN (options)`
+    /// (LIST-EXTENDED, RFC 5258; `STATUS (...)` as a return option with
+    /// LIST-STATUS): the mailboxes, and the STATUS answers among them.
+    fn list_extended(reference: &str, pattern: &str, selection: Vec<Bytes>, returns: Vec<Bytes>) -> Answer
+        = call ops::Collect::new(Command::List {
+            reference: imap::Mailbox::new(reference),
+            pattern: imap::Mailbox::new(pattern),
+            selection,
+            returns,
+        });
     /// `EXPUNGE`: the sequence numbers expunged.
     fn expunge() -> Vec<u32> = call ops::Expunge::new();
     /// `IDLE` until an update arrives or `limit` passes (on the machine's
     /// timer): the updates.
     fn idle(limit: Option<Duration>) -> Vec<Data> = call ops::Idle::new(limit, true);
+    /// `IDLE` until an update arrives, `limit` passes, or `waker` is woken
+    /// (from another thread or task; noticed within
+    /// [`IdleWaker::TICK`](ops::IdleWaker::TICK)): the updates.
+    fn idle_with_waker(limit: Option<Duration>, waker: ops::IdleWaker) -> Vec<Data>
+        = call ops::Idle::with_waker(limit, true, waker);
     /// Any command, with every untagged answer it got.
     fn command(command: Command) -> Answer = call ops::Collect::new(command);
     /// `NOOP`: its completion (updates are passed to the driver).
@@ -126,5 +154,42 @@ impl Client<tls::Stream<TcpStream>> {
         host: &str,
     ) -> Result<Self> {
         Self::connect_starttls_with(addr, imap::Client::new(), connector, host)
+    }
+}
+
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+impl<S: super::nonblocking::AsyncIo<Family> + Unpin, Family>
+    super::nonblocking::Session<S, Imap, Family>
+{
+    /// `IDLE` until an update arrives, `limit` passes, or `wake` completes
+    /// (a channel's receive, a shutdown signal, a timer): then DONE goes
+    /// at once, and the updates are given once the server completes IDLE.
+    ///
+    /// ```no_run
+    /// # async fn demo(mut imap: sanswire::io::tokio::imap::Client<tokio::net::TcpStream>) {
+    /// // Any future: here a timer; in a service, a channel's receive.
+    /// let stop = tokio::time::sleep(std::time::Duration::from_secs(60));
+    /// let updates = imap.idle_until(None, stop).await;
+    /// # }
+    /// ```
+    pub async fn idle_until<F: core::future::Future<Output = ()>>(
+        &mut self,
+        limit: Option<Duration>,
+        wake: F,
+    ) -> Result<Vec<Data>> {
+        let waker = ops::IdleWaker::new();
+        // No tick: the machine is stepped again as soon as `wake` is.
+        let idle = ops::Idle::with_waker_every(limit, true, waker.clone(), None);
+        let mut run = core::pin::pin!(self.call(idle));
+        let mut wake = core::pin::pin!(wake);
+        let mut woken = false;
+        core::future::poll_fn(|cx| {
+            if !woken && core::future::Future::poll(wake.as_mut(), cx).is_ready() {
+                woken = true;
+                waker.wake();
+            }
+            core::future::Future::poll(run.as_mut(), cx)
+        })
+        .await
     }
 }

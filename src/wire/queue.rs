@@ -68,6 +68,11 @@ impl<T> Queued<T> {
     pub fn awaits_continuation(&self) -> bool {
         self.gated
     }
+
+    /// Whether something of it was written (so the peer may answer it).
+    pub fn is_started(&self) -> bool {
+        self.started
+    }
 }
 
 /// Commands waiting to go and waiting for their answers, oldest first: a
@@ -268,6 +273,20 @@ impl<T> CommandQueue<T> {
         Some(done)
     }
 
+    /// The command at `index` (oldest first) was answered in full, before
+    /// those in front of it (IMAP: tagged completions come in any order,
+    /// RFC 9051 §5.5): takes it off. Call [`release`](Self::release) after.
+    pub fn finish_at(&mut self, index: usize) -> Option<Queued<T>> {
+        if index == 0 {
+            return self.finish();
+        }
+        // Its unwritten parts sit after those of the entries before it.
+        let before: usize = self.entries.range(..index).map(|e| e.unsent as usize).sum();
+        let done = self.entries.remove(index)?;
+        self.parts.drain(before..before + done.unsent as usize);
+        Some(done)
+    }
+
     /// Drops the commands not written yet (a transaction refused half-way);
     /// those written stay, for their answers.
     pub fn cancel_unsent(&mut self) {
@@ -335,6 +354,44 @@ mod tests {
 
     fn line(s: &'static str) -> Bytes {
         Bytes::from_static(s.as_bytes())
+    }
+
+    #[test]
+    fn finish_at_takes_a_later_command_and_its_unwritten_parts() {
+        let mut out = Outbox::new();
+        let mut q = CommandQueue::new();
+        q.set_pipelining(true);
+        q.push(1, Gate::Pipelined, line("A1 NOOP\r\n"));
+        // Refused before its `+`: its literal is never written.
+        q.push_parts(
+            2,
+            Gate::Pipelined,
+            [
+                Part::Bytes(line("A2 APPEND X {5}\r\n")),
+                Part::AwaitContinuation,
+                Part::Bytes(line("hello\r\n")),
+            ],
+        );
+        q.push_parts(
+            3,
+            Gate::Pipelined,
+            [Part::Bytes(line("A3 LOGIN ")), Part::Bytes(line("u p\r\n"))],
+        );
+        q.release(&mut out);
+        assert_eq!(out.take_vec(), b"A1 NOOP\r\nA2 APPEND X {5}\r\n");
+        assert!(q.iter().nth(1).is_some_and(Queued::is_started));
+        assert!(!q.iter().nth(2).is_some_and(Queued::is_started));
+        assert_eq!(q.finish_at(1).map(|e| e.tag), Some(2));
+        q.release(&mut out);
+        // A3 goes whole, and nothing of A2's literal.
+        assert_eq!(out.take_vec(), b"A3 LOGIN u p\r\n");
+        assert_eq!(
+            q.iter().map(|e| e.tag).collect::<alloc::vec::Vec<_>>(),
+            [1, 3]
+        );
+        assert_eq!(q.finish_at(1).map(|e| e.tag), Some(3));
+        assert_eq!(q.finish_at(0).map(|e| e.tag), Some(1));
+        assert!(q.is_empty() && q.finish_at(0).is_none());
     }
 
     #[test]

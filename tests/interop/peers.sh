@@ -197,6 +197,10 @@ service auth {
 protocol lmtp {
   auth_username_format = %n
 }
+# COMPRESS=DEFLATE (RFC 4978) for the IMAP tests.
+protocol imap {
+  mail_plugins = \$mail_plugins imap_zlib
+}
 EOF
   mkdir -p "$DIR/dovecot/state"
   dovecot -F -c "$DIR/dovecot/dovecot.conf" >>"$DIR/dovecot.log" 2>&1 &
