@@ -57,6 +57,21 @@ pub enum DataPlan {
     Listen,
 }
 
+/// How a data connection is protected (RFC 4217 §9:
+/// [`Client::data_protection`](super::Client::data_protection)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DataProtection {
+    /// `PROT C` (the default): plaintext.
+    Clear,
+    /// `PROT P`: TLS, the client being the TLS client in both modes, and
+    /// the session **resumed** from the control connection's (its proof
+    /// that the data connection belongs to this client: vsftpd's
+    /// `require_ssl_reuse`). With TLS 1.3 the tickets come after the
+    /// control handshake: read a reply over TLS before the first data
+    /// connection (the typed session always has: PBSZ and PROT's).
+    Private,
+}
+
 /// The machine that carries a data connection: the core's byte stream,
 /// which ends at the peer's end of stream (MODE S, RFC 959 §3.4.1).
 pub fn data_machine() -> crate::wire::Raw {
