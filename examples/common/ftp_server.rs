@@ -6,16 +6,26 @@
 //! and active (PORT, EPRT to the client's own address) modes. Every path
 //! is resolved inside the root: `..` stops at it, and a symlink that
 //! leads out of it is refused. Listings: LIST in `ls -l` form, NLST, MLSD;
-//! TYPE A converts line ends both ways.
+//! TYPE A converts line ends both ways. STOU stores under a fresh name
+//! (`STOU`, `STOU.1`, ... as vsftpd) given in the `150 FILE: name`.
+//!
+//! With `--tls-cert` and `--tls-key`: AUTH TLS (or, with `--implicit-tls`,
+//! TLS from the first byte, FTPS), PBSZ and PROT P; each PROT P data
+//! connection must resume the control connection's TLS session, or the
+//! transfer is refused with `522`, as vsftpd's `require_ssl_reuse`: the
+//! control session is tagged (rustls resumption data) and the tag a data
+//! connection resumed is checked.
 
 use super::ServerConfig;
 use sanswire::ftp::list::{write_mlsd, write_unix, Entry, EntryKind, ListTime};
 use sanswire::ftp::{
-    AsciiDecoder, AsciiEncoder, Command, DataEndpoint, Reply, Server, ServerEvent as Event,
+    AsciiDecoder, AsciiEncoder, Command, DataEndpoint, DataProtection, Reply, Server, ServerEvent as Event,
     TransferError, TransferType,
 };
+use sanswire::io::tls::{self, rustls::ServerConnection};
 use sanswire::io::{ByteStream, DriveError, Driver};
 use sanswire::wire::Raw;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::{IpAddr, TcpListener, TcpStream};
@@ -29,6 +39,8 @@ const ACCEPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Read size for files and data connections.
 const CHUNK: usize = 256 * 1024;
 
+type Stream = tls::Stream<TcpStream>;
+
 /// Serves one connection until it closes.
 pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let _ = stream.set_nodelay(true);
@@ -39,6 +51,18 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
         return;
     };
     server.set_peer(peer.ip());
+    server.set_tls_offered(config.tls.is_some());
+    let tag = session_tag();
+    let stream = match (&config.tls, config.implicit_tls) {
+        (Some(acceptor), true) => {
+            server.set_implicit_tls();
+            match tls::Stream::accept_with(stream, acceptor, tagged(&tag)) {
+                Ok(s) => s,
+                Err(_) => return,
+            }
+        }
+        _ => tls::Stream::plain(stream),
+    };
     let mut session = Session {
         conn: Driver::new(stream, server),
         config,
@@ -47,12 +71,30 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
         cwd: "/".into(),
         listener: None,
         writable: false,
+        tag,
     };
     let _ = session.serve();
 }
 
+/// A tag for one control connection's TLS session, carried by every
+/// session resumed from it: what tells this client's data connections
+/// from anyone else's.
+fn session_tag() -> Vec<u8> {
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let n = COUNT.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("ftp-control-{}-{n}-{nanos}", std::process::id()).into_bytes()
+}
+
+/// The accept hook that files `tag` in the tickets this connection issues.
+fn tagged(tag: &[u8]) -> impl FnOnce(&mut ServerConnection) + '_ {
+    move |conn| conn.set_resumption_data(tag)
+}
+
 struct Session<'a> {
-    conn: Driver<TcpStream, Server>,
+    conn: Driver<Stream, Server>,
     config: &'a ServerConfig,
     peer: IpAddr,
     local: IpAddr,
@@ -60,6 +102,8 @@ struct Session<'a> {
     cwd: String,
     listener: Option<TcpListener>,
     writable: bool,
+    /// This control connection's TLS session tag (see `session_tag`).
+    tag: Vec<u8>,
 }
 
 impl Session<'_> {
@@ -123,7 +167,14 @@ impl Session<'_> {
                 .server()
                 .transfer_done(Err(TransferError::Aborted))
                 .map_err(p),
-            Event::AuthTls => self.reply(502, "TLS is not configured."),
+            Event::AuthTls => match self.config.tls.clone() {
+                Some(acceptor) => {
+                    self.server().accept_tls().map_err(p)?;
+                    let tag = self.tag.clone();
+                    self.conn.accept_tls_with(&acceptor, tagged(&tag))
+                }
+                None => self.reply(502, "TLS is not configured."),
+            },
             Event::Command(cmd) => self.command(cmd),
             _ => self.reply(502, "Command not implemented."),
         }
@@ -246,18 +297,67 @@ impl Session<'_> {
                     .map_err(p)
             }
         };
-        self.server().transfer_started().map_err(p)?;
+        match &source {
+            Source::Unique(_, name) => self.server().stou_started(name).map_err(p)?,
+            _ => self.server().transfer_started().map_err(p)?,
+        }
         self.conn.flush()?;
         let ascii = self.conn.machine_ref().transfer_type() == TransferType::Ascii;
-        let mut stream = ByteStream::new(tcp, Raw::new());
+        let Some(data) = self.secure_data(tcp) else {
+            return self
+                .server()
+                .transfer_done(Err(TransferError::TlsFailed))
+                .map_err(p);
+        };
+        let mut stream = ByteStream::new(data, Raw::new());
         let result = match source {
             Source::File(file) => send_file(&mut stream, file, ascii),
             Source::Listing(bytes) => stream.write_all(&bytes).and_then(|()| stream.finish()),
-            Source::Upload(file) => receive_file(&mut stream, file, ascii),
+            Source::Upload(file) | Source::Unique(file, _) => {
+                receive_file(&mut stream, file, ascii)
+            }
         };
         drop(stream);
         let result = result.map_err(|_| TransferError::Aborted);
         self.server().transfer_done(result).map_err(p)
+    }
+
+    /// The data connection as PROT says: plaintext, or TLS that resumed
+    /// this control connection's session (`None`: it did not, or the
+    /// handshake failed; the transfer is refused with 522).
+    fn secure_data(&mut self, tcp: TcpStream) -> Option<Stream> {
+        let private = self.conn.machine_ref().data_protection() == DataProtection::Private;
+        let acceptor = match (&self.config.tls, private) {
+            (Some(acceptor), true) => acceptor,
+            _ => return Some(tls::Stream::plain(tcp)),
+        };
+        // The tag goes in the tickets this connection issues too, so the
+        // next data connection can resume from it.
+        let data = tls::Stream::accept_with(tcp, acceptor, tagged(&self.tag)).ok()?;
+        let resumed_ours = data.is_resumed()
+            && data
+                .server_connection()
+                .and_then(|c| c.received_resumption_data())
+                == Some(&self.tag[..]);
+        resumed_ours.then_some(data)
+    }
+
+    /// A file for STOU under a name nothing has yet: `STOU`, then
+    /// `STOU.1`, `STOU.2`, ... (vsftpd's names), created exclusively.
+    fn unique_file(&self) -> Option<(File, String)> {
+        (0..1000).find_map(|i| {
+            let name = match i {
+                0 => "STOU".to_string(),
+                i => format!("STOU.{i}"),
+            };
+            let real = self.resolve_new(&name)?;
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(real)
+                .ok()?;
+            Some((file, name))
+        })
     }
 
     fn prepare(&self, command: &Command, offset: u64) -> Result<Source, (u16, &'static str)> {
@@ -293,7 +393,11 @@ impl Session<'_> {
                 }
                 Ok(Source::Upload(file))
             }
-            Command::Stou => Err((502, "STOU not implemented.")),
+            Command::Stou if !self.writable => Err(denied),
+            Command::Stou => self
+                .unique_file()
+                .map(|(file, name)| Source::Unique(file, name))
+                .ok_or((553, "Could not create file.")),
             Command::List(path) | Command::Nlst(path) | Command::Mlsd(path) => {
                 let virt = path.clone().unwrap_or_else(|| ".".into());
                 let real = self
@@ -334,11 +438,13 @@ impl Session<'_> {
 enum Source {
     File(File),
     Upload(File),
+    /// STOU: the file and the name it got.
+    Unique(File, String),
     Listing(Vec<u8>),
 }
 
 fn send_file(
-    stream: &mut ByteStream<TcpStream, Raw>,
+    stream: &mut ByteStream<Stream, Raw>,
     mut file: File,
     ascii: bool,
 ) -> std::io::Result<()> {
@@ -362,7 +468,7 @@ fn send_file(
 }
 
 fn receive_file(
-    stream: &mut ByteStream<TcpStream, Raw>,
+    stream: &mut ByteStream<Stream, Raw>,
     mut file: File,
     ascii: bool,
 ) -> std::io::Result<()> {
