@@ -12,9 +12,10 @@
 //! With `--tls-cert` and `--tls-key`: AUTH TLS (or, with `--implicit-tls`,
 //! TLS from the first byte, FTPS), PBSZ and PROT P; each PROT P data
 //! connection must resume the control connection's TLS session, or the
-//! transfer is refused with `522`, as vsftpd's `require_ssl_reuse`: the
-//! control session is tagged (rustls resumption data) and the tag a data
-//! connection resumed is checked.
+//! transfer is refused with `522`, as vsftpd's `require_ssl_reuse`. As
+//! vsftpd (one process, so one session cache, per client), each control
+//! connection gets a session cache of its own: a data connection that
+//! resumed at all resumed this client's session (TLS 1.2 or 1.3).
 
 use super::ServerConfig;
 use sanswire::ftp::list::{write_mlsd, write_unix, Entry, EntryKind, ListTime};
@@ -22,10 +23,10 @@ use sanswire::ftp::{
     AsciiDecoder, AsciiEncoder, Command, DataEndpoint, DataProtection, Reply, Server, ServerEvent as Event,
     TransferError, TransferType,
 };
-use sanswire::io::tls::{self, rustls::ServerConnection};
+use sanswire::io::tls::{self, rustls::server::ServerSessionMemoryCache, TlsAcceptor};
 use sanswire::io::{ByteStream, DriveError, Driver};
 use sanswire::wire::Raw;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::{IpAddr, TcpListener, TcpStream};
@@ -52,11 +53,11 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     };
     server.set_peer(peer.ip());
     server.set_tls_offered(config.tls.is_some());
-    let tag = session_tag();
-    let stream = match (&config.tls, config.implicit_tls) {
+    let acceptor = config.tls.as_ref().map(own_session_cache);
+    let stream = match (&acceptor, config.implicit_tls) {
         (Some(acceptor), true) => {
             server.set_implicit_tls();
-            match tls::Stream::accept_with(stream, acceptor, tagged(&tag)) {
+            match tls::Stream::accept(stream, acceptor) {
                 Ok(s) => s,
                 Err(_) => return,
             }
@@ -71,26 +72,19 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
         cwd: "/".into(),
         listener: None,
         writable: false,
-        tag,
+        acceptor,
     };
     let _ = session.serve();
 }
 
-/// A tag for one control connection's TLS session, carried by every
-/// session resumed from it: what tells this client's data connections
-/// from anyone else's.
-fn session_tag() -> Vec<u8> {
-    static COUNT: AtomicU64 = AtomicU64::new(0);
-    let n = COUNT.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("ftp-control-{}-{n}-{nanos}", std::process::id()).into_bytes()
-}
-
-/// The accept hook that files `tag` in the tickets this connection issues.
-fn tagged(tag: &[u8]) -> impl FnOnce(&mut ServerConnection) + '_ {
-    move |conn| conn.set_resumption_data(tag)
+/// The acceptor for one client: the same certificate, and a session
+/// cache of its own, so only this client's sessions can be resumed on
+/// its data connections (rustls hands back resumption data in TLS 1.3
+/// only; a cache per client works for TLS 1.2 too).
+fn own_session_cache(acceptor: &TlsAcceptor) -> TlsAcceptor {
+    let mut config = (**acceptor.config()).clone();
+    config.session_storage = ServerSessionMemoryCache::new(64);
+    TlsAcceptor::from_config(Arc::new(config))
 }
 
 struct Session<'a> {
@@ -102,8 +96,8 @@ struct Session<'a> {
     cwd: String,
     listener: Option<TcpListener>,
     writable: bool,
-    /// This control connection's TLS session tag (see `session_tag`).
-    tag: Vec<u8>,
+    /// This client's TLS acceptor (see `own_session_cache`).
+    acceptor: Option<TlsAcceptor>,
 }
 
 impl Session<'_> {
@@ -167,11 +161,10 @@ impl Session<'_> {
                 .server()
                 .transfer_done(Err(TransferError::Aborted))
                 .map_err(p),
-            Event::AuthTls => match self.config.tls.clone() {
+            Event::AuthTls => match self.acceptor.clone() {
                 Some(acceptor) => {
                     self.server().accept_tls().map_err(p)?;
-                    let tag = self.tag.clone();
-                    self.conn.accept_tls_with(&acceptor, tagged(&tag))
+                    self.conn.accept_tls(&acceptor)
                 }
                 None => self.reply(502, "TLS is not configured."),
             },
@@ -327,19 +320,12 @@ impl Session<'_> {
     /// handshake failed; the transfer is refused with 522).
     fn secure_data(&mut self, tcp: TcpStream) -> Option<Stream> {
         let private = self.conn.machine_ref().data_protection() == DataProtection::Private;
-        let acceptor = match (&self.config.tls, private) {
+        let acceptor = match (&self.acceptor, private) {
             (Some(acceptor), true) => acceptor,
             _ => return Some(tls::Stream::plain(tcp)),
         };
-        // The tag goes in the tickets this connection issues too, so the
-        // next data connection can resume from it.
-        let data = tls::Stream::accept_with(tcp, acceptor, tagged(&self.tag)).ok()?;
-        let resumed_ours = data.is_resumed()
-            && data
-                .server_connection()
-                .and_then(|c| c.received_resumption_data())
-                == Some(&self.tag[..]);
-        resumed_ours.then_some(data)
+        let data = tls::Stream::accept(tcp, acceptor).ok()?;
+        data.is_resumed().then_some(data)
     }
 
     /// A file for STOU under a name nothing has yet: `STOU`, then

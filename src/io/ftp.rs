@@ -19,6 +19,9 @@ use std::string::String;
 use std::time::{Duration, Instant};
 use std::vec::Vec;
 
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
 /// What the FTP client's calls return (blocking and async).
 pub type Result<T> = core::result::Result<T, SessionError<Ftp>>;
 
