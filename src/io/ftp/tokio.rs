@@ -10,7 +10,6 @@ use crate::ftp::ops::{self, Started, Transfer};
 use crate::ftp::{self, DataPlan, DataProtection, Ftp, Reply};
 use crate::io::nonblocking::{ByteStream, Session};
 use crate::io::tokio::Tokio;
-use crate::io::DriveError;
 use crate::wire::{CommandId, Raw};
 use ::tokio::net::{TcpListener, TcpStream};
 use std::io;
@@ -240,7 +239,7 @@ impl Client<crate::io::tls::tokio::Stream<TcpStream>> {
 #[cfg(feature = "tokio-rustls")]
 fn check_protected<S: ControlSocket>(ftp: Client<S>) -> Result<Client<S>> {
     if ftp.machine().data_protection() != DataProtection::Private {
-        return Err(DriveError::Protocol(ftp::Error::new(
+        return Err(crate::io::DriveError::Protocol(ftp::Error::new(
             ftp::ErrorKind::TlsUnavailable,
         )));
     }
