@@ -155,6 +155,11 @@ impl<S: ControlSocket> Session<S, Ftp, Tokio> {
         self.transfer(Transfer::Stor(path.into(), 0)).await
     }
 
+    /// `REST offset` and `STOR path`: resume an upload.
+    pub async fn stor_from(&mut self, path: &str, offset: u64) -> Result<AsyncDataStream<'_, S>> {
+        self.transfer(Transfer::Stor(path.into(), offset)).await
+    }
+
     /// `APPE path`.
     pub async fn appe(&mut self, path: &str) -> Result<AsyncDataStream<'_, S>> {
         self.transfer(Transfer::Appe(path.into())).await
