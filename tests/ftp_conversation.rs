@@ -705,14 +705,24 @@ fn server_pbsz_prot_stou_and_the_reuse_refusal() {
     );
     assert_eq!(s.data_protection(), DataProtection::Private);
     s.receive(b"USER alice\r\nPASS pw\r\n");
-    assert!(matches!(s.poll_event(), Ok(Next::Event(ServerEvent::Login { .. }))));
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Login { .. }))
+    ));
     s.accept_login(true).unwrap();
     s.receive(b"EPSV\r\n");
-    assert!(matches!(s.poll_event(), Ok(Next::Event(ServerEvent::Passive { .. }))));
-    s.passive_listening("127.0.0.1:5000".parse().unwrap()).unwrap();
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Passive { .. }))
+    ));
+    s.passive_listening("127.0.0.1:5000".parse().unwrap())
+        .unwrap();
     s.outbox().take_vec();
     s.receive(b"STOU\r\n");
-    assert!(matches!(s.poll_event(), Ok(Next::Event(ServerEvent::Transfer { .. }))));
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Transfer { .. }))
+    ));
     assert_eq!(
         s.stou_started("bad\r\nname").unwrap_err().kind(),
         ErrorKind::UnsafeArgument
@@ -729,5 +739,8 @@ fn server_pbsz_prot_stou_and_the_reuse_refusal() {
         served(&mut s),
         "522 SSL connection failed: session reuse required.\r\n"
     );
-    assert_eq!(TransferError::from_code(522), Some(TransferError::TlsFailed));
+    assert_eq!(
+        TransferError::from_code(522),
+        Some(TransferError::TlsFailed)
+    );
 }

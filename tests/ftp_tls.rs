@@ -102,7 +102,9 @@ fn exercise(ftp: &mut Client<sanswire::io::tls::Stream<std::net::TcpStream>>, ro
     unique.write_all(b"unique\n").unwrap();
     unique.finish().unwrap();
     assert_eq!(std::fs::read(root.join(&name)).unwrap(), b"unique\n");
-    let again = ftp.fetch_all(Transfer::Retr("hello.txt".into(), 6)).unwrap();
+    let again = ftp
+        .fetch_all(Transfer::Retr("hello.txt".into(), 6))
+        .unwrap();
     assert_eq!(again, b"over TLS\n");
     ftp.quit().unwrap();
 }
@@ -187,7 +189,10 @@ fn fetch_prints_what_curl_prints_over_ftps() {
         (format!("ftp://localhost:{}/hello.txt", port(&e_addr)), true),
         (format!("ftp://localhost:{}/bin.dat", port(&e_addr)), true),
         (format!("ftp://localhost:{}/sub/", port(&e_addr)), true),
-        (format!("ftps://localhost:{}/hello.txt", port(&i_addr)), false),
+        (
+            format!("ftps://localhost:{}/hello.txt", port(&i_addr)),
+            false,
+        ),
         (format!("ftps://localhost:{}/sub/", port(&i_addr)), false),
         (format!("ftps://localhost:{}/missing", port(&i_addr)), false),
     ];
@@ -237,7 +242,14 @@ fn tokio_session_transfers_over_ftps_and_in_active_mode() {
     let root = s.root.to_str().unwrap();
     let (_plain, plain_addr) = serve(
         "ftp",
-        &["--root", root, "--user", "alice:secret", "--listen", "127.0.0.1:0"],
+        &[
+            "--root",
+            root,
+            "--user",
+            "alice:secret",
+            "--listen",
+            "127.0.0.1:0",
+        ],
     );
     let connector = s.pki.connector();
     let want = std::fs::read(s.root.join("bin.dat")).unwrap();
@@ -271,7 +283,12 @@ fn tokio_session_transfers_over_ftps_and_in_active_mode() {
         unique.write_all(b"u").await.unwrap();
         unique.finish().await.unwrap();
         assert_eq!(std::fs::read(s.root.join(name)).unwrap(), b"u");
-        assert!(ftp.mlsd(None).await.unwrap().entries().any(|e| e.name == b"tokio.bin"));
+        assert!(ftp
+            .mlsd(None)
+            .await
+            .unwrap()
+            .entries()
+            .any(|e| e.name == b"tokio.bin"));
         ftp.quit().await.unwrap();
 
         let tcp = tokio::net::TcpStream::connect(&plain_addr).await.unwrap();

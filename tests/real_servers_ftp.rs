@@ -54,7 +54,8 @@ fn blocking_session_over_ftps_with_session_reuse() {
     let p = peers();
     let (name, pass) = user(p);
     let connector = p.connector();
-    let mut ftp = Client::connect_explicit_tls(p.addr("FTP_PORT"), &connector, "localhost").unwrap();
+    let mut ftp =
+        Client::connect_explicit_tls(p.addr("FTP_PORT"), &connector, "localhost").unwrap();
     assert_eq!(ftp.machine().data_protection(), DataProtection::Private);
     ftp.login(name, pass).unwrap();
     let before = resumed_sessions(p);
@@ -87,10 +88,14 @@ fn blocking_session_over_ftps_with_session_reuse() {
     rest.finish().unwrap();
     assert_eq!(file_sha(p, "blocking-up.bin"), sha256(&upload));
     let tail = ftp
-        .fetch_all(sanswire::ftp::ops::Transfer::Retr("blocking-up.bin".into(), 999_000))
+        .fetch_all(sanswire::ftp::ops::Transfer::Retr(
+            "blocking-up.bin".into(),
+            999_000,
+        ))
         .unwrap();
     assert!(tail == upload[999_000..]);
-    ftp.rename("blocking-up.bin", "blocking-renamed.bin").unwrap();
+    ftp.rename("blocking-up.bin", "blocking-renamed.bin")
+        .unwrap();
     assert!(home(p).join("blocking-renamed.bin").exists());
     ftp.delete("blocking-renamed.bin").unwrap();
     assert!(!home(p).join("blocking-renamed.bin").exists());
@@ -99,7 +104,10 @@ fn blocking_session_over_ftps_with_session_reuse() {
     ftp.rmdir("blocking-dir").unwrap();
     // STOU: vsftpd names the file in its 150.
     let mut unique = ftp.stou().unwrap();
-    let stored = unique.stou_name().expect("vsftpd's 150 names the file").to_string();
+    let stored = unique
+        .stou_name()
+        .expect("vsftpd's 150 names the file")
+        .to_string();
     unique.write_all(b"unique\n").unwrap();
     unique.finish().unwrap();
     assert_eq!(std::fs::read(home(p).join(&stored)).unwrap(), b"unique\n");
@@ -163,7 +171,9 @@ fn tokio_session_over_ftps_with_session_reuse() {
         up.write_all(&upload).await.unwrap();
         up.finish().await.unwrap();
         assert_eq!(file_sha(p, "tokio-up.bin"), sha256(&upload));
-        ftp.rename("tokio-up.bin", "tokio-renamed.bin").await.unwrap();
+        ftp.rename("tokio-up.bin", "tokio-renamed.bin")
+            .await
+            .unwrap();
         ftp.delete("tokio-renamed.bin").await.unwrap();
         assert!(!home(p).join("tokio-renamed.bin").exists());
         ftp.quit().await.unwrap();
@@ -187,7 +197,14 @@ fn fetch_prints_what_curl_prints_from_vsftpd() {
     let creds = format!("{name}:{pass}");
     let ca = p.get("CA_FILE");
     let port = p.port("FTP_PORT");
-    for path in ["hello.txt", "large.bin", "", "sub/", "sub/inner.txt", "missing.txt"] {
+    for path in [
+        "hello.txt",
+        "large.bin",
+        "",
+        "sub/",
+        "sub/inner.txt",
+        "missing.txt",
+    ] {
         for tls in [false, true] {
             let url = format!("ftp://localhost:{port}/{path}");
             let mut args = vec!["-s", "-u", &creds, "--cacert", ca];
@@ -223,6 +240,10 @@ fn fetch_prints_what_curl_prints_from_vsftpd() {
         let args = ["-s", "--ssl-reqd", "-u", &creds, "--cacert", ca, "-T"];
         let (code, _, err) = output(cmd.args(args).arg(&upload).arg(&url));
         assert_eq!(code, Some(0), "{tool}: {err}");
-        assert_eq!(file_sha(p, target), sha256(&awkward_bytes(654_321)), "{tool}");
+        assert_eq!(
+            file_sha(p, target),
+            sha256(&awkward_bytes(654_321)),
+            "{tool}"
+        );
     }
 }

@@ -20,17 +20,17 @@
 use super::ServerConfig;
 use sanswire::ftp::list::{write_mlsd, write_unix, Entry, EntryKind, ListTime};
 use sanswire::ftp::{
-    AsciiDecoder, AsciiEncoder, Command, DataEndpoint, DataProtection, Reply, Server, ServerEvent as Event,
-    TransferError, TransferType,
+    AsciiDecoder, AsciiEncoder, Command, DataEndpoint, DataProtection, Reply, Server,
+    ServerEvent as Event, TransferError, TransferType,
 };
 use sanswire::io::tls::{self, rustls::server::ServerSessionMemoryCache, TlsAcceptor};
 use sanswire::io::{ByteStream, DriveError, Driver};
 use sanswire::wire::Raw;
-use std::sync::Arc;
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::{IpAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 type Outcome = Result<(), DriveError<sanswire::ftp::Error>>;
@@ -302,7 +302,7 @@ impl Session<'_> {
                 .transfer_done(Err(TransferError::TlsFailed))
                 .map_err(p);
         };
-        let mut stream = ByteStream::new(data, Raw::new());
+        let mut stream = ByteStream::new(data, sanswire::ftp::data_machine());
         let result = match source {
             Source::File(file) => send_file(&mut stream, file, ascii),
             Source::Listing(bytes) => stream.write_all(&bytes).and_then(|()| stream.finish()),

@@ -91,16 +91,18 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, ftps: bool) -> Result<(),
 fn secure(args: &Args, url: &Url, ftp: &mut Session, ftps: bool) -> Result<(), Failure> {
     let unavailable = |e: &ftp::Error| matches!(e.kind(), ftp::ErrorKind::TlsUnavailable);
     if ftps {
-        ftp.protect().map_err(|e| failure(e, exit::USE_SSL_FAILED))?;
+        ftp.protect()
+            .map_err(|e| failure(e, exit::USE_SSL_FAILED))?;
     } else if args.ssl_reqd {
         let connector = tls_connector(args)?;
-        ftp.starttls(&connector, tls_host(url)).map_err(|e| match e {
-            DriveError::Io(io) => tls_failure(io),
-            DriveError::Refused(r) => {
-                Failure(exit::USE_SSL_FAILED, format!("PROT P refused: {}", r.0))
-            }
-            other => upgrade_failure(other, unavailable),
-        })?;
+        ftp.starttls(&connector, tls_host(url))
+            .map_err(|e| match e {
+                DriveError::Io(io) => tls_failure(io),
+                DriveError::Refused(r) => {
+                    Failure(exit::USE_SSL_FAILED, format!("PROT P refused: {}", r.0))
+                }
+                other => upgrade_failure(other, unavailable),
+            })?;
     } else {
         return Ok(());
     }

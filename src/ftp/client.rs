@@ -3,8 +3,8 @@
 use super::command::active_command;
 use super::reply::{parse_epsv, parse_pasv, parse_quoted_path, parse_size};
 use super::{
-    Command, DataPlan, DataProtection, DataTarget, Error, ErrorKind, Features, Limits, Reply, Timestamp,
-    TransferType,
+    Command, DataPlan, DataProtection, DataTarget, Error, ErrorKind, Features, Limits, Reply,
+    Timestamp, TransferType,
 };
 use crate::wire::{
     CommandId, CommandIds, CommandQueue, Conn, Correlate, Gate, Machine, MultiLine, Next, Part,
@@ -634,7 +634,9 @@ impl Client {
     pub fn prot(&mut self, private: bool) -> Result<CommandId, Error> {
         let level = if private { b'P' } else { b'C' };
         if private && !self.is_tls() {
-            return Err(Error::sequence("PROT P needs TLS on the control connection"));
+            return Err(Error::sequence(
+                "PROT P needs TLS on the control connection",
+            ));
         }
         let id = self.single(Command::Prot(level), Expect::Single(Verb::Prot))?;
         self.prot_requested = Some(private);

@@ -17,7 +17,7 @@ use core::net::SocketAddr;
 type Step<T> = Result<OpStep<T, Event>, Error>;
 
 /// Waits for the greeting. A refused greeting (`421`, ...) is the
-/// machine's [`ErrorKind::Refused`](super::ErrorKind::Refused).
+/// machine's [`ErrorKind::Refused`].
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Ready;
 
@@ -221,7 +221,10 @@ impl Transfer {
 
     /// Whether the data goes to the server.
     pub fn is_upload(&self) -> bool {
-        matches!(self, Transfer::Stor(..) | Transfer::Appe(_) | Transfer::Stou)
+        matches!(
+            self,
+            Transfer::Stor(..) | Transfer::Appe(_) | Transfer::Stou
+        )
     }
 }
 

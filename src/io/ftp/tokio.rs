@@ -73,11 +73,15 @@ impl ControlSocket for TcpStream {
 #[cfg(feature = "tokio-rustls")]
 impl ControlSocket for crate::io::tls::tokio::Stream<TcpStream> {
     fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.get_ref().ok_or_else(crate::io::tls::broken)?.peer_addr()
+        self.get_ref()
+            .ok_or_else(crate::io::tls::broken)?
+            .peer_addr()
     }
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.get_ref().ok_or_else(crate::io::tls::broken)?.local_addr()
+        self.get_ref()
+            .ok_or_else(crate::io::tls::broken)?
+            .local_addr()
     }
 
     fn tls(&self) -> Option<&crate::io::tls::tokio::Stream<TcpStream>> {
@@ -183,13 +187,17 @@ impl<S: ControlSocket> Session<S, Ftp, Tokio> {
 
     /// `LIST [path]`, parsed.
     pub async fn list(&mut self, path: Option<&str>) -> Result<Listing> {
-        let data = self.fetch_all(Transfer::List(path.map(String::from))).await?;
+        let data = self
+            .fetch_all(Transfer::List(path.map(String::from)))
+            .await?;
         Ok(Listing { data, mlsd: false })
     }
 
     /// `NLST [path]`: the names.
     pub async fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>> {
-        let data = self.fetch_all(Transfer::Nlst(path.map(String::from))).await?;
+        let data = self
+            .fetch_all(Transfer::Nlst(path.map(String::from)))
+            .await?;
         Ok(list::lines(&data)
             .map(|l| String::from_utf8_lossy(l).into_owned())
             .collect())
@@ -197,7 +205,9 @@ impl<S: ControlSocket> Session<S, Ftp, Tokio> {
 
     /// `MLSD [path]`, parsed.
     pub async fn mlsd(&mut self, path: Option<&str>) -> Result<Listing> {
-        let data = self.fetch_all(Transfer::Mlsd(path.map(String::from))).await?;
+        let data = self
+            .fetch_all(Transfer::Mlsd(path.map(String::from)))
+            .await?;
         Ok(Listing { data, mlsd: true })
     }
 }
