@@ -477,7 +477,108 @@ fn ehlo_parts() {
     eprintln!("client EHLO (setup included in some) {t:?}");
 }
 
+/// The loop an instruction count looks at: `valgrind --tool=callgrind
+/// --toggle-collect='*profiled*'` with `PROFILE=get|ehlo|data` and
+/// `SIDE=ours|peer`. Instruction counts do not depend on the load of the
+/// machine, so they guide work on a shared one.
+#[inline(never)]
+fn profiled(n: u32, mut f: impl FnMut()) {
+    for _ in 0..n {
+        f();
+    }
+}
+
+fn profile(what: &str, ours: bool) {
+    let n: u32 = std::env::var("PROFILE_N")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
+    let rounds = (n / 1000).max(1);
+    const N: u32 = 1000;
+    match what {
+        "get" if ours => {
+            let reply = Response::new(204);
+            let mut server = http::Server::new();
+            profiled(n, || {
+                server.receive(black_box(BROWSER_GET));
+                serve_one(&mut server, &reply);
+            });
+        }
+        "get" => profiled(n, || {
+            black_box(httparse_request(black_box(BROWSER_GET)));
+        }),
+        "ehlo" if ours => {
+            for _ in 0..rounds {
+                let mut clients: Vec<smtp::Client> = (0..N)
+                    .map(|_| {
+                        let mut c = smtp::Client::new("client.example.org").unwrap();
+                        c.receive(b"220 mail.example.org ESMTP Postfix\r\n");
+                        c.poll_event().unwrap();
+                        let n = c.outbox().len();
+                        c.outbox().advance(n);
+                        c
+                    })
+                    .collect();
+                let mut i = 0;
+                profiled(N, || {
+                    let c = &mut clients[i];
+                    i += 1;
+                    c.receive(black_box(POSTFIX_EHLO));
+                    match c.poll_event().unwrap() {
+                        Next::Event(smtp::Event::Ready { caps }) => {
+                            black_box(caps.auth().count());
+                        }
+                        other => panic!("{other:?}"),
+                    }
+                });
+            }
+        }
+        "ehlo" => profiled(n, || {
+            let r = smtp_proto::EhloResponse::<String>::parse(&mut black_box(POSTFIX_EHLO).iter())
+                .unwrap();
+            black_box(r.auth());
+        }),
+        "data" => {
+            let message = mail(1 << 20, 100);
+            let wire = stuffed(&message);
+            if ours {
+                let mut server = smtp::Server::new(ServerConfig::new("mx.example.org")).unwrap();
+                server.receive(b"EHLO c\r\n");
+                while let Next::Event(_) = server.poll_event().unwrap() {}
+                for _ in 0..4 {
+                    into_data(&mut server, &wire);
+                    profiled(1, || loop {
+                        match server.poll_event().unwrap() {
+                            Next::Event(ServerEvent::Data(d)) => {
+                                black_box(d.len());
+                            }
+                            Next::Event(ServerEvent::MessageEnd { .. }) => break,
+                            other => panic!("{other:?}"),
+                        }
+                    });
+                    assert_eq!(server.poll_event().unwrap(), Next::Paused);
+                    server.accept().unwrap();
+                }
+            } else {
+                let mut buf = Vec::with_capacity(wire.len());
+                for _ in 0..4 {
+                    buf.clear();
+                    let mut receiver = smtp_proto::request::receiver::DataReceiver::new();
+                    profiled(1, || {
+                        assert!(receiver.ingest(&mut wire.iter(), &mut buf));
+                    });
+                }
+            }
+        }
+        other => panic!("PROFILE={other}: get, ehlo or data"),
+    }
+}
+
 fn main() {
+    if let Ok(what) = std::env::var("PROFILE") {
+        profile(&what, std::env::var("SIDE").as_deref() != Ok("peer"));
+        return;
+    }
     if std::env::var("EXP").is_ok() {
         get_parts();
         ehlo_parts();

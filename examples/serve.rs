@@ -7,8 +7,9 @@
 //! With `--tls-cert` and `--tls-key`, protocols with STARTTLS offer it
 //! (FTP: AUTH TLS and PROT P); `--implicit-tls` speaks TLS from the first
 //! byte instead (https, smtps, pop3s, ftps).
-//! The first line on stdout is `listening on IP:PORT`. Each connection gets
-//! a thread of its own.
+//! The first line on stdout is `listening on IP:PORT`. Plain HTTP, SMTP
+//! and POP3 serve each connection as a tokio task; the others (and TLS)
+//! give each connection a thread of its own.
 
 mod common;
 
@@ -77,12 +78,11 @@ fn run(args: Args) -> Result<(), String> {
         tls,
         implicit_tls: args.implicit_tls,
     };
-    // Plain HTTP runs on tokio, one task per connection; the others (and
-    // HTTPS) on a thread per connection.
-    let addr = if args.protocol == "http" && config.tls.is_none() {
-        common::spawn_http_async(&args.listen, config)
-    } else {
-        common::spawn(&args.listen, handler, config)
+    // Plain HTTP, SMTP and POP3 run on tokio, one task per connection;
+    // the others (and TLS) on a thread per connection.
+    let addr = match common::async_handler(&args.protocol) {
+        Some(handler) if config.tls.is_none() => common::spawn_async(&args.listen, handler, config),
+        _ => common::spawn(&args.listen, handler, config),
     }
     .map_err(|e| format!("{}: {e}", args.listen))?;
     println!("listening on {addr}");

@@ -511,3 +511,52 @@ fn a_fast_peer_is_never_cut_by_the_message_timeout() {
         assert!(s.poll_event().is_ok());
     }
 }
+
+#[test]
+fn the_other_servers_drop_a_trickled_command_with_their_last_words() {
+    let gap = Duration::from_secs(5);
+    let long = |prefix: &[u8], n: usize| [prefix, &vec![b'a'; n][..], b"\r\n"].concat();
+    // IMAP: one command, literals included, 10 minutes: `* BYE`.
+    let mut m = sanswire::imap::Server::new("ready");
+    m.outbox().take_vec();
+    let (at, out) = trickle(&mut m, &long(b"a1 LOGIN ", 400), gap);
+    assert_eq!(
+        at as u64,
+        sanswire::imap::Server::COMMAND_TIMEOUT.as_secs() / 5
+    );
+    assert!(
+        out.starts_with(b"* BYE "),
+        "{:?}",
+        String::from_utf8_lossy(&out)
+    );
+    // NNTP: 5 minutes, `400`.
+    let mut m = sanswire::nntp::Server::new(true);
+    m.outbox().take_vec();
+    let (at, out) = trickle(&mut m, &long(b"GROUP ", 200), gap);
+    assert_eq!(
+        at as u64,
+        sanswire::nntp::Server::COMMAND_TIMEOUT.as_secs() / 5
+    );
+    assert!(
+        out.starts_with(b"400 "),
+        "{:?}",
+        String::from_utf8_lossy(&out)
+    );
+    // FTP: 5 minutes, `421`.
+    let mut m = sanswire::ftp::Server::new("ready").unwrap();
+    m.outbox().take_vec();
+    let (at, out) = trickle(&mut m, &long(b"USER ", 200), gap);
+    assert_eq!(
+        at as u64,
+        sanswire::ftp::Server::COMMAND_TIMEOUT.as_secs() / 5
+    );
+    assert!(
+        out.starts_with(b"421 "),
+        "{:?}",
+        String::from_utf8_lossy(&out)
+    );
+    // Gopher: the request line in 30 s; the close says it.
+    let mut m = sanswire::gopher::Server::new();
+    let (at, _) = trickle(&mut m, &long(b"/", 200), gap);
+    assert_eq!(at as u64, sanswire::gopher::SERVER_TIMEOUT.as_secs() / 5);
+}

@@ -9,136 +9,15 @@
 //! the machine's (shortened) timeout, as a socket's would. Servers run as
 //! machines in memory, silence on a virtual clock.
 
+#[path = "common/faults.rs"]
+mod faults;
+
+use faults::*;
 use sanswire::http::{self, Request};
-use sanswire::io::{self, DriveError, Socket};
+use sanswire::io;
 use sanswire::pop3;
 use sanswire::smtp;
-use sanswire::wire::{Instant, Machine, Next};
-use std::io::{Read, Write};
-use std::time::Duration;
-
-/// How the peer stops once its bytes up to the cut are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stop {
-    /// It closes: end of stream.
-    Close,
-    /// It resets the connection.
-    Reset,
-    /// It stays connected and says nothing more.
-    Silent,
-}
-
-/// The server's side of a conversation, cut at `cut`.
-struct Cut {
-    data: Vec<u8>,
-    at: usize,
-    cut: usize,
-    stop: Stop,
-    timeout: Option<Duration>,
-    written: Vec<u8>,
-}
-
-impl Cut {
-    fn new(data: &[u8], cut: usize, stop: Stop) -> Self {
-        Cut {
-            data: data.to_vec(),
-            at: 0,
-            cut,
-            stop,
-            timeout: None,
-            written: Vec::new(),
-        }
-    }
-}
-
-impl Socket for Cut {
-    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
-        self.timeout = timeout;
-        Ok(())
-    }
-}
-
-impl Read for Cut {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.at < self.cut {
-            // A few bytes at a time, so every frame is split somewhere.
-            let n = buf.len().min(7).min(self.cut - self.at);
-            buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
-            self.at += n;
-            return Ok(n);
-        }
-        match self.stop {
-            Stop::Close => Ok(0),
-            Stop::Reset => Err(std::io::ErrorKind::ConnectionReset.into()),
-            Stop::Silent => {
-                // A socket with no timeout would wait forever: that is the
-                // hang this test exists to catch.
-                let t = self
-                    .timeout
-                    .expect("the driver read a silent peer with no timeout: a hang");
-                std::thread::sleep(t);
-                Err(std::io::ErrorKind::TimedOut.into())
-            }
-        }
-    }
-}
-
-impl Write for Cut {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.written.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// A short machine timeout, so that silent cases end quickly.
-const SILENCE: Duration = Duration::from_millis(20);
-
-/// Where the lines of `data` end: the cuts where a peer is most likely
-/// to stop (between messages).
-fn line_ends(data: &[u8]) -> Vec<usize> {
-    let mut ends: Vec<usize> = vec![0];
-    ends.extend(
-        data.iter()
-            .enumerate()
-            .filter(|(_, &b)| b == b'\n')
-            .map(|(i, _)| i + 1),
-    );
-    ends
-}
-
-/// Every cut to try: each offset with close and reset, each line end with
-/// silence.
-fn cuts(data: &[u8]) -> Vec<(usize, Stop)> {
-    let mut all = Vec::new();
-    for at in 0..=data.len() {
-        all.push((at, Stop::Close));
-        all.push((at, Stop::Reset));
-    }
-    for at in line_ends(data) {
-        all.push((at, Stop::Silent));
-    }
-    all
-}
-
-/// A typed failure of a session: the peer left, reset, or timed out.
-fn is_typed<E: std::fmt::Debug, R: std::fmt::Debug>(e: &DriveError<E, R>) -> bool {
-    match e {
-        DriveError::Io(e) => matches!(
-            e.kind(),
-            std::io::ErrorKind::ConnectionReset
-                | std::io::ErrorKind::ConnectionAborted
-                | std::io::ErrorKind::BrokenPipe
-                | std::io::ErrorKind::UnexpectedEof
-        ),
-        DriveError::Protocol(_) | DriveError::Stalled => true,
-        DriveError::Refused(_) => false,
-        #[allow(unreachable_patterns)]
-        _ => true,
-    }
-}
+use sanswire::wire::Machine;
 
 // ---- POP3 client ----------------------------------------------------------
 
@@ -251,46 +130,6 @@ fn http_client_cut_anywhere() {
 
 // ---- servers, in memory ---------------------------------------------------
 
-/// Feeds `data[..cut]` to a server machine in pieces, then closes or goes
-/// silent past its timeout; returns what it did. `step` answers events
-/// (accepting what a real application would) and says whether a message
-/// was completed.
-fn run_server<M: Machine>(
-    mut server: M,
-    data: &[u8],
-    cut: usize,
-    silent: bool,
-    mut step: impl FnMut(&mut M, M::Event) -> bool,
-) -> (bool, bool) {
-    let mut completed = false;
-    let mut at = 0;
-    let mut fed_end = false;
-    for _ in 0..100_000 {
-        match server.poll_event() {
-            Ok(Next::Event(e)) => completed |= step(&mut server, e),
-            Ok(Next::NeedInput) if at < cut => {
-                let n = (cut - at).min(7);
-                server.receive(&data[at..at + n]);
-                // As a driver does: the clock is read when bytes arrive.
-                server.set_now(Instant::from_micros(0));
-                at += n;
-            }
-            Ok(Next::NeedInput) | Ok(Next::Paused) if !fed_end => {
-                fed_end = true;
-                if silent {
-                    let later = Instant::from_micros(3_600_000_000);
-                    server.handle_timeout(later);
-                } else {
-                    server.receive_eof();
-                }
-            }
-            Ok(_) => return (completed, false),
-            Err(_) => return (completed, true),
-        }
-    }
-    panic!("the server machine did not settle at cut {cut}");
-}
-
 #[test]
 fn smtp_server_cut_anywhere() {
     let client: &[u8] = b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n\
@@ -301,7 +140,7 @@ DATA\r\nSubject: s\r\n\r\n..x\r\nbody\r\n.\r\nQUIT\r\n";
         for cut in 0..=client.len() {
             cases += 1;
             let server = smtp::Server::new(smtp::ServerConfig::new("mx.example.org")).unwrap();
-            let (completed, failed) = run_server(server, client, cut, silent, |s, e| {
+            let Settled { completed, failed } = run_server(server, client, cut, silent, |s, e| {
                 let _ = s.accept();
                 matches!(e, smtp::ServerEvent::MessageEnd { .. })
             });
@@ -328,7 +167,7 @@ fn pop3_server_cut_anywhere() {
             cases += 1;
             let server = pop3::Server::new(pop3::Response::ok("ready")).unwrap();
             let mut committed = false;
-            let (_, failed) = run_server(server, client, cut, silent, |s, e| {
+            let Settled { failed, .. } = run_server(server, client, cut, silent, |s, e| {
                 use pop3::ServerEvent as E;
                 let ok = pop3::Response::ok("");
                 let _ = match e {
@@ -364,7 +203,7 @@ GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n
         for cut in 0..=client.len() {
             cases += 1;
             let mut ends = 0;
-            let (_, _) = run_server(http::Server::new(), client, cut, silent, |s, e| {
+            run_server(http::Server::new(), client, cut, silent, |s, e| {
                 if e == http::Event::End {
                     ends += 1;
                     s.send_response(&http::Response::new(204)).unwrap();
@@ -383,35 +222,6 @@ GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n
 }
 
 // ---- over loopback: real sockets, blocking and tokio sessions -------------
-
-/// A server on loopback that plays `data[..cut]` to one client, then
-/// closes, resets (closing with the client's bytes unread makes the kernel
-/// send RST) or stays silent until the client leaves.
-fn loopback_peer(data: &'static [u8], cut: usize, stop: Stop) -> std::net::SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let (mut s, _) = listener.accept().unwrap();
-        let _ = s.write_all(&data[..cut]);
-        match stop {
-            Stop::Close => {
-                let _ = s.shutdown(std::net::Shutdown::Write);
-                let mut sink = Vec::new();
-                let _ = s.read_to_end(&mut sink);
-            }
-            Stop::Reset => {
-                // Wait for the client's next command, and leave it unread.
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Stop::Silent => {
-                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut sink = Vec::new();
-                let _ = s.read_to_end(&mut sink);
-            }
-        }
-    });
-    addr
-}
 
 /// The POP3 and SMTP conversations above at every line end, over real
 /// sockets, through the blocking and the tokio sessions.

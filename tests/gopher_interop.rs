@@ -1,17 +1,17 @@
 //! Gopher interop over loopback with peers no one here wrote: curl against
 //! `serve gopher` (its output compared with `fetch`, byte for byte, exit
-//! codes included), and our client against Debian's gophernicus (installed
-//! by `.ci/install-peers`; the test fails if it is missing).
+//! codes included). Our client against Debian's gophernicus is in
+//! `tests/real_servers_gopher.rs`, on the real servers' harness.
 
 mod common;
 #[path = "common/pki.rs"]
 mod pki;
 
 use common::*;
-use sanswire::gopher::{Body, ItemType, Plus, Request};
+use sanswire::gopher::Request;
 use sanswire::io::gopher::Client;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 
 /// A text with a dot-leading line, a lone dot and bare LFs.
 const TEXT: &[u8] = b"Hello, gopher\n.starts with a dot\n.\nlast\n";
@@ -191,114 +191,4 @@ fn gophers_over_rustls_with_fetch_and_curl() {
         client.text(Request::new("/hello.txt")).unwrap(),
         b"Hello, gopher\r\n.starts with a dot\r\n.\r\nlast\r\n"
     );
-}
-
-/// gophernicus, inetd-style behind socat, on a free loopback port, as its
-/// own unprivileged user (it refuses to run as root).
-struct Gophernicus {
-    _socat: Proc,
-    port: u16,
-}
-
-fn gophernicus(root: &Path) -> Gophernicus {
-    let binary = "/usr/sbin/gophernicus";
-    assert!(
-        Path::new(binary).exists(),
-        "gophernicus is not installed: run .ci/install-peers"
-    );
-    let port = free_port();
-    let mut command = format!(
-        "{binary} -h 127.0.0.1 -p {port} -r {} -nv -nf -nh",
-        root.display()
-    );
-    if nix_is_root() {
-        command =
-            format!("setpriv --reuid=_gophernicus --regid=_gophernicus --clear-groups {command}");
-    }
-    let socat = Command::new("socat")
-        .arg(format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"))
-        .arg(format!("EXEC:{command}"))
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat is installed (.ci/install-peers)");
-    wait_for_port(port);
-    Gophernicus {
-        _socat: Proc(socat),
-        port,
-    }
-}
-
-fn nix_is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout.trim_ascii() == b"0")
-        .unwrap_or(false)
-}
-
-#[test]
-fn our_client_against_gophernicus() {
-    let root = hole("gopher-gophernicus");
-    let server = gophernicus(&root);
-    let addr = ("127.0.0.1", server.port);
-
-    let menu = Client::connect(addr)
-        .unwrap()
-        .menu(Request::new(""))
-        .unwrap();
-    let find = |name: &str| {
-        menu.iter()
-            .find(|i| i.selector.as_ref() == name.as_bytes())
-            .unwrap_or_else(|| panic!("{name} not in {menu:?}"))
-    };
-    let text = find("/hello.txt");
-    assert_eq!(text.kind, ItemType::Text);
-    assert_eq!(
-        (text.host.as_ref(), text.port),
-        (&b"127.0.0.1"[..], Some(server.port))
-    );
-    assert_eq!(find("/pic.gif").kind, ItemType::Gif);
-    assert_eq!(find("/docs/").kind, ItemType::Menu);
-    assert!(menu.iter().all(|i| i.kind != ItemType::Other(b'.')));
-
-    // gophernicus sends text with CRLF ends, unstuffed and without the
-    // final `.` line: what it stored comes back, dots and all.
-    let body = Client::connect(addr)
-        .unwrap()
-        .text(Request::new("/hello.txt"))
-        .unwrap();
-    assert_eq!(body, b"Hello, gopher\r\n.starts with a dot\r\n");
-    // (Its lone `.` line ends the text: a server that does not stuff
-    // cannot send one, and every client stops there.)
-
-    let gif = Client::connect(addr)
-        .unwrap()
-        .binary(Request::new("/pic.gif"))
-        .unwrap();
-    assert_eq!(gif, awkward_bytes(3000));
-
-    // No Gopher+: the answer comes without a header, read as it is.
-    let plus = Request::new("/pic.gif").with_plus(Plus::Item(None));
-    let gif = Client::connect(addr)
-        .unwrap()
-        .fetch(plus, Body::Binary)
-        .unwrap();
-    assert_eq!(gif, awkward_bytes(3000));
-
-    // The gophermap: an info line and the links, completed with its host.
-    let mapped = Client::connect(addr)
-        .unwrap()
-        .menu(Request::new("/mapped/"))
-        .unwrap();
-    assert_eq!(mapped[0].kind, ItemType::Info);
-    assert_eq!(&mapped[0].display[..], b"Welcome to the mapped directory");
-    assert!(mapped
-        .iter()
-        .any(|i| i.kind == ItemType::Text && &i.selector[..] == b"/hello.txt"));
-
-    // fetch prints what curl prints from it too.
-    let url = format!("gopher://127.0.0.1:{}/0/hello.txt", server.port);
-    assert_eq!(fetch(&url, &[]), curl(&url, &[]));
-    let url = format!("gopher://127.0.0.1:{}/1/", server.port);
-    assert_eq!(fetch(&url, &[]), curl(&url, &[]));
 }

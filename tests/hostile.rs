@@ -188,3 +188,219 @@ fn serve_pop3_refuses_hostile_input_and_goes_on() {
         text(&after)
     );
 }
+
+/// Sends each hostile input to `serve PROTOCOL` and checks the answer
+/// holds `answer` (the protocol's refusal) after the greeting `greeting`.
+fn refuses_each(addr: &str, greeting: &[u8], cases: Vec<(&str, Vec<u8>, &str)>) {
+    for (what, input, answer) in cases {
+        let got = exchange(addr, input);
+        assert!(
+            got.starts_with(greeting),
+            "{what}: no greeting: {}",
+            text(&got)
+        );
+        assert!(
+            got.windows(answer.len()).any(|w| w == answer.as_bytes()),
+            "{what}: {}",
+            text(&got)
+        );
+    }
+}
+
+/// A million pipelined copies of `command` after `before`: `answer` is
+/// counted in what came back; the server answers them all, or stops at a
+/// bound with its own last words, and stays up.
+fn million(addr: &str, before: &[u8], command: &[u8], answer: &[u8]) -> usize {
+    let mut input = before.to_vec();
+    input.extend_from_slice(&command.repeat(1_000_000));
+    let got = exchange(addr, input);
+    got.windows(answer.len()).filter(|w| *w == answer).count()
+}
+
+fn long(prefix: &[u8], suffix: &[u8]) -> Vec<u8> {
+    [prefix, &vec![b'a'; 1 << 20], suffix].concat()
+}
+
+#[test]
+fn serve_imap_refuses_hostile_input_and_goes_on() {
+    let root = scratch("hostile-imap");
+    std::fs::create_dir_all(root.join("new")).unwrap();
+    std::fs::create_dir_all(root.join("cur")).unwrap();
+    let (_serve, addr) = serve(
+        "imap",
+        &["--root", root.to_str().unwrap(), "--user", "alice:secret"],
+    );
+    refuses_each(
+        &addr,
+        b"* OK ",
+        vec![
+            (
+                "a 1 MB command line",
+                long(b"a1 LOGIN ", b" x\r\n"),
+                "\r\n* BYE line too long",
+            ),
+            (
+                "a 4 GB literal announced",
+                b"a1 LOGIN alice secret\r\na2 APPEND INBOX {4294967296}\r\n".to_vec(),
+                "\r\na2 NO [TOOBIG]",
+            ),
+            (
+                "a 4 GB non-synchronising literal",
+                b"a1 LOGIN alice secret\r\na2 APPEND INBOX {4294967296+}\r\nabc\r\n".to_vec(),
+                "\r\na2 BAD",
+            ),
+            (
+                "NUL in a command",
+                b"a1 LOGIN al\x00ice secret\r\n".to_vec(),
+                "\r\na1 BAD",
+            ),
+            (
+                "invalid UTF-8",
+                b"a1 LOGIN alice secret\r\na2 SELECT \xff\xfe\r\n".to_vec(),
+                "\r\na2 ",
+            ),
+            ("a TLS ClientHello", CLIENT_HELLO.to_vec(), "\r\n* BAD"),
+        ],
+    );
+    let answered = million(&addr, b"a1 LOGIN alice secret\r\n", b"n NOOP\r\n", b"n OK");
+    assert!(answered > 1000, "NOOPs not answered: {answered}");
+    let after = exchange(&addr, b"a1 LOGIN alice secret\r\na2 LOGOUT\r\n".to_vec());
+    assert!(
+        after.ends_with(b"a2 OK LOGOUT completed\r\n") || after.windows(5).any(|w| w == b"a2 OK"),
+        "{}",
+        text(&after)
+    );
+}
+
+#[test]
+fn serve_nntp_refuses_hostile_input_and_goes_on() {
+    let root = scratch("hostile-nntp");
+    let (_serve, addr) = serve("nntp", &["--root", root.to_str().unwrap()]);
+    refuses_each(
+        &addr,
+        b"200 ",
+        vec![
+            (
+                "a 1 MB command line",
+                long(b"GROUP ", b"\r\n"),
+                "\r\n500 Line too long",
+            ),
+            (
+                "a 1 MB article line",
+                [
+                    b"POST\r\nSubject: x\r\n\r\n".as_slice(),
+                    &vec![b'a'; 1 << 20],
+                    b"\r\n.\r\n",
+                ]
+                .concat(),
+                "\r\n4",
+            ),
+            ("NUL in a command", b"GROUP a\x00b\r\n".to_vec(), "\r\n411 "),
+            ("invalid UTF-8", b"GROUP \xff\xfe\r\n".to_vec(), "\r\n411 "),
+            ("a TLS ClientHello", CLIENT_HELLO.to_vec(), "\r\n50"),
+        ],
+    );
+    let answered = million(&addr, b"", b"DATE\r\n", b"111 ");
+    assert!(answered > 1000, "DATEs not answered: {answered}");
+    let after = exchange(&addr, b"DATE\r\nQUIT\r\n".to_vec());
+    assert!(
+        after.ends_with(b"\r\n205 closing connection\r\n")
+            || after.windows(4).any(|w| w == b"205 "),
+        "{}",
+        text(&after)
+    );
+}
+
+#[test]
+fn serve_ftp_refuses_hostile_input_and_goes_on() {
+    let root = scratch("hostile-ftp");
+    let (_serve, addr) = serve(
+        "ftp",
+        &["--root", root.to_str().unwrap(), "--user", "alice:secret"],
+    );
+    let login = b"USER alice\r\nPASS secret\r\n".as_slice();
+    refuses_each(
+        &addr,
+        b"220",
+        vec![
+            ("a 1 MB command line", long(b"USER ", b"\r\n"), "\r\n500 "),
+            (
+                "a 4 GB allocation announced",
+                [
+                    login,
+                    b"ALLO 4294967296\r\nREST 99999999999999999999999\r\nQUIT\r\n",
+                ]
+                .concat(),
+                "\r\n501 ",
+            ),
+            (
+                "NUL in a path",
+                [login, b"CWD a\x00b\r\nQUIT\r\n"].concat(),
+                "\r\n550 ",
+            ),
+            (
+                "invalid UTF-8",
+                [login, b"CWD \xff\xfe\r\nQUIT\r\n"].concat(),
+                "\r\n550 ",
+            ),
+            ("a TLS ClientHello", CLIENT_HELLO.to_vec(), "\r\n50"),
+        ],
+    );
+    let answered = million(&addr, login, b"NOOP\r\n", b"200 ");
+    assert!(answered > 1000, "NOOPs not answered: {answered}");
+    let after = exchange(&addr, [login, b"PWD\r\nQUIT\r\n"].concat());
+    assert!(after.windows(4).any(|w| w == b"221 "), "{}", text(&after));
+}
+
+#[test]
+fn serve_gopher_refuses_hostile_input_and_goes_on() {
+    let root = scratch("hostile-gopher");
+    std::fs::write(root.join("about.txt"), b"about\n").unwrap();
+    let (_serve, addr) = serve("gopher", &["--root", root.to_str().unwrap()]);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("a 1 MB selector", long(b"/", b"\r\n"), "3"),
+        ("NUL in a selector", b"/a\x00b\r\n".to_vec(), "3"),
+        ("invalid UTF-8", b"/\xff\xfe\r\n".to_vec(), "3"),
+        ("a TLS ClientHello", CLIENT_HELLO.to_vec(), "3"),
+        (
+            "a million requests on one connection",
+            b"/about.txt\r\n".repeat(1_000_000),
+            "about",
+        ),
+    ];
+    for (what, input, answer) in cases {
+        let got = exchange(&addr, input);
+        assert!(got.starts_with(answer.as_bytes()), "{what}: {}", text(&got));
+        // One request per connection: nothing after it is answered.
+        assert!(got.len() < 4096, "{what}: {} bytes", got.len());
+    }
+    let after = exchange(&addr, b"/about.txt\r\n".to_vec());
+    assert!(after.starts_with(b"about"), "{}", text(&after));
+}
+
+#[test]
+fn serve_telnet_refuses_hostile_input_and_goes_on() {
+    let (_serve, addr) = serve("telnet", &[]);
+    // A subnegotiation that never ends, a 1 MB line, NUL, invalid UTF-8,
+    // a ClientHello, a million option requests: the server echoes or
+    // drops what it must and stays up.
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("an endless subnegotiation", long(b"\xff\xfa\x18\x00", b"")),
+        ("a 1 MB line", long(b"", b"\r\n")),
+        (
+            "NUL and invalid UTF-8",
+            b"a\x00b\xff\xff\xfe\r\nquit\r\n".to_vec(),
+        ),
+        ("a TLS ClientHello", CLIENT_HELLO.to_vec()),
+        (
+            "a million option requests",
+            b"\xff\xfd\x2a".repeat(1_000_000),
+        ),
+    ];
+    for (what, input) in cases {
+        let got = exchange(&addr, input);
+        assert!(got.len() < 64 << 20, "{what}: {} bytes", got.len());
+    }
+    let after = exchange(&addr, b"hello\r\nquit\r\n".to_vec());
+    assert!(after.windows(5).any(|w| w == b"hello"), "{}", text(&after));
+}

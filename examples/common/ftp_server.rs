@@ -17,7 +17,7 @@
 //! connection gets a session cache of its own: a data connection that
 //! resumed at all resumed this client's session (TLS 1.2 or 1.3).
 
-use super::ServerConfig;
+use super::{Incoming, ServerConfig};
 use sanswire::ftp::list::{write_mlsd, write_unix, Entry, EntryKind, ListTime};
 use sanswire::ftp::{
     AsciiDecoder, AsciiEncoder, Command, DataEndpoint, DataProtection, Reply, Server,
@@ -302,7 +302,10 @@ impl Session<'_> {
                 .transfer_done(Err(TransferError::TlsFailed))
                 .map_err(p);
         };
-        let mut stream = ByteStream::new(data, sanswire::ftp::data_machine());
+        // A data peer that goes silent is dropped, as an idle control one.
+        let mut raw = sanswire::ftp::data_machine();
+        sanswire::wire::Machine::set_timeout(&mut raw, Some(Server::TIMEOUT));
+        let mut stream = ByteStream::new(data, raw);
         let result = match source {
             Source::File(file) => send_file(&mut stream, file, ascii),
             Source::Listing(bytes) => stream.write_all(&bytes).and_then(|()| stream.finish()),
@@ -330,7 +333,7 @@ impl Session<'_> {
 
     /// A file for STOU under a name nothing has yet: `STOU`, then
     /// `STOU.1`, `STOU.2`, ... (vsftpd's names), created exclusively.
-    fn unique_file(&self) -> Option<(File, String)> {
+    fn unique_file(&self) -> Option<(Incoming, String)> {
         (0..1000).find_map(|i| {
             let name = match i {
                 0 => "STOU".to_string(),
@@ -340,9 +343,9 @@ impl Session<'_> {
             let file = fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
-                .open(real)
+                .open(&real)
                 .ok()?;
-            Some((file, name))
+            Some((Incoming::in_place(file, &real), name))
         })
     }
 
@@ -366,18 +369,25 @@ impl Session<'_> {
                     .resolve_new(path)
                     .ok_or((553, "Could not create file."))?;
                 let append = matches!(command, Command::Appe(_));
+                if !append && offset == 0 {
+                    // A new upload goes in place, fsynced, only once whole.
+                    return Incoming::create(&real)
+                        .map(Source::Upload)
+                        .map_err(|_| (553, "Could not create file."));
+                }
+                // APPE and REST resume what is there: written in place.
                 let mut file = fs::OpenOptions::new()
                     .write(true)
                     .create(true)
                     .append(append)
-                    .truncate(!append && offset == 0)
-                    .open(real)
+                    .truncate(false)
+                    .open(&real)
                     .map_err(|_| (553, "Could not create file."))?;
                 if offset > 0 && !append {
                     file.seek(SeekFrom::Start(offset))
                         .map_err(|_| (553, "Failed to seek."))?;
                 }
-                Ok(Source::Upload(file))
+                Ok(Source::Upload(Incoming::in_place(file, &real)))
             }
             Command::Stou if !self.writable => Err(denied),
             Command::Stou => self
@@ -423,9 +433,9 @@ impl Session<'_> {
 
 enum Source {
     File(File),
-    Upload(File),
+    Upload(Incoming),
     /// STOU: the file and the name it got.
-    Unique(File, String),
+    Unique(Incoming, String),
     Listing(Vec<u8>),
 }
 
@@ -455,7 +465,7 @@ fn send_file(
 
 fn receive_file(
     stream: &mut ByteStream<Stream, Raw>,
-    mut file: File,
+    mut file: Incoming,
     ascii: bool,
 ) -> std::io::Result<()> {
     let mut decoder = AsciiDecoder::default();
@@ -472,7 +482,8 @@ fn receive_file(
     converted.clear();
     decoder.finish(&mut converted);
     file.write_all(&converted)?;
-    file.flush()
+    // On disk and under its name before the 226.
+    file.commit()
 }
 
 /// Accepts the client's data connection, from the control connection's

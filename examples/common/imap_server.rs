@@ -10,7 +10,7 @@
 //! certificate; COMPRESS=DEFLATE; IDLE reports new messages (a scan every
 //! second).
 
-use super::ServerConfig;
+use super::{Link, ServerConfig};
 use bytes::Bytes;
 use sanswire::imap::{
     Address, BodyStructure, Code, Command, Data, Date, Envelope, FetchAttr, FetchItem, Flag,
@@ -23,9 +23,11 @@ use std::fs;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 type Conn = Driver<tls::Stream<TcpStream>, Server>;
+type AsyncConn = sanswire::io::tokio::Driver<tokio::net::TcpStream, Server>;
 type Outcome = Result<(), DriveError<sanswire::imap::Error>>;
 
 const UIDS_FILE: &str = ".sanswire-uids";
@@ -46,6 +48,26 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     };
     let _ = session.serve();
     let _ = session.conn.stream().close_notify();
+}
+
+/// [`serve_connection`] as a tokio task: plaintext, one task per
+/// connection (what `serve imap` runs without TLS).
+pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<ServerConfig>) {
+    let _ = stream.set_nodelay(true);
+    let mut server = Server::new("sanswire IMAP4rev1 server ready");
+    server.set_idle_tick(Some(Duration::from_secs(1)));
+    let mut session = Session {
+        conn: AsyncConn::new(stream, server),
+        config: &config,
+        selected: None,
+        pending_auth: None,
+    };
+    while let Ok(Some(event)) = session.conn.next_event().await {
+        if session.event(event).is_err() {
+            break;
+        }
+    }
+    let _ = session.conn.flush().await;
 }
 
 // ------------------------------------------------------------ the store
@@ -251,9 +273,12 @@ fn add_to_folder(
         fs::create_dir_all(dir.join(sub))?;
     }
     let tmp = dir.join("tmp").join(&base);
-    fs::write(&tmp, content)?;
+    // On disk before the APPEND is answered.
+    super::write_synced(&tmp, content)?;
     let name = format!("{base}:2,{}", letters_of(flags));
-    fs::rename(&tmp, dir.join("cur").join(name))?;
+    let cur = dir.join("cur").join(name);
+    fs::rename(&tmp, &cur)?;
+    super::sync_dir(&cur)?;
     let folder = load_folder("", dir, inbox)?;
     let uid = folder
         .msgs
@@ -671,8 +696,8 @@ fn internal_date(t: SystemTime) -> String {
 
 // ------------------------------------------------------------ session
 
-struct Session<'a> {
-    conn: Conn,
+struct Session<'a, C> {
+    conn: C,
     config: &'a ServerConfig,
     selected: Option<Folder>,
     pending_auth: Option<Bytes>,
@@ -686,9 +711,19 @@ fn b(s: &str) -> Bytes {
     Bytes::copy_from_slice(s.as_bytes())
 }
 
-impl Session<'_> {
+impl Session<'_, Conn> {
     fn serve(&mut self) -> Outcome {
         while let Some(event) = self.conn.next_event()? {
+            self.event(event)?;
+        }
+        Ok(())
+    }
+}
+
+impl<C: Link<Server>> Session<'_, C> {
+    /// Answers one event, whatever the driver.
+    fn event(&mut self, event: Event) -> Outcome {
+        {
             match event {
                 Event::Command { tag, command } => self.command(tag, command)?,
                 Event::AuthResponse(line) => {
@@ -718,7 +753,7 @@ impl Session<'_> {
     }
 
     fn server(&mut self) -> &mut Server {
-        self.conn.machine()
+        self.conn.server()
     }
 
     fn data(&mut self, d: Data) -> Outcome {
@@ -740,7 +775,7 @@ impl Session<'_> {
     }
 
     fn starttls_offered(&mut self) -> bool {
-        self.config.tls.is_some() && !self.config.implicit_tls && !self.conn.stream().is_tls()
+        self.config.tls.is_some() && !self.config.implicit_tls && !self.conn.is_tls()
     }
 
     fn capabilities(&mut self) -> Vec<Bytes> {
@@ -1327,7 +1362,7 @@ impl Session<'_> {
                 let _ = fs::remove_file(&folder.msgs[i].path);
                 folder.msgs.remove(i);
                 self.conn
-                    .machine()
+                    .server()
                     .data(Data::Expunge(i as u32 + 1))
                     .map_err(DriveError::Protocol)?;
             }

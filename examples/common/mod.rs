@@ -11,8 +11,12 @@ pub mod smtp_server;
 pub mod telnet_server;
 
 use sanswire::io::tls::{self, TlsAcceptor};
+use sanswire::io::{DriveError, Driver};
+use sanswire::wire::Machine;
+use std::future::Future;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// What every small server is told on its command line.
@@ -86,10 +90,68 @@ pub fn spawn(listen: &str, handler: Handler, config: ServerConfig) -> std::io::R
     Ok(addr)
 }
 
-/// Binds `addr` and serves plain HTTP on a tokio runtime, one task per
-/// connection (what `serve http` runs without TLS), on a thread of its own.
-/// Returns the bound address at once.
-pub fn spawn_http_async(listen: &str, config: ServerConfig) -> std::io::Result<SocketAddr> {
+/// What a handler needs of its connection, threaded (plaintext or TLS)
+/// or on tokio (plaintext): the machine, whether TLS is on, and the
+/// in-band TLS handshake. Handlers written against it serve both ways.
+pub trait Link<M: Machine> {
+    /// The machine.
+    fn server(&mut self) -> &mut M;
+    /// Whether the connection is TLS now.
+    fn is_tls(&mut self) -> bool;
+    /// The handshake after the machine's STARTTLS go-ahead.
+    fn accept_tls(&mut self, acceptor: &TlsAcceptor) -> Result<(), DriveError<M::Error>>;
+}
+
+impl<M: Machine> Link<M> for Driver<tls::Stream<TcpStream>, M> {
+    fn server(&mut self) -> &mut M {
+        self.machine()
+    }
+    fn is_tls(&mut self) -> bool {
+        self.stream().is_tls()
+    }
+    fn accept_tls(&mut self, acceptor: &TlsAcceptor) -> Result<(), DriveError<M::Error>> {
+        Driver::accept_tls(self, acceptor)
+    }
+}
+
+/// The tokio path serves plaintext only: the handlers offer no STARTTLS
+/// there (their configuration has no certificate).
+impl<M: Machine> Link<M> for sanswire::io::tokio::Driver<tokio::net::TcpStream, M> {
+    fn server(&mut self) -> &mut M {
+        self.machine()
+    }
+    fn is_tls(&mut self) -> bool {
+        false
+    }
+    fn accept_tls(&mut self, _: &TlsAcceptor) -> Result<(), DriveError<M::Error>> {
+        Err(std::io::Error::from(std::io::ErrorKind::Unsupported).into())
+    }
+}
+
+/// A connection handler on tokio: one task per connection.
+pub type AsyncHandler =
+    fn(tokio::net::TcpStream, Arc<ServerConfig>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The tokio handler for a protocol, where there is one (plaintext: with
+/// TLS, `serve` uses the threaded [`handler`]).
+pub fn async_handler(protocol: &str) -> Option<AsyncHandler> {
+    match protocol {
+        "http" => Some(|s, c| Box::pin(http_server::serve_connection_async(s, c))),
+        "smtp" => Some(|s, c| Box::pin(smtp_server::serve_connection_async(s, c))),
+        "pop3" => Some(|s, c| Box::pin(pop3_server::serve_connection_async(s, c))),
+        "imap" => Some(|s, c| Box::pin(imap_server::serve_connection_async(s, c))),
+        _ => None,
+    }
+}
+
+/// Binds `addr` and serves every connection as a task of a tokio runtime
+/// (thousands of connections cost memory, not threads), on a thread of
+/// its own. Returns the bound address at once.
+pub fn spawn_async(
+    listen: &str,
+    handler: AsyncHandler,
+    config: ServerConfig,
+) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(listen)?;
     let addr = listener.local_addr()?;
     listener.set_nonblocking(true)?;
@@ -106,12 +168,112 @@ pub fn spawn_http_async(listen: &str, config: ServerConfig) -> std::io::Result<S
                     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                     continue;
                 };
-                tokio::spawn(http_server::serve_connection_async(
-                    stream,
-                    Arc::clone(&config),
-                ));
+                tokio::spawn(handler(stream, Arc::clone(&config)));
             }
         });
     });
     Ok(addr)
+}
+
+/// A file being received (an upload, a posted article, an appended
+/// message), written under a temporary dot-name beside its final one and
+/// put in place only by [`commit`](Self::commit), after an fsync, before
+/// the server acknowledges: a crash or a lost connection never leaves
+/// part of a file under the final name (Postfix's rule). Dropped without
+/// a commit, the temporary file is removed.
+#[derive(Debug)]
+pub struct Incoming {
+    file: std::fs::File,
+    /// The temporary name, while the file is not in place.
+    tmp: Option<PathBuf>,
+    path: PathBuf,
+}
+
+impl Incoming {
+    /// A new file for `path`, under a temporary name in the same folder
+    /// (so the rename is atomic).
+    pub fn create(path: &std::path::Path) -> std::io::Result<Self> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = path.with_file_name(format!(".{name}.part-{}-{n}", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        Ok(Incoming {
+            file,
+            tmp: Some(tmp),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// An existing file written where it is: a resumed or appended
+    /// upload, whose point is the part already there. `commit` fsyncs it.
+    pub fn in_place(file: std::fs::File, path: &std::path::Path) -> Self {
+        Incoming {
+            file,
+            tmp: None,
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Flushes the data to disk and renames the file into place (then
+    /// fsyncs the folder, so the new name survives a crash too).
+    pub fn commit(mut self) -> std::io::Result<()> {
+        self.file.sync_all()?;
+        if let Some(tmp) = self.tmp.take() {
+            if let Err(e) = std::fs::rename(&tmp, &self.path) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            sync_dir(&self.path)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::io::Write for Incoming {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Writes `content` as `path` through an [`Incoming`] file: whole or not
+/// at all.
+pub fn write_atomically(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = Incoming::create(path)?;
+    file.write_all(content)?;
+    file.commit()
+}
+
+/// Writes `content` to `path` and fsyncs it (a maildir's `tmp/` file,
+/// renamed into `cur/` by the caller, then [`sync_dir`]).
+pub fn write_synced(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(content)?;
+    file.sync_all()
+}
+
+/// Fsyncs the folder holding `path`, so a rename into it is on disk.
+pub fn sync_dir(path: &std::path::Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(dir) => std::fs::File::open(dir)?.sync_all(),
+        None => Ok(()),
+    }
 }

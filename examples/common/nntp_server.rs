@@ -622,7 +622,8 @@ fn store(root: &Path, article: &[u8]) -> bool {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "0".into());
         let path = root.join(group).join(format!("{last}.posted-{nanos}-{n}"));
-        stored |= std::fs::write(path, &content).is_ok();
+        // Whole and on disk before the 240, or not there at all.
+        stored |= super::write_atomically(&path, &content).is_ok();
     }
     stored
 }

@@ -10,7 +10,7 @@
 //! certificate, STLS is offered and performed on the same connection; with
 //! implicit TLS (POP3S), the connection is TLS from the first byte.
 
-use super::ServerConfig;
+use super::{Link, ServerConfig};
 use bytes::Bytes;
 use sanswire::io::{tls, DriveError, Driver};
 use sanswire::pop3::{
@@ -19,9 +19,11 @@ use sanswire::pop3::{
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 type Conn = Driver<tls::Stream<TcpStream>, Server>;
+type AsyncConn = sanswire::io::tokio::Driver<tokio::net::TcpStream, Server>;
 type Outcome = Result<(), DriveError<sanswire::pop3::Error>>;
 
 /// One message of the maildrop.
@@ -58,6 +60,30 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let _ = session.conn.stream().close_notify();
 }
 
+/// [`serve_connection`] as a tokio task: plaintext, one task per
+/// connection (what `serve pop3` runs without TLS).
+pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<ServerConfig>) {
+    let _ = stream.set_nodelay(true);
+    let timestamp = apop_timestamp();
+    let greeting = Response::ok(format!("sanswire POP3 server ready {timestamp}"));
+    let Ok(server) = Server::new(greeting) else {
+        return;
+    };
+    let mut session = Session {
+        conn: AsyncConn::new(stream, server),
+        config: &config,
+        timestamp: timestamp.into_bytes(),
+        messages: Vec::new(),
+        _lock: None,
+    };
+    while let Ok(Some(event)) = session.conn.next_event().await {
+        if session.answer(event).is_err() {
+            break;
+        }
+    }
+    let _ = session.conn.flush().await;
+}
+
 /// A greeting timestamp unique to this connection (RFC 1939 §7).
 fn apop_timestamp() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -69,8 +95,8 @@ fn apop_timestamp() -> String {
     format!("<{}.{nanos}.{n}@sanswire>", std::process::id())
 }
 
-struct Session<'a> {
-    conn: Conn,
+struct Session<'a, C> {
+    conn: C,
     config: &'a ServerConfig,
     timestamp: Vec<u8>,
     messages: Vec<Message>,
@@ -123,16 +149,18 @@ impl Drop for MaildropLock {
     }
 }
 
-impl Session<'_> {
+impl Session<'_, Conn> {
     fn serve(&mut self) -> Outcome {
         while let Some(event) = self.conn.next_event()? {
             self.answer(event)?;
         }
         Ok(())
     }
+}
 
+impl<C: Link<Server>> Session<'_, C> {
     fn server(&mut self) -> &mut Server {
-        self.conn.machine()
+        self.conn.server()
     }
 
     fn reply(&mut self, response: Response) -> Outcome {
@@ -217,7 +245,7 @@ impl Session<'_> {
 
     /// STLS is offered with a certificate, in plaintext only.
     fn stls_offered(&mut self) -> bool {
-        self.config.tls.is_some() && !self.config.implicit_tls && !self.conn.stream().is_tls()
+        self.config.tls.is_some() && !self.config.implicit_tls && !self.conn.is_tls()
     }
 
     /// The go-ahead, then the handshake on the same connection. The
@@ -285,7 +313,7 @@ impl Session<'_> {
 
     /// Messages not marked deleted, with their numbers.
     fn live(&mut self) -> Vec<(u32, Message)> {
-        let server = self.conn.machine();
+        let server = self.conn.server();
         self.messages
             .iter()
             .enumerate()
@@ -336,6 +364,9 @@ impl Session<'_> {
                 }
             }
         }
+        // The update is done: the maildrop is free before the client
+        // hears so, and may log in again at once.
+        self._lock = None;
         if failed > 0 {
             return self.reply(
                 Response::err("some deleted messages not removed").with_code(ResponseCode::SysPerm),

@@ -19,9 +19,11 @@ use std::io::{BufWriter, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 type Conn = Driver<tls::Stream<TcpStream>, Server>;
+type AsyncConn = sanswire::io::tokio::Driver<tokio::net::TcpStream, Server>;
 type Failed = DriveError<sanswire::smtp::Error>;
 
 /// The name the server gives itself in its greeting.
@@ -50,6 +52,24 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let _ = conn.stream().close_notify();
 }
 
+/// [`serve_connection`] as a tokio task: plaintext, one task per
+/// connection (what `serve smtp` runs without TLS).
+pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<ServerConfig>) {
+    let _ = stream.set_nodelay(true);
+    let Ok(server) = Server::new(smtp_config(&config)) else {
+        return;
+    };
+    let mut conn = AsyncConn::new(stream, server);
+    let mut session = Session {
+        maildir: config.root.clone(),
+        sender: None,
+        spool: None,
+        failed: false,
+    };
+    let _ = session.run_async(&mut conn, &config).await;
+    session.drop_spool();
+}
+
 fn smtp_config(config: &ServerConfig) -> SmtpConfig {
     let mut smtp = SmtpConfig::new(HOSTNAME);
     smtp.starttls = config.tls.is_some() && !config.implicit_tls;
@@ -76,54 +96,22 @@ struct Session {
     failed: bool,
 }
 
+/// What the connection does after an event is answered.
+enum Flow {
+    /// Reads the next one.
+    Go,
+    /// Runs the TLS handshake (STARTTLS was answered `220`).
+    StartTls,
+    /// Ends (QUIT was answered).
+    Quit,
+}
+
 impl Session {
     fn run(&mut self, conn: &mut Conn, config: &ServerConfig) -> Result<(), Failed> {
         while let Some(event) = conn.next_event()? {
-            match event {
-                ServerEvent::Auth(request) => {
-                    if credentials_ok(config, &request) {
-                        conn.machine().accept()
-                    } else {
-                        conn.machine()
-                            .reject(refusal(535, "5.7.8", "Authentication failed"))
-                    }
-                }
-                ServerEvent::MailFrom { from, .. } => {
-                    self.sender = Some(from);
-                    conn.machine().accept()
-                }
-                ServerEvent::RcptTo { .. } => conn.machine().accept(),
-                ServerEvent::Data(bytes) => {
-                    let recipients = conn.machine().recipients().to_vec();
-                    let written = self
-                        .spool(&recipients)
-                        .and_then(|s| s.out.write_all(&bytes));
-                    if written.is_err() {
-                        // Keep reading the message; it is refused at its end.
-                        self.drop_spool();
-                        self.failed = true;
-                    }
-                    Ok(())
-                }
-                ServerEvent::MessageEnd { .. } => {
-                    let recipients = conn.machine().recipients().to_vec();
-                    let delivered = self.deliver(&recipients);
-                    self.failed = false;
-                    match delivered {
-                        Ok(()) => conn.machine().accept(),
-                        Err(_) => conn.machine().reject(refusal(
-                            451,
-                            "4.3.0",
-                            "Could not store the message",
-                        )),
-                    }
-                }
-                ServerEvent::MessageRejected(_) | ServerEvent::Reset => {
-                    self.drop_spool();
-                    self.failed = false;
-                    Ok(())
-                }
-                ServerEvent::StartTls => {
+            match self.answer(conn.machine(), event, config)? {
+                Flow::Go => {}
+                Flow::StartTls => {
                     // The machine queued the 220 go-ahead and refuses
                     // plaintext pipelined behind STARTTLS; the driver
                     // checks the same before the handshake.
@@ -132,18 +120,88 @@ impl Session {
                         .as_ref()
                         .expect("STARTTLS is offered with TLS only");
                     conn.accept_tls(acceptor)?;
-                    // RFC 3207 §4.2: the session starts over.
-                    self.drop_spool();
-                    self.sender = None;
-                    Ok(())
                 }
-                ServerEvent::Quit => break,
-                _ => Ok(()),
+                Flow::Quit => break,
             }
-            .map_err(DriveError::Protocol)?;
         }
         conn.flush()?;
         Ok(())
+    }
+
+    /// [`run`](Self::run) on the tokio driver, plaintext (STARTTLS is not
+    /// offered there).
+    async fn run_async(
+        &mut self,
+        conn: &mut AsyncConn,
+        config: &ServerConfig,
+    ) -> Result<(), Failed> {
+        while let Some(event) = conn.next_event().await? {
+            match self.answer(conn.machine(), event, config)? {
+                Flow::Go => {}
+                Flow::StartTls | Flow::Quit => break,
+            }
+        }
+        conn.flush().await?;
+        Ok(())
+    }
+
+    /// Answers one event, whatever the driver.
+    fn answer(
+        &mut self,
+        server: &mut Server,
+        event: ServerEvent,
+        config: &ServerConfig,
+    ) -> Result<Flow, Failed> {
+        match event {
+            ServerEvent::Auth(request) => {
+                if credentials_ok(config, &request) {
+                    server.accept()
+                } else {
+                    server.reject(refusal(535, "5.7.8", "Authentication failed"))
+                }
+            }
+            ServerEvent::MailFrom { from, .. } => {
+                self.sender = Some(from);
+                server.accept()
+            }
+            ServerEvent::RcptTo { .. } => server.accept(),
+            ServerEvent::Data(bytes) => {
+                let recipients = server.recipients().to_vec();
+                let written = self
+                    .spool(&recipients)
+                    .and_then(|s| s.out.write_all(&bytes));
+                if written.is_err() {
+                    // Keep reading the message; it is refused at its end.
+                    self.drop_spool();
+                    self.failed = true;
+                }
+                Ok(())
+            }
+            ServerEvent::MessageEnd { .. } => {
+                let recipients = server.recipients().to_vec();
+                let delivered = self.deliver(&recipients);
+                self.failed = false;
+                match delivered {
+                    Ok(()) => server.accept(),
+                    Err(_) => server.reject(refusal(451, "4.3.0", "Could not store the message")),
+                }
+            }
+            ServerEvent::MessageRejected(_) | ServerEvent::Reset => {
+                self.drop_spool();
+                self.failed = false;
+                Ok(())
+            }
+            ServerEvent::StartTls => {
+                // RFC 3207 §4.2: the session starts over.
+                self.drop_spool();
+                self.sender = None;
+                return Ok(Flow::StartTls);
+            }
+            ServerEvent::Quit => return Ok(Flow::Quit),
+            _ => Ok(()),
+        }
+        .map_err(DriveError::Protocol)?;
+        Ok(Flow::Go)
     }
 
     /// The spool file, created with the added headers on first use.

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 /// The longest line kept; a longer one is echoed in pieces.
 const MAX_LINE: usize = 4096;
+/// How long a greeted client may stay silent.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// How long the greeting waits for the client's NAWS and TTYPE answers.
 const GREET_WAIT: Duration = Duration::from_secs(1);
 
@@ -114,6 +116,9 @@ pub fn serve_connection(stream: TcpStream, _config: &ServerConfig) {
             s.greeted = true;
             let _ = driver.stream().set_read_timeout(None);
             let telnet = driver.machine();
+            // From now on an idle client is dropped (Telnet has no last
+            // words for it: the close says it).
+            sanswire::wire::Machine::set_timeout(telnet, Some(IDLE_TIMEOUT));
             let _ = telnet.send_data(s.greeting().as_bytes());
         }
         if s.greeted && !s.early.is_empty() {

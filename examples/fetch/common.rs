@@ -71,10 +71,24 @@ pub mod exit {
 #[derive(Debug)]
 pub struct Failure(pub i32, pub String);
 
-impl<E: std::fmt::Display, R: std::fmt::Display> From<sanswire::io::DriveError<E, R>> for Failure {
+impl<E, R> From<sanswire::io::DriveError<E, R>> for Failure
+where
+    E: std::fmt::Display + sanswire::wire::ProtocolError,
+    R: std::fmt::Display,
+{
     fn from(e: sanswire::io::DriveError<E, R>) -> Self {
         match e {
             sanswire::io::DriveError::Io(e) => Failure::from(e),
+            // The machine's timer ran out (`-m` on it, or its silence
+            // timeout): curl's 28.
+            sanswire::io::DriveError::Protocol(e)
+                if e.common() == Some(sanswire::wire::CommonError::TimedOut) =>
+            {
+                Failure(
+                    exit::OPERATION_TIMEDOUT,
+                    format!("Operation timed out: {e}"),
+                )
+            }
             sanswire::io::DriveError::UnexpectedEof => Failure(
                 exit::GOT_NOTHING,
                 "Empty reply or connection closed early".into(),
@@ -325,6 +339,40 @@ pub fn time_left(args: &Args, started: Instant) -> Option<Duration> {
     })
 }
 
+/// Puts `-m` on the machine's own timer, so that its silence timeout
+/// cannot outlast it: the driver made next counts from its creation, and
+/// takes the deadline as its time limit.
+pub fn time_limit<M: sanswire::wire::Machine>(machine: &mut M, args: &Args, started: Instant) {
+    let at = time_left(args, started).map(|left| sanswire::wire::Instant::ZERO + left);
+    machine.conn_mut().set_deadline(at);
+}
+
+/// [`time_limit`] for the opening exchange of a protocol with a greeting:
+/// curl counts waiting for it as connecting, so `--connect-timeout`
+/// bounds it too. Once greeted, [`greeted`] puts `-m` alone back.
+pub fn connect_limit<M: sanswire::wire::Machine>(machine: &mut M, args: &Args, started: Instant) {
+    let connect = args.connect_timeout.map(|secs| {
+        Duration::from_secs_f64(secs)
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(1))
+    });
+    let left = match (connect, time_left(args, started)) {
+        (Some(c), Some(m)) => Some(c.min(m)),
+        (c, m) => c.or(m),
+    };
+    let at = left.map(|left| sanswire::wire::Instant::ZERO + left);
+    machine.conn_mut().set_deadline(at);
+}
+
+/// The greeting came: from now on only `-m` bounds the session.
+pub fn greeted<S: sanswire::io::Socket, M: sanswire::wire::Machine>(
+    driver: &mut sanswire::io::Driver<S, M>,
+    args: &Args,
+    started: Instant,
+) {
+    driver.set_time_limit(time_left(args, started));
+}
+
 /// Connects to the URL's host (`default_port` when it names none).
 pub fn connect(
     url: &Url,
@@ -531,7 +579,7 @@ pub fn upgrade_failure<E, R>(
     unavailable: impl Fn(&E) -> bool,
 ) -> Failure
 where
-    E: std::fmt::Display,
+    E: std::fmt::Display + sanswire::wire::ProtocolError,
     R: std::fmt::Display,
 {
     match e {

@@ -61,7 +61,9 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, ftps: bool) -> Result<(),
         };
         machine.set_active(ip);
     }
+    super::common::connect_limit(&mut machine, args, started);
     let mut ftp = Client::start(stream, machine).map_err(|e| failure(e, 8))?;
+    super::common::greeted(ftp.driver(), args, started);
     secure(args, url, &mut ftp, ftps)?;
     let (user, pass) =
         credentials(args, url).unwrap_or_else(|| ("anonymous".into(), "ftp@example.com".into()));

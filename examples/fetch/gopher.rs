@@ -38,6 +38,7 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, gophers: bool) -> Result<
     machine
         .get_raw(&request)
         .map_err(|e| Failure(3, e.to_string()))?;
+    super::common::time_limit(&mut machine, args, started);
     let mut answer = ByteStream::new(stream, machine);
     let mut sink = Sink::open(args, started)?;
     while let Some(chunk) = answer.next_chunk().map_err(read_failure)? {
@@ -64,7 +65,9 @@ fn print_menu(
     request: gopher::Request,
     started: Instant,
 ) -> Result<(), Failure> {
-    let mut client = sanswire::io::gopher::Client::new(stream)?;
+    let mut machine = gopher::Client::new();
+    super::common::time_limit(&mut machine, args, started);
+    let mut client = sanswire::io::gopher::Client::start(stream, machine)?;
     let items = client.menu(request)?;
     let mut sink = Sink::open(args, started)?;
     for item in &items {

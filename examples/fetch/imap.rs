@@ -94,7 +94,9 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, imaps: bool) -> Result<()
     };
     let mut machine = imap::Client::new();
     machine.inbox().set_read_size(READ_SIZE);
+    super::common::connect_limit(&mut machine, args, started);
     let mut imap: Imap = Session::start(stream, machine).map_err(failure)?;
+    super::common::greeted(imap.driver(), args, started);
     if args.ssl_reqd && !imaps {
         imap.driver().machine().set_require_tls(true);
         let connector = tls_connector(args)?;

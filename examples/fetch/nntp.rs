@@ -38,7 +38,10 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, nntps: bool) -> Result<()
         true => implicit_tls(args, url, stream, &[])?,
         false => tls::Stream::plain(stream),
     };
-    let mut news = News::new(stream).map_err(failure)?;
+    let mut machine = nntp::Client::new();
+    super::common::connect_limit(&mut machine, args, started);
+    let mut news = News::start(stream, machine).map_err(failure)?;
+    super::common::greeted(news.driver(), args, started);
     news.driver().machine().inbox().set_read_size(READ_SIZE);
     log(args, "<", &news.greeting().clone());
     let starttls = args.ssl_reqd && !nntps;

@@ -33,7 +33,11 @@ pub fn fetch(args: &Args, url: &Url, started: Instant, pop3s: bool) -> Result<()
     };
     // The trace sits above TLS: it shows the conversation in the clear,
     // after STLS too, as curl does.
-    let mut pop = Pop3Client::new(Trace::new(stream, args.verbose)).map_err(pop3_failure)?;
+    let mut machine = sanswire::pop3::Client::new();
+    super::common::connect_limit(&mut machine, args, started);
+    let mut pop =
+        Pop3Client::start(Trace::new(stream, args.verbose), machine).map_err(pop3_failure)?;
+    super::common::greeted(pop.driver(), args, started);
     pop.driver().machine().inbox().set_read_size(READ_SIZE);
     let capabilities = capabilities(args, url, &mut pop, pop3s)?;
     let login = Login::from_args(args, url);

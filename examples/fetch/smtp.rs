@@ -50,7 +50,9 @@ pub fn send(args: &Args, url: &Url, started: Instant, smtps: bool) -> Result<(),
     // after STARTTLS too, as curl does.
     let stream = Trace::new(stream, args.verbose);
     let unavailable = |e: &smtp::Error| matches!(e.kind(), smtp::ErrorKind::TlsUnavailable(_));
+    super::common::connect_limit(&mut machine, args, started);
     let mut client = Client::new(stream, machine).map_err(|e| upgrade_failure(e, unavailable))?;
+    super::common::greeted(client.driver(), args, started);
     // --ssl: STARTTLS when offered, on without it when not.
     let offered = client.capabilities().starttls;
     if starttls || (args.ssl && !smtps && offered) {

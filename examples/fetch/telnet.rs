@@ -7,7 +7,6 @@ use super::{Args, Failure};
 use sanswire::io::duplex;
 use sanswire::telnet::{option, Client, Side};
 use std::io::{BufRead, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 use url::Url;
 
@@ -50,8 +49,11 @@ pub fn session(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> 
     let port = url.port().unwrap_or(23);
     let mut client = Client::new();
     configure(&mut client, &args.telnet_options)?;
-    let tcp = TcpStream::connect((host, port))
-        .map_err(|e| Failure(7, format!("Failed to connect to {host} port {port}: {e}")))?;
+    // Within --connect-timeout (and -m); -m on the session is the timer
+    // below, so the stream itself waits as long as the user types.
+    let tcp = super::common::connect_to(host, port, args, started)?;
+    tcp.set_read_timeout(None)?;
+    tcp.set_write_timeout(None)?;
     if let Some(secs) = args.max_time {
         let left = Duration::from_secs_f64(secs).saturating_sub(started.elapsed());
         std::thread::spawn(move || {

@@ -120,6 +120,12 @@ impl Server {
     /// idle_session_timeout). Change it with [`Machine::set_timeout`].
     pub const TIMEOUT: core::time::Duration = core::time::Duration::from_secs(300);
 
+    /// How long one command line may take to arrive once begun, however
+    /// slowly the client trickles it (slowloris): the same 5 minutes,
+    /// then `421 Timeout.`. Change it with
+    /// [`Machine::set_message_timeout`].
+    pub const COMMAND_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(300);
+
     /// A server that greets with `220 greeting`.
     pub fn new(greeting: &str) -> Result<Server, Error> {
         Self::with_limits(greeting, Limits::default())
@@ -131,6 +137,7 @@ impl Server {
             return Err(ErrorKind::UnsafeArgument.into());
         }
         let mut conn = Conn::with_timeout(Self::TIMEOUT);
+        conn.set_message_timeout(Some(Self::COMMAND_TIMEOUT));
         conn.outbox.write(Reply::new(220, greeting).raw());
         Ok(Server {
             conn,

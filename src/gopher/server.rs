@@ -5,7 +5,8 @@ use crate::wire::{Conn, DotStuffer, LineError, LineReader, Machine, Next};
 use bytes::Bytes;
 use core::time::Duration;
 
-/// How long a client may take to send its request line, by default.
+/// How long a client may take to send its request line, by default:
+/// silent, or trickling it a byte at a time (slowloris).
 pub const SERVER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the server machine reports: the one request of the connection.
@@ -71,8 +72,10 @@ impl Server {
 
     /// A server with these limits.
     pub fn with_limits(limits: &Limits) -> Self {
+        let mut conn = Conn::with_timeout(SERVER_TIMEOUT);
+        conn.set_message_timeout(Some(SERVER_TIMEOUT));
         Server {
-            conn: Conn::with_timeout(SERVER_TIMEOUT),
+            conn,
             lines: LineReader::new(limits.max_request_line),
             state: State::Reading,
         }

@@ -138,10 +138,13 @@ pub struct Headers {
     present: u8,
     /// Which of them occur more than once.
     repeated: u8,
-    /// Which of them were received, their first line starting at the
-    /// offset in `first`: looking them up costs no scan.
+    /// Which of them were received with their first value's place in
+    /// `first_value`: looking them up costs no scan and no parse.
     indexed: u8,
-    first: [u32; KNOWN.len()],
+    /// Per [`KNOWN`] name, its first value in `head`: the start in the low
+    /// 16 bits, the length in the high 16 (a place that does not fit is
+    /// not indexed, and found by a scan).
+    first_value: [u32; KNOWN.len()],
 }
 
 impl Headers {
@@ -154,14 +157,29 @@ impl Headers {
     /// line starts in the head (attached later, with
     /// [`set_received`](Self::set_received)). Fields are noted in order.
     #[inline]
-    pub(crate) fn note_field(&mut self, name: &[u8], at: usize) {
+    pub(crate) fn note_field(&mut self, name: &[u8], value_at: usize, value: &[u8]) {
+        self.received += 1;
         let bit = known_bit(name);
-        if bit != 0 && self.present & bit == 0 {
-            self.indexed |= bit;
-            self.first[bit.trailing_zeros() as usize] = at as u32;
+        if bit != 0 {
+            self.note_known_field(bit, value_at, value);
+        }
+    }
+
+    /// [`note_field`](Self::note_field) for a [`KNOWN`] name (a few of a
+    /// head's fields): the first one's value is indexed.
+    #[inline(never)]
+    fn note_known_field(&mut self, bit: u8, value_at: usize, value: &[u8]) {
+        if self.present & bit == 0 {
+            // As `split_field` reads it: without whitespace around it.
+            let trimmed = trim_ows(value);
+            let start = value_at + (trimmed.as_ptr() as usize - value.as_ptr() as usize);
+            if let (Ok(start), Ok(len)) = (u16::try_from(start), u16::try_from(trimmed.len())) {
+                self.indexed |= bit;
+                self.first_value[bit.trailing_zeros() as usize] =
+                    u32::from(start) | u32::from(len) << 16;
+            }
         }
         self.note_known(bit);
-        self.received += 1;
     }
 
     /// Attaches the received head whose field lines, noted with
@@ -209,12 +227,10 @@ impl Headers {
         if self.repeated & bit != 0 || self.indexed & bit == 0 {
             return None;
         }
-        let at = self.first[bit.trailing_zeros() as usize] as usize;
-        Some(
-            field_lines(&self.head[at..self.lines.1 as usize])
-                .next()
-                .map(|(_, v)| v),
-        )
+        let place = self.first_value[bit.trailing_zeros() as usize];
+        let start = (place & 0xffff) as usize;
+        let len = (place >> 16) as usize;
+        Some(self.head.get(start..start + len))
     }
 
     /// Whether a field has the [`Known`] name: no lookup at all.
@@ -352,6 +368,11 @@ fn has_element(value: &[u8], token: &[u8]) -> bool {
     if value.len() < token.len() {
         return false;
     }
+    // One element with whitespace around it (`keep-alive` asked whether it
+    // is `close`, on every request), without walking a list.
+    if !value.contains(&b',') {
+        return trim_ows(value).eq_ignore_ascii_case(token);
+    }
     list_elements(value).any(|t| t.eq_ignore_ascii_case(token))
 }
 
@@ -443,7 +464,11 @@ mod tests {
         text.extend_from_slice(b"\r\n");
         let mut h = Headers::new();
         for (i, &line) in at.iter().enumerate() {
-            h.note_field(&[b'a' + (i as u8 % 26)], line);
+            h.note_field(
+                &[b'a' + (i as u8 % 26)],
+                line + 2,
+                &text[line + 2..line + 5],
+            );
         }
         h.set_received(Bytes::from(text), start..end);
         h.push("X-Own", "v");
@@ -459,12 +484,12 @@ mod tests {
     }
 
     #[test]
-    fn known_fields_are_found_at_their_line() {
+    fn known_fields_are_found_at_their_value() {
         let text = b"Host: a.example\r\nConnection:close\r\nConnection: x\r\n";
         let mut h = Headers::new();
-        h.note_field(b"Host", 0);
-        h.note_field(b"Connection", 17);
-        h.note_field(b"Connection", 35);
+        h.note_field(b"Host", 5, b" a.example");
+        h.note_field(b"Connection", 28, b"close");
+        h.note_field(b"Connection", 47, b"x");
         h.set_received(Bytes::from_static(text), 0..text.len());
         assert_eq!(h.get_known(Known::HOST), Some(&b"a.example"[..]));
         assert_eq!(h.count_known_up_to_two(Known::CONNECTION), 2);

@@ -173,7 +173,7 @@ fn collect_fields(head: &Bytes, fields: &[httparse::Header<'_>]) -> Headers {
         .any(|f| memchr::memchr2(b'\r', b'\n', f.value).is_some());
     let lines = field_line_range(head, fields);
     for f in fields {
-        headers.note_field(f.name.as_bytes(), offset(head, f.name.as_bytes()));
+        headers.note_field(f.name.as_bytes(), offset(head, f.value), f.value);
     }
     if folded {
         let mut copy: Vec<u8> = head.to_vec();
@@ -267,7 +267,7 @@ fn parse_request_into(
         for f in req.headers.iter() {
             let end = offset(data, f.value) + f.value.len();
             crlf &= ends_in_cr(&data[end..]);
-            headers.note_field(f.name.as_bytes(), offset(data, f.name.as_bytes()));
+            headers.note_field(f.name.as_bytes(), offset(data, f.value), f.value);
         }
         // The request line's end, and the blank line's (seen from the
         // first field's start and the head's end).

@@ -103,6 +103,12 @@ impl Server {
     /// RFC 9051 §5.4: an autologout timer of at least 30 minutes.
     pub const TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
+    /// How long one command may take to arrive once begun, its literals
+    /// included, however slowly the client trickles it (slowloris): 10
+    /// minutes, then `* BYE autologout`. Change it with
+    /// [`Machine::set_message_timeout`].
+    pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
     /// A server that greets with `* OK text`.
     pub fn new(text: &str) -> Self {
         Self::with_greeting(Status::new(None, StatusKind::Ok, text), Limits::server())
@@ -110,8 +116,10 @@ impl Server {
 
     /// A server that greets with `greeting` (OK, PREAUTH or BYE).
     pub fn with_greeting(greeting: Status, limits: Limits) -> Self {
+        let mut conn = Conn::with_timeout(Self::TIMEOUT);
+        conn.set_message_timeout(Some(Self::COMMAND_TIMEOUT));
         let mut server = Server {
-            conn: Conn::with_timeout(Self::TIMEOUT),
+            conn,
             framer: Framer::new(),
             limits,
             state: match greeting.kind {

@@ -42,6 +42,10 @@ pub struct Driver<S, M: Machine> {
     clock: Clock,
     /// Whether a read timeout is set on the stream now.
     timed: bool,
+    /// How long one `run` may take in all.
+    op_timeout: Option<core::time::Duration>,
+    /// When everything must be done (`set_time_limit`).
+    limit: Option<Instant>,
 }
 
 impl<S: Socket, M: Machine> Driver<S, M> {
@@ -49,12 +53,33 @@ impl<S: Socket, M: Machine> Driver<S, M> {
     pub fn new(stream: S, machine: M) -> Self {
         Driver {
             stream,
-            machine,
             passed: VecDeque::new(),
             max_passed: super::DEFAULT_MAX_PASSED,
             clock: Clock::new(),
             timed: false,
+            op_timeout: None,
+            // A deadline set on the machine before (counted from now,
+            // the driver's origin) is its time limit.
+            limit: machine.conn().hard_deadline(),
+            machine,
         }
+    }
+
+    /// How long each [`run`](Self::run) may take in all, however the peer
+    /// spaces its bytes (`None`, the default: no limit beyond the
+    /// machine's silence timeout). Past it the operation fails with the
+    /// machine's `TimedOut` error, after its last words; the connection
+    /// is then over.
+    pub fn set_operation_timeout(&mut self, limit: Option<core::time::Duration>) {
+        self.op_timeout = limit;
+    }
+
+    /// Everything from now on must be done within `limit` (curl's `-m`),
+    /// on the machine's timer: past it, the call under way fails with the
+    /// machine's `TimedOut` error. `None` lifts the limit.
+    pub fn set_time_limit(&mut self, limit: Option<core::time::Duration>) {
+        self.limit = limit.map(|d| self.clock.now() + d);
+        self.machine.conn_mut().set_deadline(self.limit);
     }
 
     /// The machine, to send commands or replies through.
@@ -171,7 +196,17 @@ impl<S: Socket, M: Machine> Driver<S, M> {
     /// until it completes. Events it passes back are kept, in order, for
     /// [`next_event`](Self::next_event) and [`passed`](Self::passed); the
     /// operation never sees events passed before it started.
-    pub fn run<O: Operation<M>>(&mut self, mut op: O) -> Result<O::Output, DriveError<M::Error>> {
+    pub fn run<O: Operation<M>>(&mut self, op: O) -> Result<O::Output, DriveError<M::Error>> {
+        let op_deadline = self.op_timeout.map(|d| self.clock.now() + d);
+        let at = super::earliest(self.limit, op_deadline);
+        self.machine.conn_mut().set_deadline(at);
+        let out = self.run_timed(op);
+        self.machine.conn_mut().set_deadline(self.limit);
+        out
+    }
+
+    /// [`run`](Self::run) within the deadline it set.
+    fn run_timed<O: Operation<M>>(&mut self, mut op: O) -> Result<O::Output, DriveError<M::Error>> {
         op.start(&mut self.machine).map_err(DriveError::Protocol)?;
         self.flush()?;
         if let Some(out) = op.sent(&mut self.machine) {

@@ -12,7 +12,7 @@ use super::{session_methods, ByteStream, DriveError, Session, SessionError, Sock
 use crate::ftp::list::{self, Listed};
 use crate::ftp::ops::{self, Started, Transfer};
 use crate::ftp::{self, DataPlan, DataProtection, Features, Ftp, Reply, Timestamp, TransferType};
-use crate::wire::{CommandId, Raw};
+use crate::wire::{CommandId, Machine, Raw};
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::string::String;
@@ -290,6 +290,9 @@ impl<S: ControlSocket> Session<S, Ftp> {
             Started::Done(r) => (None, Some(r)),
         };
         let private = self.machine().data_protection() == DataProtection::Private;
+        // The data connection waits as long as the control one: a data
+        // peer that goes silent ends the transfer in a timeout, not a hang.
+        let timeout = self.machine().conn().timeout();
         let data = match tcp.filter(|_| done.is_none()) {
             Some(t) => {
                 let _ = t.set_nodelay(true);
@@ -299,7 +302,9 @@ impl<S: ControlSocket> Session<S, Ftp> {
                     true => self.driver().stream().protect(t)?,
                     false => plain_data(t),
                 };
-                Some(ByteStream::new(socket, ftp::data_machine()))
+                let mut machine = ftp::data_machine();
+                machine.set_timeout(timeout);
+                Some(ByteStream::new(socket, machine))
             }
             None => None,
         };

@@ -353,9 +353,20 @@ impl Clock {
     /// Tells `machine` the time, if it keeps a timer at all.
     pub(crate) fn tick<M: Machine>(&self, machine: &mut M) {
         let conn = machine.conn();
-        if conn.timeout().is_some() || conn.message_timeout().is_some() {
+        if conn.timeout().is_some()
+            || conn.message_timeout().is_some()
+            || conn.hard_deadline().is_some()
+        {
             machine.set_now(self.now());
         }
+    }
+}
+
+/// The earlier of two optional deadlines.
+pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

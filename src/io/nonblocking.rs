@@ -190,6 +190,10 @@ pub struct Driver<S, M: Machine, R> {
     clock: Clock,
     timer: Option<Box<dyn Timer>>,
     family: PhantomData<R>,
+    /// How long one `run` may take in all.
+    op_timeout: Option<core::time::Duration>,
+    /// When everything must be done (`set_time_limit`).
+    limit: Option<Instant>,
 }
 
 impl<S: fmt::Debug, M: Machine + fmt::Debug, R> fmt::Debug for Driver<S, M, R> {
@@ -208,13 +212,30 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
     pub fn new(stream: S, machine: M) -> Self {
         Driver {
             stream,
-            machine,
             passed: VecDeque::new(),
             max_passed: super::DEFAULT_MAX_PASSED,
             clock: Clock::new(),
             timer: S::default_timer(),
             family: PhantomData,
+            op_timeout: None,
+            // A deadline set on the machine before (counted from now,
+            // the driver's origin) is its time limit.
+            limit: machine.conn().hard_deadline(),
+            machine,
         }
+    }
+
+    /// How long each [`run`](Self::run) may take in all, as the blocking
+    /// [`Driver::set_operation_timeout`](crate::io::Driver::set_operation_timeout).
+    pub fn set_operation_timeout(&mut self, limit: Option<core::time::Duration>) {
+        self.op_timeout = limit;
+    }
+
+    /// Everything from now on must be done within `limit`, as the
+    /// blocking [`Driver::set_time_limit`](crate::io::Driver::set_time_limit).
+    pub fn set_time_limit(&mut self, limit: Option<core::time::Duration>) {
+        self.limit = limit.map(|d| self.clock.now() + d);
+        self.machine.conn_mut().set_deadline(self.limit);
     }
 
     /// Uses `timer` for the machine's deadlines (futures-io streams have
@@ -354,7 +375,17 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
     /// Runs a whole [`Operation`] to completion; events it passes back are
     /// kept for [`next_event`](Self::next_event), as in the blocking
     /// [`Driver::run`](crate::io::Driver::run).
-    pub async fn run<O: Operation<M>>(
+    pub async fn run<O: Operation<M>>(&mut self, op: O) -> Result<O::Output, DriveError<M::Error>> {
+        let op_deadline = self.op_timeout.map(|d| self.clock.now() + d);
+        let at = super::earliest(self.limit, op_deadline);
+        self.machine.conn_mut().set_deadline(at);
+        let out = self.run_timed(op).await;
+        self.machine.conn_mut().set_deadline(self.limit);
+        out
+    }
+
+    /// [`run`](Self::run) within the deadline it set.
+    async fn run_timed<O: Operation<M>>(
         &mut self,
         mut op: O,
     ) -> Result<O::Output, DriveError<M::Error>> {

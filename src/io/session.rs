@@ -122,6 +122,23 @@ impl<P: Protocol> Session<TcpStream, P> {
     }
 }
 
+impl<P: Protocol> Session<TcpStream, P> {
+    /// Connects over TCP, giving up on each address after `limit` (a
+    /// connect timeout), and runs the opening exchange. The machine's own
+    /// timeouts ([`Machine::set_timeout`], and the driver's
+    /// [`set_operation_timeout`](Driver::set_operation_timeout)) bound
+    /// the rest.
+    ///
+    /// [`Machine::set_timeout`]: crate::wire::Machine::set_timeout
+    pub fn connect_timeout_with(
+        addr: impl ToSocketAddrs,
+        limit: core::time::Duration,
+        machine: P::Machine,
+    ) -> Result<Self, SessionError<P>> {
+        Self::start(tcp_within(addr, limit)?, machine)
+    }
+}
+
 #[cfg(feature = "rustls")]
 impl<S: Socket, P: Protocol> Session<tls::Stream<S>, P> {
     /// Implicit TLS over a connected stream: runs the TLS handshake for
@@ -210,6 +227,21 @@ fn tcp(addr: impl ToSocketAddrs) -> std::io::Result<TcpStream> {
     let stream = TcpStream::connect(addr)?;
     stream.set_nodelay(true)?;
     Ok(stream)
+}
+
+/// [`tcp`] with a connect timeout for each address.
+fn tcp_within(addr: impl ToSocketAddrs, limit: core::time::Duration) -> std::io::Result<TcpStream> {
+    let mut last = None;
+    for addr in addr.to_socket_addrs()? {
+        match TcpStream::connect_timeout(&addr, limit) {
+            Ok(stream) => {
+                stream.set_nodelay(true)?;
+                return Ok(stream);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::ErrorKind::InvalidInput.into()))
 }
 
 /// Declares a protocol's everyday session methods once, for the blocking

@@ -248,6 +248,12 @@ impl Server {
     /// minutes; INN's default is ten hours, this is 10 minutes).
     pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
+    /// How long one command line may take to arrive once begun, however
+    /// slowly the client trickles it (slowloris): 5 minutes, then `400`.
+    /// An article streams in as it comes, so its lines are not counted
+    /// together. Change it with [`Machine::set_message_timeout`].
+    pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
+
     /// A server that has queued its greeting: `200` when posting is
     /// allowed, else `201`.
     pub fn new(posting: bool) -> Server {
@@ -257,6 +263,7 @@ impl Server {
     /// The same, with limits.
     pub fn with_limits(posting: bool, limits: Limits) -> Server {
         let mut conn = Conn::with_timeout(Self::IDLE_TIMEOUT);
+        conn.set_message_timeout(Some(Self::COMMAND_TIMEOUT));
         conn.outbox.write(match posting {
             true => b"200 sanswire news server ready, posting allowed\r\n",
             false => b"201 sanswire news server ready, no posting\r\n",

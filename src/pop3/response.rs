@@ -444,17 +444,7 @@ pub(crate) fn parse_number(digits: &[u8]) -> Option<u32> {
     parse_u64(digits).and_then(|n| u32::try_from(n).ok())
 }
 
-/// Parses a decimal number of at most 19 digits, no sign.
-pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(
-        digits
-            .iter()
-            .fold(0u64, |n, d| n * 10 + u64::from(d - b'0')),
-    )
-}
+pub(crate) use crate::wire::number::parse_u64;
 
 pub(crate) fn push_number(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];

@@ -1,5 +1,6 @@
 use super::{Error, ErrorKind};
-use crate::wire::swar::find_space_or_control;
+use crate::wire::number::parse_u64;
+use crate::wire::swar::{find_control, find_space_or_control};
 use crate::wire::MultiLine;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -323,9 +324,66 @@ pub struct Capabilities {
     pub enhanced_status_codes: bool,
     /// The domain, then the AUTH mechanisms (upper-cased, one space
     /// before each), then the other keyword lines (a `\n` before each).
-    text: Option<Arc<str>>,
+    text: CapsText,
     domain_end: u32,
     auth_end: u32,
+    /// The common AUTH mechanisms, by number, in the order offered.
+    mechanisms: Mechanisms,
+}
+
+/// How many bytes of capability text are kept in the value itself.
+const INLINE_TEXT: usize = 46;
+
+/// The capabilities' text: in the value when it is short, as most
+/// servers' is once the common AUTH mechanisms are out of it (Postfix's
+/// domain and two unknown keywords take 38 bytes), so that reading an
+/// EHLO reply and holding it for the session need no allocation; shared
+/// otherwise.
+#[derive(Clone, PartialEq, Eq)]
+enum CapsText {
+    /// ASCII text (only an ASCII reply is kept inline).
+    Inline { len: u8, buf: [u8; INLINE_TEXT] },
+    /// Longer text, or text from a reply that was not ASCII.
+    Shared(Arc<str>),
+}
+
+impl CapsText {
+    /// Keeps `s`, inline when it fits.
+    fn new(s: &str) -> CapsText {
+        match s.len() {
+            n if n <= INLINE_TEXT => {
+                let mut buf = [0; INLINE_TEXT];
+                buf[..n].copy_from_slice(s.as_bytes());
+                CapsText::Inline { len: n as u8, buf }
+            }
+            _ => CapsText::Shared(Arc::from(s)),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Inline text was a `str` when it was kept.
+            CapsText::Inline { len, buf } => {
+                core::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or_default()
+            }
+            CapsText::Shared(s) => s,
+        }
+    }
+}
+
+impl Default for CapsText {
+    fn default() -> Self {
+        CapsText::Inline {
+            len: 0,
+            buf: [0; INLINE_TEXT],
+        }
+    }
+}
+
+impl fmt::Debug for CapsText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 /// The keywords with a meaning of their own; all others are kept as text.
@@ -343,24 +401,64 @@ enum Keyword {
     Auth,
 }
 
-/// Recognises a keyword (any case) without copying it: on its length
-/// and first letters, then its text.
+/// Recognises a keyword (any case) without copying it: on its length,
+/// then its bytes folded to lower case eight at a time (a word has no
+/// control bytes or spaces, so setting bit 5 of each byte folds letters
+/// and leaves every other byte a non-letter).
 fn keyword(word: &[u8]) -> Option<Keyword> {
-    let lower = |i: usize| word.get(i).map_or(0, |b| b | 0x20);
-    let (name, kw): (&[u8], Keyword) = match (word.len(), lower(0), lower(1)) {
-        (3, b'd', _) => (b"DSN", Keyword::Dsn),
-        (4, b's', _) => (b"SIZE", Keyword::Size),
-        (4, b'a', _) => (b"AUTH", Keyword::Auth),
-        (8, b'c', _) => (b"CHUNKING", Keyword::Chunking),
-        (8, b's', b't') => (b"STARTTLS", Keyword::StartTls),
-        (8, b's', b'm') => (b"SMTPUTF8", Keyword::SmtpUtf8),
-        (8, b'8', _) => (b"8BITMIME", Keyword::EightBitMime),
-        (10, b'p', _) => (b"PIPELINING", Keyword::Pipelining),
-        (10, b'b', _) => (b"BINARYMIME", Keyword::BinaryMime),
-        (19, b'e', _) => (b"ENHANCEDSTATUSCODES", Keyword::EnhancedStatusCodes),
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    let eight = |at: usize| {
+        word.get(at..at + 8)
+            .map(|w| u64::from_le_bytes(w.try_into().expect("eight bytes")) | FOLD)
+    };
+    let lower = |k: &[u8; 8]| u64::from_le_bytes(*k);
+    let kw = match word.len() {
+        3 if small_at(word, 0) == small_lower(b"dsn") => Keyword::Dsn,
+        4 => match small_at(word, 0) {
+            x if x == small_lower(b"size") => Keyword::Size,
+            x if x == small_lower(b"auth") => Keyword::Auth,
+            _ => return None,
+        },
+        8 => match eight(0)? {
+            x if x == lower(b"chunking") => Keyword::Chunking,
+            x if x == lower(b"starttls") => Keyword::StartTls,
+            x if x == lower(b"smtputf8") => Keyword::SmtpUtf8,
+            x if x == lower(b"8bitmime") => Keyword::EightBitMime,
+            _ => return None,
+        },
+        10 => match (eight(0)?, small_at(word, 8)) {
+            (x, y) if x == lower(b"pipelini") && y == small_lower(b"ng") => Keyword::Pipelining,
+            (x, y) if x == lower(b"binarymi") && y == small_lower(b"me") => Keyword::BinaryMime,
+            _ => return None,
+        },
+        19 if eight(0)? == lower(b"enhanced")
+            && eight(8)? == lower(b"statusco")
+            && small_at(word, 16) == small_lower(b"des") =>
+        {
+            Keyword::EnhancedStatusCodes
+        }
         _ => return None,
     };
-    same_upper(word, name).then_some(kw)
+    Some(kw)
+}
+
+/// `word[at..]` (at most eight bytes) folded to lower case, little-endian.
+fn small_at(word: &[u8], at: usize) -> u64 {
+    word[at..]
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &b| acc << 8 | u64::from(b | 0x20))
+}
+
+/// A lower-case constant as [`small_at`] gives it.
+const fn small_lower(k: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    let mut i = k.len();
+    while i > 0 {
+        i -= 1;
+        acc = acc << 8 | k[i] as u64;
+    }
+    acc
 }
 
 /// Whether `word` is `upper` (upper-case ASCII) in any case: one
@@ -461,9 +559,63 @@ fn first_word(text: &[u8]) -> (&[u8], &[u8]) {
     (&text[..end], &text[end..])
 }
 
-/// Adds each AUTH mechanism in `names` to `auth` (a space before each),
-/// upper-cased, unless it is there already.
-fn add_auth(auth: &mut impl Text, from: usize, names: &[u8]) {
+/// The SASL mechanisms servers commonly offer, upper-case: these are
+/// recognised on their length and text and kept as a number, with no
+/// search of the mechanisms added before and no room in the text.
+const MECHANISMS: [&str; 12] = [
+    "PLAIN",
+    "LOGIN",
+    "CRAM-MD5",
+    "XOAUTH2",
+    "OAUTHBEARER",
+    "SCRAM-SHA-1",
+    "SCRAM-SHA-256",
+    "GSSAPI",
+    "NTLM",
+    "DIGEST-MD5",
+    "EXTERNAL",
+    "ANONYMOUS",
+];
+
+/// Which entry of [`MECHANISMS`] `name` is (any case).
+fn common_mechanism(name: &[u8]) -> Option<usize> {
+    MECHANISMS
+        .iter()
+        .position(|m| m.len() == name.len() && same_upper(name, m.as_bytes()))
+}
+
+/// The order of the AUTH mechanisms offered, as four-bit codes: a
+/// [`MECHANISMS`] entry, or [`Mechanisms::IN_TEXT`] for the next one kept
+/// in the text. Past sixteen, every mechanism goes to the text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Mechanisms {
+    /// The codes, the first in the lowest bits.
+    order: u64,
+    /// How many codes `order` holds.
+    len: u8,
+    /// Which [`MECHANISMS`] entries were offered (bit i for entry i).
+    seen: u16,
+}
+
+impl Mechanisms {
+    /// The code for a mechanism kept in the text.
+    const IN_TEXT: u8 = 15;
+
+    /// Appends `code`; false when full (the mechanism goes to the text).
+    fn push(&mut self, code: u8) -> bool {
+        if self.len == 16 {
+            return false;
+        }
+        self.order |= u64::from(code) << (4 * self.len);
+        self.len += 1;
+        true
+    }
+}
+
+/// Adds each AUTH mechanism in `names`, each once: a common one to
+/// `list`, any other to `auth` (upper-cased, a space before each) and a
+/// place for it to `list`.
+fn add_auth(auth: &mut impl Text, list: &mut Mechanisms, from: usize, names: &[u8]) {
     let mut rest = names;
     loop {
         let (name, after) = first_word(rest);
@@ -471,10 +623,21 @@ fn add_auth(auth: &mut impl Text, from: usize, names: &[u8]) {
             return;
         }
         rest = after;
+        if let Some(i) = common_mechanism(name) {
+            if list.seen & (1 << i) == 0 {
+                list.seen |= 1 << i;
+                if !list.push(i as u8) {
+                    auth.push_bytes(b" ");
+                    auth.push_bytes(MECHANISMS[i].as_bytes());
+                }
+            }
+            continue;
+        }
         let known = auth.bytes()[from..]
             .split(|&b| b == b' ')
             .any(|m| m.eq_ignore_ascii_case(name));
         if !known {
+            list.push(Mechanisms::IN_TEXT);
             auth.push_bytes(b" ");
             let at = auth.bytes().len();
             auth.push_bytes(name);
@@ -511,9 +674,7 @@ impl Capabilities {
         // not UTF-8 are replaced.
         let mut text = String::with_capacity(raw.len());
         let mut caps = Capabilities::read_ehlo(raw, &mut text);
-        if !text.is_empty() {
-            caps.text = Some(Arc::from(text.as_str()));
-        }
+        caps.text = CapsText::new(&text);
         caps
     }
 
@@ -541,6 +702,8 @@ impl Capabilities {
         if !(b'1'..=b'5').contains(&code[0]) || !code.iter().all(u8::is_ascii_digit) {
             return None;
         }
+        let line_head = |sep: u8| u32::from_le_bytes([code[0], code[1], code[2], sep]);
+        let (more, final_line) = (line_head(b'-'), line_head(b' '));
         let mut others = [(0u32, 0u32); 16];
         let mut n_others = 0;
         let mut at = 0;
@@ -551,15 +714,13 @@ impl Capabilities {
             if count > max_lines {
                 return None;
             }
-            let head = raw.get(at..at + 4)?;
-            let last = match head[3] {
-                b' ' => true,
-                b'-' => false,
+            // The code and its separator, as one four-byte number.
+            let head = u32::from_le_bytes(raw.get(at..at + 4)?.try_into().expect("four bytes"));
+            let last = match head {
+                h if h == more => false,
+                h if h == final_line => true,
                 _ => return None,
             };
-            if &head[..3] != code {
-                return None;
-            }
             let start = at + 4;
             // The text's first word: up to the first whitespace.
             let mut i = start;
@@ -587,11 +748,14 @@ impl Capabilities {
             let end = match (raw.get(i), raw.get(i + 1)) {
                 (Some(b'\r'), Some(b'\n')) => i,
                 (Some(b' ' | b'\t' | b'\x0c'), _) => {
-                    let lf = i + memchr::memchr(b'\n', &raw[i..])?;
-                    if raw[lf - 1] != b'\r' || memchr::memchr(b'\r', &raw[i..lf - 1]).is_some() {
+                    // The parameters end at the first control byte, which
+                    // must be the CRLF; a TAB or FF among them (rare) is
+                    // left to the general way.
+                    let cr = find_control(raw, i + 1);
+                    if raw.get(cr..cr + 2) != Some(b"\r\n") {
                         return None;
                     }
-                    lf - 1
+                    cr
                 }
                 _ => return None,
             };
@@ -658,7 +822,7 @@ impl Capabilities {
         let s = core::str::from_utf8(text.bytes())
             .ok()
             .filter(|_| !text.overflow)?;
-        self.text = (!s.is_empty()).then(|| Arc::from(s));
+        self.text = CapsText::new(s);
         Some(())
     }
 
@@ -714,7 +878,7 @@ impl Capabilities {
         let ehlo = Capabilities::from_ehlo(reply);
         let domain = ehlo.domain();
         Capabilities {
-            text: (!domain.is_empty()).then(|| Arc::from(domain)),
+            text: CapsText::new(domain),
             domain_end: domain.len() as u32,
             auth_end: domain.len() as u32,
             ..Capabilities::default()
@@ -739,8 +903,9 @@ impl Capabilities {
         match keyword(word) {
             Some(Keyword::Size) => {
                 let (n, _) = first_word(rest);
-                let n = core::str::from_utf8(n).ok().and_then(|n| n.parse().ok());
-                self.size = Some(n.unwrap_or(0));
+                // A `+` before the digits, which a `str` parse let in, is
+                // no number in RFC 1870's grammar.
+                self.size = Some(parse_u64(n).unwrap_or(0));
             }
             Some(Keyword::Pipelining) => self.pipelining = true,
             Some(Keyword::EightBitMime) => self.eight_bit_mime = true,
@@ -750,17 +915,17 @@ impl Capabilities {
             Some(Keyword::BinaryMime) => self.binary_mime = true,
             Some(Keyword::StartTls) => self.starttls = true,
             Some(Keyword::EnhancedStatusCodes) => self.enhanced_status_codes = true,
-            Some(Keyword::Auth) => add_auth(text, from, rest),
+            Some(Keyword::Auth) => add_auth(text, &mut self.mechanisms, from, rest),
             // `AUTH=LOGIN PLAIN`: the pre-RFC form that old Microsoft
             // Exchange and Outlook-era servers still send next to `AUTH`.
-            None if is_old_auth(word) => add_auth(text, from, &line[5..]),
+            None if is_old_auth(word) => add_auth(text, &mut self.mechanisms, from, &line[5..]),
             None => return false,
         }
         true
     }
 
     fn text(&self) -> &str {
-        self.text.as_deref().unwrap_or("")
+        self.text.as_str()
     }
 
     /// The domain the server named on the first line.
@@ -771,8 +936,21 @@ impl Capabilities {
     /// The `AUTH` mechanisms offered (RFC 4954), upper-cased, each once,
     /// in the order offered.
     pub fn auth(&self) -> impl Iterator<Item = &str> + '_ {
-        let auth = &self.text()[self.domain_end as usize..self.auth_end as usize];
-        auth.split(' ').filter(|m| !m.is_empty())
+        let text = &self.text()[self.domain_end as usize..self.auth_end as usize];
+        let mut in_text = text.split(' ').filter(|m| !m.is_empty());
+        let Mechanisms { mut order, len, .. } = self.mechanisms;
+        let mut left = len;
+        core::iter::from_fn(move || {
+            if left > 0 {
+                left -= 1;
+                let code = usize::from(order as u8 & 0x0f);
+                order >>= 4;
+                if let Some(m) = MECHANISMS.get(code) {
+                    return Some(*m);
+                }
+            }
+            in_text.next()
+        })
     }
 
     /// Every other keyword line, as sent.
@@ -920,5 +1098,92 @@ mod tests {
             b"250 2.0.0\r\n"
         );
         assert!(Reply::new(250, Some("2.0"), "x").is_err());
+    }
+
+    #[test]
+    fn keywords_are_recognised_in_any_case_and_only_whole() {
+        let all = [
+            "DSN",
+            "SIZE",
+            "AUTH",
+            "CHUNKING",
+            "STARTTLS",
+            "SMTPUTF8",
+            "8BITMIME",
+            "PIPELINING",
+            "BINARYMIME",
+            "ENHANCEDSTATUSCODES",
+        ];
+        for k in all {
+            let lower = k.to_ascii_lowercase();
+            let mixed: String = k
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i % 2 == 0 {
+                        c.to_ascii_lowercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            for w in [k, lower.as_str(), mixed.as_str()] {
+                assert!(keyword(w.as_bytes()).is_some(), "{w}");
+            }
+            // One byte changed, or one too many or too few: not the keyword.
+            for i in 0..k.len() {
+                let mut b = k.as_bytes().to_vec();
+                b[i] ^= 0x01;
+                assert!(keyword(&b).is_none(), "{:?}", b);
+            }
+            assert!(keyword(&k.as_bytes()[1..]).is_none());
+            assert!(keyword(alloc::format!("{k}S").as_bytes()).is_none());
+        }
+        // Bytes that fold to a keyword's letters only when they are letters.
+        assert!(keyword(b"\x04SN").is_none());
+        assert!(keyword(b"DS\x0e").is_none());
+    }
+
+    #[test]
+    fn every_common_mechanism_is_found_in_any_case() {
+        for (i, m) in MECHANISMS.iter().enumerate() {
+            assert_eq!(common_mechanism(m.as_bytes()), Some(i));
+            assert_eq!(common_mechanism(m.to_ascii_lowercase().as_bytes()), Some(i));
+        }
+        assert_eq!(common_mechanism(b"PLAINS"), None);
+    }
+
+    #[test]
+    fn auth_mechanisms_are_upper_cased_and_kept_once_in_order() {
+        let caps = Capabilities::from_ehlo(&reply(
+            b"250-mx\r\n250-AUTH plain x-custom Login\r\n250-AUTH=LOGIN PLAIN X-CUSTOM cram-md5\r\n250 AUTH xoauth2 X-custom\r\n",
+        ));
+        assert_eq!(
+            caps.auth().collect::<Vec<_>>(),
+            ["PLAIN", "X-CUSTOM", "LOGIN", "CRAM-MD5", "XOAUTH2"]
+        );
+        assert!(caps.offers_auth("cram-md5"));
+        assert_eq!(caps.domain(), "mx");
+    }
+
+    #[test]
+    fn more_than_sixteen_mechanisms_keep_their_order() {
+        let mut names: Vec<String> = MECHANISMS.iter().map(|m| String::from(*m)).collect();
+        for i in 0..8 {
+            names.insert(2 * i, alloc::format!("X-{i}"));
+        }
+        names.extend(MECHANISMS.iter().map(|m| m.to_ascii_lowercase()));
+        let wire = alloc::format!("250-mx\r\n250 AUTH {}\r\n", names.join(" "));
+        let wire: &'static [u8] = alloc::boxed::Box::leak(wire.into_bytes().into_boxed_slice());
+        let caps = Capabilities::from_ehlo(&reply(wire));
+        let want: Vec<String> = names[..20].iter().map(|n| n.to_ascii_uppercase()).collect();
+        assert_eq!(caps.auth().collect::<Vec<_>>(), want);
+        // The whole text, without the common mechanisms, fits inline.
+        let short = Capabilities::from_ehlo(&reply(
+            b"250-mail.example.org\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n\
+              250-ETRN\r\n250-STARTTLS\r\n250-AUTH PLAIN LOGIN\r\n250-AUTH=PLAIN LOGIN\r\n\
+              250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n",
+        ));
+        assert!(matches!(short.text, CapsText::Inline { .. }), "{short:?}");
     }
 }

@@ -63,6 +63,8 @@ struct Timer {
     message_limit: Option<Duration>,
     /// Since when a message has been incomplete in the inbox, if one is.
     partial_since: Option<Instant>,
+    /// When the work under way must be done, whatever the peer does.
+    hard: Option<Instant>,
 }
 
 impl<E> Default for Conn<E> {
@@ -276,11 +278,37 @@ impl<E> Conn<E> {
         self.timer.message_limit
     }
 
+    /// A point in time by which the work under way must be done, however
+    /// the peer spaces its bytes (`None`: none): a driver's
+    /// whole-operation timeout, or a user's time limit on a transfer
+    /// (curl's `-m`). Past it, [`Machine::handle_timeout`] fails the
+    /// connection with `TimedOut`, with the machine's last words, as the
+    /// silence timeout does.
+    ///
+    /// [`Machine::handle_timeout`]: super::Machine::handle_timeout
+    pub fn set_deadline(&mut self, at: Option<Instant>) {
+        self.timer.hard = at;
+    }
+
+    /// The point set by [`set_deadline`](Self::set_deadline).
+    pub fn hard_deadline(&self) -> Option<Instant> {
+        self.timer.hard
+    }
+
     /// When the wait times out, if the machine is waiting and has a limit.
     pub fn deadline(&self) -> Option<Instant> {
         if !self.may_recv() {
             return None;
         }
+        let waits = self.wait_deadline();
+        match (waits, self.timer.hard) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The silence and message timeouts' deadline.
+    fn wait_deadline(&self) -> Option<Instant> {
         let silence = self
             .timer
             .waiting_since

@@ -86,6 +86,7 @@ mod dot;
 mod error;
 mod inbox;
 mod line;
+pub(crate) mod number;
 mod op;
 mod outbox;
 mod queue;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real servers people run, started for the interop tests on loopback:
 # nginx (HTTP), Postfix (SMTP, STARTTLS, AUTH through Dovecot),
-# Dovecot (POP3 and IMAP, STARTTLS) and vsftpd (FTP, FTPS), each with a private configuration
+# Dovecot (POP3 and IMAP, STARTTLS), vsftpd (FTP, FTPS) and gophernicus
+# (Gopher, behind socat), each with a private configuration
 # under DIR, on high ports, and no system service started.
 #
 #   tests/interop/peers.sh install       # Debian's packages (as root)
@@ -16,6 +17,7 @@ set -euo pipefail
 
 PACKAGES=(nginx-light postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl)
 PACKAGES+=(vsftpd)
+PACKAGES+=(gophernicus socat)
 
 install() {
   missing=()
@@ -306,6 +308,32 @@ EOF
   wait_port "$FTP_PORT" vsftpd "${PIDS[-1]}"
 }
 
+# gophernicus, inetd-style behind socat (one process per connection), as
+# its own unprivileged user when we are root (it refuses to run as root),
+# serving a small hole: a text with a dot-leading line, a lone dot and
+# bare LFs; a GIF of awkward bytes; a directory with a gophermap and one
+# without.
+start_gophernicus() {
+  local root="$DIR/gopher"
+  mkdir -p "$root/mapped" "$root/docs"
+  printf 'Hello, gopher\n.starts with a dot\n.\nlast\n' >"$root/hello.txt"
+  # tests/common's awkward_bytes(3000): CR, LF, a dot, then any byte.
+  python3 -c 'import sys; open(sys.argv[1], "wb").write(bytes(b"\r\n."[i % 7] if i % 7 < 3 else i * 31 % 256 for i in range(3000)))' \
+    "$root/pic.gif"
+  printf 'Welcome to the mapped directory\n0The text\t/hello.txt\n1Up\t/\n# a comment\n' \
+    >"$root/mapped/gophermap"
+  printf 'notes\n' >"$root/docs/notes.md"
+  chmod -R a+rX "$root"
+  local command="/usr/sbin/gophernicus -h 127.0.0.1 -p $GOPHER_PORT -r $root -nv -nf -nh"
+  if [ "$(id -u)" = 0 ]; then
+    command="setpriv --reuid=_gophernicus --regid=_gophernicus --clear-groups $command"
+  fi
+  socat "TCP-LISTEN:$GOPHER_PORT,bind=127.0.0.1,reuseaddr,fork" "EXEC:$command" \
+    >>"$DIR/gophernicus.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$GOPHER_PORT" gophernicus "${PIDS[-1]}"
+}
+
 stop_all() {
   [ -n "${DIR:-}" ] && [ -d "$DIR/postfix/etc" ] && postfix -c "$DIR/postfix/etc" stop >/dev/null 2>&1 || true
   for pid in "${PIDS[@]}"; do
@@ -333,12 +361,14 @@ run() {
   IMAP_PORT=$(free_port); IMAPS_PORT=$(free_port)
   POP3_PORT=$(free_port); POP3S_PORT=$(free_port)
   FTP_PORT=$(free_port); FTP_PASS=ftp-s3cret
+  GOPHER_PORT=$(free_port)
   certs
   seed_mail
   start_nginx
   start_dovecot
   start_postfix
   start_vsftpd
+  start_gophernicus
   cat >"$DIR/env" <<EOF
 HTTP_PORT=$HTTP_PORT
 SMTP_PORT=$SMTP_PORT
@@ -360,6 +390,9 @@ FTP_USER=sanswire-ftp
 FTP_PASS=$FTP_PASS
 FTP_HOME=$DIR/vsftpd/home
 VSFTPD_VERSION=$(dpkg-query -W -f='${Version}' vsftpd)
+GOPHER_PORT=$GOPHER_PORT
+GOPHER_ROOT=$DIR/gopher
+GOPHERNICUS_VERSION=$(dpkg-query -W -f='${Version}' gophernicus)
 EOF
   echo ready
   # Serve until the test process closes our stdin.

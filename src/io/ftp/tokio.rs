@@ -123,6 +123,8 @@ impl<S: ControlSocket> Session<S, Ftp, Tokio> {
             Started::Done(r) => (None, Some(r)),
         };
         let private = self.machine().data_protection() == DataProtection::Private;
+        // A silent data peer times out as the control one would.
+        let timeout = crate::wire::Machine::conn(self.machine()).timeout();
         let data = match tcp.filter(|_| done.is_none()) {
             Some(t) => {
                 let _ = t.set_nodelay(true);
@@ -130,7 +132,9 @@ impl<S: ControlSocket> Session<S, Ftp, Tokio> {
                     true => protect(self.driver().stream(), t).await?,
                     false => plain_data(t),
                 };
-                Some(ByteStream::new(socket, ftp::data_machine()))
+                let mut machine = ftp::data_machine();
+                crate::wire::Machine::set_timeout(&mut machine, timeout);
+                Some(ByteStream::new(socket, machine))
             }
             None => None,
         };

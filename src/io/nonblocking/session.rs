@@ -190,6 +190,21 @@ impl<P: Protocol> Session<::tokio::net::TcpStream, P, crate::io::tokio::Tokio> {
         tcp.set_nodelay(true)?;
         Self::start(tcp, machine).await
     }
+
+    /// [`connect_with`](Self::connect_with), giving up on the connection
+    /// after `limit` (`TimedOut`).
+    pub async fn connect_timeout_with(
+        addr: impl ::tokio::net::ToSocketAddrs,
+        limit: core::time::Duration,
+        machine: P::Machine,
+    ) -> Result<Self, SessionError<P>> {
+        let connect = ::tokio::net::TcpStream::connect(addr);
+        let tcp = ::tokio::time::timeout(limit, connect)
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+        tcp.set_nodelay(true)?;
+        Self::start(tcp, machine).await
+    }
 }
 
 #[cfg(feature = "tokio-rustls")]
