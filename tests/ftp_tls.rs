@@ -319,3 +319,24 @@ fn ssl_reqd_against_a_server_without_tls_fails_as_curl_does() {
     assert_eq!(ours.0, curl.0, "{}", ours.2);
     assert!(ours.1.is_empty());
 }
+
+/// Active mode under PROT P: the server connects, we accept, and we are
+/// still the TLS client, resuming the control session.
+#[test]
+fn active_mode_over_auth_tls() {
+    let s = setup("ftps-active");
+    let (_server, addr) = serve_tls(&s, false);
+    let connector = s.pki.connector();
+    let mut machine = sanswire::ftp::Client::new();
+    machine.set_active(None);
+    let mut ftp = Client::connect_starttls_with(&addr, machine, &connector, "localhost").unwrap();
+    assert_eq!(ftp.machine().data_protection(), DataProtection::Private);
+    ftp.login("alice", "secret").unwrap();
+    let mut data = ftp.retr("bin.dat").unwrap();
+    assert!(data.is_resumed());
+    let mut got = Vec::new();
+    data.read_to_end(&mut got).unwrap();
+    data.finish().unwrap();
+    assert!(got == std::fs::read(s.root.join("bin.dat")).unwrap());
+    ftp.quit().unwrap();
+}

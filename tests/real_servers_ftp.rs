@@ -118,6 +118,27 @@ fn blocking_session_over_ftps_with_session_reuse() {
     assert!(resumed_sessions(p) >= before + 7, "{}", p.log("vsftpd"));
 }
 
+/// Active mode (EPRT) under PROT P: vsftpd connects to us, and the TLS
+/// handshake on that connection still resumes the control session.
+#[test]
+fn blocking_session_in_active_mode_over_ftps() {
+    let p = peers();
+    let (name, pass) = user(p);
+    let mut machine = sanswire::ftp::Client::new();
+    machine.set_active(None);
+    let mut ftp =
+        Client::connect_starttls_with(p.addr("FTP_PORT"), machine, &p.connector(), "localhost")
+            .unwrap();
+    ftp.login(name, pass).unwrap();
+    let mut data = ftp.retr("hello.txt").unwrap();
+    assert!(data.is_resumed());
+    let mut got = Vec::new();
+    data.read_to_end(&mut got).unwrap();
+    data.finish().unwrap();
+    assert_eq!(got, b"hello from vsftpd\n");
+    ftp.quit().unwrap();
+}
+
 #[test]
 fn blocking_session_in_plaintext() {
     let p = peers();
