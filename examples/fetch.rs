@@ -91,9 +91,9 @@ struct Args {
     /// Skip certificate verification (encrypted, NOT authenticated).
     #[arg(short = 'k', long = "insecure")]
     insecure: bool,
-    /// Require TLS: for smtp and pop3, upgrade with STARTTLS/STLS and fail
-    /// (exit 64) if the server does not offer it. https, smtps and pop3s
-    /// are always TLS.
+    /// Require TLS: for smtp, pop3 and ftp, upgrade with STARTTLS/STLS/AUTH TLS and fail
+    /// (exit 64) if the server does not offer it. https, smtps, pop3s and
+    /// ftps are always TLS.
     #[arg(long = "ssl-reqd")]
     ssl_reqd: bool,
     /// smtp: the sender (reverse-path); empty (`<>`) if not given.
@@ -393,7 +393,8 @@ fn run(
         "smtps" => smtp::send(args, &url, started, true),
         "pop3" => pop3::fetch(args, &url, started, false),
         "pop3s" => pop3::fetch(args, &url, started, true),
-        "ftp" => ftp::fetch(args, &url, started),
+        "ftp" => ftp::fetch(args, &url, started, false),
+        "ftps" => ftp::fetch(args, &url, started, true),
         "telnet" => telnet::session(args, &url, started),
         "gopher" => gopher::fetch(args, &url, started, false),
         "gophers" => gopher::fetch(args, &url, started, true),

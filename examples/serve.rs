@@ -4,9 +4,9 @@
 //! cargo run --release --example serve -- PROTOCOL [--listen ADDR] [--root DIR] [--user USER:PASS]
 //!     [--tls-cert FILE --tls-key FILE [--implicit-tls]]
 //! ```
-//! With `--tls-cert` and `--tls-key`, protocols with STARTTLS offer it;
-//! `--implicit-tls` speaks TLS from the first byte instead (https, smtps,
-//! pop3s).
+//! With `--tls-cert` and `--tls-key`, protocols with STARTTLS offer it
+//! (FTP: AUTH TLS and PROT P); `--implicit-tls` speaks TLS from the first
+//! byte instead (https, smtps, pop3s, ftps).
 //! The first line on stdout is `listening on IP:PORT`. Plain HTTP, SMTP
 //! and POP3 serve each connection as a tokio task; the others (and TLS)
 //! give each connection a thread of its own.

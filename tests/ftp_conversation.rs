@@ -646,3 +646,101 @@ fn size_goes_in_binary_type() {
     c.retr("f").unwrap();
     assert_eq!(sent(&mut c), "EPSV\r\n");
 }
+
+#[test]
+fn prot_p_makes_data_connections_private_once_the_server_agrees() {
+    use sanswire::ftp::DataProtection;
+    let mut c = greeted();
+    // Not before TLS: PROT P in plaintext would protect nothing.
+    assert_eq!(c.prot(true).unwrap_err().kind(), ErrorKind::OutOfSequence);
+    c.auth_tls().unwrap();
+    c.receive(b"234 go\r\n");
+    assert!(matches!(next(&mut c), Event::TlsGoAhead(_)));
+    c.tls_established();
+    sent(&mut c);
+    c.prot(true).unwrap();
+    assert_eq!(sent(&mut c), "PROT P\r\n");
+    c.receive(b"536 not now\r\n");
+    next(&mut c);
+    assert_eq!(c.data_protection(), DataProtection::Clear);
+    c.prot(true).unwrap();
+    c.receive(b"200 PROT now Private.\r\n");
+    next(&mut c);
+    assert_eq!(c.data_protection(), DataProtection::Private);
+    c.prot(false).unwrap();
+    c.receive(b"200 PROT now Clear.\r\n");
+    next(&mut c);
+    assert_eq!(c.data_protection(), DataProtection::Clear);
+    // Implicit FTPS: TLS from the start, no AUTH TLS, PROT at once.
+    let mut c = Client::new();
+    c.set_implicit_tls();
+    c.receive(b"220 ready\r\n");
+    next(&mut c);
+    assert_eq!(c.auth_tls().unwrap_err().kind(), ErrorKind::OutOfSequence);
+    c.prot(true).unwrap();
+    c.receive(b"200 ok\r\n");
+    next(&mut c);
+    assert_eq!(c.data_protection(), DataProtection::Private);
+}
+
+#[test]
+fn server_pbsz_prot_stou_and_the_reuse_refusal() {
+    use sanswire::ftp::DataProtection;
+    let mut s = logged_in_server();
+    s.receive(b"PBSZ 0\r\nPROT P\r\n");
+    assert_eq!(s.poll_event(), Ok(Next::NeedInput));
+    assert_eq!(
+        served(&mut s),
+        "503 PBSZ needs a secure connection.\r\n503 PROT needs a secure connection.\r\n"
+    );
+    let mut s = Server::new("test").unwrap();
+    s.set_implicit_tls();
+    s.set_tls_offered(true);
+    s.outbox().take_vec();
+    s.receive(b"AUTH TLS\r\nPBSZ 0\r\nPROT P\r\nPROT E\r\n");
+    assert_eq!(s.poll_event(), Ok(Next::NeedInput));
+    assert_eq!(
+        served(&mut s),
+        "504 Unknown AUTH type.\r\n200 PBSZ set to 0.\r\n200 PROT now Private.\r\n536 PROT level not supported.\r\n"
+    );
+    assert_eq!(s.data_protection(), DataProtection::Private);
+    s.receive(b"USER alice\r\nPASS pw\r\n");
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Login { .. }))
+    ));
+    s.accept_login(true).unwrap();
+    s.receive(b"EPSV\r\n");
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Passive { .. }))
+    ));
+    s.passive_listening("127.0.0.1:5000".parse().unwrap())
+        .unwrap();
+    s.outbox().take_vec();
+    s.receive(b"STOU\r\n");
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Next::Event(ServerEvent::Transfer { .. }))
+    ));
+    assert_eq!(
+        s.stou_started("bad\r\nname").unwrap_err().kind(),
+        ErrorKind::UnsafeArgument
+    );
+    s.stou_started("STOU.1").unwrap();
+    assert_eq!(served(&mut s), "150 FILE: STOU.1\r\n");
+    assert_eq!(
+        sanswire::ftp::ops::stou_name(&Reply::new(150, "FILE: STOU.1")),
+        Some("STOU.1")
+    );
+    // The data connection did not resume the control session.
+    s.transfer_done(Err(TransferError::TlsFailed)).unwrap();
+    assert_eq!(
+        served(&mut s),
+        "522 SSL connection failed: session reuse required.\r\n"
+    );
+    assert_eq!(
+        TransferError::from_code(522),
+        Some(TransferError::TlsFailed)
+    );
+}

@@ -6,20 +6,31 @@
 //! and active (PORT, EPRT to the client's own address) modes. Every path
 //! is resolved inside the root: `..` stops at it, and a symlink that
 //! leads out of it is refused. Listings: LIST in `ls -l` form, NLST, MLSD;
-//! TYPE A converts line ends both ways.
+//! TYPE A converts line ends both ways. STOU stores under a fresh name
+//! (`STOU`, `STOU.1`, ... as vsftpd) given in the `150 FILE: name`.
+//!
+//! With `--tls-cert` and `--tls-key`: AUTH TLS (or, with `--implicit-tls`,
+//! TLS from the first byte, FTPS), PBSZ and PROT P; each PROT P data
+//! connection must resume the control connection's TLS session, or the
+//! transfer is refused with `522`, as vsftpd's `require_ssl_reuse`. As
+//! vsftpd (one process, so one session cache, per client), each control
+//! connection gets a session cache of its own: a data connection that
+//! resumed at all resumed this client's session (TLS 1.2 or 1.3).
 
 use super::{Incoming, ServerConfig};
 use sanswire::ftp::list::{write_mlsd, write_unix, Entry, EntryKind, ListTime};
 use sanswire::ftp::{
-    AsciiDecoder, AsciiEncoder, Command, DataEndpoint, Reply, Server, ServerEvent as Event,
-    TransferError, TransferType,
+    AsciiDecoder, AsciiEncoder, Command, DataEndpoint, DataProtection, Reply, Server,
+    ServerEvent as Event, TransferError, TransferType,
 };
+use sanswire::io::tls::{self, rustls::server::ServerSessionMemoryCache, TlsAcceptor};
 use sanswire::io::{ByteStream, DriveError, Driver};
 use sanswire::wire::Raw;
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::{IpAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 type Outcome = Result<(), DriveError<sanswire::ftp::Error>>;
@@ -28,6 +39,8 @@ type Outcome = Result<(), DriveError<sanswire::ftp::Error>>;
 const ACCEPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Read size for files and data connections.
 const CHUNK: usize = 256 * 1024;
+
+type Stream = tls::Stream<TcpStream>;
 
 /// Serves one connection until it closes.
 pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
@@ -39,6 +52,18 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
         return;
     };
     server.set_peer(peer.ip());
+    server.set_tls_offered(config.tls.is_some());
+    let acceptor = config.tls.as_ref().map(own_session_cache);
+    let stream = match (&acceptor, config.implicit_tls) {
+        (Some(acceptor), true) => {
+            server.set_implicit_tls();
+            match tls::Stream::accept(stream, acceptor) {
+                Ok(s) => s,
+                Err(_) => return,
+            }
+        }
+        _ => tls::Stream::plain(stream),
+    };
     let mut session = Session {
         conn: Driver::new(stream, server),
         config,
@@ -47,12 +72,23 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
         cwd: "/".into(),
         listener: None,
         writable: false,
+        acceptor,
     };
     let _ = session.serve();
 }
 
+/// The acceptor for one client: the same certificate, and a session
+/// cache of its own, so only this client's sessions can be resumed on
+/// its data connections (rustls hands back resumption data in TLS 1.3
+/// only; a cache per client works for TLS 1.2 too).
+fn own_session_cache(acceptor: &TlsAcceptor) -> TlsAcceptor {
+    let mut config = (**acceptor.config()).clone();
+    config.session_storage = ServerSessionMemoryCache::new(64);
+    TlsAcceptor::from_config(Arc::new(config))
+}
+
 struct Session<'a> {
-    conn: Driver<TcpStream, Server>,
+    conn: Driver<Stream, Server>,
     config: &'a ServerConfig,
     peer: IpAddr,
     local: IpAddr,
@@ -60,6 +96,8 @@ struct Session<'a> {
     cwd: String,
     listener: Option<TcpListener>,
     writable: bool,
+    /// This client's TLS acceptor (see `own_session_cache`).
+    acceptor: Option<TlsAcceptor>,
 }
 
 impl Session<'_> {
@@ -123,7 +161,13 @@ impl Session<'_> {
                 .server()
                 .transfer_done(Err(TransferError::Aborted))
                 .map_err(p),
-            Event::AuthTls => self.reply(502, "TLS is not configured."),
+            Event::AuthTls => match self.acceptor.clone() {
+                Some(acceptor) => {
+                    self.server().accept_tls().map_err(p)?;
+                    self.conn.accept_tls(&acceptor)
+                }
+                None => self.reply(502, "TLS is not configured."),
+            },
             Event::Command(cmd) => self.command(cmd),
             _ => self.reply(502, "Command not implemented."),
         }
@@ -246,21 +290,63 @@ impl Session<'_> {
                     .map_err(p)
             }
         };
-        self.server().transfer_started().map_err(p)?;
+        match &source {
+            Source::Unique(_, name) => self.server().stou_started(name).map_err(p)?,
+            _ => self.server().transfer_started().map_err(p)?,
+        }
         self.conn.flush()?;
         let ascii = self.conn.machine_ref().transfer_type() == TransferType::Ascii;
+        let Some(data) = self.secure_data(tcp) else {
+            return self
+                .server()
+                .transfer_done(Err(TransferError::TlsFailed))
+                .map_err(p);
+        };
         // A data peer that goes silent is dropped, as an idle control one.
-        let mut raw = Raw::new();
+        let mut raw = sanswire::ftp::data_machine();
         sanswire::wire::Machine::set_timeout(&mut raw, Some(Server::TIMEOUT));
-        let mut stream = ByteStream::new(tcp, raw);
+        let mut stream = ByteStream::new(data, raw);
         let result = match source {
             Source::File(file) => send_file(&mut stream, file, ascii),
             Source::Listing(bytes) => stream.write_all(&bytes).and_then(|()| stream.finish()),
-            Source::Upload(file) => receive_file(&mut stream, file, ascii),
+            Source::Upload(file) | Source::Unique(file, _) => {
+                receive_file(&mut stream, file, ascii)
+            }
         };
         drop(stream);
         let result = result.map_err(|_| TransferError::Aborted);
         self.server().transfer_done(result).map_err(p)
+    }
+
+    /// The data connection as PROT says: plaintext, or TLS that resumed
+    /// this control connection's session (`None`: it did not, or the
+    /// handshake failed; the transfer is refused with 522).
+    fn secure_data(&mut self, tcp: TcpStream) -> Option<Stream> {
+        let private = self.conn.machine_ref().data_protection() == DataProtection::Private;
+        let acceptor = match (&self.acceptor, private) {
+            (Some(acceptor), true) => acceptor,
+            _ => return Some(tls::Stream::plain(tcp)),
+        };
+        let data = tls::Stream::accept(tcp, acceptor).ok()?;
+        data.is_resumed().then_some(data)
+    }
+
+    /// A file for STOU under a name nothing has yet: `STOU`, then
+    /// `STOU.1`, `STOU.2`, ... (vsftpd's names), created exclusively.
+    fn unique_file(&self) -> Option<(Incoming, String)> {
+        (0..1000).find_map(|i| {
+            let name = match i {
+                0 => "STOU".to_string(),
+                i => format!("STOU.{i}"),
+            };
+            let real = self.resolve_new(&name)?;
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&real)
+                .ok()?;
+            Some((Incoming::in_place(file, &real), name))
+        })
     }
 
     fn prepare(&self, command: &Command, offset: u64) -> Result<Source, (u16, &'static str)> {
@@ -303,7 +389,11 @@ impl Session<'_> {
                 }
                 Ok(Source::Upload(Incoming::in_place(file, &real)))
             }
-            Command::Stou => Err((502, "STOU not implemented.")),
+            Command::Stou if !self.writable => Err(denied),
+            Command::Stou => self
+                .unique_file()
+                .map(|(file, name)| Source::Unique(file, name))
+                .ok_or((553, "Could not create file.")),
             Command::List(path) | Command::Nlst(path) | Command::Mlsd(path) => {
                 let virt = path.clone().unwrap_or_else(|| ".".into());
                 let real = self
@@ -344,11 +434,13 @@ impl Session<'_> {
 enum Source {
     File(File),
     Upload(Incoming),
+    /// STOU: the file and the name it got.
+    Unique(Incoming, String),
     Listing(Vec<u8>),
 }
 
 fn send_file(
-    stream: &mut ByteStream<TcpStream, Raw>,
+    stream: &mut ByteStream<Stream, Raw>,
     mut file: File,
     ascii: bool,
 ) -> std::io::Result<()> {
@@ -372,7 +464,7 @@ fn send_file(
 }
 
 fn receive_file(
-    stream: &mut ByteStream<TcpStream, Raw>,
+    stream: &mut ByteStream<Stream, Raw>,
     mut file: Incoming,
     ascii: bool,
 ) -> std::io::Result<()> {

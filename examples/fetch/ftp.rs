@@ -8,10 +8,21 @@
 //! directory of the path is entered with its own CWD, as curl's default
 //! `--ftp-method multicwd`; listings are TYPE A, files TYPE I.
 //!
+//! `ftps://` is implicit FTPS (port 990: TLS from the first byte);
+//! `--ssl-reqd` on `ftp://` sends AUTH TLS first. Either way PBSZ 0 and
+//! PROT P follow, as curl sends them, and every data connection resumes
+//! the control connection's TLS session (vsftpd's `require_ssl_reuse`).
+//! `--cacert FILE` and `-k` as for the other schemes.
+//!
 //! Exit codes are curl's: 67 login refused, 9 a directory refused, 78 a
-//! file that does not exist, 25 an upload refused, 7 no data connection.
+//! file that does not exist, 25 an upload refused, 7 no data connection,
+//! 64 TLS required and not offered, 35/60 a failed handshake.
 
-use super::{connect, credentials, open_upload, Args, Failure, Sink, Upload};
+use super::{
+    connect, credentials, exit, implicit_tls, log_tls, open_upload, tls_connector, tls_failure,
+    tls_host, upgrade_failure, Args, Failure, Sink, Upload,
+};
+use sanswire::io::tls;
 
 /// How much of an upload goes into one write.
 const UPLOAD_CHUNK: usize = 256 * 1024;
@@ -24,11 +35,20 @@ use std::net::TcpStream;
 use std::time::Instant;
 use url::Url;
 
-type Session = Client<TcpStream>;
+type Session = Client<tls::Stream<TcpStream>>;
 
-pub fn fetch(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
-    let tcp = connect(url, 21, args, started)?;
+pub fn fetch(args: &Args, url: &Url, started: Instant, ftps: bool) -> Result<(), Failure> {
+    let tcp = connect(url, if ftps { 990 } else { 21 }, args, started)?;
     let mut machine = ftp::Client::new();
+    let stream = if ftps {
+        machine.set_implicit_tls();
+        implicit_tls(args, url, tcp, &[])?
+    } else {
+        tls::Stream::plain(tcp)
+    };
+    if ftps || args.ssl_reqd {
+        machine.set_require_tls(true);
+    }
     if let Some(port) = &args.ftp_port {
         let ip = match port.as_str() {
             "-" => None,
@@ -42,8 +62,9 @@ pub fn fetch(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
         machine.set_active(ip);
     }
     super::common::connect_limit(&mut machine, args, started);
-    let mut ftp = Client::start(tcp, machine).map_err(|e| failure(e, 8))?;
+    let mut ftp = Client::start(stream, machine).map_err(|e| failure(e, 8))?;
     super::common::greeted(ftp.driver(), args, started);
+    secure(args, url, &mut ftp, ftps)?;
     let (user, pass) =
         credentials(args, url).unwrap_or_else(|| ("anonymous".into(), "ftp@example.com".into()));
     ftp.login(&user, &pass).map_err(|e| match e {
@@ -64,6 +85,30 @@ pub fn fetch(args: &Args, url: &Url, started: Instant) -> Result<(), Failure> {
         None => download(args, &mut ftp, &file, started)?,
     }
     let _ = ftp.quit();
+    Ok(())
+}
+
+/// `--ssl-reqd`: AUTH TLS and the handshake; then, and on `ftps://`,
+/// PBSZ 0 and PROT P so the data goes over TLS too.
+fn secure(args: &Args, url: &Url, ftp: &mut Session, ftps: bool) -> Result<(), Failure> {
+    let unavailable = |e: &ftp::Error| matches!(e.kind(), ftp::ErrorKind::TlsUnavailable);
+    if ftps {
+        ftp.protect()
+            .map_err(|e| failure(e, exit::USE_SSL_FAILED))?;
+    } else if args.ssl_reqd {
+        let connector = tls_connector(args)?;
+        ftp.starttls(&connector, tls_host(url))
+            .map_err(|e| match e {
+                DriveError::Io(io) => tls_failure(io),
+                DriveError::Refused(r) => {
+                    Failure(exit::USE_SSL_FAILED, format!("PROT P refused: {}", r.0))
+                }
+                other => upgrade_failure(other, unavailable),
+            })?;
+    } else {
+        return Ok(());
+    }
+    log_tls(args, ftp.driver().stream());
     Ok(())
 }
 

@@ -15,6 +15,12 @@ fn answer(s: &mut Server, event: &ServerEvent) {
         ServerEvent::Transfer { offset, .. } => {
             if *offset % 2 == 1 {
                 s.reply(&Reply::new(550, "no"))
+            } else if *offset % 4 == 2 {
+                // STOU's name in the 150; a data connection that did not
+                // resume the control session (522).
+                s.stou_started("STOU.1").and_then(|()| {
+                    s.transfer_done(Err(sanswire::ftp::TransferError::TlsFailed))
+                })
             } else {
                 s.transfer_started().and_then(|()| s.transfer_done(Ok(())))
             }
@@ -28,6 +34,9 @@ fn answer(s: &mut Server, event: &ServerEvent) {
 fn drive(input: &[u8], chunk: usize) -> (Vec<String>, Vec<u8>) {
     let mut server = Server::new("fuzz").unwrap();
     server.set_peer("127.0.0.1".parse().unwrap());
+    // Implicit FTPS: PBSZ and PROT P are answered, as after AUTH TLS.
+    server.set_tls_offered(true);
+    server.set_implicit_tls();
     sanswire_fuzz::run(server, input, chunk, answer, |_| false)
 }
 

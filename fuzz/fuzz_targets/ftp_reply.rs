@@ -15,7 +15,10 @@ fn act(c: &mut Client, event: &Event) {
         Event::Features(_) => c.list(Some("dir")).map(drop),
         Event::Data(DataPlan::Connect(_)) => c.data_ready(),
         Event::Data(DataPlan::Listen) => c.data_listening("127.0.0.1:40000".parse().unwrap()),
-        Event::TransferStarted(_) => c.data_finished(),
+        Event::TransferStarted(r) => {
+            let _ = sanswire::ftp::ops::stou_name(r);
+            c.data_finished()
+        }
         Event::TransferDone(_) | Event::TransferFailed(_) if c.is_passive() => {
             c.pwd().map(drop)
         }

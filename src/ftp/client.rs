@@ -3,8 +3,8 @@
 use super::command::active_command;
 use super::reply::{parse_epsv, parse_pasv, parse_quoted_path, parse_size};
 use super::{
-    Command, DataPlan, DataTarget, Error, ErrorKind, Features, Limits, Reply, Timestamp,
-    TransferType,
+    Command, DataPlan, DataProtection, DataTarget, Error, ErrorKind, Features, Limits, Reply,
+    Timestamp, TransferType,
 };
 use crate::wire::{
     CommandId, CommandIds, CommandQueue, Conn, Correlate, Gate, Machine, MultiLine, Next, Part,
@@ -248,6 +248,12 @@ pub struct Client {
     trust_pasv_host: bool,
     require_tls: bool,
     tls_pending: bool,
+    /// PROT P was asked for (`Some(true)`) or PROT C, reply pending.
+    prot_requested: Option<bool>,
+    /// The server agreed to PROT P: data connections go over TLS.
+    data_private: bool,
+    /// The connection is TLS from its first byte (FTPS, port 990).
+    implicit_tls: bool,
 }
 
 impl Default for Client {
@@ -296,6 +302,9 @@ impl Client {
             trust_pasv_host: false,
             require_tls: false,
             tls_pending: false,
+            prot_requested: None,
+            data_private: false,
+            implicit_tls: false,
         }
     }
 
@@ -358,6 +367,31 @@ impl Client {
         self.require_tls = required;
     }
 
+    /// How the next data connection must be made (RFC 4217): in the
+    /// clear, or, once the server agreed to `PROT P`, with a TLS client
+    /// handshake that resumes the control connection's session, which
+    /// vsftpd (`require_ssl_reuse`, its default) and others demand. The
+    /// handshake comes after the data connection is open (passive: after
+    /// the connect; active: after the accept), before any data.
+    pub fn data_protection(&self) -> DataProtection {
+        if self.data_private {
+            DataProtection::Private
+        } else {
+            DataProtection::Clear
+        }
+    }
+
+    /// The connection is TLS from its first byte (implicit FTPS, port
+    /// 990): AUTH TLS is not sent, PBSZ and PROT P may follow at once.
+    pub fn set_implicit_tls(&mut self) {
+        self.implicit_tls = true;
+    }
+
+    /// Whether the control connection is TLS (AUTH TLS done, or implicit).
+    pub fn is_tls(&self) -> bool {
+        self.implicit_tls || self.conn.is_tls()
+    }
+
     /// What FEAT said, once [`Event::Features`] was handed out.
     pub fn features(&self) -> Option<&Features> {
         self.features.as_deref()
@@ -387,7 +421,7 @@ impl Client {
     }
 
     fn ensure_secure(&self) -> Result<(), Error> {
-        if self.require_tls && !self.conn.is_tls() {
+        if self.require_tls && !self.is_tls() {
             return Err(Error::sequence("TLS is required: AUTH TLS first"));
         }
         Ok(())
@@ -599,7 +633,14 @@ impl Client {
     /// `PROT P` (private) or `PROT C` (clear).
     pub fn prot(&mut self, private: bool) -> Result<CommandId, Error> {
         let level = if private { b'P' } else { b'C' };
-        self.single(Command::Prot(level), Expect::Single(Verb::Prot))
+        if private && !self.is_tls() {
+            return Err(Error::sequence(
+                "PROT P needs TLS on the control connection",
+            ));
+        }
+        let id = self.single(Command::Prot(level), Expect::Single(Verb::Prot))?;
+        self.prot_requested = Some(private);
+        Ok(id)
     }
 
     /// `AUTH TLS` (RFC 4217): ends with [`Event::TlsGoAhead`] (then run
@@ -607,7 +648,7 @@ impl Client {
     /// [`Verb::Auth`] (with [`set_require_tls`](Self::set_require_tls):
     /// the error [`ErrorKind::TlsUnavailable`]).
     pub fn auth_tls(&mut self) -> Result<CommandId, Error> {
-        if self.conn.is_tls() {
+        if self.is_tls() {
             return Err(Error::sequence("TLS is already active"));
         }
         self.single(Command::Auth("TLS".into()), Expect::AuthTls)
@@ -881,6 +922,12 @@ impl Client {
                 }
                 if verb == Verb::Type && reply.is_complete() {
                     self.server_type = self.requested_type.take();
+                }
+                if verb == Verb::Prot {
+                    let asked = self.prot_requested.take();
+                    if reply.is_complete() {
+                        self.data_private = asked == Some(true);
+                    }
                 }
                 Some(Event::Reply {
                     command: verb,

@@ -298,6 +298,10 @@ pub enum TransferError {
     LocalError,
     /// `550`: the file is unavailable (not found, no access).
     Unavailable,
+    /// `522`: the data connection's TLS handshake failed, or did not
+    /// resume the control connection's session (vsftpd's
+    /// `require_ssl_reuse`).
+    TlsFailed,
     /// Another 4xx or 5xx.
     Other(u16),
 }
@@ -310,6 +314,7 @@ impl TransferError {
             426 => TransferError::Aborted,
             451 => TransferError::LocalError,
             550 => TransferError::Unavailable,
+            522 => TransferError::TlsFailed,
             400..=599 => TransferError::Other(code),
             _ => return None,
         })

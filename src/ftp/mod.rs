@@ -54,7 +54,9 @@ mod server;
 
 pub use client::{Client, Event, Verb};
 pub use command::{Command, ParseError, TransferType};
-pub use data::{data_machine, AsciiDecoder, AsciiEncoder, DataPlan, DataTarget};
+pub use data::{
+    data_machine, AsciiDecoder, AsciiEncoder, DataPlan, DataProtection, DataTarget, DATA_READ_SIZE,
+};
 pub use error::{Error, ErrorKind, Refusal, TransferError};
 pub use limits::Limits;
 pub use list::parse_mlst_reply;

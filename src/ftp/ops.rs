@@ -8,8 +8,8 @@
 //! connected or listens: sends the command, waits for `150`), and
 //! [`Finish`] (after the data side ended: waits for `226`).
 
-use super::{Client, DataPlan, Error, Event, Features, Refusal, Reply, Timestamp};
-use crate::wire::{CommandId, Correlate, OpStep, Operation, Protocol};
+use super::{Client, DataPlan, Error, ErrorKind, Event, Features, Refusal, Reply, Timestamp, Verb};
+use crate::wire::{CommandId, Correlate, OpStep, Operation, Protocol, StartTls};
 use alloc::boxed::Box;
 use alloc::string::String;
 use core::net::SocketAddr;
@@ -17,7 +17,7 @@ use core::net::SocketAddr;
 type Step<T> = Result<OpStep<T, Event>, Error>;
 
 /// Waits for the greeting. A refused greeting (`421`, ...) is the
-/// machine's [`ErrorKind::Refused`](super::ErrorKind::Refused).
+/// machine's [`ErrorKind::Refused`].
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Ready;
 
@@ -186,6 +186,24 @@ pub enum Transfer {
     Nlst(Option<String>),
     /// `MLSD [path]`.
     Mlsd(Option<String>),
+    /// `STOU`: an upload under a name the server picks (read it from the
+    /// `150` with [`stou_name`]).
+    Stou,
+}
+
+/// The name a server gave a STOU upload, from its `150 FILE: name` (RFC
+/// 1123 §4.1.2.9; vsftpd, pyftpdlib); `None` if the reply has none.
+///
+/// ```
+/// use sanswire::ftp::{ops::stou_name, Reply};
+/// assert_eq!(stou_name(&Reply::new(150, "FILE: up.1")), Some("up.1"));
+/// assert_eq!(stou_name(&Reply::new(150, "Ok to send data.")), None);
+/// ```
+pub fn stou_name(reply: &Reply) -> Option<&str> {
+    let text = core::str::from_utf8(reply.text()).ok()?;
+    let at = text.find("FILE: ")?;
+    let name = text[at + 6..].trim_end();
+    (!name.is_empty()).then_some(name)
 }
 
 impl Transfer {
@@ -197,12 +215,16 @@ impl Transfer {
             Transfer::List(p) => c.list(p.as_deref()),
             Transfer::Nlst(p) => c.nlst(p.as_deref()),
             Transfer::Mlsd(p) => c.mlsd(p.as_deref()),
+            Transfer::Stou => c.stou(),
         }
     }
 
     /// Whether the data goes to the server.
     pub fn is_upload(&self) -> bool {
-        matches!(self, Transfer::Stor(..) | Transfer::Appe(_))
+        matches!(
+            self,
+            Transfer::Stor(..) | Transfer::Appe(_) | Transfer::Stou
+        )
     }
 }
 
@@ -381,5 +403,87 @@ impl Protocol for Ftp {
 
     fn greeting(out: Reply) -> Result<Reply, Refusal> {
         Ok(out)
+    }
+}
+
+/// `AUTH TLS`, up to the server's `234` (then the driver runs the
+/// handshake). A refusal is the machine's
+/// [`ErrorKind::TlsUnavailable`]: TLS was asked for, so nothing more is
+/// sent in plaintext.
+#[derive(Debug, Default)]
+pub struct AuthTls {
+    id: Option<CommandId>,
+}
+
+impl Operation<Client> for AuthTls {
+    type Output = ();
+
+    fn start(&mut self, client: &mut Client) -> Result<(), Error> {
+        self.id = Some(client.auth_tls()?);
+        Ok(())
+    }
+
+    fn on_event(&mut self, client: &mut Client, event: Event) -> Step<()> {
+        if !client.is_reply_to(self.id) {
+            return Ok(OpStep::Pass(event));
+        }
+        match event {
+            Event::TlsGoAhead(_) => Ok(OpStep::Done(())),
+            Event::Reply {
+                command: Verb::Auth,
+                ..
+            } => Err(Error::new(ErrorKind::TlsUnavailable)),
+            other => Ok(OpStep::Pass(other)),
+        }
+    }
+}
+
+/// `PBSZ 0` then `PROT P` (RFC 4217 §9): data connections go over TLS
+/// from then on (see [`Client::data_protection`]). Gives PROT's reply,
+/// or the refusal of either.
+#[derive(Debug, Default)]
+pub struct Protect {
+    id: Option<CommandId>,
+    pbsz_done: bool,
+}
+
+impl Operation<Client> for Protect {
+    type Output = Result<Reply, Refusal>;
+
+    fn start(&mut self, client: &mut Client) -> Result<(), Error> {
+        self.id = Some(client.pbsz()?);
+        Ok(())
+    }
+
+    fn on_event(&mut self, client: &mut Client, event: Event) -> Step<Self::Output> {
+        if !client.is_reply_to(self.id) {
+            return Ok(OpStep::Pass(event));
+        }
+        let Event::Reply { reply, .. } = event else {
+            return Ok(OpStep::Pass(event));
+        };
+        if reply.is_negative() || self.pbsz_done {
+            return Ok(OpStep::Done(judge(reply)));
+        }
+        self.pbsz_done = true;
+        self.id = Some(client.prot(true)?);
+        Ok(OpStep::Continue)
+    }
+}
+
+/// FTP's in-band upgrade: `AUTH TLS`, the handshake, then `PBSZ 0` and
+/// `PROT P`, so the data connections are private too (as curl's
+/// `--ssl-reqd`).
+impl StartTls for Ftp {
+    type Upgrade = AuthTls;
+    type Upgraded = Protect;
+    type Secured = Reply;
+
+    fn secured(out: Result<Reply, Refusal>) -> Result<Reply, Refusal> {
+        out
+    }
+
+    fn require_tls(machine: &mut Client) {
+        machine.set_require_tls(true);
     }
 }

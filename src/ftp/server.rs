@@ -109,6 +109,10 @@ pub struct Server {
     transfer_type: TransferType,
     peer: Option<IpAddr>,
     tls_offered: bool,
+    /// PROT P was accepted: data connections go over TLS.
+    data_private: bool,
+    /// TLS from the first byte (FTPS, port 990).
+    implicit_tls: bool,
 }
 
 impl Server {
@@ -148,6 +152,8 @@ impl Server {
             transfer_type: TransferType::Image,
             peer: None,
             tls_offered: false,
+            data_private: false,
+            implicit_tls: false,
         })
     }
 
@@ -161,6 +167,31 @@ impl Server {
     /// Offer AUTH TLS in FEAT (answer [`Event::AuthTls`] then).
     pub fn set_tls_offered(&mut self, offered: bool) {
         self.tls_offered = offered;
+    }
+
+    /// The connection is TLS from its first byte (implicit FTPS, port
+    /// 990): AUTH TLS is refused, PBSZ and PROT P are accepted.
+    pub fn set_implicit_tls(&mut self) {
+        self.implicit_tls = true;
+    }
+
+    /// Whether the control connection is TLS (AUTH TLS done, or implicit).
+    pub fn is_tls(&self) -> bool {
+        self.implicit_tls || self.conn.is_tls()
+    }
+
+    /// Whether data connections must be TLS (`PROT P` was accepted): the
+    /// application runs the server side of a TLS handshake on each one,
+    /// after [`transfer_started`](Self::transfer_started), and should
+    /// refuse one that does not resume the control connection's session
+    /// with [`TransferError::TlsFailed`] (`522`, as vsftpd's
+    /// `require_ssl_reuse`).
+    pub fn data_protection(&self) -> super::DataProtection {
+        if self.data_private {
+            super::DataProtection::Private
+        } else {
+            super::DataProtection::Clear
+        }
     }
 
     /// The representation type the client asked for (TYPE A or I).
@@ -240,6 +271,19 @@ impl Server {
         Ok(())
     }
 
+    /// Like [`transfer_started`](Self::transfer_started), for STOU: the
+    /// name the application picked goes in the `150` as RFC 1123
+    /// §4.1.2.9 defines it (`150 FILE: name`, as vsftpd sends it).
+    pub fn stou_started(&mut self, name: &str) -> Result<(), Error> {
+        if !crate::wire::is_safe_argument(name.as_bytes()) {
+            return Err(ErrorKind::UnsafeArgument.into());
+        }
+        self.expect(Awaiting::TransferStart)?;
+        self.awaiting = Awaiting::Transfer { aborting: false };
+        self.answer(150, &alloc::format!("FILE: {name}"));
+        Ok(())
+    }
+
     /// The transfer is over and its data connection closed: `226` on
     /// success, or the failure's code (`425`, `426`, `451`, `550`). After
     /// an [`Event::Abort`], `426` then ABOR's `226`.
@@ -264,6 +308,9 @@ impl Server {
                     TransferError::Aborted => (426, "Connection closed; transfer aborted."),
                     TransferError::LocalError => (451, "Local error in processing."),
                     TransferError::Unavailable => (550, "Failed to open file."),
+                    TransferError::TlsFailed => {
+                        (522, "SSL connection failed: session reuse required.")
+                    }
                     TransferError::Other(code) => (code, "Transfer failed."),
                 };
                 self.answer(code, text);
@@ -464,7 +511,7 @@ impl Server {
             Auth(m) => {
                 if self.tls_offered
                     && (m.eq_ignore_ascii_case("TLS") || m.eq_ignore_ascii_case("SSL"))
-                    && !self.conn.is_tls()
+                    && !self.is_tls()
                 {
                     return self.ask(Awaiting::Tls, Event::AuthTls);
                 }
@@ -472,16 +519,25 @@ impl Server {
                 return None;
             }
             Pbsz(_) => {
-                self.answer(200, "PBSZ set to 0.");
+                if self.is_tls() {
+                    self.answer(200, "PBSZ set to 0.");
+                } else {
+                    self.answer(503, "PBSZ needs a secure connection.");
+                }
                 return None;
             }
             Prot(p) => {
                 match p {
-                    b'C' => self.answer(200, "PROT now Clear."),
-                    b'P' if self.conn.is_tls() => {
-                        self.answer(536, "PROT P is not supported on data connections.")
+                    b'C' => {
+                        self.data_private = false;
+                        self.answer(200, "PROT now Clear.");
                     }
-                    _ => self.answer(504, "PROT not supported."),
+                    b'P' if self.is_tls() => {
+                        self.data_private = true;
+                        self.answer(200, "PROT now Private.");
+                    }
+                    b'P' => self.answer(503, "PROT needs a secure connection."),
+                    _ => self.answer(536, "PROT level not supported."),
                 }
                 return None;
             }

@@ -11,13 +11,16 @@
 use super::{session_methods, ByteStream, DriveError, Session, SessionError, Socket};
 use crate::ftp::list::{self, Listed};
 use crate::ftp::ops::{self, Started, Transfer};
-use crate::ftp::{self, DataPlan, Features, Ftp, Reply, Timestamp, TransferType};
+use crate::ftp::{self, DataPlan, DataProtection, Features, Ftp, Reply, Timestamp, TransferType};
 use crate::wire::{CommandId, Machine, Raw};
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::string::String;
 use std::time::{Duration, Instant};
 use std::vec::Vec;
+
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 /// What the FTP client's calls return (blocking and async).
 pub type Result<T> = core::result::Result<T, SessionError<Ftp>>;
@@ -95,6 +98,9 @@ session_methods! {
     fn site(command: &str) -> Reply = call { let p = owned(command); ops::simple(move |c| c.site(&p)) };
     /// `NOOP`.
     fn noop() -> Reply = call ops::simple(ftp::Client::noop);
+    /// `PBSZ 0` and `PROT P` (after AUTH TLS, or on implicit FTPS): the
+    /// data connections go over TLS too, resuming the control session.
+    fn protect() -> Reply = call ops::Protect::default();
     /// `QUIT`.
     fn quit() -> Reply = call ops::simple(ftp::Client::quit);
 }
@@ -106,14 +112,43 @@ impl Client<TcpStream> {
     }
 }
 
+/// What a data connection is carried on: TLS or plaintext (with the
+/// feature `rustls`), or plain TCP.
+#[cfg(feature = "rustls")]
+pub type DataSocket = super::tls::Stream<TcpStream>;
+/// What a data connection is carried on: plain TCP (without the feature
+/// `rustls`).
+#[cfg(not(feature = "rustls"))]
+pub type DataSocket = TcpStream;
+
+#[cfg(feature = "rustls")]
+fn plain_data(tcp: TcpStream) -> DataSocket {
+    super::tls::Stream::plain(tcp)
+}
+
+#[cfg(not(feature = "rustls"))]
+fn plain_data(tcp: TcpStream) -> DataSocket {
+    tcp
+}
+
 /// A control connection whose addresses the session can read: the data
 /// connections go to its peer (passive) or listen on its local address
-/// (active).
+/// (active); under `PROT P` it also makes them private.
 pub trait ControlSocket: Socket {
     /// The server's address.
     fn peer_addr(&self) -> io::Result<SocketAddr>;
     /// Ours.
     fn local_addr(&self) -> io::Result<SocketAddr>;
+    /// A TLS client handshake over a data connection that resumes this
+    /// control connection's session ([`DataProtection::Private`]).
+    /// Plaintext control connections cannot.
+    fn protect(&self, tcp: TcpStream) -> io::Result<DataSocket> {
+        let _ = tcp;
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "PROT P needs a TLS control connection",
+        ))
+    }
 }
 
 impl ControlSocket for TcpStream {
@@ -134,6 +169,54 @@ impl ControlSocket for super::tls::Stream<TcpStream> {
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().ok_or_else(broken)?.local_addr()
+    }
+
+    fn protect(&self, tcp: TcpStream) -> io::Result<DataSocket> {
+        self.connect_like(tcp)
+    }
+}
+
+#[cfg(feature = "rustls")]
+impl Client<super::tls::Stream<TcpStream>> {
+    /// Explicit FTPS (RFC 4217): connects, reads the greeting, `AUTH
+    /// TLS`, the handshake for `host`, then `PBSZ 0` and `PROT P`, so the
+    /// data connections are private too and resume this session
+    /// (vsftpd's `require_ssl_reuse`). Nothing goes in plaintext after
+    /// the greeting: a server without AUTH TLS fails the call (curl's
+    /// `--ssl-reqd`).
+    pub fn connect_explicit_tls(
+        addr: impl ToSocketAddrs,
+        connector: &super::tls::TlsConnector,
+        host: &str,
+    ) -> Result<Self> {
+        let mut ftp = Self::connect_starttls_with(addr, ftp::Client::new(), connector, host)?;
+        ftp.check_protected()?;
+        Ok(ftp)
+    }
+
+    /// Implicit FTPS (port 990): TLS from the first byte, then `PBSZ 0`
+    /// and `PROT P`.
+    pub fn connect_implicit_tls(
+        addr: impl ToSocketAddrs,
+        connector: &super::tls::TlsConnector,
+        host: &str,
+    ) -> Result<Self> {
+        let mut machine = ftp::Client::new();
+        machine.set_implicit_tls();
+        machine.set_require_tls(true);
+        let mut ftp = Self::connect_tls_with(addr, machine, connector, host)?;
+        ftp.protect()?;
+        ftp.check_protected()?;
+        Ok(ftp)
+    }
+
+    fn check_protected(&mut self) -> Result<()> {
+        if self.machine().data_protection() != DataProtection::Private {
+            return Err(DriveError::Protocol(ftp::Error::new(
+                ftp::ErrorKind::TlsUnavailable,
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -202,26 +285,43 @@ impl<S: ControlSocket> Session<S, Ftp> {
                 }
             }
         };
-        let done = match started {
-            Started::Open(_) => None,
-            Started::Done(r) => Some(r),
+        let (opened, done) = match started {
+            Started::Open(r) => (Some(r), None),
+            Started::Done(r) => (None, Some(r)),
         };
+        let private = self.machine().data_protection() == DataProtection::Private;
         // The data connection waits as long as the control one: a data
         // peer that goes silent ends the transfer in a timeout, not a hang.
         let timeout = self.machine().conn().timeout();
-        let data = tcp.map(|t| {
-            let _ = t.set_nodelay(true);
-            let mut machine = ftp::data_machine();
-            machine.set_timeout(timeout);
-            ByteStream::new(t, machine)
-        });
+        let data = match tcp.filter(|_| done.is_none()) {
+            Some(t) => {
+                let _ = t.set_nodelay(true);
+                // After the 150, as vsftpd and curl do it: the server
+                // accepts TLS once it has said the transfer starts.
+                let socket = match private {
+                    true => self.driver().stream().protect(t)?,
+                    false => plain_data(t),
+                };
+                let mut machine = ftp::data_machine();
+                machine.set_timeout(timeout);
+                Some(ByteStream::new(socket, machine))
+            }
+            None => None,
+        };
         Ok(DataStream {
             session: self,
             data,
             id,
             upload,
+            opened,
             done,
         })
+    }
+
+    /// `STOU`: an upload under a name the server picks; read it with
+    /// [`DataStream::stou_name`].
+    pub fn stou(&mut self) -> Result<DataStream<'_, S>> {
+        self.transfer(Transfer::Stou)
     }
 
     /// `RETR path`, as a stream.
@@ -310,13 +410,33 @@ fn accept(listener: &TcpListener, peer: IpAddr) -> io::Result<TcpStream> {
 #[derive(Debug)]
 pub struct DataStream<'a, S: ControlSocket> {
     session: &'a mut Session<S, Ftp>,
-    data: Option<ByteStream<TcpStream, Raw>>,
+    data: Option<ByteStream<DataSocket, Raw>>,
     id: CommandId,
     upload: bool,
+    opened: Option<Reply>,
     done: Option<Reply>,
 }
 
 impl<S: ControlSocket> DataStream<'_, S> {
+    /// The server's `150` (or `125`) that started the transfer.
+    pub fn started(&self) -> Option<&Reply> {
+        self.opened.as_ref()
+    }
+
+    /// The name a STOU upload is stored under, from the `150`.
+    pub fn stou_name(&self) -> Option<&str> {
+        self.opened.as_ref().and_then(ops::stou_name)
+    }
+
+    /// Whether the data connection resumed the control connection's TLS
+    /// session (`false` in plaintext).
+    #[cfg(feature = "rustls")]
+    pub fn is_resumed(&mut self) -> bool {
+        self.data
+            .as_mut()
+            .is_some_and(|d| d.driver().stream().is_resumed())
+    }
+
     /// The next piece of a download, as a slice of the receive buffer
     /// (no copy); `None` at the end.
     pub fn next_chunk(&mut self) -> io::Result<Option<bytes::Bytes>> {
@@ -333,8 +453,10 @@ impl<S: ControlSocket> DataStream<'_, S> {
         if let Some(mut data) = self.data.take() {
             if self.upload {
                 data.finish()?;
-                // The server closes its side once it has the file.
-                while data.next_chunk()?.is_some() {}
+                // The server closes its side once it has the file (over
+                // TLS, reading also takes in its session tickets). How it
+                // closes is not the verdict: the final reply is.
+                while let Ok(Some(_)) = data.next_chunk() {}
             }
         }
         if let Some(reply) = self.done.take() {

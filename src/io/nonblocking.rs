@@ -50,8 +50,8 @@ pub mod imap {
 }
 
 /// The typed FTP client of any async family: the control-connection
-/// methods (transfers are in the blocking [`io::ftp`](crate::io::ftp)
-/// client only, for now).
+/// methods; transfers with tokio's sockets (`io::tokio::ftp`), as
+/// futures-io has no TCP of its own.
 pub mod ftp {
     /// An async FTP client over a stream of the family `R`; see
     /// [`Session`](super::Session) and the blocking

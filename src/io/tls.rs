@@ -377,6 +377,17 @@ impl ServerCertVerifier for AcceptAnyCertificate {
 /// (either side). Implements `Read + Write`, with vectored writes.
 pub struct Stream<S: Read + Write> {
     inner: Inner<S>,
+    /// A client stream's connector and server name, so that another
+    /// connection can resume its session ([`connect_like`](Self::connect_like)).
+    origin: Option<Box<Origin>>,
+}
+
+/// How a client TLS stream was made: its connector (and so its session
+/// cache) and the server name its sessions are filed under.
+#[derive(Debug, Clone)]
+pub(crate) struct Origin {
+    pub(crate) connector: TlsConnector,
+    pub(crate) host: std::string::String,
 }
 
 enum Inner<S: Read + Write> {
@@ -428,6 +439,7 @@ impl<S: Read + Write> Stream<S> {
     pub fn plain(io: S) -> Self {
         Stream {
             inner: Inner::Plain(io),
+            origin: None,
         }
     }
 
@@ -439,7 +451,27 @@ impl<S: Read + Write> Stream<S> {
         handshake(&mut conn, &mut io)?;
         Ok(Stream {
             inner: Inner::Client(Box::new(StreamOwned::new(conn, io))),
+            origin: Some(Box::new(Origin {
+                connector: connector.clone(),
+                host: host.to_string(),
+            })),
         })
+    }
+
+    /// A new client TLS connection over `io` to the same server, with the
+    /// same connector and server name as this client stream, so that it
+    /// resumes this stream's session (FTP data connections under PROT P:
+    /// vsftpd's `require_ssl_reuse`). Read from this stream at least once
+    /// after its handshake first: TLS 1.3 session tickets arrive after
+    /// it. Fails on a stream that is not a TLS client.
+    pub fn connect_like<T: Read + Write>(&self, io: T) -> io::Result<Stream<T>> {
+        match &self.origin {
+            Some(o) if self.is_tls() => Stream::connect(io, &o.connector, &o.host),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a TLS client stream: nothing to resume",
+            )),
+        }
     }
 
     /// Implicit TLS, server side: runs the handshake now.
@@ -463,6 +495,7 @@ impl<S: Read + Write> Stream<S> {
         handshake(&mut conn, &mut io)?;
         Ok(Stream {
             inner: Inner::Server(Box::new(StreamOwned::new(conn, io))),
+            origin: None,
         })
     }
 

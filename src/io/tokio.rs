@@ -68,11 +68,13 @@ pub mod imap {
     pub use crate::io::imap::Result;
 }
 
-/// The typed FTP client (control-connection methods) over this runtime.
+/// The typed FTP client over this runtime: control methods and transfers.
 pub mod ftp {
     /// An async FTP client; see the blocking
     /// [`io::ftp::Client`](crate::io::ftp::Client) for its methods.
     pub type Client<S> = crate::io::nonblocking::ftp::Client<S, super::Tokio>;
+
+    pub use crate::io::ftp::tokio::{AsyncDataStream, ControlSocket, DataSocket};
 
     pub use crate::io::ftp::Result;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The real servers people run, started for the interop tests on loopback:
 # nginx (HTTP), Postfix (SMTP, STARTTLS, AUTH through Dovecot),
-# Dovecot (POP3 and IMAP, STARTTLS) and gophernicus (Gopher, behind
-# socat), each with a private configuration
+# Dovecot (POP3 and IMAP, STARTTLS), vsftpd (FTP, FTPS) and gophernicus
+# (Gopher, behind socat), each with a private configuration
 # under DIR, on high ports, and no system service started.
 #
 #   tests/interop/peers.sh install       # Debian's packages (as root)
@@ -16,6 +16,7 @@
 set -euo pipefail
 
 PACKAGES=(nginx-light postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl)
+PACKAGES+=(vsftpd)
 PACKAGES+=(gophernicus socat)
 PACKAGES+=(inn2)
 
@@ -271,6 +272,56 @@ EOF
   wait_port "$SMTP_PORT" postfix "${PIDS[-1]}"
 }
 
+# vsftpd: a local user (no shell: a PAM service of our own checks only
+# the password), FTPS with AUTH TLS offered but not forced, data
+# connections that must resume the control session (require_ssl_reuse),
+# a passive port range, the protocol logged.
+start_vsftpd() {
+  local v="$DIR/vsftpd"
+  mkdir -p "$v/empty" "$v/home/sub"
+  chmod 755 "$v/empty"
+  id sanswire-ftp >/dev/null 2>&1 ||
+    useradd -r -M -d "$v/home" -s /usr/sbin/nologin sanswire-ftp
+  usermod -d "$v/home" sanswire-ftp
+  echo "sanswire-ftp:$FTP_PASS" | chpasswd
+  printf 'auth required pam_unix.so\naccount required pam_unix.so\nsession required pam_permit.so\n' \
+    >/etc/pam.d/sanswire-vsftpd
+  head -c $((3 * 1024 * 1024 + 17)) /dev/urandom >"$v/home/large.bin"
+  printf 'hello from vsftpd\n' >"$v/home/hello.txt"
+  printf 'inner\n' >"$v/home/sub/inner.txt"
+  chown -R sanswire-ftp "$v/home"
+  local pasv=$((40000 + RANDOM % 20000))
+  cat >"$v/vsftpd.conf" <<EOF
+listen=YES
+listen_address=127.0.0.1
+listen_port=$FTP_PORT
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+local_umask=022
+pam_service_name=sanswire-vsftpd
+seccomp_sandbox=NO
+secure_chroot_dir=$v/empty
+pasv_enable=YES
+pasv_min_port=$pasv
+pasv_max_port=$((pasv + 40))
+ssl_enable=YES
+require_ssl_reuse=YES
+force_local_logins_ssl=NO
+force_local_data_ssl=NO
+rsa_cert_file=$DIR/server.pem
+rsa_private_key_file=$DIR/server.key
+xferlog_enable=YES
+vsftpd_log_file=$DIR/vsftpd.log
+log_ftp_protocol=YES
+debug_ssl=YES
+EOF
+  vsftpd "$v/vsftpd.conf" >>"$DIR/vsftpd.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$FTP_PORT" vsftpd "${PIDS[-1]}"
+}
+
 # gophernicus, inetd-style behind socat (one process per connection), as
 # its own unprivileged user when we are root (it refuses to run as root),
 # serving a small hole: a text with a dot-leading line, a lone dot and
@@ -460,6 +511,7 @@ run() {
   HTTP_PORT=$(free_port); SMTP_PORT=$(free_port)
   IMAP_PORT=$(free_port); IMAPS_PORT=$(free_port)
   POP3_PORT=$(free_port); POP3S_PORT=$(free_port)
+  FTP_PORT=$(free_port); FTP_PASS=ftp-s3cret
   GOPHER_PORT=$(free_port)
   NNTP_PORT=$(free_port)
   certs
@@ -467,6 +519,7 @@ run() {
   start_nginx
   start_dovecot
   start_postfix
+  start_vsftpd
   start_gophernicus
   start_inn
   cat >"$DIR/env" <<EOF
@@ -485,6 +538,11 @@ MAILDIR=$DIR/mail/$USER_NAME/Maildir
 NGINX_VERSION=$(nginx -v 2>&1 | sed 's|.*/||')
 POSTFIX_VERSION=$(postconf -h mail_version)
 DOVECOT_VERSION=$(dovecot --version | cut -d' ' -f1)
+FTP_PORT=$FTP_PORT
+FTP_USER=sanswire-ftp
+FTP_PASS=$FTP_PASS
+FTP_HOME=$DIR/vsftpd/home
+VSFTPD_VERSION=$(dpkg-query -W -f='${Version}' vsftpd)
 GOPHER_PORT=$GOPHER_PORT
 GOPHER_ROOT=$DIR/gopher
 GOPHERNICUS_VERSION=$(dpkg-query -W -f='${Version}' gophernicus)

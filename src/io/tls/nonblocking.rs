@@ -7,7 +7,7 @@
 //! here. `io::tls::tokio::Stream` and `io::tls::futures::Stream` are this
 //! [`Stream`] with the family filled in.
 
-use super::{already_tls, broken, server_name, TlsAcceptor, TlsConnector};
+use super::{already_tls, broken, server_name, Origin, TlsAcceptor, TlsConnector};
 use crate::io::nonblocking::{AsyncIo, Driver};
 use crate::io::{check_upgrade, DriveError};
 use crate::wire::Machine;
@@ -61,6 +61,9 @@ pub trait AsyncTls<S>: Sized {
 /// `AsyncRead + AsyncWrite`, so it can be driven, or used on its own.
 pub struct Stream<S, R: AsyncTls<S>> {
     inner: Inner<S, R>,
+    /// A client stream's connector and server name (see
+    /// [`connect_like`](Self::connect_like)).
+    origin: Option<Box<Origin>>,
 }
 
 enum Inner<S, R: AsyncTls<S>> {
@@ -87,6 +90,7 @@ impl<S: AsyncIo<R> + Unpin, R: AsyncTls<S>> Stream<S, R> {
     pub fn plain(io: S) -> Self {
         Stream {
             inner: Inner::Plain(io),
+            origin: None,
         }
     }
 
@@ -96,7 +100,29 @@ impl<S: AsyncIo<R> + Unpin, R: AsyncTls<S>> Stream<S, R> {
         let tls = R::connect(io, Arc::clone(connector.config()), server_name(host)?).await?;
         Ok(Stream {
             inner: Inner::Client(Box::new(tls)),
+            origin: Some(Box::new(Origin {
+                connector: connector.clone(),
+                host: host.into(),
+            })),
         })
+    }
+
+    /// A new client TLS connection over `io` to the same server, with the
+    /// same connector and server name, so that it resumes this stream's
+    /// session; see the blocking
+    /// [`Stream::connect_like`](super::Stream::connect_like).
+    pub async fn connect_like<T>(&self, io: T) -> io::Result<Stream<T, R>>
+    where
+        T: AsyncIo<R> + Unpin,
+        R: AsyncTls<T>,
+    {
+        match &self.origin {
+            Some(o) if self.is_tls() => Stream::connect(io, &o.connector, &o.host).await,
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a TLS client stream: nothing to resume",
+            )),
+        }
     }
 
     /// Implicit TLS, server side: runs the handshake now.
@@ -114,6 +140,7 @@ impl<S: AsyncIo<R> + Unpin, R: AsyncTls<S>> Stream<S, R> {
         let tls = R::accept_with(io, Arc::clone(acceptor.config()), hook).await?;
         Ok(Stream {
             inner: Inner::Server(Box::new(tls)),
+            origin: None,
         })
     }
 
