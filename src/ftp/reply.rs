@@ -268,15 +268,7 @@ pub fn quote_path(path: &str) -> String {
     out
 }
 
-/// A decimal number alone (SIZE's `213 1024`), at most 20 digits.
-pub(crate) fn parse_u64(text: &[u8]) -> Option<u64> {
-    if text.is_empty() || text.len() > 20 || !text.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    text.iter().try_fold(0u64, |v, d| {
-        v.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-    })
-}
+pub(crate) use crate::wire::number::parse_u64;
 
 /// A SIZE reply's number.
 pub(crate) fn parse_size(text: &[u8]) -> Option<u64> {
