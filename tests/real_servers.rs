@@ -7,95 +7,19 @@
 //! skipping.
 
 mod common;
+#[path = "common/peers.rs"]
+mod peers;
 
 use common::*;
+use peers::{peers, Peers};
 use sanswire::http::Request;
-use sanswire::io::tls::TlsConnector;
 use sanswire::io::{self, DriveError};
 use sanswire::sasl::{CramMd5, Login, Plain};
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// The running servers: what `peers.sh` wrote to its env file.
-struct Peers {
-    env: HashMap<String, String>,
-    dir: PathBuf,
-    /// Kept open for the life of the test process: when it closes, the
-    /// script stops the servers.
-    _stdin: Mutex<ChildStdin>,
-    _child: Mutex<Child>,
-}
-
-impl Peers {
-    fn get(&self, key: &str) -> &str {
-        self.env
-            .get(key)
-            .unwrap_or_else(|| panic!("peers.sh wrote no {key}"))
-    }
-
-    fn port(&self, key: &str) -> u16 {
-        self.get(key).parse().unwrap()
-    }
-
-    fn addr(&self, key: &str) -> String {
-        format!("127.0.0.1:{}", self.port(key))
-    }
-
-    fn connector(&self) -> TlsConnector {
-        TlsConnector::with_ca_file(self.get("CA_FILE")).expect("the test CA")
-    }
-
-    fn user(&self) -> (&str, &str) {
-        (self.get("USER_NAME"), self.get("USER_PASS"))
-    }
-
-    fn log(&self, name: &str) -> String {
-        std::fs::read_to_string(self.dir.join(format!("{name}.log"))).unwrap_or_default()
-    }
-}
-
-fn peers() -> &'static Peers {
-    static PEERS: OnceLock<Peers> = OnceLock::new();
-    PEERS.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/peers.sh");
-        let dir = scratch("real-servers");
-        let mut child = Command::new("bash")
-            .arg(&script)
-            .arg("run")
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("bash runs tests/interop/peers.sh");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "the real servers did not start (install them with \
-             `tests/interop/peers.sh install`); logs in {}",
-            dir.display()
-        );
-        let env = std::fs::read_to_string(dir.join("env"))
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Peers {
-            env,
-            dir,
-            _stdin: Mutex::new(child.stdin.take().unwrap()),
-            _child: Mutex::new(child),
-        }
-    })
-}
 
 fn curl(args: &[&str]) -> (bool, Vec<u8>, String) {
     run(Command::new("curl").args(args))

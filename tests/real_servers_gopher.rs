@@ -5,74 +5,14 @@
 //! nothing passes by skipping.
 
 mod common;
+#[path = "common/peers.rs"]
+mod peers;
 
 use common::*;
+use peers::peers;
 use sanswire::gopher::{Body, ItemType, Plus, Request};
 use sanswire::io::gopher::Client;
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
-
-/// The running servers: what `peers.sh` wrote to its env file.
-struct Peers {
-    env: HashMap<String, String>,
-    /// Kept open for the life of the test process: when it closes, the
-    /// script stops the servers.
-    _stdin: Mutex<ChildStdin>,
-    _child: Mutex<Child>,
-}
-
-impl Peers {
-    fn get(&self, key: &str) -> &str {
-        self.env
-            .get(key)
-            .unwrap_or_else(|| panic!("peers.sh wrote no {key}"))
-    }
-
-    fn port(&self, key: &str) -> u16 {
-        self.get(key).parse().unwrap()
-    }
-}
-
-fn peers() -> &'static Peers {
-    static PEERS: OnceLock<Peers> = OnceLock::new();
-    PEERS.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/peers.sh");
-        let dir = scratch("real-servers-gopher");
-        let mut child = Command::new("bash")
-            .arg(&script)
-            .arg("run")
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("bash runs tests/interop/peers.sh");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "the real servers did not start (install them with \
-             `tests/interop/peers.sh install`); logs in {}",
-            dir.display()
-        );
-        let env = std::fs::read_to_string(dir.join("env"))
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Peers {
-            env,
-            _stdin: Mutex::new(child.stdin.take().unwrap()),
-            _child: Mutex::new(child),
-        }
-    })
-}
+use std::process::Command;
 
 fn curl(url: &str) -> (i32, Vec<u8>) {
     let out = Command::new("curl")

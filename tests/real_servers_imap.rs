@@ -9,84 +9,18 @@
 //! server that is missing or does not start fails every test here.
 
 mod common;
+#[path = "common/peers.rs"]
+mod peers;
 
 use bytes::Bytes;
 use common::*;
+use peers::peers;
 use sanswire::imap::{
     ops, AppendMessage, Code, Command, Data, ESearch, FetchAttr, FetchItem, Flag, Mailbox, QResync,
     SearchKey, SeqSet, StoreMode,
 };
-use sanswire::io::{self, tls::TlsConnector, DriveError};
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command as Process, Stdio};
-use std::sync::{Mutex, OnceLock};
-
-/// The running servers: what `peers.sh` wrote to its env file.
-struct Peers {
-    env: HashMap<String, String>,
-    /// Kept open for the life of the test process: when it closes, the
-    /// script stops the servers.
-    _stdin: Mutex<ChildStdin>,
-    _child: Mutex<Child>,
-}
-
-impl Peers {
-    fn get(&self, key: &str) -> &str {
-        self.env
-            .get(key)
-            .unwrap_or_else(|| panic!("peers.sh wrote no {key}"))
-    }
-
-    fn addr(&self, key: &str) -> String {
-        format!("127.0.0.1:{}", self.get(key))
-    }
-
-    fn connector(&self) -> TlsConnector {
-        TlsConnector::with_ca_file(self.get("CA_FILE")).expect("the test CA")
-    }
-}
-
-/// The harness, started once for this test binary (as in
-/// `tests/real_servers.rs`).
-fn peers() -> &'static Peers {
-    static PEERS: OnceLock<Peers> = OnceLock::new();
-    PEERS.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/peers.sh");
-        let dir = scratch("real-servers-imap");
-        let mut child = Process::new("bash")
-            .arg(&script)
-            .arg("run")
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("bash runs tests/interop/peers.sh");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "the real servers did not start (install them with \
-             `tests/interop/peers.sh install`); logs in {}",
-            dir.display()
-        );
-        let env = std::fs::read_to_string(dir.join("env"))
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Peers {
-            env,
-            _stdin: Mutex::new(child.stdin.take().unwrap()),
-            _child: Mutex::new(child),
-        }
-    })
-}
+use sanswire::io::{self, DriveError};
+use std::process::Command as Process;
 
 type Imap = io::imap::Client<io::tls::Stream<std::net::TcpStream>>;
 
@@ -98,7 +32,8 @@ fn session_with_mailbox(name: &str) -> (Imap, Vec<Bytes>) {
     let mut imap =
         io::imap::Client::connect_starttls(p.addr("IMAP_PORT"), &p.connector(), "localhost")
             .unwrap();
-    imap.login(p.get("USER_NAME"), p.get("USER_PASS")).unwrap();
+    let (user, pass) = p.user();
+    imap.login(user, pass).unwrap();
     // A mailbox left by an earlier run goes first.
     let _ = imap.command(Command::Delete(Mailbox::new(name)));
     imap.command(Command::Create(Mailbox::new(name))).unwrap();

@@ -6,102 +6,38 @@
 //! same bytes. INN missing or not starting fails every test here.
 
 mod common;
+#[path = "common/peers.rs"]
+mod peers;
 
 use bytes::Bytes;
 use common::*;
-use sanswire::io::tls::TlsConnector;
+use peers::peers;
 use sanswire::nntp::{ArticleRef, Range, Selection};
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The running servers: what `peers.sh` wrote to its env file.
-struct Peers {
-    env: HashMap<String, String>,
-    /// Kept open for the life of the test process: when it closes, the
-    /// script stops the servers.
-    _stdin: Mutex<ChildStdin>,
-    _child: Mutex<Child>,
+/// An article as INN stored it (its spool keeps the wire form:
+/// dot-stuffed, with the final dot line), as a reader must get it.
+fn spool(group: &str, number: u64) -> Vec<u8> {
+    let path = Path::new(peers().get("INN_SEEDED"))
+        .with_file_name("inn/spool/articles")
+        .join(group.replace('.', "/"))
+        .join(number.to_string());
+    let wire = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let wire = wire.strip_suffix(b".\r\n").expect("wire format");
+    let mut out = Vec::new();
+    for line in wire.split_inclusive(|&b| b == b'\n') {
+        out.extend_from_slice(line.strip_prefix(b".").unwrap_or(line));
+    }
+    out
 }
 
-impl Peers {
-    fn get(&self, key: &str) -> &str {
-        self.env
-            .get(key)
-            .unwrap_or_else(|| panic!("peers.sh wrote no {key}"))
-    }
-
-    fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.get("NNTP_PORT"))
-    }
-
-    /// An article as INN stored it (its spool keeps the wire form:
-    /// dot-stuffed, with the final dot line), as a reader must get it.
-    fn spool(&self, group: &str, number: u64) -> Vec<u8> {
-        let path = Path::new(self.get("INN_SEEDED"))
-            .with_file_name("inn/spool/articles")
-            .join(group.replace('.', "/"))
-            .join(number.to_string());
-        let wire = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let wire = wire.strip_suffix(b".\r\n").expect("wire format");
-        let mut out = Vec::new();
-        for line in wire.split_inclusive(|&b| b == b'\n') {
-            out.extend_from_slice(line.strip_prefix(b".").unwrap_or(line));
-        }
-        out
-    }
-
-    fn connector(&self) -> TlsConnector {
-        TlsConnector::with_ca_file(self.get("CA_FILE")).expect("the test CA")
-    }
-}
-
-fn peers() -> &'static Peers {
-    static PEERS: OnceLock<Peers> = OnceLock::new();
-    PEERS.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/peers.sh");
-        let dir: PathBuf = scratch("real-servers-nntp");
-        let mut child = Command::new("bash")
-            .arg(&script)
-            .arg("run")
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("bash runs tests/interop/peers.sh");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "the real servers did not start (install them with \
-             `tests/interop/peers.sh install`); logs in {}",
-            dir.display()
-        );
-        let env = std::fs::read_to_string(dir.join("env"))
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Peers {
-            env,
-            _stdin: Mutex::new(child.stdin.take().unwrap()),
-            _child: Mutex::new(child),
-        }
-    })
-}
-
-/// What INN answers on a raw connection to `commands` (QUIT added),
 /// greeting included: the reference no parser of ours touched.
 fn raw(commands: &str) -> Vec<u8> {
-    let mut tcp = TcpStream::connect(peers().addr()).unwrap();
+    let mut tcp = TcpStream::connect(peers().addr("NNTP_PORT")).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     tcp.write_all(format!("{commands}QUIT\r\n").as_bytes())
         .unwrap();
@@ -156,7 +92,7 @@ const POSTED_BODY: &[u8] = b".dot-leading line\r\n..two\r\nbytes \xe9\xff not UT
 #[test]
 fn inn_through_the_blocking_session() {
     let p = peers();
-    let mut news = sanswire::io::nntp::Client::connect(p.addr()).unwrap();
+    let mut news = sanswire::io::nntp::Client::connect(p.addr("NNTP_PORT")).unwrap();
     assert_eq!(news.greeting().code, 200, "posting allowed for localhost");
     let caps = news.capabilities().unwrap();
     assert!(caps.reader() && caps.has("OVER") && caps.has("HDR") && caps.has("POST"));
@@ -215,11 +151,11 @@ fn inn_through_the_blocking_session() {
     for n in 1..=3 {
         assert_eq!(
             news.article(ArticleRef::Number(n)).unwrap(),
-            p.spool("local.test", n),
+            spool("local.test", n),
             "article {n}"
         );
     }
-    let dots = p.spool("local.test", 2);
+    let dots = spool("local.test", 2);
     assert!(dots.ends_with(b"\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nend\r\n"));
     let by_id = ArticleRef::MessageId("<dots@example.test>".into());
     assert_eq!(news.article(by_id.clone()).unwrap(), dots);
@@ -271,16 +207,19 @@ fn inn_through_the_blocking_session() {
 #[test]
 fn inn_starttls_through_the_blocking_session() {
     let p = peers();
-    let mut news =
-        sanswire::io::nntp::Client::connect_starttls(p.addr(), &p.connector(), "localhost")
-            .unwrap();
+    let mut news = sanswire::io::nntp::Client::connect_starttls(
+        p.addr("NNTP_PORT"),
+        &p.connector(),
+        "localhost",
+    )
+    .unwrap();
     assert!(news.driver().stream().is_tls() && news.machine().is_tls());
     // Capabilities re-read over TLS: STARTTLS is not offered again.
     assert!(!news.capabilities().unwrap().starttls());
     news.group("local.test").unwrap();
     assert_eq!(
         news.article(ArticleRef::Number(3)).unwrap(),
-        p.spool("local.test", 3)
+        spool("local.test", 3)
     );
     news.quit().unwrap();
 }
@@ -294,7 +233,9 @@ fn inn_through_the_tokio_session() {
         .unwrap();
     runtime.block_on(async {
         use sanswire::io::tls::nonblocking::Stream;
-        let tcp = tokio::net::TcpStream::connect(p.addr()).await.unwrap();
+        let tcp = tokio::net::TcpStream::connect(p.addr("NNTP_PORT"))
+            .await
+            .unwrap();
         let mut news = sanswire::io::tokio::nntp::Client::new(Stream::plain(tcp))
             .await
             .unwrap();
@@ -310,7 +251,7 @@ fn inn_through_the_tokio_session() {
         assert_eq!(&hdr[1].1[..], b"<dots@example.test>");
         assert_eq!(
             news.article(ArticleRef::Number(2)).await.unwrap(),
-            p.spool("local.test", 2)
+            spool("local.test", 2)
         );
         let id = "<tokio@sanswire.test>";
         let reply = news
@@ -352,7 +293,7 @@ fn curl_refuses(url: &str) {
 #[test]
 fn fetch_against_inn_beside_curl() {
     let p = peers();
-    let url = |path: &str| format!("nntp://{}/{path}", p.addr());
+    let url = |path: &str| format!("nntp://{}/{path}", p.addr("NNTP_PORT"));
 
     // The group's overview: number, subject, from, date, message-id.
     let (ok, out, err) = fetch(&[&url("local.test")]);
@@ -369,12 +310,12 @@ fn fetch_against_inn_beside_curl() {
     // One article by number, and by message-id (RFC 5538 news: URL).
     let (ok, out, err) = fetch(&[&url("local.test/2")]);
     assert!(ok, "{err}");
-    assert_eq!(out, p.spool("local.test", 2));
+    assert_eq!(out, spool("local.test", 2));
     curl_refuses(&url("local.test/2"));
-    let news_url = format!("news://{}/latin1@example.test", p.addr());
+    let news_url = format!("news://{}/latin1@example.test", p.addr("NNTP_PORT"));
     let (ok, out, err) = fetch(&[&news_url]);
     assert!(ok, "{err}");
-    assert_eq!(out, p.spool("local.test", 3));
+    assert_eq!(out, spool("local.test", 3));
     curl_refuses(&news_url);
 
     // A custom command: the block as INN sent it, unstuffed.

@@ -16,6 +16,8 @@ use std::sync::{Mutex, OnceLock};
 pub struct Peers {
     pub env: HashMap<String, String>,
     pub dir: PathBuf,
+    /// Kept open for the life of the test process: when it closes, the
+    /// script stops the servers.
     _stdin: Mutex<ChildStdin>,
     _child: Mutex<Child>,
 }
@@ -39,12 +41,18 @@ impl Peers {
         TlsConnector::with_ca_file(self.get("CA_FILE")).expect("the test CA")
     }
 
+    /// The mail user the script made: (`USER_NAME`, `USER_PASS`).
+    pub fn user(&self) -> (&str, &str) {
+        (self.get("USER_NAME"), self.get("USER_PASS"))
+    }
+
     pub fn log(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.join(format!("{name}.log"))).unwrap_or_default()
     }
 }
 
-/// Starts the servers on first use.
+/// Starts the servers on first use, once per test binary. The scratch
+/// folder's name is shared by every binary: `scratch` adds the process id.
 pub fn peers() -> &'static Peers {
     static PEERS: OnceLock<Peers> = OnceLock::new();
     PEERS.get_or_init(|| {
