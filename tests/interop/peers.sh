@@ -490,6 +490,19 @@ stop_all() {
   for pid in "${PIDS[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
+  # innd, told to stop with SIGTERM while it serves in the foreground,
+  # can sit there: after a grace period, whatever is left is killed.
+  for _ in $(seq 50); do
+    alive=0
+    for pid in "${PIDS[@]}"; do
+      kill -0 "$pid" 2>/dev/null && alive=1
+    done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${PIDS[@]}"; do
+    kill -9 "$pid" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
 }
 
