@@ -63,16 +63,17 @@ impl Decoder {
                 continue;
             }
             if first != IAC {
-                return Ok(Some(Item::Data(self.data(inbox, binary))));
+                return Ok(Some(Item::Data(self.data(inbox, binary, 0))));
             }
             let Some(&second) = data.get(1) else {
                 return Ok(None);
             };
             match second {
                 IAC => {
-                    // An escaped 0xFF: hand out the second one, in place.
+                    // An escaped 0xFF: the second one starts the next data
+                    // run, in place, so the run goes on past it.
                     inbox.advance(1);
-                    return Ok(Some(Item::Data(inbox.split_to(1))));
+                    return Ok(Some(Item::Data(self.data(inbox, binary, 1))));
                 }
                 251..=254 => {
                     let Some(&option) = data.get(2) else {
@@ -96,28 +97,41 @@ impl Decoder {
     }
 
     /// Data up to the next IAC (and, outside binary mode, up to a CR NUL,
-    /// whose NUL is dropped). One memchr pass for the IAC, then one for
-    /// NUL over the run; nothing is copied.
-    fn data(&mut self, inbox: &mut Inbox, binary: bool) -> Bytes {
+    /// whose NUL is dropped), scanned from `from` (1 when the first byte
+    /// is the second IAC of an escape). One memchr pass finds the IAC,
+    /// and outside binary mode the NUL too; nothing is copied. A run that
+    /// ends in `IAC IAC` takes the first IAC as its last byte and drops
+    /// the second, so an escaped 0xFF costs no event of its own.
+    fn data(&mut self, inbox: &mut Inbox, binary: bool, from: usize) -> Bytes {
         let data = inbox.data();
-        let run = memchr::memchr(IAC, data).unwrap_or(data.len());
-        if binary {
-            return inbox.split_to(run);
-        }
-        // NUL is rare in text: look for it and check the byte before, so
-        // the CR LF of every line costs nothing.
-        let mut from = 1;
-        while let Some(nul) = data.get(from..run).and_then(|r| memchr::memchr(0, r)) {
-            let nul = from + nul;
-            if data[nul - 1] == CR {
-                let piece = inbox.split_to(nul);
+        let mut from = from;
+        let run = loop {
+            let found = if binary {
+                memchr::memchr(IAC, &data[from..])
+            } else {
+                memchr::memchr2(IAC, 0, &data[from..])
+            };
+            let Some(at) = found.map(|i| from + i) else {
+                break data.len();
+            };
+            if data[at] == IAC {
+                break at;
+            }
+            // A NUL: the NVT's padding after a CR (dropped), else data.
+            if at > 0 && data[at - 1] == CR {
+                let piece = inbox.split_to(at);
                 inbox.advance(1);
                 return piece;
             }
-            from = nul + 1;
+            from = at + 1;
+        };
+        if data.get(run + 1) == Some(&IAC) {
+            let piece = inbox.split_to(run + 1);
+            inbox.advance(1);
+            return piece;
         }
         // A CR that ends what has arrived may have its NUL in the next read.
-        self.after_cr = run == data.len() && data.last() == Some(&CR);
+        self.after_cr = !binary && run == data.len() && data.last() == Some(&CR);
         inbox.split_to(run)
     }
 
@@ -221,8 +235,7 @@ mod tests {
         assert_eq!(
             items(b"ab\xff\xffcd\xff\xf9e\xff\xfb\x01", false),
             vec![
-                data(b"ab"),
-                data(b"\xff"),
+                data(b"ab\xff"),
                 data(b"cd"),
                 Item::Command(249),
                 data(b"e"),
