@@ -41,11 +41,13 @@ mod encode;
 mod error;
 mod limits;
 mod machine;
+pub mod ops;
 mod qmethod;
 pub mod sub;
 
 pub use command::{option, Command, DO, DONT, IAC, SB, SE, WILL, WONT};
 pub use error::{Error, ErrorKind};
 pub use limits::Limits;
+pub use ops::TelnetClient;
 pub use machine::{Client, ClientRole, Event, Role, Server, ServerRole, Telnet};
 pub use qmethod::{Policy, QState, Side};
