@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real servers people run, started for the interop tests on loopback:
-# nginx (HTTP), Postfix (SMTP, STARTTLS, AUTH through Dovecot) and
-# Dovecot (POP3 and IMAP, STARTTLS), each with a private configuration
+# nginx (HTTP), Postfix (SMTP, STARTTLS, AUTH through Dovecot),
+# Dovecot (POP3 and IMAP, STARTTLS) and inetutils telnetd, each with a private configuration
 # under DIR, on high ports, and no system service started.
 #
 #   tests/interop/peers.sh install       # Debian's packages (as root)
@@ -15,6 +15,7 @@
 set -euo pipefail
 
 PACKAGES=(nginx-light postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl)
+PACKAGES+=(inetutils-telnetd socat)
 
 install() {
   missing=()
@@ -255,6 +256,30 @@ EOF
   wait_port "$SMTP_PORT" postfix "${PIDS[-1]}"
 }
 
+# inetutils telnetd, one per connection from socat (as inetd would run
+# it), with a harmless program instead of login: it prints the terminal
+# type and window size telnetd learnt (TTYPE, NAWS), answers one line,
+# and exits.
+start_telnetd() {
+  mkdir -p "$DIR/telnetd"
+  cat >"$DIR/telnetd/hello.sh" <<'EOF'
+#!/bin/sh
+echo "hello from telnetd, TERM=$TERM"
+# telnetd asks for NAWS after it has started the program: wait for it.
+sleep 1
+echo "size: $(stty size)"
+read line
+echo "you said: $line"
+# telnetd may drop output still in the pty when its child exits.
+sleep 1
+EOF
+  chmod 755 "$DIR/telnetd/hello.sh"
+  socat "TCP-LISTEN:$TELNET_PORT,reuseaddr,fork,bind=127.0.0.1" \
+    "EXEC:/usr/sbin/telnetd -h -E $DIR/telnetd/hello.sh" >>"$DIR/telnetd.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$TELNET_PORT" telnetd "${PIDS[-1]}"
+}
+
 stop_all() {
   [ -n "${DIR:-}" ] && [ -d "$DIR/postfix/etc" ] && postfix -c "$DIR/postfix/etc" stop >/dev/null 2>&1 || true
   for pid in "${PIDS[@]}"; do
@@ -281,11 +306,13 @@ run() {
   HTTP_PORT=$(free_port); SMTP_PORT=$(free_port)
   IMAP_PORT=$(free_port); IMAPS_PORT=$(free_port)
   POP3_PORT=$(free_port); POP3S_PORT=$(free_port)
+  TELNET_PORT=$(free_port)
   certs
   seed_mail
   start_nginx
   start_dovecot
   start_postfix
+  start_telnetd
   cat >"$DIR/env" <<EOF
 HTTP_PORT=$HTTP_PORT
 SMTP_PORT=$SMTP_PORT
@@ -293,6 +320,7 @@ IMAP_PORT=$IMAP_PORT
 IMAPS_PORT=$IMAPS_PORT
 POP3_PORT=$POP3_PORT
 POP3S_PORT=$POP3S_PORT
+TELNET_PORT=$TELNET_PORT
 USER_NAME=$USER_NAME
 USER_PASS=$USER_PASS
 USER_ADDR=$USER_ADDR
@@ -302,6 +330,7 @@ MAILDIR=$DIR/mail/$USER_NAME/Maildir
 NGINX_VERSION=$(nginx -v 2>&1 | sed 's|.*/||')
 POSTFIX_VERSION=$(postconf -h mail_version)
 DOVECOT_VERSION=$(dovecot --version | cut -d' ' -f1)
+TELNETD_VERSION=$(dpkg-query -W -f='${Version}' inetutils-telnetd)
 EOF
   echo ready
   # Serve until the test process closes our stdin.
