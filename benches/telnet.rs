@@ -151,11 +151,15 @@ fn loaded(wire: &[u8]) -> Client {
     client
 }
 
-/// Encoding: data with 0xFF in it (one every `every` bytes), in 16 KiB
-/// writes, escaped by each implementation.
+/// Encoding: data with 0xFF in it (one every `every` bytes), 1 MiB and
+/// 100 MB of it in 16 KiB writes, escaped by each implementation.
 fn encode(c: &mut Criterion) {
-    for (density, every) in [("rare", 4096), ("dense", 64)] {
-        let data: Vec<u8> = (0..1usize << 20)
+    let sizes = [("1MiB", 1usize << 20, 50), ("100MB", 100_000_000, 10)];
+    for ((size_name, len, samples), (density, every)) in sizes
+        .into_iter()
+        .flat_map(|s| [(s, ("rare", 4096)), (s, ("dense", 64))])
+    {
+        let data: Vec<u8> = (0..len)
             .map(|i| {
                 if i % every == every - 1 {
                     255
@@ -164,7 +168,8 @@ fn encode(c: &mut Criterion) {
                 }
             })
             .collect();
-        let mut group = c.benchmark_group(format!("encode_1MiB_{density}"));
+        let mut group = c.benchmark_group(format!("encode_{size_name}_{density}"));
+        group.sample_size(samples);
         group.throughput(Throughput::Bytes(data.len() as u64));
         group.bench_function("sanswire", |b| {
             let mut server = Server::new();

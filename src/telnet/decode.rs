@@ -47,6 +47,7 @@ impl Decoder {
     /// dropped, and an `IAC` with anything but `IAC` or `SE` inside a
     /// subnegotiation ends it (unfinished, dropped) and is read as a
     /// command, as libtelnet does.
+    #[inline]
     pub(crate) fn next(
         &mut self,
         inbox: &mut Inbox,
@@ -102,6 +103,7 @@ impl Decoder {
     /// and outside binary mode the NUL too; nothing is copied. A run that
     /// ends in `IAC IAC` takes the first IAC as its last byte and drops
     /// the second, so an escaped 0xFF costs no event of its own.
+    #[inline]
     fn data(&mut self, inbox: &mut Inbox, binary: bool, from: usize) -> Bytes {
         let data = inbox.data();
         let mut from = from;
