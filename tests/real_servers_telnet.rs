@@ -81,7 +81,11 @@ fn peers() -> &'static Peers {
 fn printed(screen: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(screen)
         .split("\r\n")
-        .filter(|l| ["hello from", "size:", "you said:"].iter().any(|p| l.starts_with(p)))
+        .filter(|l| {
+            ["hello from", "size:", "you said:"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
         .map(str::to_string)
         .collect()
 }
@@ -125,7 +129,12 @@ fn blocking_session_against_telnetd() {
     while let Some(data) = tn.read().unwrap() {
         screen.extend_from_slice(&data);
     }
-    assert_eq!(printed(&screen), expected(), "{:?}", String::from_utf8_lossy(&screen));
+    assert_eq!(
+        printed(&screen),
+        expected(),
+        "{:?}",
+        String::from_utf8_lossy(&screen)
+    );
 }
 
 #[tokio::test]
@@ -146,7 +155,12 @@ async fn tokio_session_against_telnetd() {
     while let Some(data) = tn.read().await.unwrap() {
         screen.extend_from_slice(&data);
     }
-    assert_eq!(printed(&screen), expected(), "{:?}", String::from_utf8_lossy(&screen));
+    assert_eq!(
+        printed(&screen),
+        expected(),
+        "{:?}",
+        String::from_utf8_lossy(&screen)
+    );
 }
 
 #[test]
@@ -154,14 +168,31 @@ fn fetch_and_curl_against_telnetd() {
     let p = peers();
     let url = format!("telnet://{}", p.telnet_addr());
     let (code, ours) = with_stdin(
-        Command::new(example("fetch")).args(["-m", "10", "-t", "TTYPE=vt100", "-t", "NAWS=90x30", &url]),
+        Command::new(example("fetch")).args([
+            "-m",
+            "10",
+            "-t",
+            "TTYPE=vt100",
+            "-t",
+            "NAWS=90x30",
+            &url,
+        ]),
         b"ping\n",
     );
     let text = String::from_utf8_lossy(&ours);
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(printed(&ours), expected(), "{text:?}");
     let (code, curl) = with_stdin(
-        Command::new("curl").args(["-s", "-m", "10", "-t", "TTYPE=vt100", "-t", "WS=90x30", &url]),
+        Command::new("curl").args([
+            "-s",
+            "-m",
+            "10",
+            "-t",
+            "TTYPE=vt100",
+            "-t",
+            "WS=90x30",
+            &url,
+        ]),
         b"ping\n",
     );
     let curl_text = String::from_utf8_lossy(&curl);
@@ -171,7 +202,9 @@ fn fetch_and_curl_against_telnetd() {
     // be the same as ours.
     let mut theirs = printed(&curl);
     assert!(
-        theirs.get(1).is_some_and(|l| l == "size: 30 90" || l == "size: 0 0"),
+        theirs
+            .get(1)
+            .is_some_and(|l| l == "size: 30 90" || l == "size: 0 0"),
         "{curl_text:?}"
     );
     theirs[1] = "size: 30 90".to_string();

@@ -84,7 +84,10 @@ impl<S: super::nonblocking::AsyncIo<R> + Unpin, R> super::nonblocking::Session<S
     /// The next event: those earlier calls did not take first, in order,
     /// then new ones; `None` once the conversation is over.
     pub async fn next_event(&mut self) -> Result<Option<Event>> {
-        self.driver().next_event().await.map_err(super::DriveError::widen)
+        self.driver()
+            .next_event()
+            .await
+            .map_err(super::DriveError::widen)
     }
 }
 

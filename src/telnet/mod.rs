@@ -48,6 +48,6 @@ pub mod sub;
 pub use command::{option, Command, DO, DONT, IAC, SB, SE, WILL, WONT};
 pub use error::{Error, ErrorKind};
 pub use limits::Limits;
-pub use ops::TelnetClient;
 pub use machine::{Client, ClientRole, Event, Role, Server, ServerRole, Telnet};
+pub use ops::TelnetClient;
 pub use qmethod::{Policy, QState, Side};
