@@ -247,6 +247,20 @@ mod tests {
     }
 
     #[test]
+    fn an_escaped_ff_ends_or_starts_a_run_without_an_event_of_its_own() {
+        assert_eq!(
+            items(b"\xff\xffa\r\0b\xff\xff", false),
+            vec![data(b"\xffa\r"), data(b"b\xff")]
+        );
+        // A NUL after anything but CR is data; in binary mode, always.
+        assert_eq!(
+            items(b"a\0b\xff\xff\0", false),
+            vec![data(b"a\0b\xff"), data(b"\0")]
+        );
+        assert_eq!(items(b"\xff\xff\r\0", true), vec![data(b"\xff\r\0")]);
+    }
+
+    #[test]
     fn cr_nul_loses_its_nul_outside_binary() {
         assert_eq!(
             items(b"a\r\nb\r\0c", false),
