@@ -38,9 +38,19 @@ pub(crate) struct Decoder {
     /// The last data byte handed out was a CR outside binary mode: a NUL
     /// right after it is the NVT's padding and is dropped.
     after_cr: bool,
+    /// A two-byte command (`IAC GA`, `IAC NOP`, ...) that ended the data
+    /// run handed out last, already taken from the inbox: the next item.
+    /// A MUD prompt is data then GA; this reads both in one scan.
+    pending: Option<u8>,
 }
 
 impl Decoder {
+    /// The command read together with the last data run, if any.
+    #[inline]
+    pub(crate) fn take_pending(&mut self) -> Option<Item> {
+        self.pending.take().map(Item::Command)
+    }
+
     /// The next piece at the front of `inbox`, or `None` until more
     /// arrives. `binary`: the peer sends in BINARY mode, so CR NUL is
     /// data. Garbage never desynchronises it: a stray `IAC SE` is
@@ -54,6 +64,9 @@ impl Decoder {
         binary: bool,
         max_sub: usize,
     ) -> Result<Option<Item>, TooLong> {
+        if let Some(item) = self.take_pending() {
+            return Ok(Some(item));
+        }
         loop {
             let data = inbox.data();
             let Some(&first) = data.first() else {
@@ -127,10 +140,20 @@ impl Decoder {
             }
             from = at + 1;
         };
-        if data.get(run + 1) == Some(&IAC) {
-            let piece = inbox.split_to(run + 1);
-            inbox.advance(1);
-            return piece;
+        match data.get(run + 1) {
+            Some(&IAC) => {
+                let piece = inbox.split_to(run + 1);
+                inbox.advance(1);
+                return piece;
+            }
+            // A plain command: not negotiation, SB or a stray SE.
+            Some(&code) if code < SB && code != SE => {
+                let piece = inbox.split_to(run);
+                inbox.advance(2);
+                self.pending = Some(code);
+                return piece;
+            }
+            _ => {}
         }
         // A CR that ends what has arrived may have its NUL in the next read.
         self.after_cr = !binary && run == data.len() && data.last() == Some(&CR);
