@@ -140,3 +140,68 @@ async fn tokio_halves_send_while_a_read_is_pending() {
     want.extend_from_slice(b"ping\r\n");
     assert_eq!(server.join().unwrap(), want);
 }
+
+/// What the typed sessions' conversation with the scripted server sends:
+/// the offer read and answered, the line, then data with an escaped 0xFF
+/// and a GA.
+const SESSION_REPLY: &[u8] = b"hi \xff\xff!\xff\xf9bye";
+
+#[test]
+fn blocking_session_negotiates_writes_and_reads() {
+    use sanswire::io::telnet::Client as Session;
+    use sanswire::telnet::Command;
+    let (port, server) = scripted(SESSION_REPLY, Some(b"ping\r\n"));
+    let mut tn = Session::connect(("127.0.0.1", port)).unwrap();
+    let first = tn.event().unwrap();
+    assert_eq!(
+        first,
+        Event::Enabled {
+            option: option::TTYPE,
+            side: Side::Local
+        }
+    );
+    // The peer's WILL ECHO is still unread: asking sends DO ECHO, and the
+    // WILL is the answer.
+    assert!(tn.enable(option::ECHO, Side::Remote).unwrap());
+    tn.write(b"ping\r\n").unwrap();
+    let mut text = Vec::new();
+    while let Some(data) = tn.read().unwrap() {
+        text.extend_from_slice(&data);
+    }
+    assert_eq!(text, b"hi \xff!bye");
+    assert_eq!(
+        tn.next_event().unwrap(),
+        Some(Event::Command(Command::GoAhead))
+    );
+    assert_eq!(server.join().unwrap(), [ANSWERS, b"ping\r\n"].concat());
+}
+
+#[tokio::test]
+async fn tokio_session_negotiates_writes_and_reads() {
+    use sanswire::io::tokio::telnet::Client as Session;
+    use sanswire::telnet::Command;
+    let (port, server) = scripted(SESSION_REPLY, Some(b"ping\r\n"));
+    let mut tn = Session::connect_with(("127.0.0.1", port), Client::new())
+        .await
+        .unwrap();
+    let first = tn.event().await.unwrap();
+    assert_eq!(
+        first,
+        Event::Enabled {
+            option: option::TTYPE,
+            side: Side::Local
+        }
+    );
+    assert!(tn.enable(option::ECHO, Side::Remote).await.unwrap());
+    tn.write(b"ping\r\n").await.unwrap();
+    let mut text = Vec::new();
+    while let Some(data) = tn.read().await.unwrap() {
+        text.extend_from_slice(&data);
+    }
+    assert_eq!(text, b"hi \xff!bye");
+    assert_eq!(
+        tn.next_event().await.unwrap(),
+        Some(Event::Command(Command::GoAhead))
+    );
+    assert_eq!(server.join().unwrap(), [ANSWERS, b"ping\r\n"].concat());
+}

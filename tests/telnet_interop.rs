@@ -1,8 +1,8 @@
 //! Telnet interop over loopback with peers no one here wrote: Python
 //! 3.11's `telnetlib` and curl against `serve telnet`; our `fetch`
-//! against the same server (checked against curl's output) and against
-//! Debian's telnetd (inetutils-telnetd, run by socat with a harmless
-//! script instead of login; `.ci/install-peers` installs both).
+//! against the same server (checked against curl's output). Debian's
+//! telnetd is in `tests/real_servers_telnet.rs`, on the real-servers
+//! harness.
 
 mod common;
 
@@ -95,51 +95,4 @@ fn fetch_gives_up_after_max_time_like_curl() {
         "{}",
         String::from_utf8_lossy(&out)
     );
-}
-
-#[test]
-fn fetch_against_debian_telnetd() {
-    assert!(
-        std::path::Path::new("/usr/sbin/telnetd").exists(),
-        "inetutils-telnetd is missing: run .ci/install-peers"
-    );
-    let socat = Command::new("socat").arg("-V").output();
-    assert!(socat.is_ok(), "socat is missing: run .ci/install-peers");
-    let dir = scratch("telnetd");
-    let script = dir.join("hello.sh");
-    std::fs::write(
-        &script,
-        "#!/bin/sh\necho \"hello from telnetd, TERM=$TERM\"\nread line\necho \"you said: $line\"\n# telnetd may drop output still in the pty when its child exits.\nsleep 1\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let port = free_port();
-    let _socat = Proc(
-        Command::new("socat")
-            .arg(format!("TCP-LISTEN:{port},reuseaddr,fork,bind=127.0.0.1"))
-            .arg(format!("EXEC:/usr/sbin/telnetd -h -E {}", script.display()))
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("socat"),
-    );
-    wait_for_port(port);
-    let (code, out) = with_stdin(
-        Command::new(example("fetch")).args([
-            "-m",
-            "10",
-            "-t",
-            "TTYPE=vt100",
-            &format!("telnet://127.0.0.1:{port}"),
-        ]),
-        b"ping\n",
-    );
-    let text = String::from_utf8_lossy(&out);
-    assert_eq!(code, Some(0), "{text}");
-    // telnetd learnt our terminal type through TTYPE and set TERM; the
-    // pty echoes the line, then the script answers it.
-    assert!(
-        text.contains("hello from telnetd, TERM=vt100\r\n"),
-        "{text:?}"
-    );
-    assert!(text.contains("you said: ping\r\n"), "{text:?}");
 }

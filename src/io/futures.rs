@@ -86,6 +86,16 @@ pub mod gopher {
     pub use crate::io::gopher::Result;
 }
 
+/// The typed Telnet client over a futures-io stream.
+pub mod telnet {
+    /// An async Telnet client over a futures-io stream; see
+    /// [`nonblocking::Session`](crate::io::nonblocking::Session) and the
+    /// blocking [`io::telnet::Client`](crate::io::telnet::Client) for its methods.
+    pub type Client<S> = crate::io::nonblocking::telnet::Client<S, super::FuturesIo>;
+
+    pub use crate::io::telnet::Result;
+}
+
 /// The typed NNTP client over a futures-io stream.
 pub mod nntp {
     /// An async NNTP client over a futures-io stream; see

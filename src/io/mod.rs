@@ -81,6 +81,7 @@ pub mod nonblocking;
 pub mod pop3;
 mod session;
 pub mod smtp;
+pub mod telnet;
 #[cfg(feature = "rustls")]
 pub mod tls;
 #[cfg(feature = "tokio")]

@@ -81,6 +81,16 @@ pub mod gopher {
     pub use crate::io::gopher::Result;
 }
 
+/// The typed Telnet client of any async family.
+pub mod telnet {
+    /// An async Telnet client over a stream of the family `R`; see
+    /// [`Session`](super::Session) and the blocking
+    /// [`io::telnet::Client`](crate::io::telnet::Client) for its methods.
+    pub type Client<S, R> = super::Session<S, crate::telnet::TelnetClient, R>;
+
+    pub use crate::io::telnet::Result;
+}
+
 /// The typed NNTP client of any async family.
 pub mod nntp {
     /// An async NNTP client over a stream of the family `R`; see

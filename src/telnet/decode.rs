@@ -38,21 +38,35 @@ pub(crate) struct Decoder {
     /// The last data byte handed out was a CR outside binary mode: a NUL
     /// right after it is the NVT's padding and is dropped.
     after_cr: bool,
+    /// A two-byte command (`IAC GA`, `IAC NOP`, ...) that ended the data
+    /// run handed out last, already taken from the inbox: the next item.
+    /// A MUD prompt is data then GA; this reads both in one scan.
+    pending: Option<u8>,
 }
 
 impl Decoder {
+    /// The command read together with the last data run, if any.
+    #[inline]
+    pub(crate) fn take_pending(&mut self) -> Option<Item> {
+        self.pending.take().map(Item::Command)
+    }
+
     /// The next piece at the front of `inbox`, or `None` until more
     /// arrives. `binary`: the peer sends in BINARY mode, so CR NUL is
     /// data. Garbage never desynchronises it: a stray `IAC SE` is
     /// dropped, and an `IAC` with anything but `IAC` or `SE` inside a
     /// subnegotiation ends it (unfinished, dropped) and is read as a
     /// command, as libtelnet does.
+    #[inline]
     pub(crate) fn next(
         &mut self,
         inbox: &mut Inbox,
         binary: bool,
         max_sub: usize,
     ) -> Result<Option<Item>, TooLong> {
+        if let Some(item) = self.take_pending() {
+            return Ok(Some(item));
+        }
         loop {
             let data = inbox.data();
             let Some(&first) = data.first() else {
@@ -63,16 +77,17 @@ impl Decoder {
                 continue;
             }
             if first != IAC {
-                return Ok(Some(Item::Data(self.data(inbox, binary))));
+                return Ok(Some(Item::Data(self.data(inbox, binary, 0))));
             }
             let Some(&second) = data.get(1) else {
                 return Ok(None);
             };
             match second {
                 IAC => {
-                    // An escaped 0xFF: hand out the second one, in place.
+                    // An escaped 0xFF: the second one starts the next data
+                    // run, in place, so the run goes on past it.
                     inbox.advance(1);
-                    return Ok(Some(Item::Data(inbox.split_to(1))));
+                    return Ok(Some(Item::Data(self.data(inbox, binary, 1))));
                 }
                 251..=254 => {
                     let Some(&option) = data.get(2) else {
@@ -96,28 +111,52 @@ impl Decoder {
     }
 
     /// Data up to the next IAC (and, outside binary mode, up to a CR NUL,
-    /// whose NUL is dropped). One memchr pass for the IAC, then one for
-    /// NUL over the run; nothing is copied.
-    fn data(&mut self, inbox: &mut Inbox, binary: bool) -> Bytes {
+    /// whose NUL is dropped), scanned from `from` (1 when the first byte
+    /// is the second IAC of an escape). One memchr pass finds the IAC,
+    /// and outside binary mode the NUL too; nothing is copied. A run that
+    /// ends in `IAC IAC` takes the first IAC as its last byte and drops
+    /// the second, so an escaped 0xFF costs no event of its own.
+    #[inline]
+    fn data(&mut self, inbox: &mut Inbox, binary: bool, from: usize) -> Bytes {
         let data = inbox.data();
-        let run = memchr::memchr(IAC, data).unwrap_or(data.len());
-        if binary {
-            return inbox.split_to(run);
-        }
-        // NUL is rare in text: look for it and check the byte before, so
-        // the CR LF of every line costs nothing.
-        let mut from = 1;
-        while let Some(nul) = data.get(from..run).and_then(|r| memchr::memchr(0, r)) {
-            let nul = from + nul;
-            if data[nul - 1] == CR {
-                let piece = inbox.split_to(nul);
+        let mut from = from;
+        let run = loop {
+            let found = if binary {
+                memchr::memchr(IAC, &data[from..])
+            } else {
+                memchr::memchr2(IAC, 0, &data[from..])
+            };
+            let Some(at) = found.map(|i| from + i) else {
+                break data.len();
+            };
+            if data[at] == IAC {
+                break at;
+            }
+            // A NUL: the NVT's padding after a CR (dropped), else data.
+            if at > 0 && data[at - 1] == CR {
+                let piece = inbox.split_to(at);
                 inbox.advance(1);
                 return piece;
             }
-            from = nul + 1;
+            from = at + 1;
+        };
+        match data.get(run + 1) {
+            Some(&IAC) => {
+                let piece = inbox.split_to(run + 1);
+                inbox.advance(1);
+                return piece;
+            }
+            // A plain command: not negotiation, SB or a stray SE.
+            Some(&code) if code < SB && code != SE => {
+                let piece = inbox.split_to(run);
+                inbox.advance(2);
+                self.pending = Some(code);
+                return piece;
+            }
+            _ => {}
         }
         // A CR that ends what has arrived may have its NUL in the next read.
-        self.after_cr = run == data.len() && data.last() == Some(&CR);
+        self.after_cr = !binary && run == data.len() && data.last() == Some(&CR);
         inbox.split_to(run)
     }
 
@@ -221,14 +260,27 @@ mod tests {
         assert_eq!(
             items(b"ab\xff\xffcd\xff\xf9e\xff\xfb\x01", false),
             vec![
-                data(b"ab"),
-                data(b"\xff"),
+                data(b"ab\xff"),
                 data(b"cd"),
                 Item::Command(249),
                 data(b"e"),
                 Item::Verb(251, 1)
             ]
         );
+    }
+
+    #[test]
+    fn an_escaped_ff_ends_or_starts_a_run_without_an_event_of_its_own() {
+        assert_eq!(
+            items(b"\xff\xffa\r\0b\xff\xff", false),
+            vec![data(b"\xffa\r"), data(b"b\xff")]
+        );
+        // A NUL after anything but CR is data; in binary mode, always.
+        assert_eq!(
+            items(b"a\0b\xff\xff\0", false),
+            vec![data(b"a\0b\xff"), data(b"\0")]
+        );
+        assert_eq!(items(b"\xff\xff\r\0", true), vec![data(b"\xff\r\0")]);
     }
 
     #[test]

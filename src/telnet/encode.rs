@@ -11,40 +11,71 @@ const LF: u8 = b'\n';
 /// Writes `data` with every `0xFF` doubled and, unless `binary`, every CR
 /// that is not followed by LF sent as CR NUL (RFC 854: a bare CR is
 /// "CR NUL"). A CR at the very end of `data` is taken as bare: the next
-/// call's bytes are not looked at. Runs between special bytes are copied
-/// whole, found with memchr.
+/// call's bytes are not looked at. One memchr pass finds the special
+/// bytes; the runs between them are copied whole, and an `0xFF` ends one
+/// run and starts the next, so it costs one copy call, not two.
 pub(crate) fn data(out: &mut Outbox, data: &[u8], binary: bool) {
-    let mut rest = data;
-    while let Some(at) = special(rest, binary) {
-        let (piece, tail) = rest.split_at(at + 1);
-        out.write(piece);
-        rest = tail;
-        match piece[at] {
-            IAC => out.write(&[IAC]),
-            _ if rest.first() == Some(&LF) => {}
-            _ => out.write(&[0]),
+    let mut start = 0;
+    for at in Specials::new(data, binary) {
+        if data[at] == IAC {
+            out.write(&data[start..=at]);
+            start = at;
+        } else {
+            out.write(&data[start..=at]);
+            out.write(&[0]);
+            start = at + 1;
         }
     }
-    out.write(rest);
+    out.write(&data[start..]);
 }
 
 /// Queues `data` without copying the runs that need no escape: each run
-/// is pushed as a slice of `data`.
+/// is pushed as a slice of `data` (an `0xFF` ends one and starts the
+/// next).
 pub(crate) fn data_bytes(out: &mut Outbox, data: Bytes, binary: bool) {
     let mut start = 0;
-    let mut from = 0;
-    while let Some(at) = special(&data[from..], binary).map(|i| from + i) {
-        from = at + 1;
-        let extra: &[u8] = match data[at] {
-            IAC => &[IAC],
-            _ if data.get(at + 1) == Some(&LF) => continue,
-            _ => &[0],
-        };
+    for at in Specials::new(&data, binary) {
         out.push(data.slice(start..=at));
-        out.write(extra);
-        start = from;
+        if data[at] == IAC {
+            start = at;
+        } else {
+            out.write(&[0]);
+            start = at + 1;
+        }
     }
     out.push(data.slice(start..));
+}
+
+/// Where the bytes that need an escape are: every `0xFF` and, unless
+/// binary, every CR not followed by LF.
+struct Specials<'a> {
+    data: &'a [u8],
+    from: usize,
+    binary: bool,
+}
+
+impl<'a> Specials<'a> {
+    fn new(data: &'a [u8], binary: bool) -> Self {
+        Specials {
+            data,
+            from: 0,
+            binary,
+        }
+    }
+}
+
+impl Iterator for Specials<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            let at = self.from + special(self.data.get(self.from..)?, self.binary)?;
+            self.from = at + 1;
+            if self.data[at] == IAC || self.data.get(at + 1) != Some(&LF) {
+                return Some(at);
+            }
+        }
+    }
 }
 
 fn special(data: &[u8], binary: bool) -> Option<usize> {
@@ -74,13 +105,13 @@ pub(crate) fn sub_parts(out: &mut Outbox, option: u8, parts: &[&[u8]]) {
 
 /// Doubles every IAC of `bytes`.
 pub(crate) fn escape_iac(out: &mut Outbox, bytes: &[u8]) {
-    let mut rest = bytes;
-    while let Some(at) = memchr::memchr(IAC, rest) {
-        out.write(&rest[..=at]);
-        out.write(&[IAC]);
-        rest = &rest[at + 1..];
+    let mut start = 0;
+    for at in memchr::memchr_iter(IAC, bytes) {
+        // The IAC ends this run and starts the next: it goes out twice.
+        out.write(&bytes[start..=at]);
+        start = at;
     }
-    out.write(rest);
+    out.write(&bytes[start..]);
 }
 
 #[cfg(test)]

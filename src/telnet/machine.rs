@@ -608,6 +608,11 @@ impl<R: Role> Machine for Telnet<R> {
             if self.ended {
                 return Ok(Next::Paused);
             }
+            // Before anything that looks at the inbox's position: the
+            // command's bytes were consumed with the data before it.
+            if let Some(Item::Command(c)) = self.decoder.take_pending() {
+                return Ok(Next::Event(Event::Command(Command::from_code(c))));
+            }
             if self.inflating && self.compressed_part_read() {
                 self.inflating = false;
                 return Ok(Next::Event(Event::CompressionEnded));

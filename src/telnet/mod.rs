@@ -41,6 +41,7 @@ mod encode;
 mod error;
 mod limits;
 mod machine;
+pub mod ops;
 mod qmethod;
 pub mod sub;
 
@@ -48,4 +49,5 @@ pub use command::{option, Command, DO, DONT, IAC, SB, SE, WILL, WONT};
 pub use error::{Error, ErrorKind};
 pub use limits::Limits;
 pub use machine::{Client, ClientRole, Event, Role, Server, ServerRole, Telnet};
+pub use ops::TelnetClient;
 pub use qmethod::{Policy, QState, Side};

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The real servers people run, started for the interop tests on loopback:
 # nginx (HTTP), Postfix (SMTP, STARTTLS, AUTH through Dovecot),
-# Dovecot (POP3 and IMAP, STARTTLS), vsftpd (FTP, FTPS) and gophernicus
-# (Gopher, behind socat), each with a private configuration
-# under DIR, on high ports, and no system service started.
+# Dovecot (POP3 and IMAP, STARTTLS), INN (NNTP), vsftpd (FTP, FTPS),
+# gophernicus (Gopher) and inetutils telnetd (both behind socat), each
+# with a private configuration under DIR, on high ports, and no system
+# service started.
 #
 #   tests/interop/peers.sh install       # Debian's packages (as root)
 #   tests/interop/peers.sh run DIR       # install what is missing, start
@@ -19,6 +20,7 @@ PACKAGES=(nginx-light postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl)
 PACKAGES+=(vsftpd)
 PACKAGES+=(gophernicus socat)
 PACKAGES+=(inn2)
+PACKAGES+=(inetutils-telnetd)
 
 install() {
   missing=()
@@ -485,6 +487,30 @@ open(out, "wb").write(b"\0".join(articles))
 PY
 }
 
+# inetutils telnetd, one per connection from socat (as inetd would run
+# it), with a harmless program instead of login: it prints the terminal
+# type and window size telnetd learnt (TTYPE, NAWS), answers one line,
+# and exits.
+start_telnetd() {
+  mkdir -p "$DIR/telnetd"
+  cat >"$DIR/telnetd/hello.sh" <<'EOF'
+#!/bin/sh
+echo "hello from telnetd, TERM=$TERM"
+# telnetd asks for NAWS after it has started the program: wait for it.
+sleep 1
+echo "size: $(stty size)"
+read line
+echo "you said: $line"
+# telnetd may drop output still in the pty when its child exits.
+sleep 1
+EOF
+  chmod 755 "$DIR/telnetd/hello.sh"
+  socat "TCP-LISTEN:$TELNET_PORT,reuseaddr,fork,bind=127.0.0.1" \
+    "EXEC:/usr/sbin/telnetd -h -E $DIR/telnetd/hello.sh" >>"$DIR/telnetd.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$TELNET_PORT" telnetd "${PIDS[-1]}"
+}
+
 stop_all() {
   [ -n "${DIR:-}" ] && [ -d "$DIR/postfix/etc" ] && postfix -c "$DIR/postfix/etc" stop >/dev/null 2>&1 || true
   for pid in "${PIDS[@]}"; do
@@ -527,6 +553,7 @@ run() {
   FTP_PORT=$(free_port); FTP_PASS=ftp-s3cret
   GOPHER_PORT=$(free_port)
   NNTP_PORT=$(free_port)
+  TELNET_PORT=$(free_port)
   certs
   seed_mail
   start_nginx
@@ -535,6 +562,7 @@ run() {
   start_vsftpd
   start_gophernicus
   start_inn
+  start_telnetd
   cat >"$DIR/env" <<EOF
 HTTP_PORT=$HTTP_PORT
 SMTP_PORT=$SMTP_PORT
@@ -542,6 +570,7 @@ IMAP_PORT=$IMAP_PORT
 IMAPS_PORT=$IMAPS_PORT
 POP3_PORT=$POP3_PORT
 POP3S_PORT=$POP3S_PORT
+TELNET_PORT=$TELNET_PORT
 USER_NAME=$USER_NAME
 USER_PASS=$USER_PASS
 USER_ADDR=$USER_ADDR
@@ -562,6 +591,7 @@ GOPHERNICUS_VERSION=$(dpkg-query -W -f='${Version}' gophernicus)
 NNTP_PORT=$NNTP_PORT
 INN_SEEDED=$DIR/inn-seeded
 INN_VERSION=$(dpkg-query -W -f='${Version}' inn2 | cut -d- -f1)
+TELNETD_VERSION=$(dpkg-query -W -f='${Version}' inetutils-telnetd)
 EOF
   echo ready
   # Serve until the test process closes our stdin.
