@@ -680,6 +680,92 @@ pub trait OverTls {
     fn tls(&mut self) -> &mut tls::Stream<TcpStream>;
 }
 
+/// What a protocol shows of its conversation with `-v`: the bytes as
+/// they go out and come in, in order; each protocol keeps its own line
+/// logic (what it prints, what it leaves out).
+pub trait Tracer {
+    /// Bytes written to the server.
+    fn sent(&mut self, bytes: &[u8]);
+    /// Bytes read from the server.
+    fn received(&mut self, bytes: &[u8]);
+}
+
+/// A stream that hands what it reads and writes to a [`Tracer`] while
+/// `on` (`-v`, and not turned off since).
+pub struct Trace<S, T> {
+    /// The stream watched.
+    pub inner: S,
+    /// Tracing is on.
+    pub on: bool,
+    /// The protocol's own tracing.
+    pub tracer: T,
+}
+
+impl<S, T: Default> Trace<S, T> {
+    /// A trace over `inner`, on if `on`.
+    pub fn new(inner: S, on: bool) -> Self {
+        Trace {
+            inner,
+            on,
+            tracer: T::default(),
+        }
+    }
+}
+
+impl<T> OverTls for Trace<tls::Stream<TcpStream>, T> {
+    fn tls(&mut self) -> &mut tls::Stream<TcpStream> {
+        &mut self.inner
+    }
+}
+
+/// Times out and half-closes as the stream it watches does.
+impl<S: sanswire::io::Socket, T: Tracer> sanswire::io::Socket for Trace<S, T> {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
+        self.inner.set_read_timeout(timeout)
+    }
+
+    fn shutdown_write(&mut self) -> std::io::Result<()> {
+        self.inner.shutdown_write()
+    }
+}
+
+impl<S: Read, T: Tracer> Read for Trace<S, T> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.on {
+            self.tracer.received(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+impl<S: Write, T: Tracer> Write for Trace<S, T> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if self.on {
+            self.tracer.sent(&buf[..n]);
+        }
+        Ok(n)
+    }
+
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+        let n = self.inner.write_vectored(bufs)?;
+        if self.on {
+            let mut left = n;
+            for b in bufs {
+                let take = left.min(b.len());
+                self.tracer.sent(&b[..take]);
+                left -= take;
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// The in-band upgrade (SMTP STARTTLS, POP3 STLS) with the handshake on
 /// the stream under the trace: what `Session::starttls` runs, for a
 /// stream that is not itself a `tls::Stream`.

@@ -16,7 +16,7 @@
 //! conversation as curl does (`> ` sent, `< ` received, literals left
 //! out, tags in curl's `A001` form), in the clear after STARTTLS too.
 
-use super::common::{traced_starttls, Login, OverTls};
+use super::common::{traced_starttls, Login, OverTls, Trace, Tracer};
 use super::{
     connect, implicit_tls, log_tls, tls_connector, tls_host, upgrade_failure, Args, Failure, Sink,
     READ_SIZE,
@@ -31,7 +31,7 @@ use std::net::TcpStream;
 use std::time::Instant;
 use url::Url;
 
-type Imap = Client<Trace<tls::Stream<TcpStream>>>;
+type Imap = Client<Trace<tls::Stream<TcpStream>, ImapTracer>>;
 
 /// What the URL asks for.
 #[derive(Debug, Default)]
@@ -216,11 +216,11 @@ fn transfer(args: &Args, t: &Target, imap: &mut Imap, started: Instant) -> Resul
             line.push_str(&format!("<{a}.{b}>"));
         }
         // curl reads the message as a literal (its octets untraced).
-        imap.driver().stream().skip_literals = true;
+        imap.driver().stream().tracer.skip_literals = true;
         let answer = imap
             .call(imap::ops::Collect::raw(&line))
             .map_err(|_| Failure(78, "Failed to fetch the message".into()))?;
-        imap.driver().stream().skip_literals = false;
+        imap.driver().stream().tracer.skip_literals = false;
         let data = answer.data.into_iter().find_map(|d| match d {
             Data::Fetch { items, .. } => items.into_iter().find_map(|i| match i {
                 FetchItem::Section { data, .. } => Some(data.unwrap_or_default()),
@@ -286,18 +286,26 @@ fn failure(e: sanswire::io::SessionError<imap::Imap>) -> Failure {
     }
 }
 
-/// A stream that shows the conversation on stderr with `-v`, as curl
-/// does: `> ` for each line sent, `< ` for each line received; a
-/// literal's octets are left out, and the rest of its line after it is a
-/// line of its own.
-struct Trace<S> {
-    inner: S,
-    on: bool,
+/// IMAP's part of the `-v` trace, as curl shows it: `> ` for each line
+/// sent, `< ` for each line received; a literal's octets are left out,
+/// and the rest of its line after it is a line of its own.
+#[derive(Default)]
+struct ImapTracer {
     /// Leave literals received out (curl does in the FETCH of a URL's
     /// message; other answers it reads, and shows, line by line).
     skip_literals: bool,
     sent: Lines,
     received: Lines,
+}
+
+impl Tracer for ImapTracer {
+    fn sent(&mut self, bytes: &[u8]) {
+        self.sent.saw(bytes, "> ", false);
+    }
+
+    fn received(&mut self, bytes: &[u8]) {
+        self.received.saw(bytes, "< ", self.skip_literals);
+    }
 }
 
 /// Lines of one direction, with the literals inside them skipped.
@@ -341,57 +349,4 @@ fn literal_size(line: &str) -> Option<u64> {
     let open = line.strip_suffix('}')?.rfind('{')?;
     let digits = line[open + 1..line.len() - 1].trim_end_matches('+');
     digits.parse().ok()
-}
-
-impl<S> Trace<S> {
-    fn new(inner: S, on: bool) -> Self {
-        Trace {
-            inner,
-            on,
-            skip_literals: false,
-            sent: Lines::default(),
-            received: Lines::default(),
-        }
-    }
-}
-
-impl OverTls for Trace<tls::Stream<TcpStream>> {
-    fn tls(&mut self) -> &mut tls::Stream<TcpStream> {
-        &mut self.inner
-    }
-}
-
-/// Times out and half-closes as the stream it watches does.
-impl<S: sanswire::io::Socket> sanswire::io::Socket for Trace<S> {
-    fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> std::io::Result<()> {
-        self.inner.set_read_timeout(timeout)
-    }
-
-    fn shutdown_write(&mut self) -> std::io::Result<()> {
-        self.inner.shutdown_write()
-    }
-}
-
-impl<S: std::io::Read> std::io::Read for Trace<S> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if self.on {
-            self.received.saw(&buf[..n], "< ", self.skip_literals);
-        }
-        Ok(n)
-    }
-}
-
-impl<S: std::io::Write> std::io::Write for Trace<S> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        if self.on {
-            self.sent.saw(&buf[..n], "> ", false);
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
 }

@@ -10,7 +10,7 @@
 //! upgrades with STLS when offered, `--ssl-reqd` insists (exit 64). `-v`
 //! traces the conversation as curl does, in the clear after STLS too.
 
-use super::common::{exit, percent_decoded, traced_starttls, Login, OverTls};
+use super::common::{exit, percent_decoded, traced_starttls, Login, OverTls, Trace, Tracer};
 use super::{
     connect, implicit_tls, log_tls, tls_connector, tls_host, upgrade_failure, Args, Failure, Sink,
     READ_SIZE,
@@ -23,7 +23,7 @@ use std::net::TcpStream;
 use std::time::Instant;
 use url::Url;
 
-type Pop3Client = sanswire::io::pop3::Client<Trace<tls::Stream<TcpStream>>>;
+type Pop3Client = sanswire::io::pop3::Client<Trace<tls::Stream<TcpStream>, Pop3Tracer>>;
 
 pub fn fetch(args: &Args, url: &Url, started: Instant, pop3s: bool) -> Result<(), Failure> {
     let stream = connect(url, if pop3s { 995 } else { 110 }, args, started)?;
@@ -237,13 +237,11 @@ fn pop3_failure(e: sanswire::io::SessionError<sanswire::pop3::Pop3>) -> Failure 
     }
 }
 
-/// A stream that shows the conversation on stderr with `-v`, like curl:
-/// `> ` for lines sent, `< ` for lines received (CAPA's included), and
-/// `{ [N bytes data]` for the block after the `+OK` of RETR, LIST, TOP,
-/// UIDL and the like.
-struct Trace<S> {
-    inner: S,
-    on: bool,
+/// POP3's part of the `-v` trace, like curl: `> ` for lines sent, `< `
+/// for lines received (CAPA's included), and `{ [N bytes data]` for the
+/// block after the `+OK` of RETR, LIST, TOP, UIDL and the like.
+#[derive(Default)]
+struct Pop3Tracer {
     sent: Vec<u8>,
     received: Vec<u8>,
     /// The last command sent answers with a data block.
@@ -255,20 +253,8 @@ struct Trace<S> {
     challenged: bool,
 }
 
-impl<S> Trace<S> {
-    fn new(inner: S, on: bool) -> Self {
-        Trace {
-            inner,
-            on,
-            sent: Vec::new(),
-            received: Vec::new(),
-            block_next: false,
-            in_block: None,
-            challenged: false,
-        }
-    }
-
-    fn saw_sent(&mut self, data: &[u8]) {
+impl Tracer for Pop3Tracer {
+    fn sent(&mut self, data: &[u8]) {
         for &b in data {
             self.sent.push(b);
             if b == b'\n' {
@@ -286,7 +272,7 @@ impl<S> Trace<S> {
         }
     }
 
-    fn saw_received(&mut self, mut data: &[u8]) {
+    fn received(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
             data = match self.in_block {
                 Some(matched) => self.block_bytes(data, matched),
@@ -294,7 +280,9 @@ impl<S> Trace<S> {
             };
         }
     }
+}
 
+impl Pop3Tracer {
     /// Counts block bytes up to and with the terminator.
     fn block_bytes<'a>(&mut self, data: &'a [u8], mut matched: usize) -> &'a [u8] {
         const END: &[u8] = b"\r\n.\r\n";
@@ -336,46 +324,5 @@ impl<S> Trace<S> {
         }
         self.received.clear();
         &data[end + 1..]
-    }
-}
-
-impl OverTls for Trace<tls::Stream<TcpStream>> {
-    fn tls(&mut self) -> &mut tls::Stream<TcpStream> {
-        &mut self.inner
-    }
-}
-
-/// Times out and half-closes as the stream it watches does.
-impl<S: sanswire::io::Socket> sanswire::io::Socket for Trace<S> {
-    fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> std::io::Result<()> {
-        self.inner.set_read_timeout(timeout)
-    }
-
-    fn shutdown_write(&mut self) -> std::io::Result<()> {
-        self.inner.shutdown_write()
-    }
-}
-
-impl<S: std::io::Read> std::io::Read for Trace<S> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if self.on {
-            self.saw_received(&buf[..n]);
-        }
-        Ok(n)
-    }
-}
-
-impl<S: std::io::Write> std::io::Write for Trace<S> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        if self.on {
-            self.saw_sent(&buf[..n]);
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
     }
 }

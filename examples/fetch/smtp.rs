@@ -16,7 +16,7 @@
 //! is this host's name even with `-T FILE` (curl appends the file name to
 //! the URL and says `EHLO FILE`).
 
-use super::common::{exit, traced_starttls, Login, OverTls, Sink};
+use super::common::{exit, traced_starttls, Login, Sink, Trace, Tracer};
 use super::{
     connect, implicit_tls, log_tls, open_upload, tls_connector, tls_host, upgrade_failure, Args,
     Failure, Upload,
@@ -26,7 +26,7 @@ use sanswire::io::smtp::Client;
 use sanswire::io::tls;
 use sanswire::sasl;
 use sanswire::smtp::{self, Outcome};
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, Read};
 use std::net::TcpStream;
 use std::time::Instant;
 use url::Url;
@@ -223,7 +223,7 @@ impl Login {
     }
 }
 
-type TracedClient = Client<Trace<tls::Stream<TcpStream>>>;
+type TracedClient = Client<Trace<tls::Stream<TcpStream>, SmtpTracer>>;
 
 /// The URL path names the client (curl's rule); else this host's name.
 fn helo_domain(url: &Url) -> String {
@@ -279,61 +279,29 @@ fn check(outcome: &Outcome, allow_fails: bool) -> Result<(), Failure> {
 }
 
 /// What the tracing stream is reading on the sending side.
+#[derive(Default)]
 enum Sending {
+    #[default]
     Lines,
     /// Dot-stuffed message content, up to `CRLF.CRLF`; `matched` counts
     /// how much of the terminator was just seen.
-    Dotted {
-        count: u64,
-        matched: usize,
-    },
+    Dotted { count: u64, matched: usize },
     /// BDAT content: so many octets left.
-    Octets {
-        count: u64,
-        left: u64,
-    },
+    Octets { count: u64, left: u64 },
 }
 
-/// A stream that shows the conversation on stderr with `-v`, like curl:
-/// `> ` for command lines sent, `< ` for reply lines, and
-/// `} [N bytes data]` for message content.
-struct Trace<S> {
-    inner: S,
-    on: bool,
+/// SMTP's part of the `-v` trace, like curl: `> ` for command lines
+/// sent, `< ` for reply lines, and `} [N bytes data]` for message
+/// content.
+#[derive(Default)]
+struct SmtpTracer {
     sent: Vec<u8>,
     received: Vec<u8>,
     sending: Sending,
 }
 
-impl OverTls for Trace<tls::Stream<TcpStream>> {
-    fn tls(&mut self) -> &mut tls::Stream<TcpStream> {
-        &mut self.inner
-    }
-}
-
-/// Times out and half-closes as the stream it watches does.
-impl<S: sanswire::io::Socket> sanswire::io::Socket for Trace<S> {
-    fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) -> std::io::Result<()> {
-        self.inner.set_read_timeout(timeout)
-    }
-
-    fn shutdown_write(&mut self) -> std::io::Result<()> {
-        self.inner.shutdown_write()
-    }
-}
-
-impl<S> Trace<S> {
-    fn new(inner: S, on: bool) -> Self {
-        Trace {
-            inner,
-            on,
-            sent: Vec::new(),
-            received: Vec::new(),
-            sending: Sending::Lines,
-        }
-    }
-
-    fn saw_sent(&mut self, mut data: &[u8]) {
+impl Tracer for SmtpTracer {
+    fn sent(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
             data = match &mut self.sending {
                 Sending::Lines => self.sent_line_bytes(data),
@@ -373,26 +341,7 @@ impl<S> Trace<S> {
         }
     }
 
-    fn sent_line_bytes<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
-        let Some(end) = memchr::memchr(b'\n', data) else {
-            self.sent.extend_from_slice(data);
-            return &[];
-        };
-        self.sent.extend_from_slice(&data[..=end]);
-        let line = String::from_utf8_lossy(&self.sent).trim_end().to_string();
-        eprintln!("> {line}");
-        self.sent.clear();
-        let mut words = line.split_ascii_whitespace();
-        if words.next().is_some_and(|w| w.eq_ignore_ascii_case("BDAT")) {
-            let count = words.next().and_then(|n| n.parse().ok()).unwrap_or(0);
-            if count > 0 {
-                self.sending = Sending::Octets { count, left: count };
-            }
-        }
-        &data[end + 1..]
-    }
-
-    fn saw_received(&mut self, data: &[u8]) {
+    fn received(&mut self, data: &[u8]) {
         for &b in data {
             self.received.push(b);
             if b == b'\n' {
@@ -414,39 +363,23 @@ impl<S> Trace<S> {
     }
 }
 
-impl<S: Read> Read for Trace<S> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if self.on {
-            self.saw_received(&buf[..n]);
-        }
-        Ok(n)
-    }
-}
-
-impl<S: Write> Write for Trace<S> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        if self.on {
-            self.saw_sent(&buf[..n]);
-        }
-        Ok(n)
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let n = self.inner.write_vectored(bufs)?;
-        if self.on {
-            let mut left = n;
-            for b in bufs {
-                let take = left.min(b.len());
-                self.saw_sent(&b[..take]);
-                left -= take;
+impl SmtpTracer {
+    fn sent_line_bytes<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
+        let Some(end) = memchr::memchr(b'\n', data) else {
+            self.sent.extend_from_slice(data);
+            return &[];
+        };
+        self.sent.extend_from_slice(&data[..=end]);
+        let line = String::from_utf8_lossy(&self.sent).trim_end().to_string();
+        eprintln!("> {line}");
+        self.sent.clear();
+        let mut words = line.split_ascii_whitespace();
+        if words.next().is_some_and(|w| w.eq_ignore_ascii_case("BDAT")) {
+            let count = words.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            if count > 0 {
+                self.sending = Sending::Octets { count, left: count };
             }
         }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+        &data[end + 1..]
     }
 }
