@@ -95,3 +95,34 @@ fn our_client_against_gophernicus() {
     let url = format!("gopher://127.0.0.1:{}/1/", port);
     assert_eq!(fetch(&url), curl(&url));
 }
+
+/// The tokio session against gophernicus: the same menu, text and GIF as
+/// the blocking session reads.
+#[tokio::test]
+async fn tokio_session_against_gophernicus() {
+    let port = peers().port("GOPHER_PORT");
+    let addr = ("127.0.0.1", port);
+    let session = || async {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        sanswire::io::tokio::gopher::Client::new(tcp).await.unwrap()
+    };
+    let menu = session().await.menu(Request::new("")).await.unwrap();
+    let blocking = Client::connect(addr)
+        .unwrap()
+        .menu(Request::new(""))
+        .unwrap();
+    assert_eq!(menu, blocking);
+    assert!(menu.iter().any(|i| i.selector.as_ref() == b"/hello.txt"));
+    let body = session()
+        .await
+        .text(Request::new("/hello.txt"))
+        .await
+        .unwrap();
+    assert_eq!(body, b"Hello, gopher\r\n.starts with a dot\r\n");
+    let gif = session()
+        .await
+        .binary(Request::new("/pic.gif"))
+        .await
+        .unwrap();
+    assert_eq!(gif, awkward_bytes(3000));
+}
