@@ -258,11 +258,10 @@ impl<'a> ItemRef<'a> {
 /// A port field: digits, with the spaces some servers pad it with.
 fn parse_port(field: &[u8]) -> Option<u16> {
     let field = field.trim_ascii();
-    if field.is_empty() || field.len() > 5 || !field.iter().all(u8::is_ascii_digit) {
+    if field.len() > 5 {
         return None;
     }
-    let n = field.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
-    u16::try_from(n).ok()
+    u16::try_from(crate::wire::number::parse_u64(field)?).ok()
 }
 
 /// Where the first five TABs of a line are: enough to cut its fields.

@@ -60,16 +60,7 @@ impl DataHeader {
         let length = match rest {
             b"-1" => Length::DotTerminated,
             b"-2" => Length::UntilClose,
-            digits if !digits.is_empty() && digits.len() <= 19 => {
-                if !digits.iter().all(u8::is_ascii_digit) {
-                    return None;
-                }
-                Length::Bytes(
-                    digits
-                        .iter()
-                        .fold(0u64, |n, d| n * 10 + u64::from(d - b'0')),
-                )
-            }
+            digits if digits.len() <= 19 => Length::Bytes(crate::wire::number::parse_u64(digits)?),
             _ => return None,
         };
         Some(DataHeader { ok, length })

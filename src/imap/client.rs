@@ -1131,12 +1131,10 @@ fn tag_label(n: u32, digits: u8) -> Vec<u8> {
 
 fn parse_tag(t: &[u8]) -> Option<u32> {
     let digits = t.strip_prefix(b"A")?;
-    if digits.is_empty() || digits.len() > 10 || !digits.iter().all(u8::is_ascii_digit) {
+    if digits.len() > 10 {
         return None;
     }
-    digits.iter().try_fold(0u32, |n, d| {
-        n.checked_mul(10)?.checked_add(u32::from(d - b'0'))
-    })
+    u32::try_from(crate::wire::number::parse_u64(digits)?).ok()
 }
 
 impl Correlate for Client {

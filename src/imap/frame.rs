@@ -228,12 +228,10 @@ pub(crate) fn literal_at_end(line: &[u8]) -> Option<Literal> {
         }
         None => true,
     };
-    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+    if digits.len() > 19 {
         return None;
     }
-    let size = digits
-        .iter()
-        .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    let size = crate::wire::number::parse_u64(digits)?;
     let binary = open > 0 && body[open - 1] == b'~';
     Some(Literal { size, sync, binary })
 }
