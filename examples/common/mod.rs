@@ -51,6 +51,21 @@ impl ServerConfig {
     }
 }
 
+/// A connection's stream on tokio: plaintext until a STARTTLS upgrade,
+/// or TLS from the first byte (see [`ServerConfig::open_async`]).
+pub type AsyncStream = tls::tokio::Stream<tokio::net::TcpStream>;
+
+impl ServerConfig {
+    /// [`open`](Self::open) on tokio: the handshake runs here when
+    /// implicit TLS is configured, else the stream starts as plaintext.
+    pub async fn open_async(&self, stream: tokio::net::TcpStream) -> std::io::Result<AsyncStream> {
+        match (&self.tls, self.implicit_tls) {
+            (Some(acceptor), true) => AsyncStream::accept(stream, acceptor).await,
+            _ => Ok(AsyncStream::plain(stream)),
+        }
+    }
+}
+
 /// Splits `USER:PASS`.
 pub fn split_user(s: &str) -> Option<(String, String)> {
     let (u, p) = s.split_once(':')?;
