@@ -287,6 +287,44 @@ fn smtp_rows(rows: &mut Vec<Row>) {
         },
     ));
 
+    // A floor, not a peer: the search alone that smtp-proto runs (no copy,
+    // no bare-LF check), on the same bytes in a buffer of their own, to
+    // show how far DATA is from a bare scan.
+    let mut floor_buf = wire.clone();
+    rows.extend(run(
+        "  the same against a floor",
+        "memchr::memmem \"\\n.\" (search only)",
+        MSGS,
+        || {
+            let mut total = Duration::ZERO;
+            for _ in 0..MSGS {
+                floor_buf.copy_from_slice(&wire);
+                total += timed(|| {
+                    black_box(memchr::memmem::find_iter(&floor_buf, b"\n.").count());
+                });
+            }
+            total
+        },
+        || {
+            let mut total = Duration::ZERO;
+            for _ in 0..MSGS {
+                into_data(&mut server, &wire);
+                total += timed(|| loop {
+                    match server.poll_event().unwrap() {
+                        Next::Event(ServerEvent::Data(d)) => {
+                            black_box(d.len());
+                        }
+                        Next::Event(ServerEvent::MessageEnd { .. }) => break,
+                        other => panic!("{other:?}"),
+                    }
+                });
+                assert_eq!(server.poll_event().unwrap(), Next::Paused);
+                server.accept().unwrap();
+            }
+            total
+        },
+    ));
+
     const CLIENTS: u32 = 200;
     for keep in [false, true] {
         rows.extend(run(

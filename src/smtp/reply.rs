@@ -341,7 +341,7 @@ const INLINE_TEXT: usize = 46;
 /// otherwise.
 #[derive(Clone, PartialEq, Eq)]
 enum CapsText {
-    /// ASCII text (only an ASCII reply is kept inline).
+    /// Short UTF-8 text.
     Inline { len: u8, buf: [u8; INLINE_TEXT] },
     /// Longer text, or text from a reply that was not ASCII.
     Shared(Arc<str>),
@@ -350,14 +350,17 @@ enum CapsText {
 impl CapsText {
     /// Keeps `s`, inline when it fits.
     fn new(s: &str) -> CapsText {
-        match s.len() {
-            n if n <= INLINE_TEXT => {
-                let mut buf = [0; INLINE_TEXT];
-                buf[..n].copy_from_slice(s.as_bytes());
-                CapsText::Inline { len: n as u8, buf }
-            }
-            _ => CapsText::Shared(Arc::from(s)),
-        }
+        CapsText::inline(s.as_bytes()).unwrap_or_else(|| CapsText::Shared(Arc::from(s)))
+    }
+
+    /// Keeps `bytes` (UTF-8: `as_str` checks) inline, when they fit.
+    fn inline(bytes: &[u8]) -> Option<CapsText> {
+        let n = bytes.len();
+        (n <= INLINE_TEXT).then(|| {
+            let mut buf = [0; INLINE_TEXT];
+            buf[..n].copy_from_slice(bytes);
+            CapsText::Inline { len: n as u8, buf }
+        })
     }
 
     fn as_str(&self) -> &str {
@@ -405,6 +408,7 @@ enum Keyword {
 /// then its bytes folded to lower case eight at a time (a word has no
 /// control bytes or spaces, so setting bit 5 of each byte folds letters
 /// and leaves every other byte a non-letter).
+#[inline(always)]
 fn keyword(word: &[u8]) -> Option<Keyword> {
     const FOLD: u64 = 0x2020_2020_2020_2020;
     let eight = |at: usize| {
@@ -577,11 +581,28 @@ const MECHANISMS: [&str; 12] = [
     "ANONYMOUS",
 ];
 
-/// Which entry of [`MECHANISMS`] `name` is (any case).
+/// Which entry of [`MECHANISMS`] `name` is (any case): on its length
+/// first, which leaves one entry to compare, or two (a test checks the
+/// table against [`MECHANISMS`]).
 fn common_mechanism(name: &[u8]) -> Option<usize> {
     MECHANISMS
         .iter()
         .position(|m| m.len() == name.len() && same_upper(name, m.as_bytes()))
+}
+
+/// The next name of a list separated by whitespace: `(name, rest)`, the
+/// name empty at the end. Names are a few bytes, so a loop beats setting
+/// up a search.
+fn next_name(list: &[u8]) -> (&[u8], &[u8]) {
+    let mut start = 0;
+    while start < list.len() && list[start].is_ascii_whitespace() {
+        start += 1;
+    }
+    let mut end = start;
+    while end < list.len() && !list[end].is_ascii_whitespace() {
+        end += 1;
+    }
+    (&list[start..end], &list[end..])
 }
 
 /// The order of the AUTH mechanisms offered, as four-bit codes: a
@@ -817,12 +838,17 @@ impl Capabilities {
 
     /// Takes the text built on the stack into the shared string.
     fn set_text(&mut self, text: &StackText) -> Option<()> {
+        if text.overflow {
+            return None;
+        }
         // Cut at ASCII bytes only and upper-cased as ASCII, the text of an
-        // ASCII reply is ASCII: this check does not fail.
-        let s = core::str::from_utf8(text.bytes())
-            .ok()
-            .filter(|_| !text.overflow)?;
-        self.text = CapsText::new(s);
+        // ASCII reply is ASCII: the check below does not fail, and short
+        // text is kept without it (`as_str` checks inline text anyway).
+        let bytes = text.bytes();
+        self.text = match CapsText::inline(bytes) {
+            Some(inline) => inline,
+            None => CapsText::new(core::str::from_utf8(bytes).ok()?),
+        };
         Some(())
     }
 
@@ -895,6 +921,7 @@ impl Capabilities {
 
     /// [`add_line`](Self::add_line) for a line already split: its first
     /// `word`, the `rest` after it, and `line`, from the word to the end.
+    #[inline(always)]
     fn add_word(&mut self, word: &[u8], rest: &[u8], line: &[u8], text: &mut impl Text) -> bool {
         if word.is_empty() {
             return true;
