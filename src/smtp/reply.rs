@@ -590,21 +590,6 @@ fn common_mechanism(name: &[u8]) -> Option<usize> {
         .position(|m| m.len() == name.len() && same_upper(name, m.as_bytes()))
 }
 
-/// The next name of a list separated by whitespace: `(name, rest)`, the
-/// name empty at the end. Names are a few bytes, so a loop beats setting
-/// up a search.
-fn next_name(list: &[u8]) -> (&[u8], &[u8]) {
-    let mut start = 0;
-    while start < list.len() && list[start].is_ascii_whitespace() {
-        start += 1;
-    }
-    let mut end = start;
-    while end < list.len() && !list[end].is_ascii_whitespace() {
-        end += 1;
-    }
-    (&list[start..end], &list[end..])
-}
-
 /// The order of the AUTH mechanisms offered, as four-bit codes: a
 /// [`MECHANISMS`] entry, or [`Mechanisms::IN_TEXT`] for the next one kept
 /// in the text. Past sixteen, every mechanism goes to the text.
