@@ -29,7 +29,7 @@ Subject: tasks\r\nMessage-ID: <1@example.com>\r\n\r\nOne task per connection.\r\
 type Conn = Stream<TcpStream>;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Tls {
+enum Mode {
     Plain,
     StartTls,
     Implicit,
@@ -40,7 +40,7 @@ struct Server {
     addr: String,
     root: PathBuf,
     connector: TlsConnector,
-    tls: Tls,
+    tls: Mode,
 }
 
 /// A root every protocol can serve: a file, a maildir with one message,
@@ -57,7 +57,7 @@ fn make_root(name: &str) -> PathBuf {
     root
 }
 
-fn start(protocol: &str, tls: Tls) -> Server {
+fn start(protocol: &str, tls: Mode) -> Server {
     let root = make_root(&format!("tasks-{protocol}-{tls:?}"));
     let keys = scratch(&format!("tasks-keys-{protocol}-{tls:?}"));
     let pki = Pki::new();
@@ -68,7 +68,7 @@ fn start(protocol: &str, tls: Tls) -> Server {
         "--user".into(),
         "u:p".into(),
     ];
-    if tls != Tls::Plain {
+    if tls != Mode::Plain {
         args.extend([
             "--tls-cert".into(),
             cert.to_str().unwrap().into(),
@@ -76,7 +76,7 @@ fn start(protocol: &str, tls: Tls) -> Server {
             key.to_str().unwrap().into(),
         ]);
     }
-    if tls == Tls::Implicit {
+    if tls == Mode::Implicit {
         args.push("--implicit-tls".into());
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -100,7 +100,9 @@ impl Server {
         let tcp = TcpStream::connect(&self.addr).expect("connect");
         tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         match self.tls {
-            Tls::Implicit => Stream::connect(tcp, &self.connector, "localhost").expect("handshake"),
+            Mode::Implicit => {
+                Stream::connect(tcp, &self.connector, "localhost").expect("handshake")
+            }
             _ => Stream::plain(tcp),
         }
     }
@@ -196,7 +198,7 @@ fn assert_bounded(server: &Server, protocol: &str, when: &str) {
 /// again once all are greeted; then `converse` runs on a fresh one.
 fn hold_many(
     protocol: &str,
-    tls: Tls,
+    tls: Mode,
     greet: impl Fn(&Server, &mut Conn),
     converse: impl Fn(&Server, &mut Conn),
 ) {
@@ -222,12 +224,12 @@ fn http_get(conn: &mut Conn) {
 
 #[test]
 fn serve_http_and_https_hold_200_connections_on_a_few_threads() {
-    for tls in [Tls::Plain, Tls::Implicit] {
+    for tls in [Mode::Plain, Mode::Implicit] {
         hold_many(
             "http",
             tls,
             |_, conn| {
-                if tls == Tls::Implicit {
+                if tls == Mode::Implicit {
                     let alpn = conn.client_connection().and_then(|c| c.alpn_protocol());
                     assert_eq!(alpn, Some(&b"http/1.1"[..]), "HTTPS keeps ALPN http/1.1");
                 }
@@ -246,7 +248,7 @@ fn serve_http_and_https_hold_200_connections_on_a_few_threads() {
 
 fn smtp_greet(server: &Server, conn: &mut Conn) {
     expect(conn, b"220 ");
-    if server.tls == Tls::StartTls {
+    if server.tls == Mode::StartTls {
         send(conn, "EHLO client\r\n");
         let caps = expect(conn, b"\n250 ");
         assert!(contains(&caps, b"STARTTLS"), "{}", lossy(&caps));
@@ -261,7 +263,7 @@ fn smtp_greet(server: &Server, conn: &mut Conn) {
 
 #[test]
 fn serve_smtp_holds_200_connections_on_a_few_threads() {
-    for tls in [Tls::Plain, Tls::StartTls, Tls::Implicit] {
+    for tls in [Mode::Plain, Mode::StartTls, Mode::Implicit] {
         hold_many("smtp", tls, smtp_greet, |server, conn| {
             smtp_greet(server, conn);
             // AUTH PLAIN "\0u\0p".
@@ -299,7 +301,7 @@ fn delivered(root: &Path) -> Vec<PathBuf> {
 
 fn pop3_greet(server: &Server, conn: &mut Conn) {
     expect(conn, b"+OK");
-    if server.tls == Tls::StartTls {
+    if server.tls == Mode::StartTls {
         send(conn, "STLS\r\n");
         expect(conn, b"+OK");
         server.upgrade(conn);
@@ -311,7 +313,7 @@ fn pop3_greet(server: &Server, conn: &mut Conn) {
 
 #[test]
 fn serve_pop3_holds_200_connections_on_a_few_threads() {
-    for tls in [Tls::Plain, Tls::StartTls, Tls::Implicit] {
+    for tls in [Mode::Plain, Mode::StartTls, Mode::Implicit] {
         hold_many("pop3", tls, pop3_greet, |server, conn| {
             pop3_greet(server, conn);
             send(conn, "USER u\r\n");
@@ -337,7 +339,7 @@ fn serve_pop3_holds_200_connections_on_a_few_threads() {
 
 fn imap_greet(server: &Server, conn: &mut Conn) {
     expect(conn, b"* OK");
-    if server.tls == Tls::StartTls {
+    if server.tls == Mode::StartTls {
         send(conn, "s STARTTLS\r\n");
         expect(conn, b"s OK");
         server.upgrade(conn);
@@ -348,7 +350,7 @@ fn imap_greet(server: &Server, conn: &mut Conn) {
 
 #[test]
 fn serve_imap_holds_200_connections_on_a_few_threads() {
-    for tls in [Tls::Plain, Tls::StartTls, Tls::Implicit] {
+    for tls in [Mode::Plain, Mode::StartTls, Mode::Implicit] {
         hold_many("imap", tls, imap_greet, |server, conn| {
             imap_greet(server, conn);
             send(conn, "a LOGIN u p\r\n");
@@ -372,7 +374,7 @@ fn serve_imap_holds_200_connections_on_a_few_threads() {
 
 fn nntp_greet(server: &Server, conn: &mut Conn) {
     expect(conn, b"200 ");
-    if server.tls == Tls::StartTls {
+    if server.tls == Mode::StartTls {
         send(conn, "STARTTLS\r\n");
         expect(conn, b"382 ");
         server.upgrade(conn);
@@ -385,7 +387,7 @@ fn nntp_greet(server: &Server, conn: &mut Conn) {
 
 #[test]
 fn serve_nntp_holds_200_connections_on_a_few_threads() {
-    for tls in [Tls::Plain, Tls::StartTls, Tls::Implicit] {
+    for tls in [Mode::Plain, Mode::StartTls, Mode::Implicit] {
         hold_many("nntp", tls, nntp_greet, |server, conn| {
             nntp_greet(server, conn);
             send(conn, "AUTHINFO USER u\r\n");
@@ -412,7 +414,7 @@ fn serve_nntp_holds_200_connections_on_a_few_threads() {
 
 #[test]
 fn serve_gopher_holds_200_connections_on_a_few_threads() {
-    for tls in [Tls::Plain, Tls::Implicit] {
+    for tls in [Mode::Plain, Mode::Implicit] {
         hold_many(
             "gopher",
             tls,
@@ -441,7 +443,7 @@ fn serve_gopher_holds_200_connections_on_a_few_threads() {
 fn serve_telnet_holds_200_connections_on_a_few_threads() {
     hold_many(
         "telnet",
-        Tls::Plain,
+        Mode::Plain,
         // A client that ignores the negotiation is greeted after a second.
         |_, conn| {
             expect(conn, b"Welcome to the sanswire telnet echo.");
