@@ -199,13 +199,13 @@ pub type AsyncHandler =
 /// plaintext and TLS alike, before the threaded [`handler`]).
 pub fn async_handler(protocol: &str) -> Option<AsyncHandler> {
     match protocol {
+        "nntp" => Some(|s, c| Box::pin(nntp_server::serve_connection_async(s, c))),
+        "gopher" => Some(|s, c| Box::pin(gopher_server::serve_connection_async(s, c))),
+        "telnet" => Some(|s, c| Box::pin(telnet_server::serve_connection_async(s, c))),
         "http" => Some(|s, c| Box::pin(http_server::serve_connection_async(s, c))),
         "smtp" => Some(|s, c| Box::pin(smtp_server::serve_connection_async(s, c))),
         "pop3" => Some(|s, c| Box::pin(pop3_server::serve_connection_async(s, c))),
         "imap" => Some(|s, c| Box::pin(imap_server::serve_connection_async(s, c))),
-        "nntp" => Some(|s, c| Box::pin(nntp_server::serve_connection_async(s, c))),
-        "gopher" => Some(|s, c| Box::pin(gopher_server::serve_connection_async(s, c))),
-        "telnet" => Some(|s, c| Box::pin(telnet_server::serve_connection_async(s, c))),
         _ => None,
     }
 }
