@@ -457,3 +457,21 @@ fn serve_telnet_holds_200_connections_on_a_few_threads() {
         },
     );
 }
+
+/// COMPRESS inside STARTTLS on the tokio path: the deflate layer sits on
+/// the machine, the TLS under the driver.
+#[test]
+fn serve_nntp_compresses_inside_starttls_on_tokio() {
+    use sanswire::nntp::ArticleRef;
+    let server = start("nntp", Mode::StartTls);
+    let mut news =
+        sanswire::io::nntp::Client::connect_starttls(&server.addr, &server.connector, "localhost")
+            .unwrap();
+    assert!(news.driver().stream().is_tls());
+    news.login("u", "p").unwrap();
+    assert_eq!(news.compress().unwrap().code, 206);
+    assert!(news.machine().is_compressed());
+    news.group("sanswire.test").unwrap();
+    assert_eq!(news.article(ArticleRef::Number(1)).unwrap(), MESSAGE);
+    assert_eq!(news.quit().unwrap().code, 205);
+}
