@@ -8,7 +8,8 @@
 #    keep-alive connections for SECONDS each: requests per second, socket
 #    errors, non-2xx answers and peak RSS of each server.
 # 2. 10,000 idle keep-alive connections (one request each, then held open)
-#    against each: RSS per connection.
+#    against each: RSS per connection; then the same against `serve http`
+#    over TLS (implicit, a fresh process).
 # 3. `serve smtp`: 50 concurrent smtplib senders, 100 messages each; every
 #    message must be in the maildir exactly once, byte for byte.
 set -euo pipefail
@@ -17,7 +18,7 @@ SECS=${1:-60}
 # Room for 10,000 connections on each side.
 ulimit -n "$(ulimit -Hn)"
 
-for tool in wrk nginx python3; do
+for tool in wrk nginx python3 openssl; do
   command -v "$tool" >/dev/null || {
     echo "load.sh needs $tool (apt-get install wrk nginx-light)" >&2
     exit 1
@@ -76,13 +77,23 @@ for who in nginx serve; do
 done
 
 echo "== 10,000 idle keep-alive connections"
+# idle HOST PORT [tls]: opens the connections (TLS handshakes done, with
+# "tls"), one request each, prints how many were answered, holds them
+# until stdin closes.
 idle() {
-  python3 - "$1" "$2" <<'EOF'
-import socket, sys, time
+  python3 - "$@" <<'EOF'
+import socket, ssl, sys
 host, port = sys.argv[1], int(sys.argv[2])
+tls = len(sys.argv) > 3
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ctx.set_alpn_protocols(["http/1.1"])
 conns = []
 for i in range(10000):
     s = socket.create_connection((host, port))
+    if tls:
+        s = ctx.wrap_socket(s, server_hostname="localhost")
     s.sendall(b"GET /file.bin HTTP/1.1\r\nHost: a\r\n\r\n")
     conns.append(s)
 got = 0
@@ -94,16 +105,18 @@ print(got, flush=True)
 sys.stdin.readline()
 EOF
 }
-for who in nginx serve; do
-  if [ "$who" = nginx ]; then host=127.0.0.1; p=$NGINX_PORT; pid=$NGINX_WORKER
-  else host=${SERVE_ADDR%:*}; p=${SERVE_ADDR##*:}; pid=$SERVE_PID; fi
+# measure_idle WHO HOST PORT PID [tls]: RSS of PID before and with the
+# 10,000 idle connections held.
+measure_idle() {
+  local who=$1 host=$2 p=$3 pid=$4 before after holder per
+  shift 4
   before=$(rss_kb "$pid")
   rm -f "$WORK/hold" "$WORK/answered"
   mkfifo "$WORK/hold"
-  idle "$host" "$p" <"$WORK/hold" >"$WORK/answered" &
+  idle "$host" "$p" "$@" <"$WORK/hold" >"$WORK/answered" &
   holder=$!
   exec 4>"$WORK/hold"
-  for _ in $(seq 1 600); do
+  for _ in $(seq 1 1200); do
     [ -s "$WORK/answered" ] && break
     sleep 0.1
   done
@@ -112,9 +125,23 @@ for who in nginx serve; do
   exec 4>&-
   wait "$holder" 2>/dev/null || true
   per=$(( (after - before) * 1024 / 10000 ))
-  printf '%-6s answered %s of 10000; RSS %s -> %s KiB: %s bytes per idle connection\n' \
+  printf '%-9s answered %s of 10000; RSS %s -> %s KiB: %s bytes per idle connection\n' \
     "$who" "$(cat "$WORK/answered")" "$before" "$after" "$per"
-done
+}
+measure_idle nginx 127.0.0.1 "$NGINX_PORT" "$NGINX_WORKER"
+measure_idle serve "${SERVE_ADDR%:*}" "${SERVE_ADDR##*:}" "$SERVE_PID"
+
+echo "== the same over TLS: serve http --implicit-tls (ECDSA P-256)"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+  -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+  -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+target/release/examples/serve http --root "$WORK/www" --implicit-tls \
+  --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" >"$WORK/https.out" &
+HTTPS_PID=$!
+sleep 1
+HTTPS_ADDR=$(sed -n 's/^listening on //p' "$WORK/https.out")
+measure_idle serve-tls "${HTTPS_ADDR%:*}" "${HTTPS_ADDR##*:}" "$HTTPS_PID" tls
+kill "$HTTPS_PID"
 
 echo "== serve smtp: 50 smtplib senders x 100 messages"
 target/release/examples/serve smtp --root "$WORK/mail" >"$WORK/smtp.out" &

@@ -7,9 +7,10 @@
 //! With `--tls-cert` and `--tls-key`, protocols with STARTTLS offer it
 //! (FTP: AUTH TLS and PROT P); `--implicit-tls` speaks TLS from the first
 //! byte instead (https, smtps, pop3s, ftps).
-//! The first line on stdout is `listening on IP:PORT`. Plain HTTP, SMTP
-//! and POP3 serve each connection as a tokio task; the others (and TLS)
-//! give each connection a thread of its own.
+//! The first line on stdout is `listening on IP:PORT`. Each connection is
+//! a task on a tokio runtime (plaintext and TLS alike), so thousands of
+//! connections cost memory, not threads; a protocol without a tokio
+//! handler yet gives each connection a thread of its own.
 
 mod common;
 
@@ -78,11 +79,11 @@ fn run(args: Args) -> Result<(), String> {
         tls,
         implicit_tls: args.implicit_tls,
     };
-    // Plain HTTP, SMTP and POP3 run on tokio, one task per connection;
-    // the others (and TLS) on a thread per connection.
+    // On tokio, one task per connection, wherever the protocol has a
+    // tokio handler; else a thread per connection.
     let addr = match common::async_handler(&args.protocol) {
-        Some(handler) if config.tls.is_none() => common::spawn_async(&args.listen, handler, config),
-        _ => common::spawn(&args.listen, handler, config),
+        Some(handler) => common::spawn_async(&args.listen, handler, config),
+        None => common::spawn(&args.listen, handler, config),
     }
     .map_err(|e| format!("{}: {e}", args.listen))?;
     println!("listening on {addr}");

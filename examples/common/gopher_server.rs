@@ -21,9 +21,19 @@ use sanswire::io::{tls, DriveError, Driver};
 use std::io::Read;
 use std::net::TcpStream;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 type Conn = Driver<tls::Stream<TcpStream>, Server>;
-type Outcome = Result<(), DriveError<sanswire::gopher::Error>>;
+type AsyncConn = super::AsyncConn<Server>;
+type Failed = DriveError<sanswire::gopher::Error>;
+type Outcome = Result<(), Failed>;
+/// An answer queued whole (`None`), or a file to send in chunks.
+type Answer = Result<Option<Sending>, Failed>;
+
+/// A response the machine queued whole.
+fn whole(queued: Result<(), sanswire::gopher::Error>) -> Answer {
+    queued.map(|()| None).map_err(DriveError::Protocol)
+}
 
 /// The selector of the search over file names.
 pub const SEARCH: &str = "/.search";
@@ -41,11 +51,7 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let Ok(stream) = config.open(stream) else {
         return; // a failed TLS handshake: nothing to answer
     };
-    let hole = Hole {
-        root: config.root.clone(),
-        host: local.ip().to_string(),
-        port: local.port(),
-    };
+    let hole = Hole::new(config, local);
     let mut conn = Driver::new(stream, Server::new());
     let _ = serve(&mut conn, &hole);
     let _ = conn.stream().close_notify();
@@ -55,10 +61,71 @@ fn serve(conn: &mut Conn, hole: &Hole) -> Outcome {
     let Some(ServerEvent::Request(request)) = conn.next_event()? else {
         return Ok(());
     };
-    hole.answer(conn, &request)?;
+    if let Some(mut file) = hole.answer(conn.machine(), &request)? {
+        while file.queue_next(conn.machine())? {
+            conn.flush()?;
+        }
+    }
     // Writes the rest and half-closes; the machine reads nothing more.
     while conn.next_event()?.is_some() {}
     Ok(())
+}
+
+/// [`serve_connection`] as a tokio task, one task per connection (what
+/// `serve gopher` runs), plaintext or TLS from the first byte.
+pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<ServerConfig>) {
+    let _ = stream.set_nodelay(true);
+    let Ok(local) = stream.local_addr() else {
+        return;
+    };
+    let Ok(stream) = config.open_async(stream).await else {
+        return; // a failed TLS handshake: nothing to answer
+    };
+    let hole = Hole::new(&config, local);
+    let mut conn = AsyncConn::new(stream, Server::new());
+    let _ = serve_async(&mut conn, &hole).await;
+    super::finish(&mut conn).await;
+}
+
+async fn serve_async(conn: &mut AsyncConn, hole: &Hole) -> Outcome {
+    let Some(ServerEvent::Request(request)) = conn.next_event().await? else {
+        return Ok(());
+    };
+    if let Some(mut file) = hole.answer(conn.machine(), &request)? {
+        while file.queue_next(conn.machine())? {
+            conn.flush().await?;
+        }
+    }
+    while conn.next_event().await?.is_some() {}
+    Ok(())
+}
+
+/// A file being sent a chunk at a time, each written out before the next
+/// is read, so a large file costs one chunk of memory.
+struct Sending {
+    file: std::fs::File,
+    text: bool,
+    buf: Vec<u8>,
+}
+
+impl Sending {
+    /// Queues the next chunk; `false` once the file is all queued and the
+    /// response finished.
+    fn queue_next(&mut self, server: &mut Server) -> Result<bool, Failed> {
+        let p = DriveError::Protocol;
+        let n = self.file.read(&mut self.buf)?;
+        if n == 0 {
+            server.finish().map_err(p)?;
+            return Ok(false);
+        }
+        let chunk = Bytes::copy_from_slice(&self.buf[..n]);
+        if self.text {
+            server.send_text(chunk).map_err(p)?;
+        } else {
+            server.send_binary(chunk).map_err(p)?;
+        }
+        Ok(true)
+    }
 }
 
 /// The folder served and the address menus point at.
@@ -91,38 +158,49 @@ pub fn type_of(path: &Path) -> ItemType {
 }
 
 impl Hole {
-    fn answer(&self, conn: &mut Conn, request: &Request) -> Outcome {
-        let p = DriveError::Protocol;
+    /// The root served, with the address the connection came to.
+    fn new(config: &ServerConfig, local: std::net::SocketAddr) -> Hole {
+        Hole {
+            root: config.root.clone(),
+            host: local.ip().to_string(),
+            port: local.port(),
+        }
+    }
+
+    /// Answers a request, whatever the driver: a menu, attributes or an
+    /// error are queued whole; a file comes back to be sent in chunks.
+    fn answer(&self, server: &mut Server, request: &Request) -> Answer {
         let selector = String::from_utf8_lossy(&request.selector).into_owned();
         if selector == SEARCH {
             let query = request.search.as_deref().unwrap_or_default();
             let menu = self.search(&String::from_utf8_lossy(query));
-            return conn.machine().send_menu(&menu.finish()).map_err(p);
+            return whole(server.send_menu(&menu.finish()));
         }
         let Some(path) = self.resolve(&selector) else {
-            return conn.machine().send_error("Not found").map_err(p);
+            return whole(server.send_error("Not found"));
         };
         match &request.plus {
             Plus::Attributes(_) => {
                 let mut blocks = AttributesBuilder::new();
                 self.attributes(&mut blocks, &path, &selector);
-                return conn.machine().send_attributes(&blocks.finish()).map_err(p);
+                return whole(server.send_attributes(&blocks.finish()));
             }
             Plus::Directory(_) if path.is_dir() => {
                 let mut blocks = AttributesBuilder::new();
                 for (entry, sel) in self.entries(&path, &selector) {
                     self.attributes(&mut blocks, &entry, &sel);
                 }
-                return conn.machine().send_attributes(&blocks.finish()).map_err(p);
+                return whole(server.send_attributes(&blocks.finish()));
             }
-            Plus::Directory(_) => return conn.machine().send_error("Not a directory").map_err(p),
+            Plus::Directory(_) => return whole(server.send_error("Not a directory")),
             _ => {}
         }
         if path.is_dir() {
             let menu = self.menu(&path, &selector);
-            return conn.machine().send_menu(&menu.finish()).map_err(p);
+            return whole(server.send_menu(&menu.finish()));
         }
-        self.send_file(conn, &path, request.plus.is_plus())
+        self.send_file(server, &path, request.plus.is_plus())
+            .map(Some)
     }
 
     /// The file under the root a selector names; `None` for anything that
@@ -296,31 +374,21 @@ impl Hole {
         let _ = blocks.line(format!("{mime}: <{}k>", size.div_ceil(1024)));
     }
 
-    fn send_file(&self, conn: &mut Conn, path: &Path, plus: bool) -> Outcome {
-        let p = DriveError::Protocol;
-        let mut file = std::fs::File::open(path)?;
+    /// Opens a file to send, with its Gopher+ header when it has one.
+    fn send_file(&self, server: &mut Server, path: &Path, plus: bool) -> Result<Sending, Failed> {
+        let file = std::fs::File::open(path)?;
         let text = type_of(path) == ItemType::Text;
         if plus && !text {
             // Gopher+ announces a binary's length.
             let len = file.metadata()?.len();
-            conn.machine()
+            server
                 .send_header(DataHeader::new(Length::Bytes(len)))
-                .map_err(p)?;
+                .map_err(DriveError::Protocol)?;
         }
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            let chunk = Bytes::copy_from_slice(&buf[..n]);
-            if text {
-                conn.machine().send_text(chunk).map_err(p)?;
-            } else {
-                conn.machine().send_binary(chunk).map_err(p)?;
-            }
-            conn.flush()?;
-        }
-        conn.machine().finish().map_err(p)
+        Ok(Sending {
+            file,
+            text,
+            buf: vec![0u8; CHUNK],
+        })
     }
 }

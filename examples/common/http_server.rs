@@ -264,15 +264,20 @@ fn send(conn: &mut Conn, response: &Response, body: Body) -> Fallible {
 
 // ---- the tokio loop: one task per connection ------------------------------
 
-/// Serves one plain-TCP connection as a tokio task (what `serve http`
-/// runs without TLS): thousands of connections cost memory, not threads.
+/// Serves one connection as a tokio task, over TLS from the first byte
+/// when the configuration says so (what `serve http` runs): thousands of
+/// connections cost memory, not threads.
 pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<ServerConfig>) {
     let _ = stream.set_nodelay(true);
-    let mut conn = sanswire::io::tokio::Driver::new(stream, Server::new());
+    let Ok(stream) = config.open_async(stream).await else {
+        return; // a failed TLS handshake: nothing to answer
+    };
+    let mut conn = AsyncConn::new(stream, Server::new());
     let _ = serve_requests_async(&mut conn, &config).await;
+    super::finish(&mut conn).await;
 }
 
-type AsyncConn = sanswire::io::tokio::Driver<tokio::net::TcpStream, Server>;
+type AsyncConn = super::AsyncConn<Server>;
 
 async fn serve_requests_async(conn: &mut AsyncConn, config: &ServerConfig) -> Fallible {
     while let Some(event) = conn.next_event().await? {

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 type Conn = Driver<tls::Stream<TcpStream>, Server>;
-type AsyncConn = sanswire::io::tokio::Driver<tokio::net::TcpStream, Server>;
+type AsyncConn = super::AsyncConn<Server>;
 type Outcome = Result<(), DriveError<sanswire::imap::Error>>;
 
 const UIDS_FILE: &str = ".sanswire-uids";
@@ -50,10 +50,13 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let _ = session.conn.stream().close_notify();
 }
 
-/// [`serve_connection`] as a tokio task: plaintext, one task per
-/// connection (what `serve imap` runs without TLS).
+/// [`serve_connection`] as a tokio task, one task per connection (what
+/// `serve imap` runs): plaintext, STARTTLS or IMAPS.
 pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<ServerConfig>) {
     let _ = stream.set_nodelay(true);
+    let Ok(stream) = config.open_async(stream).await else {
+        return; // a failed TLS handshake: nothing to answer
+    };
     let mut server = Server::new("sanswire IMAP4rev1 server ready");
     server.set_idle_tick(Some(Duration::from_secs(1)));
     let mut session = Session {
@@ -62,12 +65,12 @@ pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<S
         selected: None,
         pending_auth: None,
     };
-    while let Ok(Some(event)) = session.conn.next_event().await {
+    while let Ok(Some(event)) = super::next_event(&mut session.conn, &config).await {
         if session.event(event).is_err() {
             break;
         }
     }
-    let _ = session.conn.flush().await;
+    super::finish(&mut session.conn).await;
 }
 
 // ------------------------------------------------------------ the store

@@ -12,12 +12,13 @@ pub mod telnet_server;
 
 use sanswire::io::tls::{self, TlsAcceptor};
 use sanswire::io::{DriveError, Driver};
-use sanswire::wire::Machine;
+use sanswire::wire::{Machine, Transport};
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What every small server is told on its command line.
 #[derive(Debug, Clone)]
@@ -57,10 +58,15 @@ pub type AsyncStream = tls::tokio::Stream<tokio::net::TcpStream>;
 
 impl ServerConfig {
     /// [`open`](Self::open) on tokio: the handshake runs here when
-    /// implicit TLS is configured, else the stream starts as plaintext.
+    /// implicit TLS is configured (within [`HANDSHAKE_TIMEOUT`]), else the
+    /// stream starts as plaintext.
     pub async fn open_async(&self, stream: tokio::net::TcpStream) -> std::io::Result<AsyncStream> {
         match (&self.tls, self.implicit_tls) {
-            (Some(acceptor), true) => AsyncStream::accept(stream, acceptor).await,
+            (Some(acceptor), true) => {
+                tokio::time::timeout(HANDSHAKE_TIMEOUT, AsyncStream::accept(stream, acceptor))
+                    .await
+                    .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))?
+            }
             _ => Ok(AsyncStream::plain(stream)),
         }
     }
@@ -105,15 +111,19 @@ pub fn spawn(listen: &str, handler: Handler, config: ServerConfig) -> std::io::R
     Ok(addr)
 }
 
-/// What a handler needs of its connection, threaded (plaintext or TLS)
-/// or on tokio (plaintext): the machine, whether TLS is on, and the
-/// in-band TLS handshake. Handlers written against it serve both ways.
+/// What a handler needs of its connection, threaded or on tokio,
+/// plaintext or TLS: the machine, whether TLS is on, and the in-band TLS
+/// handshake. The per-event answer code is written once against it and
+/// serves both ways.
 pub trait Link<M: Machine> {
     /// The machine.
     fn server(&mut self) -> &mut M;
     /// Whether the connection is TLS now.
     fn is_tls(&mut self) -> bool;
-    /// The handshake after the machine's STARTTLS go-ahead.
+    /// The handshake after the machine's STARTTLS go-ahead. Threaded, it
+    /// runs here; on tokio it cannot (the answer code is not async), so
+    /// it runs before the next read, in [`next_event`]: nothing may be
+    /// queued after this call in either case (the machine refuses it).
     fn accept_tls(&mut self, acceptor: &TlsAcceptor) -> Result<(), DriveError<M::Error>>;
 }
 
@@ -129,28 +139,69 @@ impl<M: Machine> Link<M> for Driver<tls::Stream<TcpStream>, M> {
     }
 }
 
-/// The tokio path serves plaintext only: the handlers offer no STARTTLS
-/// there (their configuration has no certificate).
-impl<M: Machine> Link<M> for sanswire::io::tokio::Driver<tokio::net::TcpStream, M> {
+/// A connection on tokio: the async driver over [`AsyncStream`]
+/// (plaintext, upgraded by STARTTLS, or TLS from the first byte).
+pub type AsyncConn<M> = sanswire::io::tokio::Driver<AsyncStream, M>;
+
+impl<M: Machine> Link<M> for AsyncConn<M> {
     fn server(&mut self) -> &mut M {
         self.machine()
     }
     fn is_tls(&mut self) -> bool {
-        false
+        self.stream().is_tls()
     }
+    /// Checks that the upgrade may happen now (the go-ahead was queued,
+    /// no plaintext waits behind it); [`next_event`] runs the handshake.
     fn accept_tls(&mut self, _: &TlsAcceptor) -> Result<(), DriveError<M::Error>> {
-        Err(std::io::Error::from(std::io::ErrorKind::Unsupported).into())
+        sanswire::io::check_upgrade(self.machine())
     }
+}
+
+/// How long a TLS handshake may take (implicit TLS or STARTTLS) before
+/// the connection is dropped: a client that connects and says nothing
+/// holds a task no longer than this.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long the close of a tokio connection may take (the last words
+/// and TLS `close_notify` to a peer that does not read).
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The next event of a tokio connection: first the STARTTLS handshake
+/// when the answer to the last event gave the go-ahead
+/// ([`Link::accept_tls`]), then the driver's `next_event`.
+pub async fn next_event<M: Machine>(
+    conn: &mut AsyncConn<M>,
+    config: &ServerConfig,
+) -> Result<Option<M::Event>, DriveError<M::Error>> {
+    if conn.machine().transport() == Transport::StartTls {
+        let acceptor = config
+            .tls
+            .as_ref()
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::Unsupported))?;
+        tokio::time::timeout(HANDSHAKE_TIMEOUT, conn.accept_tls(acceptor))
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+    }
+    conn.next_event().await
+}
+
+/// Ends a tokio connection: what the machine queued (its last words), TLS
+/// `close_notify`, and the close of the sending side, within a bound.
+pub async fn finish<M: Machine>(conn: &mut AsyncConn<M>) {
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, conn.shutdown()).await;
 }
 
 /// A connection handler on tokio: one task per connection.
 pub type AsyncHandler =
     fn(tokio::net::TcpStream, Arc<ServerConfig>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// The tokio handler for a protocol, where there is one (plaintext: with
-/// TLS, `serve` uses the threaded [`handler`]).
+/// The tokio handler for a protocol, where there is one (`serve` uses it,
+/// plaintext and TLS alike, before the threaded [`handler`]).
 pub fn async_handler(protocol: &str) -> Option<AsyncHandler> {
     match protocol {
+        "nntp" => Some(|s, c| Box::pin(nntp_server::serve_connection_async(s, c))),
+        "gopher" => Some(|s, c| Box::pin(gopher_server::serve_connection_async(s, c))),
+        "telnet" => Some(|s, c| Box::pin(telnet_server::serve_connection_async(s, c))),
         "http" => Some(|s, c| Box::pin(http_server::serve_connection_async(s, c))),
         "smtp" => Some(|s, c| Box::pin(smtp_server::serve_connection_async(s, c))),
         "pop3" => Some(|s, c| Box::pin(pop3_server::serve_connection_async(s, c))),

@@ -11,7 +11,7 @@
 //! before); with a certificate, STARTTLS is offered; with implicit TLS
 //! (NNTPS), the connection is TLS from the first byte.
 
-use super::ServerConfig;
+use super::{Link, ServerConfig};
 use bytes::Bytes;
 use sanswire::io::{tls, DriveError, Driver};
 use sanswire::nntp::{
@@ -20,9 +20,11 @@ use sanswire::nntp::{
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 type Conn = Driver<tls::Stream<TcpStream>, Server>;
+type AsyncConn = super::AsyncConn<Server>;
 type Outcome = Result<(), DriveError<sanswire::nntp::Error>>;
 
 /// One article of a group.
@@ -40,10 +42,8 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let Ok(stream) = config.open(stream) else {
         return;
     };
-    let mut server = Server::new(true);
-    server.require_auth(config.user.is_some());
     let mut session = Session {
-        conn: Driver::new(stream, server),
+        conn: Driver::new(stream, new_server(config)),
         config,
         posting: Vec::new(),
         ihave: None,
@@ -52,8 +52,35 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let _ = session.conn.stream().close_notify();
 }
 
-struct Session<'a> {
-    conn: Conn,
+/// [`serve_connection`] as a tokio task, one task per connection (what
+/// `serve nntp` runs): plaintext, STARTTLS or NNTPS, COMPRESS on any.
+pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<ServerConfig>) {
+    let _ = stream.set_nodelay(true);
+    let Ok(stream) = config.open_async(stream).await else {
+        return; // a failed TLS handshake: nothing to answer
+    };
+    let mut session = Session {
+        conn: AsyncConn::new(stream, new_server(&config)),
+        config: &config,
+        posting: Vec::new(),
+        ihave: None,
+    };
+    while let Ok(Some(event)) = super::next_event(&mut session.conn, &config).await {
+        if session.answer(event).is_err() {
+            break;
+        }
+    }
+    super::finish(&mut session.conn).await;
+}
+
+fn new_server(config: &ServerConfig) -> Server {
+    let mut server = Server::new(true);
+    server.require_auth(config.user.is_some());
+    server
+}
+
+struct Session<'a, C> {
+    conn: C,
     config: &'a ServerConfig,
     /// The article of POST or IHAVE being received.
     posting: Vec<u8>,
@@ -65,16 +92,18 @@ fn reply(code: u16, text: impl Into<String>) -> Reply {
     Reply::new(code, text.into())
 }
 
-impl Session<'_> {
+impl Session<'_, Conn> {
     fn serve(&mut self) -> Outcome {
         while let Some(event) = self.conn.next_event()? {
             self.answer(event)?;
         }
         Ok(())
     }
+}
 
+impl<C: Link<Server>> Session<'_, C> {
     fn server(&mut self) -> &mut Server {
-        self.conn.machine()
+        self.conn.server()
     }
 
     fn reply(&mut self, code: u16, text: &str) -> Outcome {
@@ -271,8 +300,8 @@ impl Session<'_> {
     fn starttls_offered(&mut self) -> bool {
         self.config.tls.is_some()
             && !self.config.implicit_tls
-            && !self.conn.stream().is_tls()
-            && !self.conn.machine().is_authenticated()
+            && !self.conn.is_tls()
+            && !self.conn.server().is_authenticated()
     }
 
     fn capabilities(&mut self) -> Vec<String> {
@@ -287,10 +316,10 @@ impl Session<'_> {
             "HDR".into(),
             "LIST ACTIVE NEWSGROUPS OVERVIEW.FMT HEADERS COUNTS".into(),
         ];
-        if !self.conn.machine().is_compressed() {
+        if !self.conn.server().is_compressed() {
             caps.push("COMPRESS DEFLATE".into());
         }
-        if self.config.user.is_some() && !self.conn.machine().is_authenticated() {
+        if self.config.user.is_some() && !self.conn.server().is_authenticated() {
             caps.push("AUTHINFO USER SASL".into());
             caps.push("SASL PLAIN".into());
         }

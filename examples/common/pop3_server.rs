@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 type Conn = Driver<tls::Stream<TcpStream>, Server>;
-type AsyncConn = sanswire::io::tokio::Driver<tokio::net::TcpStream, Server>;
+type AsyncConn = super::AsyncConn<Server>;
 type Outcome = Result<(), DriveError<sanswire::pop3::Error>>;
 
 /// One message of the maildrop.
@@ -60,10 +60,13 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let _ = session.conn.stream().close_notify();
 }
 
-/// [`serve_connection`] as a tokio task: plaintext, one task per
-/// connection (what `serve pop3` runs without TLS).
+/// [`serve_connection`] as a tokio task, one task per connection (what
+/// `serve pop3` runs): plaintext, STLS or POP3S.
 pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<ServerConfig>) {
     let _ = stream.set_nodelay(true);
+    let Ok(stream) = config.open_async(stream).await else {
+        return; // a failed TLS handshake: nothing to answer
+    };
     let timestamp = apop_timestamp();
     let greeting = Response::ok(format!("sanswire POP3 server ready {timestamp}"));
     let Ok(server) = Server::new(greeting) else {
@@ -76,12 +79,12 @@ pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<S
         messages: Vec::new(),
         _lock: None,
     };
-    while let Ok(Some(event)) = session.conn.next_event().await {
+    while let Ok(Some(event)) = super::next_event(&mut session.conn, &config).await {
         if session.answer(event).is_err() {
             break;
         }
     }
-    let _ = session.conn.flush().await;
+    super::finish(&mut session.conn).await;
 }
 
 /// A greeting timestamp unique to this connection (RFC 1939 §7).

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 type Conn = Driver<tls::Stream<TcpStream>, Server>;
-type AsyncConn = sanswire::io::tokio::Driver<tokio::net::TcpStream, Server>;
+type AsyncConn = super::AsyncConn<Server>;
 type Failed = DriveError<sanswire::smtp::Error>;
 
 /// The name the server gives itself in its greeting.
@@ -52,10 +52,13 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let _ = conn.stream().close_notify();
 }
 
-/// [`serve_connection`] as a tokio task: plaintext, one task per
-/// connection (what `serve smtp` runs without TLS).
+/// [`serve_connection`] as a tokio task, one task per connection (what
+/// `serve smtp` runs): plaintext, STARTTLS or SMTPS.
 pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<ServerConfig>) {
     let _ = stream.set_nodelay(true);
+    let Ok(stream) = config.open_async(stream).await else {
+        return; // a failed TLS handshake: nothing to answer
+    };
     let Ok(server) = Server::new(smtp_config(&config)) else {
         return;
     };
@@ -68,6 +71,7 @@ pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<S
     };
     let _ = session.run_async(&mut conn, &config).await;
     session.drop_spool();
+    super::finish(&mut conn).await;
 }
 
 fn smtp_config(config: &ServerConfig) -> SmtpConfig {
@@ -128,17 +132,17 @@ impl Session {
         Ok(())
     }
 
-    /// [`run`](Self::run) on the tokio driver, plaintext (STARTTLS is not
-    /// offered there).
+    /// [`run`](Self::run) on the tokio driver: the STARTTLS handshake
+    /// runs in `next_event`, before the next read.
     async fn run_async(
         &mut self,
         conn: &mut AsyncConn,
         config: &ServerConfig,
     ) -> Result<(), Failed> {
-        while let Some(event) = conn.next_event().await? {
+        while let Some(event) = super::next_event(conn, config).await? {
             match self.answer(conn.machine(), event, config)? {
-                Flow::Go => {}
-                Flow::StartTls | Flow::Quit => break,
+                Flow::Go | Flow::StartTls => {}
+                Flow::Quit => break,
             }
         }
         conn.flush().await?;

@@ -8,6 +8,7 @@ use super::ServerConfig;
 use sanswire::io::{DriveError, Driver};
 use sanswire::telnet::{option, Event, Server, Side};
 use std::net::TcpStream;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The longest line kept; a longer one is echoed in pieces.
@@ -51,8 +52,8 @@ impl Session {
     }
 }
 
-/// Serves one connection until the client quits or leaves.
-pub fn serve_connection(stream: TcpStream, _config: &ServerConfig) {
+/// A server machine that offers ECHO and SGA and asks for NAWS and TTYPE.
+fn new_server() -> Server {
     let mut server = Server::new();
     for (opt, side) in [
         (option::ECHO, Side::Local),
@@ -62,23 +63,64 @@ pub fn serve_connection(stream: TcpStream, _config: &ServerConfig) {
     ] {
         let _ = server.enable(opt, side);
     }
+    server
+}
+
+/// Serves one connection until the client quits or leaves.
+pub fn serve_connection(stream: TcpStream, _config: &ServerConfig) {
     // A client that ignores negotiation (`nc`) never answers: greet
     // after a second anyway.
     let _ = stream.set_read_timeout(Some(GREET_WAIT));
-    let mut driver = Driver::new(stream, server);
+    let mut driver = Driver::new(stream, new_server());
     let mut s = Session::default();
     loop {
-        let event = match driver.next_event() {
-            Ok(Some(event)) => event,
+        match driver.next_event() {
+            Ok(Some(event)) => {
+                if !s.take(driver.machine(), event) {
+                    break;
+                }
+            }
             Err(DriveError::Io(e)) if !s.greeted && is_timeout(&e) => {
-                let _ = driver.stream().set_read_timeout(None);
-                s.naws_done = true;
-                s.ttype_done = true;
-                Event::Command(sanswire::telnet::Command::Nop)
+                s.stop_waiting(driver.machine())
             }
             _ => break,
+        }
+        if s.greeted {
+            let _ = driver.stream().set_read_timeout(None);
+        }
+    }
+    let _ = driver.shutdown();
+}
+
+/// [`serve_connection`] as a tokio task, one task per connection (what
+/// `serve telnet` runs).
+pub async fn serve_connection_async(stream: tokio::net::TcpStream, _config: Arc<ServerConfig>) {
+    let mut driver = super::AsyncConn::new(super::AsyncStream::plain(stream), new_server());
+    let mut s = Session::default();
+    loop {
+        // Before the greeting, a silent client is waited for a second
+        // at a time (`next_event` is cancel-safe).
+        let next = match s.greeted {
+            true => Ok(driver.next_event().await),
+            false => tokio::time::timeout(GREET_WAIT, driver.next_event()).await,
         };
-        let telnet = driver.machine();
+        match next {
+            Ok(Ok(Some(event))) => {
+                if !s.take(driver.machine(), event) {
+                    break;
+                }
+            }
+            Err(_) => s.stop_waiting(driver.machine()),
+            Ok(_) => break,
+        }
+    }
+    super::finish(&mut driver).await;
+}
+
+impl Session {
+    /// Takes in one event, whatever the driver; `false` when the
+    /// connection ends.
+    fn take(&mut self, telnet: &mut Server, event: Event) -> bool {
         match event {
             Event::Enabled {
                 option: option::TTYPE,
@@ -89,14 +131,14 @@ pub fn serve_connection(stream: TcpStream, _config: &ServerConfig) {
             Event::Refused {
                 option: option::TTYPE,
                 ..
-            } => s.ttype_done = true,
+            } => self.ttype_done = true,
             Event::Refused {
                 option: option::NAWS,
                 ..
-            } => s.naws_done = true,
+            } => self.naws_done = true,
             Event::WindowSize { width, height } => {
-                s.window = Some((width, height));
-                s.naws_done = true;
+                self.window = Some((width, height));
+                self.naws_done = true;
             }
             Event::TerminalType(t) => {
                 // Untrusted: shown, never interpreted.
@@ -105,31 +147,40 @@ pub fn serve_connection(stream: TcpStream, _config: &ServerConfig) {
                     .filter(|c| c.is_ascii_graphic())
                     .take(40)
                     .collect();
-                s.terminal = Some(t);
-                s.ttype_done = true;
+                self.terminal = Some(t);
+                self.ttype_done = true;
             }
-            Event::Data(d) => s.early.extend_from_slice(&d),
-            Event::End => break,
+            Event::Data(d) => self.early.extend_from_slice(&d),
+            Event::End => return false,
             _ => {}
         }
-        if !s.greeted && ready(&s) {
-            s.greeted = true;
-            let _ = driver.stream().set_read_timeout(None);
-            let telnet = driver.machine();
+        self.go_on(telnet);
+        true
+    }
+
+    /// The client left the negotiation unanswered: greet anyway.
+    fn stop_waiting(&mut self, telnet: &mut Server) {
+        self.naws_done = true;
+        self.ttype_done = true;
+        self.go_on(telnet);
+    }
+
+    /// Greets once ready, then echoes what came in.
+    fn go_on(&mut self, telnet: &mut Server) {
+        if !self.greeted && ready(self) {
+            self.greeted = true;
             // From now on an idle client is dropped (Telnet has no last
             // words for it: the close says it).
             sanswire::wire::Machine::set_timeout(telnet, Some(IDLE_TIMEOUT));
-            let _ = telnet.send_data(s.greeting().as_bytes());
+            let _ = telnet.send_data(self.greeting().as_bytes());
         }
-        if s.greeted && !s.early.is_empty() {
-            let input = std::mem::take(&mut s.early);
-            let telnet = driver.machine();
-            if echo_lines(telnet, &mut s, &input) {
+        if self.greeted && !self.early.is_empty() {
+            let input = std::mem::take(&mut self.early);
+            if echo_lines(telnet, self, &input) {
                 telnet.close();
             }
         }
     }
-    let _ = driver.shutdown();
 }
 
 /// Whether to greet: the window size and terminal type are known, or
