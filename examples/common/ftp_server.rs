@@ -46,6 +46,9 @@ type Outcome = Result<(), DriveError<Error>>;
 const ACCEPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the server tries to connect to an active-mode client.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a TLS handshake may take on tokio (a client that connects
+/// to the implicit-TLS port and says nothing must not hold its task).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Read size for files and data connections.
 const CHUNK: usize = 256 * 1024;
 
@@ -95,7 +98,7 @@ pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<S
         tls: session.acceptor.clone(),
         ..(*config).clone()
     };
-    let Ok(stream) = own.open_async(stream).await else {
+    let Ok(stream) = within(HANDSHAKE_TIMEOUT, own.open_async(stream)).await else {
         return; // a failed TLS handshake: nothing to answer
     };
     let mut conn = Tokio {
@@ -238,7 +241,12 @@ impl Tokio<'_> {
                     self.listener = Some(listener);
                     Session::listening(self.conn.machine(), addr, extended)?;
                 }
-                Flow::StartTls(acceptor) => self.conn.accept_tls(&acceptor).await?,
+                Flow::StartTls(acceptor) => {
+                    let handshake = self.conn.accept_tls(&acceptor);
+                    tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake)
+                        .await
+                        .map_err(|_| timed_out())??;
+                }
                 Flow::Transfer(source, data) => self.transfer(source, data).await?,
             }
         }
@@ -254,7 +262,7 @@ impl Tokio<'_> {
         let ascii = self.conn.machine_ref().transfer_type() == TransferType::Ascii;
         let data = match self.session.secure(self.conn.machine_ref()) {
             None => Some(AsyncStream::plain(tcp)),
-            Some(acceptor) => AsyncStream::accept(tcp, acceptor)
+            Some(acceptor) => within(HANDSHAKE_TIMEOUT, AsyncStream::accept(tcp, acceptor))
                 .await
                 .ok()
                 .filter(|data| data.is_resumed()),
@@ -277,10 +285,7 @@ impl Tokio<'_> {
     async fn open_data(&mut self, data: DataEndpoint) -> std::io::Result<tokio::net::TcpStream> {
         let tcp = match data {
             DataEndpoint::Active(addr) => {
-                let connect = tokio::net::TcpStream::connect(addr);
-                tokio::time::timeout(CONNECT_TIMEOUT, connect)
-                    .await
-                    .map_err(|_| std::io::ErrorKind::TimedOut)??
+                within(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(addr)).await?
             }
             DataEndpoint::Passive => {
                 let listener = self
@@ -741,9 +746,21 @@ async fn accept_async(
             }
         }
     };
-    tokio::time::timeout(ACCEPT_TIMEOUT, from_peer)
+    within(ACCEPT_TIMEOUT, from_peer).await
+}
+
+/// `io` if it is done within `limit`, else a `TimedOut` error.
+async fn within<T>(
+    limit: Duration,
+    io: impl std::future::Future<Output = std::io::Result<T>>,
+) -> std::io::Result<T> {
+    tokio::time::timeout(limit, io)
         .await
-        .map_err(|_| std::io::ErrorKind::TimedOut)?
+        .map_err(|_| timed_out())?
+}
+
+fn timed_out() -> std::io::Error {
+    std::io::ErrorKind::TimedOut.into()
 }
 
 /// `path` resolved against `cwd` as a virtual absolute path: `.` and
