@@ -406,6 +406,20 @@ fn scripted_peer(
     data: DataStop,
     uploads: &Uploads,
 ) -> SocketAddr {
+    paced_peer(script, cut, stop, data, uploads, false)
+}
+
+/// [`scripted_peer`], or (`eager`) one that sends every reply up to the
+/// cut at once, before any command came, and then follows the commands
+/// as well.
+fn paced_peer(
+    script: &'static [u8],
+    cut: usize,
+    stop: Stop,
+    data: DataStop,
+    uploads: &Uploads,
+    eager: bool,
+) -> SocketAddr {
     let uploads = Arc::clone(uploads);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -415,7 +429,11 @@ fn scripted_peer(
         let mut replies = Replies {
             s: &s,
             lines: script[..cut].split_inclusive(|&b| b == b'\n').collect(),
+            eager,
         };
+        if eager {
+            let _ = (&s).write_all(&script[..cut]);
+        }
         if replies.next() {
             follow_commands(&s, &mut replies, data, &uploads);
         }
@@ -440,12 +458,17 @@ fn scripted_peer(
 struct Replies<'a> {
     s: &'a TcpStream,
     lines: std::collections::VecDeque<&'static [u8]>,
+    /// All were sent at once, before any command came.
+    eager: bool,
 }
 
 impl Replies<'_> {
     /// Sends the next reply; `false` when the script (up to the cut) is
     /// spent.
     fn next(&mut self) -> bool {
+        if self.eager {
+            return true;
+        }
         match self.lines.pop_front() {
             Some(line) => self.s.write_all(line).is_ok(),
             None => false,
@@ -567,6 +590,38 @@ fn client_active_mode_over_loopback_cut_at_every_message() {
     }
     assert!(whole.contains(&"blocking") && whole.contains(&"tokio"));
     eprintln!("ftp client active mode over loopback: {cases} cases");
+}
+
+/// A server that sends its replies before the commands they answer
+/// (every one at once): in active mode the `150` is there before the
+/// transfer command went out, so the session must send that command
+/// before it waits for the server's data connection, or both wait
+/// until the accept times out.
+#[test]
+fn client_active_mode_with_replies_ahead_of_commands() {
+    let server = active_bytes();
+    let uploads = Uploads::default();
+    let peer = |eager| {
+        paced_peer(
+            server,
+            server.len(),
+            Stop::Close,
+            DataStop::Whole,
+            &uploads,
+            eager,
+        )
+    };
+    let expect = active_conversation(TcpStream::connect(peer(false)).unwrap()).unwrap();
+    let started = std::time::Instant::now();
+    let blocking = active_conversation(TcpStream::connect(peer(true)).unwrap());
+    let tokio = runtime().block_on(conversation_async(peer(true), true));
+    // Not a timing assertion: the accept's own timeout is 30 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "an accept timed out"
+    );
+    assert_eq!(blocking.unwrap(), expect);
+    assert_eq!(tokio.unwrap(), expect);
 }
 
 /// A transfer of `verb` whose data connection is cut (`stop`), on the
