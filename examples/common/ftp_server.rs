@@ -706,7 +706,11 @@ async fn receive_file_async(stream: &mut AsyncData, mut file: Upload) -> std::io
     while let Some(chunk) = stream.next_chunk().await? {
         file.write(&chunk)?;
     }
-    file.commit()
+    // The fsyncs can take a while on a real disk: off the task's thread,
+    // so the other connections go on meanwhile.
+    tokio::task::spawn_blocking(move || file.commit())
+        .await
+        .map_err(std::io::Error::other)?
 }
 
 /// Accepts the client's data connection, from the control connection's
