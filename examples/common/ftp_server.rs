@@ -16,11 +16,18 @@
 //! vsftpd (one process, so one session cache, per client), each control
 //! connection gets a session cache of its own: a data connection that
 //! resumed at all resumed this client's session (TLS 1.2 or 1.3).
+//!
+//! Two drivers run the same [`Session`]: a thread per connection with
+//! blocking data connections ([`serve_connection`]), and a tokio task per
+//! connection ([`serve_connection_async`]). The session decides (paths,
+//! replies, listings, files opened); each driver only does the I/O its
+//! answer asks for ([`Flow`]): a passive listener, the TLS handshake, a
+//! data connection.
 
-use super::{Incoming, ServerConfig};
+use super::{AsyncStream, Incoming, ServerConfig};
 use sanswire::ftp::list::{write_mlsd, write_unix, Entry, EntryKind, ListTime};
 use sanswire::ftp::{
-    AsciiDecoder, AsciiEncoder, Command, DataEndpoint, DataProtection, Reply, Server,
+    AsciiDecoder, AsciiEncoder, Command, DataEndpoint, DataProtection, Error, Reply, Server,
     ServerEvent as Event, TransferError, TransferType,
 };
 use sanswire::io::tls::{self, rustls::server::ServerSessionMemoryCache, TlsAcceptor};
@@ -28,53 +35,80 @@ use sanswire::io::{ByteStream, DriveError, Driver};
 use sanswire::wire::Raw;
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::net::{IpAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-type Outcome = Result<(), DriveError<sanswire::ftp::Error>>;
+type Outcome = Result<(), DriveError<Error>>;
 
 /// How long a client has to open a passive data connection.
 const ACCEPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the server tries to connect to an active-mode client.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a TLS handshake may take on tokio (a client that connects
+/// to the implicit-TLS port and says nothing must not hold its task).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Read size for files and data connections.
 const CHUNK: usize = 256 * 1024;
 
 type Stream = tls::Stream<TcpStream>;
+type AsyncConn = sanswire::io::tokio::Driver<AsyncStream, Server>;
+type AsyncData = sanswire::io::tokio::ByteStream<AsyncStream, Raw>;
 
-/// Serves one connection until it closes.
+/// Serves one connection until it closes: a thread, blocking sockets.
 pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
     let _ = stream.set_nodelay(true);
     let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
         return;
     };
-    let Ok(mut server) = Server::new("sanswire FTP server ready.") else {
+    let Some((server, session)) = Session::start(peer.ip(), config) else {
         return;
     };
-    server.set_peer(peer.ip());
-    server.set_tls_offered(config.tls.is_some());
-    let acceptor = config.tls.as_ref().map(own_session_cache);
-    let stream = match (&acceptor, config.implicit_tls) {
-        (Some(acceptor), true) => {
-            server.set_implicit_tls();
-            match tls::Stream::accept(stream, acceptor) {
-                Ok(s) => s,
-                Err(_) => return,
-            }
-        }
+    let stream = match &session.acceptor {
+        Some(acceptor) if config.implicit_tls => match tls::Stream::accept(stream, acceptor) {
+            Ok(s) => s,
+            Err(_) => return,
+        },
         _ => tls::Stream::plain(stream),
     };
-    let mut session = Session {
+    let mut conn = Threaded {
         conn: Driver::new(stream, server),
-        config,
+        session,
         peer: peer.ip(),
         local: local.ip(),
-        cwd: "/".into(),
         listener: None,
-        writable: false,
-        acceptor,
     };
-    let _ = session.serve();
+    let _ = conn.serve();
+}
+
+/// [`serve_connection`] as a tokio task: plaintext, AUTH TLS or implicit
+/// TLS, with data connections on tokio sockets.
+pub async fn serve_connection_async(stream: tokio::net::TcpStream, config: Arc<ServerConfig>) {
+    let _ = stream.set_nodelay(true);
+    let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
+        return;
+    };
+    let Some((server, session)) = Session::start(peer.ip(), &config) else {
+        return;
+    };
+    // The implicit handshake goes through this client's own session
+    // cache, so that its data connections can resume it.
+    let own = ServerConfig {
+        tls: session.acceptor.clone(),
+        ..(*config).clone()
+    };
+    let Ok(stream) = within(HANDSHAKE_TIMEOUT, own.open_async(stream)).await else {
+        return; // a failed TLS handshake: nothing to answer
+    };
+    let mut conn = Tokio {
+        conn: AsyncConn::new(stream, server),
+        session,
+        peer: peer.ip(),
+        local: local.ip(),
+        listener: None,
+    };
+    let _ = conn.serve().await;
 }
 
 /// The acceptor for one client: the same certificate, and a session
@@ -87,39 +121,227 @@ fn own_session_cache(acceptor: &TlsAcceptor) -> TlsAcceptor {
     TlsAcceptor::from_config(Arc::new(config))
 }
 
+/// What a driver does after an event is answered: the I/O the answer
+/// needs, which the session leaves to it.
+enum Flow {
+    /// Nothing: read the next event.
+    Go,
+    /// PASV or EPSV: listen on the control connection's local address,
+    /// then tell [`Session::listening`].
+    Listen { extended: bool },
+    /// AUTH TLS was answered `234`: run the handshake.
+    StartTls(TlsAcceptor),
+    /// A transfer checked and ready: open the data connection, then
+    /// [`Session::opened`], [`Session::secure`], move the bytes, and
+    /// [`finished`].
+    Transfer(Source, DataEndpoint),
+}
+
+/// One client's state, whatever the driver: where it is, what it may do;
+/// it decides every reply, and what each transfer reads or writes.
 struct Session<'a> {
-    conn: Driver<Stream, Server>,
     config: &'a ServerConfig,
-    peer: IpAddr,
-    local: IpAddr,
     /// The virtual current directory, `/`-separated, from the root.
     cwd: String,
-    listener: Option<TcpListener>,
     writable: bool,
     /// This client's TLS acceptor (see `own_session_cache`).
     acceptor: Option<TlsAcceptor>,
 }
 
-impl Session<'_> {
+/// The blocking driver: a thread per connection.
+struct Threaded<'a> {
+    conn: Driver<Stream, Server>,
+    session: Session<'a>,
+    peer: IpAddr,
+    local: IpAddr,
+    listener: Option<TcpListener>,
+}
+
+/// The tokio driver: a task per connection.
+struct Tokio<'a> {
+    conn: AsyncConn,
+    session: Session<'a>,
+    peer: IpAddr,
+    local: IpAddr,
+    listener: Option<tokio::net::TcpListener>,
+}
+
+impl Threaded<'_> {
     fn serve(&mut self) -> Outcome {
         while let Some(event) = self.conn.next_event()? {
-            self.answer(event)?;
+            let flow = self.session.answer(self.conn.machine(), event);
+            match flow.map_err(DriveError::Protocol)? {
+                Flow::Go => {}
+                Flow::Listen { extended } => {
+                    let listener = TcpListener::bind((self.local, 0))?;
+                    let addr = listener.local_addr()?;
+                    self.listener = Some(listener);
+                    Session::listening(self.conn.machine(), addr, extended)?;
+                }
+                Flow::StartTls(acceptor) => self.conn.accept_tls(&acceptor)?,
+                Flow::Transfer(source, data) => self.transfer(source, data)?,
+            }
         }
         Ok(())
     }
 
-    fn server(&mut self) -> &mut Server {
-        self.conn.machine()
+    fn transfer(&mut self, source: Source, data: DataEndpoint) -> Outcome {
+        let Ok(tcp) = self.open_data(data) else {
+            return finished_as(self.conn.machine(), Err(TransferError::CannotOpen));
+        };
+        Session::opened(self.conn.machine(), &source)?;
+        self.conn.flush()?;
+        let ascii = self.conn.machine_ref().transfer_type() == TransferType::Ascii;
+        let data = match self.session.secure(self.conn.machine_ref()) {
+            None => Some(tls::Stream::plain(tcp)),
+            Some(acceptor) => tls::Stream::accept(tcp, acceptor)
+                .ok()
+                .filter(|data| data.is_resumed()),
+        };
+        let Some(data) = data else {
+            return finished_as(self.conn.machine(), Err(TransferError::TlsFailed));
+        };
+        let mut stream = ByteStream::new(data, data_machine());
+        let result = match source {
+            Source::File(file) => send_file(&mut stream, Outgoing::new(file, ascii)),
+            Source::Listing(bytes) => stream.write_all(&bytes).and_then(|()| stream.finish()),
+            Source::Upload(file) | Source::Unique(file, _) => {
+                receive_file(&mut stream, Upload::new(file, ascii))
+            }
+        };
+        drop(stream);
+        finished(self.conn.machine(), result)
     }
 
-    fn reply(&mut self, code: u16, text: &str) -> Outcome {
-        self.server()
-            .reply(&Reply::new(code, text))
-            .map_err(DriveError::Protocol)
+    fn open_data(&mut self, data: DataEndpoint) -> std::io::Result<TcpStream> {
+        let tcp = match data {
+            DataEndpoint::Active(addr) => TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)?,
+            DataEndpoint::Passive => {
+                let listener = self
+                    .listener
+                    .take()
+                    .ok_or(std::io::ErrorKind::NotConnected)?;
+                accept(&listener, self.peer)?
+            }
+        };
+        tcp.set_nodelay(true)?;
+        Ok(tcp)
+    }
+}
+
+impl Tokio<'_> {
+    async fn serve(&mut self) -> Outcome {
+        while let Some(event) = self.conn.next_event().await? {
+            let flow = self.session.answer(self.conn.machine(), event);
+            match flow.map_err(DriveError::Protocol)? {
+                Flow::Go => {}
+                Flow::Listen { extended } => {
+                    let listener = tokio::net::TcpListener::bind((self.local, 0)).await?;
+                    let addr = listener.local_addr()?;
+                    self.listener = Some(listener);
+                    Session::listening(self.conn.machine(), addr, extended)?;
+                }
+                Flow::StartTls(acceptor) => {
+                    let handshake = self.conn.accept_tls(&acceptor);
+                    tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake)
+                        .await
+                        .map_err(|_| timed_out())??;
+                }
+                Flow::Transfer(source, data) => self.transfer(source, data).await?,
+            }
+        }
+        Ok(())
     }
 
-    fn answer(&mut self, event: Event) -> Outcome {
-        let p = DriveError::Protocol;
+    async fn transfer(&mut self, source: Source, data: DataEndpoint) -> Outcome {
+        let Ok(tcp) = self.open_data(data).await else {
+            return finished_as(self.conn.machine(), Err(TransferError::CannotOpen));
+        };
+        Session::opened(self.conn.machine(), &source)?;
+        self.conn.flush().await?;
+        let ascii = self.conn.machine_ref().transfer_type() == TransferType::Ascii;
+        let data = match self.session.secure(self.conn.machine_ref()) {
+            None => Some(AsyncStream::plain(tcp)),
+            Some(acceptor) => within(HANDSHAKE_TIMEOUT, AsyncStream::accept(tcp, acceptor))
+                .await
+                .ok()
+                .filter(|data| data.is_resumed()),
+        };
+        let Some(data) = data else {
+            return finished_as(self.conn.machine(), Err(TransferError::TlsFailed));
+        };
+        let mut stream = AsyncData::new(data, data_machine());
+        let result = match source {
+            Source::File(file) => send_file_async(&mut stream, Outgoing::new(file, ascii)).await,
+            Source::Listing(bytes) => send_async(&mut stream, &bytes).await,
+            Source::Upload(file) | Source::Unique(file, _) => {
+                receive_file_async(&mut stream, Upload::new(file, ascii)).await
+            }
+        };
+        drop(stream);
+        finished(self.conn.machine(), result)
+    }
+
+    async fn open_data(&mut self, data: DataEndpoint) -> std::io::Result<tokio::net::TcpStream> {
+        let tcp = match data {
+            DataEndpoint::Active(addr) => {
+                within(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(addr)).await?
+            }
+            DataEndpoint::Passive => {
+                let listener = self
+                    .listener
+                    .take()
+                    .ok_or(std::io::ErrorKind::NotConnected)?;
+                accept_async(&listener, self.peer).await?
+            }
+        };
+        tcp.set_nodelay(true)?;
+        Ok(tcp)
+    }
+}
+
+/// The machine a data connection runs: a peer that goes silent is
+/// dropped, as an idle control one.
+fn data_machine() -> Raw {
+    let mut raw = sanswire::ftp::data_machine();
+    sanswire::wire::Machine::set_timeout(&mut raw, Some(Server::TIMEOUT));
+    raw
+}
+
+/// The transfer's `226`, or the reply for how it failed.
+fn finished(server: &mut Server, result: std::io::Result<()>) -> Outcome {
+    finished_as(server, result.map_err(|_| TransferError::Aborted))
+}
+
+fn finished_as(server: &mut Server, result: Result<(), TransferError>) -> Outcome {
+    server.transfer_done(result).map_err(DriveError::Protocol)
+}
+
+fn reply(server: &mut Server, code: u16, text: &str) -> Result<Flow, Error> {
+    server.reply(&Reply::new(code, text)).map(|()| Flow::Go)
+}
+
+impl<'a> Session<'a> {
+    /// The machine and the session for a client at `peer`.
+    fn start(peer: IpAddr, config: &'a ServerConfig) -> Option<(Server, Self)> {
+        let mut server = Server::new("sanswire FTP server ready.").ok()?;
+        server.set_peer(peer);
+        server.set_tls_offered(config.tls.is_some());
+        let acceptor = config.tls.as_ref().map(own_session_cache);
+        if acceptor.is_some() && config.implicit_tls {
+            server.set_implicit_tls();
+        }
+        let session = Session {
+            config,
+            cwd: "/".into(),
+            writable: false,
+            acceptor,
+        };
+        Some((server, session))
+    }
+
+    /// Answers one event, or says what I/O its answer needs.
+    fn answer(&mut self, server: &mut Server, event: Event) -> Result<Flow, Error> {
         match event {
             Event::Login { user, pass } => {
                 let ok = match &self.config.user {
@@ -129,124 +351,139 @@ impl Session<'_> {
                     }
                 };
                 self.writable = ok && self.config.user.is_some();
-                self.server().accept_login(ok).map_err(p)
+                server.accept_login(ok).map(|()| Flow::Go)
             }
-            Event::Passive { extended } => {
-                let listener = TcpListener::bind((self.local, 0))?;
-                let addr = listener.local_addr()?;
-                self.listener = Some(listener);
-                match self.server().passive_listening(addr) {
-                    Ok(()) => Ok(()),
-                    Err(_) if !extended => self.reply(522, "Use EPSV for IPv6."),
-                    Err(e) => Err(p(e)),
-                }
-            }
+            Event::Passive { extended } => Ok(Flow::Listen { extended }),
             Event::Transfer {
                 command,
                 offset,
                 data,
-            } => self.transfer(command, offset, data),
+            } => match self.prepare(&command, offset) {
+                // Checked before the data connection, as vsftpd does.
+                Ok(source) => Ok(Flow::Transfer(source, data)),
+                Err((code, text)) => reply(server, code, text),
+            },
             Event::Rename { from, to } => {
                 if !self.writable {
-                    return self.reply(550, "Permission denied.");
+                    return reply(server, 550, "Permission denied.");
                 }
                 match (self.resolve(&from), self.resolve_new(&to)) {
                     (Some(f), Some(t)) if fs::rename(&f, &t).is_ok() => {
-                        self.reply(250, "Rename successful.")
+                        reply(server, 250, "Rename successful.")
                     }
-                    _ => self.reply(550, "Rename failed."),
+                    _ => reply(server, 550, "Rename failed."),
                 }
             }
-            Event::Abort => self
-                .server()
+            Event::Abort => server
                 .transfer_done(Err(TransferError::Aborted))
-                .map_err(p),
+                .map(|()| Flow::Go),
             Event::AuthTls => match self.acceptor.clone() {
-                Some(acceptor) => {
-                    self.server().accept_tls().map_err(p)?;
-                    self.conn.accept_tls(&acceptor)
-                }
-                None => self.reply(502, "TLS is not configured."),
+                Some(acceptor) => server.accept_tls().map(|()| Flow::StartTls(acceptor)),
+                None => reply(server, 502, "TLS is not configured."),
             },
-            Event::Command(cmd) => self.command(cmd),
-            _ => self.reply(502, "Command not implemented."),
+            Event::Command(cmd) => self.command(server, cmd),
+            _ => reply(server, 502, "Command not implemented."),
         }
     }
 
-    fn command(&mut self, cmd: Command) -> Outcome {
-        let p = DriveError::Protocol;
+    /// The reply to PASV or EPSV once the listener is at `addr`.
+    fn listening(server: &mut Server, addr: SocketAddr, extended: bool) -> Outcome {
+        match server.passive_listening(addr) {
+            Ok(()) => Ok(()),
+            Err(_) if !extended => reply(server, 522, "Use EPSV for IPv6.")
+                .map(drop)
+                .map_err(DriveError::Protocol),
+            Err(e) => Err(DriveError::Protocol(e)),
+        }
+    }
+
+    /// The `150` once the data connection is open (STOU's names the file).
+    fn opened(server: &mut Server, source: &Source) -> Outcome {
+        match source {
+            Source::Unique(_, name) => server.stou_started(name),
+            _ => server.transfer_started(),
+        }
+        .map_err(DriveError::Protocol)
+    }
+
+    /// The acceptor a data connection must be TLS with (PROT P), and
+    /// resume this control connection's session through; `None` for
+    /// plaintext.
+    fn secure(&self, server: &Server) -> Option<&TlsAcceptor> {
+        let private = server.data_protection() == DataProtection::Private;
+        self.acceptor.as_ref().filter(|_| private)
+    }
+
+    fn command(&mut self, server: &mut Server, cmd: Command) -> Result<Flow, Error> {
         match cmd {
-            Command::Pwd => {
-                let cwd = self.cwd.clone();
-                self.server()
-                    .reply_path(&cwd, "is the current directory")
-                    .map_err(p)
-            }
-            Command::Cwd(path) => self.cwd(&path),
-            Command::Cdup => self.cwd(".."),
+            Command::Pwd => server
+                .reply_path(&self.cwd, "is the current directory")
+                .map(|()| Flow::Go),
+            Command::Cwd(path) => self.cwd(server, &path),
+            Command::Cdup => self.cwd(server, ".."),
             Command::Size(path) => match self.resolve(&path).and_then(|f| fs::metadata(f).ok()) {
-                Some(m) if m.is_file() => self.reply(213, &m.len().to_string()),
-                _ => self.reply(550, "Could not get file size."),
+                Some(m) if m.is_file() => reply(server, 213, &m.len().to_string()),
+                _ => reply(server, 550, "Could not get file size."),
             },
             Command::Mdtm(path) => match self.resolve(&path).and_then(|f| fs::metadata(f).ok()) {
                 Some(m) if m.is_file() => {
                     let t = utc(m.modified().unwrap_or(UNIX_EPOCH));
-                    self.reply(213, &mlsd_time(&t))
+                    reply(server, 213, &mlsd_time(&t))
                 }
-                _ => self.reply(550, "Could not get file modification time."),
+                _ => reply(server, 550, "Could not get file modification time."),
             },
             Command::Mlst(path) => {
                 let virt = path.unwrap_or_else(|| self.cwd.clone());
                 let Some(real) = self.resolve(&virt) else {
-                    return self.reply(550, "No such file or directory.");
+                    return reply(server, 550, "No such file or directory.");
                 };
                 let Ok(meta) = fs::symlink_metadata(&real) else {
-                    return self.reply(550, "No such file or directory.");
+                    return reply(server, 550, "No such file or directory.");
                 };
                 let name = virtual_path(&self.cwd, &virt);
                 let mut line = Vec::new();
                 write_mlsd(&entry(name.as_bytes(), &meta, &[], false), &mut line);
                 let line = String::from_utf8_lossy(&line);
-                let reply = Reply::multi(250, "Listing", [line.trim_end()], "End");
-                self.server().reply(&reply).map_err(p)
+                let answer = Reply::multi(250, "Listing", [line.trim_end()], "End");
+                server.reply(&answer).map(|()| Flow::Go)
             }
             Command::Mkd(path) => {
                 let target = self.resolve_new(&path).filter(|_| self.writable);
                 match target.map(|t| fs::create_dir(&t)) {
                     Some(Ok(())) => {
                         let virt = virtual_path(&self.cwd, &path);
-                        self.server().reply_path(&virt, "created").map_err(p)
+                        server.reply_path(&virt, "created").map(|()| Flow::Go)
                     }
-                    _ => self.reply(550, "Create directory operation failed."),
+                    _ => reply(server, 550, "Create directory operation failed."),
                 }
             }
             Command::Rmd(path) => {
                 let target = self.resolve(&path).filter(|_| self.writable);
                 match target.map(|t| fs::remove_dir(&t)) {
-                    Some(Ok(())) => self.reply(250, "Remove directory operation successful."),
-                    _ => self.reply(550, "Remove directory operation failed."),
+                    Some(Ok(())) => reply(server, 250, "Remove directory operation successful."),
+                    _ => reply(server, 550, "Remove directory operation failed."),
                 }
             }
             Command::Dele(path) => {
                 let target = self.resolve(&path).filter(|_| self.writable);
                 match target.map(|t| fs::remove_file(&t)) {
-                    Some(Ok(())) => self.reply(250, "Delete operation successful."),
-                    _ => self.reply(550, "Delete operation failed."),
+                    Some(Ok(())) => reply(server, 250, "Delete operation successful."),
+                    _ => reply(server, 550, "Delete operation failed."),
                 }
             }
-            Command::Stat(_) => self.reply(211, "sanswire FTP server status: OK"),
-            Command::Site(_) => self.reply(500, "SITE not understood."),
-            _ => self.reply(502, "Command not implemented."),
+            Command::Stat(_) => reply(server, 211, "sanswire FTP server status: OK"),
+            Command::Site(_) => reply(server, 500, "SITE not understood."),
+            _ => reply(server, 502, "Command not implemented."),
         }
     }
 
-    fn cwd(&mut self, path: &str) -> Outcome {
+    fn cwd(&mut self, server: &mut Server, path: &str) -> Result<Flow, Error> {
         match self.resolve(path) {
             Some(real) if real.is_dir() => {
                 self.cwd = virtual_path(&self.cwd, path);
-                self.reply(250, "Directory successfully changed.")
+                reply(server, 250, "Directory successfully changed.")
             }
-            _ => self.reply(550, "Failed to change directory."),
+            _ => reply(server, 550, "Failed to change directory."),
         }
     }
 
@@ -274,63 +511,6 @@ impl Session<'_> {
         }
     }
 
-    fn transfer(&mut self, command: Command, offset: u64, data: DataEndpoint) -> Outcome {
-        let p = DriveError::Protocol;
-        // Check the file before the data connection, as vsftpd does.
-        let source = match self.prepare(&command, offset) {
-            Ok(source) => source,
-            Err((code, text)) => return self.reply(code, text),
-        };
-        let tcp = match self.open_data(data) {
-            Ok(tcp) => tcp,
-            Err(_) => {
-                return self
-                    .server()
-                    .transfer_done(Err(TransferError::CannotOpen))
-                    .map_err(p)
-            }
-        };
-        match &source {
-            Source::Unique(_, name) => self.server().stou_started(name).map_err(p)?,
-            _ => self.server().transfer_started().map_err(p)?,
-        }
-        self.conn.flush()?;
-        let ascii = self.conn.machine_ref().transfer_type() == TransferType::Ascii;
-        let Some(data) = self.secure_data(tcp) else {
-            return self
-                .server()
-                .transfer_done(Err(TransferError::TlsFailed))
-                .map_err(p);
-        };
-        // A data peer that goes silent is dropped, as an idle control one.
-        let mut raw = sanswire::ftp::data_machine();
-        sanswire::wire::Machine::set_timeout(&mut raw, Some(Server::TIMEOUT));
-        let mut stream = ByteStream::new(data, raw);
-        let result = match source {
-            Source::File(file) => send_file(&mut stream, file, ascii),
-            Source::Listing(bytes) => stream.write_all(&bytes).and_then(|()| stream.finish()),
-            Source::Upload(file) | Source::Unique(file, _) => {
-                receive_file(&mut stream, file, ascii)
-            }
-        };
-        drop(stream);
-        let result = result.map_err(|_| TransferError::Aborted);
-        self.server().transfer_done(result).map_err(p)
-    }
-
-    /// The data connection as PROT says: plaintext, or TLS that resumed
-    /// this control connection's session (`None`: it did not, or the
-    /// handshake failed; the transfer is refused with 522).
-    fn secure_data(&mut self, tcp: TcpStream) -> Option<Stream> {
-        let private = self.conn.machine_ref().data_protection() == DataProtection::Private;
-        let acceptor = match (&self.acceptor, private) {
-            (Some(acceptor), true) => acceptor,
-            _ => return Some(tls::Stream::plain(tcp)),
-        };
-        let data = tls::Stream::accept(tcp, acceptor).ok()?;
-        data.is_resumed().then_some(data)
-    }
-
     /// A file for STOU under a name nothing has yet: `STOU`, then
     /// `STOU.1`, `STOU.2`, ... (vsftpd's names), created exclusively.
     fn unique_file(&self) -> Option<(Incoming, String)> {
@@ -349,6 +529,7 @@ impl Session<'_> {
         })
     }
 
+    /// What a transfer reads or writes, or the refusal.
     fn prepare(&self, command: &Command, offset: u64) -> Result<Source, (u16, &'static str)> {
         let denied = (550, "Permission denied.");
         match command {
@@ -412,23 +593,6 @@ impl Session<'_> {
             _ => Err((502, "Command not implemented.")),
         }
     }
-
-    fn open_data(&mut self, data: DataEndpoint) -> std::io::Result<TcpStream> {
-        let tcp = match data {
-            DataEndpoint::Active(addr) => {
-                TcpStream::connect_timeout(&addr, Duration::from_secs(10))?
-            }
-            DataEndpoint::Passive => {
-                let listener = self
-                    .listener
-                    .take()
-                    .ok_or(std::io::ErrorKind::NotConnected)?;
-                accept(&listener, self.peer)?
-            }
-        };
-        tcp.set_nodelay(true)?;
-        Ok(tcp)
-    }
 }
 
 enum Source {
@@ -439,51 +603,114 @@ enum Source {
     Listing(Vec<u8>),
 }
 
-fn send_file(
-    stream: &mut ByteStream<Stream, Raw>,
-    mut file: File,
-    ascii: bool,
-) -> std::io::Result<()> {
-    let mut buf = vec![0u8; CHUNK];
-    let mut encoder = AsciiEncoder::default();
-    let mut converted = Vec::new();
-    loop {
-        let n = file.read(&mut buf)?;
+/// A download's bytes as they go on the wire: read from the file a chunk
+/// at a time, with CRLF line ends in TYPE A.
+struct Outgoing {
+    file: File,
+    buf: Vec<u8>,
+    ascii: Option<(AsciiEncoder, Vec<u8>)>,
+}
+
+impl Outgoing {
+    fn new(file: File, ascii: bool) -> Self {
+        Outgoing {
+            file,
+            buf: vec![0u8; CHUNK],
+            ascii: ascii.then(|| (AsciiEncoder::default(), Vec::new())),
+        }
+    }
+
+    /// The next piece to send; `None` at the end of the file.
+    fn next(&mut self) -> std::io::Result<Option<&[u8]>> {
+        let n = self.file.read(&mut self.buf)?;
         if n == 0 {
-            break;
+            return Ok(None);
         }
-        if ascii {
+        Ok(Some(match &mut self.ascii {
+            Some((encoder, converted)) => {
+                converted.clear();
+                encoder.encode(&self.buf[..n], converted);
+                converted
+            }
+            None => &self.buf[..n],
+        }))
+    }
+}
+
+/// An upload's bytes as they land in the file, bare LF line ends in
+/// TYPE A.
+struct Upload {
+    file: Incoming,
+    ascii: Option<(AsciiDecoder, Vec<u8>)>,
+}
+
+impl Upload {
+    fn new(file: Incoming, ascii: bool) -> Self {
+        Upload {
+            file,
+            ascii: ascii.then(|| (AsciiDecoder::default(), Vec::new())),
+        }
+    }
+
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        match &mut self.ascii {
+            Some((decoder, converted)) => {
+                converted.clear();
+                decoder.decode(chunk, converted);
+                self.file.write_all(converted)
+            }
+            None => self.file.write_all(chunk),
+        }
+    }
+
+    /// The whole upload on disk and under its name (before the 226).
+    fn commit(mut self) -> std::io::Result<()> {
+        if let Some((decoder, converted)) = &mut self.ascii {
             converted.clear();
-            encoder.encode(&buf[..n], &mut converted);
-            stream.write_all(&converted)?;
-        } else {
-            stream.write_all(&buf[..n])?;
+            decoder.finish(converted);
+            self.file.write_all(converted)?;
         }
+        self.file.commit()
+    }
+}
+
+fn send_file(stream: &mut ByteStream<Stream, Raw>, mut file: Outgoing) -> std::io::Result<()> {
+    while let Some(piece) = file.next()? {
+        stream.write_all(piece)?;
     }
     stream.finish()
 }
 
-fn receive_file(
-    stream: &mut ByteStream<Stream, Raw>,
-    mut file: Incoming,
-    ascii: bool,
-) -> std::io::Result<()> {
-    let mut decoder = AsciiDecoder::default();
-    let mut converted = Vec::new();
+fn receive_file(stream: &mut ByteStream<Stream, Raw>, mut file: Upload) -> std::io::Result<()> {
     while let Some(chunk) = stream.next_chunk()? {
-        if ascii {
-            converted.clear();
-            decoder.decode(&chunk, &mut converted);
-            file.write_all(&converted)?;
-        } else {
-            file.write_all(&chunk)?;
-        }
+        file.write(&chunk)?;
     }
-    converted.clear();
-    decoder.finish(&mut converted);
-    file.write_all(&converted)?;
-    // On disk and under its name before the 226.
     file.commit()
+}
+
+async fn send_file_async(stream: &mut AsyncData, mut file: Outgoing) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    while let Some(piece) = file.next()? {
+        stream.write_all(piece).await?;
+    }
+    stream.finish().await
+}
+
+async fn send_async(stream: &mut AsyncData, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    stream.write_all(bytes).await?;
+    stream.finish().await
+}
+
+async fn receive_file_async(stream: &mut AsyncData, mut file: Upload) -> std::io::Result<()> {
+    while let Some(chunk) = stream.next_chunk().await? {
+        file.write(&chunk)?;
+    }
+    // The fsyncs can take a while on a real disk: off the task's thread,
+    // so the other connections go on meanwhile.
+    tokio::task::spawn_blocking(move || file.commit())
+        .await
+        .map_err(std::io::Error::other)?
 }
 
 /// Accepts the client's data connection, from the control connection's
@@ -508,6 +735,36 @@ fn accept(listener: &TcpListener, peer: IpAddr) -> std::io::Result<TcpStream> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// [`accept`] on tokio.
+async fn accept_async(
+    listener: &tokio::net::TcpListener,
+    peer: IpAddr,
+) -> std::io::Result<tokio::net::TcpStream> {
+    let from_peer = async {
+        loop {
+            let (tcp, from) = listener.accept().await?;
+            if from.ip() == peer {
+                return Ok(tcp);
+            }
+        }
+    };
+    within(ACCEPT_TIMEOUT, from_peer).await
+}
+
+/// `io` if it is done within `limit`, else a `TimedOut` error.
+async fn within<T>(
+    limit: Duration,
+    io: impl std::future::Future<Output = std::io::Result<T>>,
+) -> std::io::Result<T> {
+    tokio::time::timeout(limit, io)
+        .await
+        .map_err(|_| timed_out())?
+}
+
+fn timed_out() -> std::io::Error {
+    std::io::ErrorKind::TimedOut.into()
 }
 
 /// `path` resolved against `cwd` as a virtual absolute path: `.` and

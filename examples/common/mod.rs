@@ -206,6 +206,7 @@ pub fn async_handler(protocol: &str) -> Option<AsyncHandler> {
         "smtp" => Some(|s, c| Box::pin(smtp_server::serve_connection_async(s, c))),
         "pop3" => Some(|s, c| Box::pin(pop3_server::serve_connection_async(s, c))),
         "imap" => Some(|s, c| Box::pin(imap_server::serve_connection_async(s, c))),
+        "ftp" => Some(|s, c| Box::pin(ftp_server::serve_connection_async(s, c))),
         _ => None,
     }
 }

@@ -280,7 +280,12 @@ impl<S: ControlSocket> Session<S, Ftp> {
                 let listener = TcpListener::bind((ip, 0))?;
                 let started = self.call(ops::Start::listening(id, listener.local_addr()?))?;
                 match started {
-                    Started::Open(_) => (started, Some(accept(&listener, peer.ip())?)),
+                    Started::Open(_) => {
+                        // A 150 that came early (ahead of its command)
+                        // leaves the command queued: it goes before the wait.
+                        self.driver().flush()?;
+                        (started, Some(accept(&listener, peer.ip())?))
+                    }
                     Started::Done(_) => (started, None),
                 }
             }

@@ -113,7 +113,12 @@ impl<S: ControlSocket> Session<S, Ftp, Tokio> {
                 let at = listener.local_addr()?;
                 let started = self.call(ops::Start::listening(id, at)).await?;
                 match started {
-                    Started::Open(_) => (started, Some(accept(&listener, peer.ip()).await?)),
+                    Started::Open(_) => {
+                        // A 150 that came early (ahead of its command)
+                        // leaves the command queued: it goes before the wait.
+                        self.driver().flush().await?;
+                        (started, Some(accept(&listener, peer.ip()).await?))
+                    }
                     Started::Done(_) => (started, None),
                 }
             }
