@@ -475,3 +475,59 @@ fn serve_nntp_compresses_inside_starttls_on_tokio() {
     assert_eq!(news.article(ArticleRef::Number(1)).unwrap(), MESSAGE);
     assert_eq!(news.quit().unwrap().code, 205);
 }
+
+// ---- FTP -------------------------------------------------------------
+
+fn ftp_greet(server: &Server, conn: &mut Conn) {
+    expect(conn, b"220 ");
+    if server.tls == Mode::StartTls {
+        send(conn, "AUTH TLS\r\n");
+        expect(conn, b"234 ");
+        server.upgrade(conn);
+    }
+    send(conn, "USER u\r\n");
+    expect(conn, b"331 ");
+    send(conn, "PASS p\r\n");
+    expect(conn, b"230 ");
+}
+
+/// A download on a data connection of its own (over TLS, resuming the
+/// control connection's session, as `serve ftp` requires), with the
+/// typed session: the tokio handler's transfers, not only its replies.
+fn ftp_download(server: &Server) {
+    use sanswire::ftp::ops::Transfer;
+    use sanswire::io::ftp::Client;
+    let retr = || Transfer::Retr("hello.txt".into(), 0);
+    let got = match server.tls {
+        Mode::Plain => {
+            let mut ftp = Client::connect(&server.addr).unwrap();
+            ftp.login("u", "p").unwrap();
+            let got = ftp.fetch_all(retr()).unwrap();
+            ftp.quit().unwrap();
+            got
+        }
+        mode => {
+            let (addr, connector) = (&server.addr, &server.connector);
+            let mut ftp = match mode {
+                Mode::StartTls => Client::connect_explicit_tls(addr, connector, "localhost"),
+                _ => Client::connect_implicit_tls(addr, connector, "localhost"),
+            }
+            .unwrap();
+            ftp.login("u", "p").unwrap();
+            let got = ftp.fetch_all(retr()).unwrap();
+            ftp.quit().unwrap();
+            got
+        }
+    };
+    assert_eq!(got, HELLO);
+}
+
+#[test]
+fn serve_ftp_holds_200_connections_on_a_few_threads() {
+    for tls in [Mode::Plain, Mode::StartTls, Mode::Implicit] {
+        hold_many("ftp", tls, ftp_greet, |server, conn| {
+            ftp_greet(server, conn);
+            ftp_download(server);
+        });
+    }
+}
