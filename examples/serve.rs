@@ -9,8 +9,8 @@
 //! byte instead (https, smtps, pop3s, ftps).
 //! The first line on stdout is `listening on IP:PORT`. Each connection is
 //! a task on a tokio runtime (plaintext and TLS alike), so thousands of
-//! connections cost memory, not threads; a protocol without a tokio
-//! handler yet gives each connection a thread of its own.
+//! connections cost memory, not threads (every protocol has its tokio
+//! handler; the threaded ones serve `tour`).
 
 mod common;
 
@@ -79,8 +79,8 @@ fn run(args: Args) -> Result<(), String> {
         tls,
         implicit_tls: args.implicit_tls,
     };
-    // On tokio, one task per connection, wherever the protocol has a
-    // tokio handler; else a thread per connection.
+    // On tokio, one task per connection (every protocol has a tokio
+    // handler; a thread per connection is the fallback for one without).
     let addr = match common::async_handler(&args.protocol) {
         Some(handler) => common::spawn_async(&args.listen, handler, config),
         None => common::spawn(&args.listen, handler, config),
