@@ -710,6 +710,7 @@ impl Capabilities {
         let line_head = |sep: u8| u32::from_le_bytes([code[0], code[1], code[2], sep]);
         let (more, final_line) = (line_head(b'-'), line_head(b' '));
         let mut others = [(0u32, 0u32); 16];
+        let mut last_auth: &[u8] = &[];
         let mut n_others = 0;
         let mut at = 0;
         let mut first = true;
@@ -774,7 +775,8 @@ impl Capabilities {
                 first = false;
             } else {
                 let word = &raw[word_at..word_end];
-                let known = caps.add_word(word, &raw[word_end..end], &raw[word_at..end], text);
+                let (rest, line) = (&raw[word_end..end], &raw[word_at..end]);
+                let known = caps.add_word(word, rest, line, text, &mut last_auth);
                 if !known {
                     // Kept as text after the AUTH mechanisms.
                     *others.get_mut(n_others)? = (start as u32, end as u32);
@@ -853,8 +855,9 @@ impl Capabilities {
         let mut others = [(0u32, 0u32); 16];
         let mut n_others = 0;
         let mut more_others = false;
+        let mut last_auth: &[u8] = &[];
         for line in lines {
-            if !caps.add_line(line, text) {
+            if !caps.add_line(line, text, &mut last_auth) {
                 if n_others < others.len() {
                     let at = offset_in(raw, line);
                     others[n_others] = (at as u32, (at + line.len()) as u32);
@@ -897,16 +900,29 @@ impl Capabilities {
 
     /// Takes in one keyword line; false when it is none of the known ones
     /// (it is kept as text, in a second pass).
-    fn add_line(&mut self, line: &[u8], text: &mut impl Text) -> bool {
+    fn add_line<'a>(
+        &mut self,
+        line: &'a [u8],
+        text: &mut impl Text,
+        last_auth: &mut &'a [u8],
+    ) -> bool {
         let line = line.trim_ascii_start();
         let (word, rest) = first_word(line);
-        self.add_word(word, rest, line, text)
+        self.add_word(word, rest, line, text, last_auth)
     }
 
     /// [`add_line`](Self::add_line) for a line already split: its first
     /// `word`, the `rest` after it, and `line`, from the word to the end.
+    /// `last_auth` is the mechanism list of the reply's last AUTH line.
     #[inline(always)]
-    fn add_word(&mut self, word: &[u8], rest: &[u8], line: &[u8], text: &mut impl Text) -> bool {
+    fn add_word<'a>(
+        &mut self,
+        word: &[u8],
+        rest: &'a [u8],
+        line: &'a [u8],
+        text: &mut impl Text,
+        last_auth: &mut &'a [u8],
+    ) -> bool {
         if word.is_empty() {
             return true;
         }
@@ -926,13 +942,32 @@ impl Capabilities {
             Some(Keyword::BinaryMime) => self.binary_mime = true,
             Some(Keyword::StartTls) => self.starttls = true,
             Some(Keyword::EnhancedStatusCodes) => self.enhanced_status_codes = true,
-            Some(Keyword::Auth) => add_auth(text, &mut self.mechanisms, from, rest),
+            Some(Keyword::Auth) => self.add_auth_line(rest, from, text, last_auth),
             // `AUTH=LOGIN PLAIN`: the pre-RFC form that old Microsoft
             // Exchange and Outlook-era servers still send next to `AUTH`.
-            None if is_old_auth(word) => add_auth(text, &mut self.mechanisms, from, &line[5..]),
+            None if is_old_auth(word) => self.add_auth_line(&line[5..], from, text, last_auth),
             None => return false,
         }
         true
+    }
+
+    /// The mechanisms of an AUTH line. A list the same as the last AUTH
+    /// line's adds nothing, so it is not read again: Postfix (with
+    /// `broken_sasl_auth_clients`) and Exchange send `AUTH=` with the
+    /// same list right after `AUTH`.
+    #[inline(always)]
+    fn add_auth_line<'a>(
+        &mut self,
+        list: &'a [u8],
+        from: usize,
+        text: &mut impl Text,
+        last_auth: &mut &'a [u8],
+    ) {
+        let list = list.trim_ascii();
+        if list != *last_auth {
+            add_auth(text, &mut self.mechanisms, from, list);
+            *last_auth = list;
+        }
     }
 
     fn text(&self) -> &str {
@@ -1171,6 +1206,16 @@ mod tests {
             assert_eq!(common_mechanism(m.to_ascii_lowercase().as_bytes()), Some(i));
         }
         assert_eq!(common_mechanism(b"PLAINS"), None);
+    }
+
+    #[test]
+    fn a_repeated_auth_list_adds_nothing_and_a_new_one_adds_its_own() {
+        let caps = Capabilities::from_ehlo(&reply(
+            b"250-mx\r\n250-AUTH PLAIN LOGIN X-A\r\n250-AUTH=PLAIN LOGIN X-A \r\n\
+250-AUTH=LOGIN X-B\r\n250 AUTH PLAIN LOGIN X-A\r\n",
+        ));
+        let auth: Vec<&str> = caps.auth().collect();
+        assert_eq!(auth, ["PLAIN", "LOGIN", "X-A", "X-B"]);
     }
 
     #[test]
