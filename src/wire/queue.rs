@@ -263,8 +263,6 @@ impl<T> CommandQueue<T> {
             self.parts.pop_front();
         }
         if self.entries.is_empty() {
-            // After a burst, keep room for one; a single command's cycle
-            // then allocates nothing.
             // Idle: nothing held (an idle connection's memory is its state
             // and little else; the next command allocates its slot again).
             self.entries = VecDeque::new();
