@@ -197,8 +197,9 @@ fn partial_of(path: &Path) -> PathBuf {
 
 /// Moves a stored file into place and says how it went.
 fn stored(file: File, path: &Path, existed: bool) -> std::io::Result<(Response, Bytes)> {
-    file.sync_all()?;
+    super::fsync(&file)?;
     std::fs::rename(partial_of(path), path)?;
+    super::sync_dir(path)?;
     Ok(text_answer(if existed { 200 } else { 201 }, "stored\n"))
 }
 

@@ -289,7 +289,7 @@ impl Incoming {
     /// Flushes the data to disk and renames the file into place (then
     /// fsyncs the folder, so the new name survives a crash too).
     pub fn commit(mut self) -> std::io::Result<()> {
-        self.file.sync_all()?;
+        fsync(&self.file)?;
         if let Some(tmp) = self.tmp.take() {
             if let Err(e) = std::fs::rename(&tmp, &self.path) {
                 let _ = std::fs::remove_file(&tmp);
@@ -334,13 +334,28 @@ pub fn write_synced(path: &std::path::Path, content: &[u8]) -> std::io::Result<(
     use std::io::Write;
     let mut file = std::fs::File::create(path)?;
     file.write_all(content)?;
-    file.sync_all()
+    fsync(&file)
 }
 
 /// Fsyncs the folder holding `path`, so a rename into it is on disk.
 pub fn sync_dir(path: &std::path::Path) -> std::io::Result<()> {
     match path.parent() {
-        Some(dir) => std::fs::File::open(dir)?.sync_all(),
+        Some(dir) => fsync(&std::fs::File::open(dir)?),
         None => Ok(()),
+    }
+}
+
+/// Flushes `file` to disk. On a worker of tokio's multi-threaded runtime
+/// (where `serve` runs every connection) the wait is announced first
+/// (`block_in_place`), so the runtime moves the other connections' tasks
+/// to another thread while the disk works, instead of stalling them
+/// behind one fsync; anywhere else it is a plain `sync_all`.
+pub fn fsync(file: &std::fs::File) -> std::io::Result<()> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(|| file.sync_all())
+        }
+        _ => file.sync_all(),
     }
 }

@@ -232,11 +232,14 @@ impl Session {
         self.spool(recipients)?;
         let mut spool = self.spool.take().expect("just created");
         spool.out.flush()?;
-        spool.out.get_ref().sync_all()?;
+        super::fsync(spool.out.get_ref())?;
         let new = self.maildir.join("new");
         std::fs::create_dir_all(&new)?;
         std::fs::create_dir_all(self.maildir.join("cur"))?;
-        std::fs::rename(&spool.tmp, new.join(&spool.name))
+        let delivered = new.join(&spool.name);
+        std::fs::rename(&spool.tmp, &delivered)?;
+        // The new name on disk too, before the 250 (Postfix's rule).
+        super::sync_dir(&delivered)
     }
 
     fn drop_spool(&mut self) {
