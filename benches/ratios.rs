@@ -236,6 +236,19 @@ fn into_data(s: &mut smtp::Server, wire: &[u8]) {
     s.receive(wire);
 }
 
+/// Reads the message in `s`'s buffer to its end: the bytes of its `Data`
+/// events.
+fn take_message(s: &mut smtp::Server) -> usize {
+    let mut n = 0;
+    loop {
+        match s.poll_event().unwrap() {
+            Next::Event(ServerEvent::Data(d)) => n += d.len(),
+            Next::Event(ServerEvent::MessageEnd { .. }) => return n,
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 fn smtp_rows(rows: &mut Vec<Row>) {
     let message = mail(1 << 20, 100);
     let wire = stuffed(&message);
@@ -269,15 +282,7 @@ fn smtp_rows(rows: &mut Vec<Row>) {
             for _ in 0..MSGS {
                 into_data(&mut server, &wire);
                 total += timed(|| {
-                    let mut n = 0;
-                    loop {
-                        match server.poll_event().unwrap() {
-                            Next::Event(ServerEvent::Data(d)) => n += d.len(),
-                            Next::Event(ServerEvent::MessageEnd { .. }) => break,
-                            other => panic!("{other:?}"),
-                        }
-                    }
-                    assert_eq!(n, message.len());
+                    assert_eq!(take_message(&mut server), message.len());
                 });
                 // Taken for delivery, outside the timing.
                 assert_eq!(server.poll_event().unwrap(), Next::Paused);
@@ -309,14 +314,8 @@ fn smtp_rows(rows: &mut Vec<Row>) {
             let mut total = Duration::ZERO;
             for _ in 0..MSGS {
                 into_data(&mut server, &wire);
-                total += timed(|| loop {
-                    match server.poll_event().unwrap() {
-                        Next::Event(ServerEvent::Data(d)) => {
-                            black_box(d.len());
-                        }
-                        Next::Event(ServerEvent::MessageEnd { .. }) => break,
-                        other => panic!("{other:?}"),
-                    }
+                total += timed(|| {
+                    black_box(take_message(&mut server));
                 });
                 assert_eq!(server.poll_event().unwrap(), Next::Paused);
                 server.accept().unwrap();
@@ -590,14 +589,8 @@ fn profile(what: &str, ours: bool) {
                 while let Next::Event(_) = server.poll_event().unwrap() {}
                 for _ in 0..4 {
                     into_data(&mut server, &wire);
-                    profiled(1, || loop {
-                        match server.poll_event().unwrap() {
-                            Next::Event(ServerEvent::Data(d)) => {
-                                black_box(d.len());
-                            }
-                            Next::Event(ServerEvent::MessageEnd { .. }) => break,
-                            other => panic!("{other:?}"),
-                        }
+                    profiled(1, || {
+                        black_box(take_message(&mut server));
                     });
                     assert_eq!(server.poll_event().unwrap(), Next::Paused);
                     server.accept().unwrap();
