@@ -169,16 +169,6 @@ for cls in (ftplib.FTP_TLS, Reusing):
     );
 }
 
-/// stdout and exit code of a command.
-fn output(cmd: &mut Command) -> (Option<i32>, Vec<u8>, String) {
-    let out = cmd.output().expect("runs");
-    (
-        out.status.code(),
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn fetch_prints_what_curl_prints_over_ftps() {
     let s = setup("ftps-curl");

@@ -19,18 +19,7 @@ use sanswire::ftp::DataProtection;
 use sanswire::io::ftp::Client;
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
-fn sha256(data: &[u8]) -> String {
-    let mut child = Command::new("sha256sum")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("sha256sum runs");
-    child.stdin.take().unwrap().write_all(data).unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout)[..64].to_string()
-}
+use std::process::Command;
 
 fn home(p: &Peers) -> PathBuf {
     PathBuf::from(p.get("FTP_HOME"))
@@ -199,16 +188,6 @@ fn tokio_session_over_ftps_with_session_reuse() {
         assert!(!home(p).join("tokio-renamed.bin").exists());
         ftp.quit().await.unwrap();
     });
-}
-
-/// stdout and exit code.
-fn output(cmd: &mut Command) -> (Option<i32>, Vec<u8>, String) {
-    let out = cmd.output().expect("runs");
-    (
-        out.status.code(),
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

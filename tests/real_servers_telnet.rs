@@ -14,8 +14,7 @@ mod peers;
 use common::*;
 use peers::peers;
 use sanswire::io;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// What the program printed, without the pty's echo of our line.
 fn printed(screen: &[u8]) -> Vec<String> {
@@ -39,19 +38,6 @@ fn expected() -> Vec<String> {
     ]
     .map(String::from)
     .to_vec()
-}
-
-/// Runs `cmd` with `input` on stdin; exit code and stdout.
-fn with_stdin(cmd: &mut Command, input: &[u8]) -> (Option<i32>, Vec<u8>) {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("command runs");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (out.status.code(), out.stdout)
 }
 
 #[test]

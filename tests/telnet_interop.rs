@@ -7,27 +7,13 @@
 mod common;
 
 use common::*;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn greeting(window: &str, terminal: &str) -> String {
     format!(
         "Welcome to the sanswire telnet echo. Window: {window}. Terminal: {terminal}.\r\n\
          Type a line; quit ends.\r\n"
     )
-}
-
-/// Runs `cmd` with `input` on stdin; exit code and stdout.
-fn with_stdin(cmd: &mut Command, input: &[u8]) -> (Option<i32>, Vec<u8>) {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("command runs");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (out.status.code(), out.stdout)
 }
 
 #[test]

@@ -108,6 +108,37 @@ pub fn run(cmd: &mut Command) -> (bool, Vec<u8>, String) {
     )
 }
 
+/// Runs a command; returns (exit code, stdout, stderr), for a comparison
+/// of `fetch` with curl that includes the exit code.
+pub fn output(cmd: &mut Command) -> (Option<i32>, Vec<u8>, String) {
+    let out = cmd.output().expect("command runs");
+    (
+        out.status.code(),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `cmd` with `input` on stdin; exit code and stdout.
+pub fn with_stdin(cmd: &mut Command, input: &[u8]) -> (Option<i32>, Vec<u8>) {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("command runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), out.stdout)
+}
+
+/// The SHA-256 of `data` in hex, by `sha256sum` (an independent tool).
+pub fn sha256(data: &[u8]) -> String {
+    let (_, out) = with_stdin(&mut Command::new("sha256sum"), data);
+    String::from_utf8_lossy(&out)[..64].to_string()
+}
+
 /// Bytes no text tool would leave alone: every byte value, CR, LF, dots.
 pub fn awkward_bytes(len: usize) -> Vec<u8> {
     (0..len)
