@@ -952,9 +952,9 @@ impl Capabilities {
     }
 
     /// The mechanisms of an AUTH line. A list the same as the last AUTH
-    /// line's adds nothing, so it is not read again: Postfix (with
-    /// `broken_sasl_auth_clients`) and Exchange send `AUTH=` with the
-    /// same list right after `AUTH`.
+    /// line's adds nothing, so it is not read again: Postfix with
+    /// `broken_sasl_auth_clients = yes` sends `AUTH=` with the same list
+    /// right after `AUTH`.
     #[inline(always)]
     fn add_auth_line<'a>(
         &mut self,
