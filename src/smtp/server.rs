@@ -996,34 +996,43 @@ impl Server {
                     next => return Ok(next),
                 },
                 State::Command | State::AuthLine(_) => {
-                    if self.discarding && !self.skip_long_line() {
-                        return Ok(Next::NeedInput);
-                    }
-                    let line = match self.lines.next_line(&mut self.conn.inbox) {
-                        Ok(Some(line)) => line,
-                        Ok(None) => return Ok(Next::NeedInput),
-                        Err(LineError::TooLong { limit }) => {
-                            if matches!(self.state, State::AuthLine(_)) {
-                                self.write_reply(500, SYNTAX, "Line too long");
-                                return Err((ErrorKind::LineTooLong { limit }).into());
-                            }
-                            self.discarding = true;
-                            continue;
-                        }
-                    };
-                    // Bare LF ends a command line too: Postfix and Exim
-                    // accept it from old clients, and commands cannot smuggle
-                    // anything past the reply that follows.
-                    let event = match core::mem::replace(&mut self.state, State::Command) {
-                        State::AuthLine(stage) => self.on_auth_response(stage, &line.bytes),
-                        _ => self.on_command(&line.bytes)?,
-                    };
-                    if let Some(event) = event {
-                        return Ok(Next::Event(event));
+                    if let Some(next) = self.poll_command()? {
+                        return Ok(next);
                     }
                 }
             }
         }
+    }
+
+    /// One command line (or AUTH response line), if a whole one is in:
+    /// `None` to look again (the state may have changed). Kept out of
+    /// [`poll_inner`](Self::poll_inner) so that message content, its hot
+    /// path, does not pay for this one's setup.
+    #[inline(never)]
+    fn poll_command(&mut self) -> Result<Option<Next<Event>>, Error> {
+        if self.discarding && !self.skip_long_line() {
+            return Ok(Some(Next::NeedInput));
+        }
+        let line = match self.lines.next_line(&mut self.conn.inbox) {
+            Ok(Some(line)) => line,
+            Ok(None) => return Ok(Some(Next::NeedInput)),
+            Err(LineError::TooLong { limit }) => {
+                if matches!(self.state, State::AuthLine(_)) {
+                    self.write_reply(500, SYNTAX, "Line too long");
+                    return Err((ErrorKind::LineTooLong { limit }).into());
+                }
+                self.discarding = true;
+                return Ok(None);
+            }
+        };
+        // Bare LF ends a command line too: Postfix and Exim accept it from
+        // old clients, and commands cannot smuggle anything past the reply
+        // that follows.
+        let event = match core::mem::replace(&mut self.state, State::Command) {
+            State::AuthLine(stage) => self.on_auth_response(stage, &line.bytes),
+            _ => self.on_command(&line.bytes)?,
+        };
+        Ok(event.map(Next::Event))
     }
 
     /// Drops the rest of an over-long command line; true once its end was

@@ -744,28 +744,30 @@ mod tests {
         assert_eq!(u.next(&mut inbox), Err(LineError::TooLong { limit: 6 }));
     }
 
+    /// What [`find_dot_line`] finds, by its definition, byte by byte.
+    fn plain_dot_line(data: &[u8], last_was_cr: bool) -> (usize, usize) {
+        let mut bare = 0;
+        for i in 0..data.len() {
+            if data[i] == b'\n' {
+                let cr = if i == 0 {
+                    last_was_cr
+                } else {
+                    data[i - 1] == b'\r'
+                };
+                if !cr {
+                    bare += 1;
+                } else if data.get(i + 1) == Some(&b'.') {
+                    return (i + 1, bare);
+                }
+            }
+        }
+        (data.len(), bare)
+    }
+
     /// The block-wise search against the plain definition, at every
     /// position and block boundary.
     #[test]
     fn dot_line_search_matches_a_byte_by_byte_one() {
-        fn plain(data: &[u8], last_was_cr: bool) -> (usize, usize) {
-            let mut bare = 0;
-            for i in 0..data.len() {
-                if data[i] == b'\n' {
-                    let cr = if i == 0 {
-                        last_was_cr
-                    } else {
-                        data[i - 1] == b'\r'
-                    };
-                    if !cr {
-                        bare += 1;
-                    } else if data.get(i + 1) == Some(&b'.') {
-                        return (i + 1, bare);
-                    }
-                }
-            }
-            (data.len(), bare)
-        }
         let mut base = Vec::new();
         for i in 0..40u8 {
             base.extend_from_slice(b"ab\r\ncd\nef");
@@ -784,12 +786,48 @@ mod tests {
                         for found in [find_dot_line(part, cr), find_dot_line_body(part, cr)] {
                             assert_eq!(
                                 (found.end, found.bare),
-                                plain(part, cr),
+                                plain_dot_line(part, cr),
                                 "at {at} from {from}"
                             );
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The same against random text of CR, LF, dots and letters, at
+    /// random lengths and starting offsets (all alignments of the vector
+    /// pass, its masked first vector, its steps and its tail).
+    #[test]
+    fn dot_line_search_matches_on_random_text() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut buf = vec![0u8; 1100];
+        for _ in 0..4000 {
+            // Mostly letters, so that odd lanes stay sparse as in mail.
+            let dense = next() % 4 == 0;
+            for b in buf.iter_mut() {
+                let r = next() % if dense { 4 } else { 40 };
+                *b = match r {
+                    0 => b'\r',
+                    1 => b'\n',
+                    2 => b'.',
+                    _ => b'a',
+                };
+            }
+            let from = (next() % 64) as usize;
+            let len = (next() % 1000) as usize;
+            let part = &buf[from..from + len];
+            let cr = next() % 2 == 0;
+            let want = plain_dot_line(part, cr);
+            for found in [find_dot_line(part, cr), find_dot_line_body(part, cr)] {
+                assert_eq!((found.end, found.bare), want, "from {from} len {len}");
             }
         }
     }
