@@ -388,11 +388,12 @@ impl Machine for Client {
     }
 
     fn step(&mut self) -> Result<Next<Event>, Error> {
-        let result = self.poll_inner();
-        if result.is_err() {
+        // By value through `map_err`: a local inspected and then returned
+        // costs a copy of the event.
+        self.poll_inner().map_err(|kind| {
             self.read = Read::Stopped;
-        }
-        result.map_err(Error::new)
+            Error::new(kind)
+        })
     }
 }
 
