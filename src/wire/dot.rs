@@ -602,9 +602,12 @@ mod avx2 {
                 i += to_boundary;
             }
         }
-        // Steps of 128 bytes: four vectors, one test for all four.
-        while let Some(window) = data.get(i - 1..i + STEP + 1) {
-            let window: &[u8; STEP + 2] = window.try_into().expect("step");
+        // Steps of 128 bytes: four vectors, one test for all four. The
+        // windows are cut from what is left, so a step costs one length
+        // test, not the bounds of a range.
+        let mut rest = &data[i - 1..];
+        while let Some((window, _)) = rest.split_first_chunk::<{ STEP + 2 }>() {
+            rest = &rest[STEP..];
             let vector = |q: usize| -> &[u8; LANES + 2] {
                 window[q * LANES..q * LANES + LANES + 2]
                     .try_into()
