@@ -388,8 +388,8 @@ impl Machine for Client {
     }
 
     fn step(&mut self) -> Result<Next<Event>, Error> {
-        // By value through `map_err`: a local inspected and then returned
-        // costs a copy of the event.
+        // By value through `map_err`, as the server's step: there a local
+        // inspected and then returned cost two copies of the event.
         self.poll_inner().map_err(|kind| {
             self.read = Read::Stopped;
             Error::new(kind)

@@ -1006,8 +1006,8 @@ impl Server {
 
     /// One command line (or AUTH response line), if a whole one is in:
     /// `None` to look again (the state may have changed). Kept out of
-    /// [`poll_inner`](Self::poll_inner) so that message content, its hot
-    /// path, does not pay for this one's setup.
+    /// [`poll_inner`](Self::poll_inner), which every piece of message
+    /// content passes through, so that one stays small.
     #[inline(never)]
     fn poll_command(&mut self) -> Result<Option<Next<Event>>, Error> {
         if self.discarding && !self.skip_long_line() {

@@ -342,27 +342,55 @@ fn find_dot_line(data: &[u8], last_was_cr: bool) -> Scanned {
     find_dot_line_body(data, last_was_cr)
 }
 
+/// [`find_dot_line`] byte by byte over `data[from..to]`, for the edges the
+/// vector passes leave: where the content ends if a dot line starts in
+/// there, counting the bare LFs before it in `bare`.
+fn dot_line_in_bytes(
+    data: &[u8],
+    from: usize,
+    to: usize,
+    last_was_cr: bool,
+    bare: &mut usize,
+) -> Option<usize> {
+    for i in from..to {
+        if data[i] == b'\n' {
+            let cr = match i.checked_sub(1) {
+                Some(before) => data[before] == b'\r',
+                None => last_was_cr,
+            };
+            if !cr {
+                *bare += 1;
+            } else if data.get(i + 1) == Some(&b'.') {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
+}
+
+/// Walks the odd lanes of a block or vector (bit `k`: the LF of lane `k`
+/// is bare or starts a dot line; `before[k]` is the byte before it): the
+/// end of the content at the first that starts a dot line, found at `base
+/// + k + 1`; the others are bare, and counted in `bare`.
+#[inline(always)]
+fn walk_odd_lanes(mut lanes: u64, before: &[u8], base: usize, bare: &mut usize) -> Option<usize> {
+    while lanes != 0 {
+        let k = lanes.trailing_zeros() as usize;
+        if before[k] == b'\r' {
+            return Some(base + k + 1);
+        }
+        *bare += 1;
+        lanes &= lanes - 1;
+    }
+    None
+}
+
 #[inline(always)]
 fn find_dot_line_body(data: &[u8], last_was_cr: bool) -> Scanned {
     const BLOCK: usize = SCAN_BLOCK;
-    let cr = |at: usize| match at.checked_sub(1) {
-        Some(i) => data[i] == b'\r',
-        None => last_was_cr,
-    };
-    // Byte by byte, for the first two bytes and the tail.
-    let slow = |from: usize, to: usize, bare: &mut usize| -> Option<usize> {
-        for i in from..to {
-            if data[i] == b'\n' {
-                if cr(i) {
-                    if data.get(i + 1) == Some(&b'.') {
-                        return Some(i + 1);
-                    }
-                } else {
-                    *bare += 1;
-                }
-            }
-        }
-        None
+    // Byte by byte, for the first byte and the tail.
+    let slow = |from: usize, to: usize, bare: &mut usize| {
+        dot_line_in_bytes(data, from, to, last_was_cr, bare)
     };
     let mut bare = 0;
     // The longest run of whole blocks without a LF: it bounds how long a
@@ -407,16 +435,10 @@ fn find_dot_line_body(data: &[u8], last_was_cr: bool) -> Scanned {
             longest_run = longest_run.max(run);
         }
         if odd {
-            // Look closer, at the LFs that made the block odd: the first
-            // with CR before it starts a dot line; the others are bare.
-            let mut lanes = odd_lanes(before, here, after);
-            while lanes != 0 {
-                let k = lanes.trailing_zeros() as usize;
-                if before[k] == b'\r' {
-                    return done(i + k + 1, bare, longest_run);
-                }
-                bare += 1;
-                lanes &= lanes - 1;
+            // Look closer, at the LFs that made the block odd.
+            let lanes = odd_lanes(before, here, after);
+            if let Some(end) = walk_odd_lanes(lanes, before, i, &mut bare) {
+                return done(end, bare, longest_run);
             }
         }
         i += BLOCK;
@@ -461,13 +483,16 @@ struct Scanned {
 }
 
 /// [`find_dot_line`] written with AVX2 intrinsics: 128 bytes a step,
-/// with one test for the whole step. Against the compiler's vectors of
-/// [`find_dot_line_body`], this is a third fewer instructions, and 20 to
-/// 30% less time on a MiB of mail (`benches/ratios.rs`, DATA row).
+/// with one test for the whole step, where the compiler's vectors of
+/// [`find_dot_line_body`] test every 64 bytes and keep a chain of
+/// conditional moves for the LF-free runs. With the per-piece changes
+/// around it, the DATA profile (`PROFILE=data` in `benches/ratios.rs`)
+/// went from 2.38 M to 1.53 M instructions for four MiB (README, sixth
+/// round of the peer ratios).
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[allow(unsafe_code)]
 mod avx2 {
-    use super::Scanned;
+    use super::{dot_line_in_bytes, walk_odd_lanes, Scanned};
     use core::arch::x86_64::{
         __m256i, _mm256_andnot_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
         _mm256_or_si256, _mm256_set1_epi8, _mm256_testz_si256,
@@ -513,27 +538,11 @@ mod avx2 {
         _mm256_testz_si256(v, v) != 0
     }
 
-    /// Walks the odd LFs of one vector whose first byte is at `base`
-    /// (`window[k]` is the byte before lane `k`): the end of the content
-    /// if one starts a dot line, else counts them as bare.
+    /// One bit a lane of a vector of compare results.
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn walk(odd: __m256i, window: &[u8], base: usize, bare: &mut usize) -> Option<usize> {
-        walk_lanes(_mm256_movemask_epi8(odd) as u32, window, base, bare)
-    }
-
-    /// [`walk`] for the odd lanes as a mask.
-    #[inline]
-    fn walk_lanes(mut lanes: u32, window: &[u8], base: usize, bare: &mut usize) -> Option<usize> {
-        while lanes != 0 {
-            let k = lanes.trailing_zeros() as usize;
-            if window[k] == b'\r' {
-                return Some(base + k + 1);
-            }
-            *bare += 1;
-            lanes &= lanes - 1;
-        }
-        None
+    fn mask(v: __m256i) -> u64 {
+        u64::from(_mm256_movemask_epi8(v) as u32)
     }
 
     /// Stretches of bytes without a LF: the longest so far, and where the
@@ -560,8 +569,8 @@ mod avx2 {
         }
 
         /// A line wholly inside the scanned bytes spans at most the
-        /// longest LF-free stretch, the two steps around it, and the byte
-        /// before the steps and those after them.
+        /// longest LF-free stretch, the two steps around it, and the bytes
+        /// before the steps (at most 32) or after them (at most 32).
         fn bound(&self) -> usize {
             self.longest + 2 * STEP + LANES + 2
         }
@@ -580,12 +589,12 @@ mod avx2 {
             bare,
             bound: gaps.bound(),
         };
-        // The first byte's CR is the one before `data`.
-        match data {
-            [] => return done(0, 0, &gaps),
-            [b'\n', b'.', ..] if last_was_cr => return done(1, 0, &gaps),
-            [b'\n', ..] if !last_was_cr => bare += 1,
-            _ => {}
+        // The first byte, whose CR is the one before `data`.
+        if data.is_empty() {
+            return done(0, 0, &gaps);
+        }
+        if let Some(end) = dot_line_in_bytes(data, 0, 1, last_was_cr, &mut bare) {
+            return done(end, bare, &gaps);
         }
         let mut i = 1;
         // The bytes up to the first 32-byte boundary, in one vector with
@@ -595,8 +604,8 @@ mod avx2 {
         if to_boundary > 0 {
             if let Some(window) = data.get(..LANES + 2) {
                 let (odd, _) = odd_and_lf(window.try_into().expect("vector"));
-                let lanes = _mm256_movemask_epi8(odd) as u32 & ((1 << to_boundary) - 1);
-                if let Some(end) = walk_lanes(lanes, window, 1, &mut bare) {
+                let lanes = mask(odd) & ((1 << to_boundary) - 1);
+                if let Some(end) = walk_odd_lanes(lanes, window, 1, &mut bare) {
                     return done(end, bare, &gaps);
                 }
                 i += to_boundary;
@@ -625,7 +634,7 @@ mod avx2 {
             if !none(odd) {
                 for (q, odd) in [o0, o1, o2, o3].into_iter().enumerate() {
                     let at = q * LANES;
-                    if let Some(end) = walk(odd, &window[at..], i + at, &mut bare) {
+                    if let Some(end) = walk_odd_lanes(mask(odd), &window[at..], i + at, &mut bare) {
                         return done(end, bare, &gaps);
                     }
                 }
@@ -638,21 +647,15 @@ mod avx2 {
             if none(lf) {
                 gaps.lf_free(i, LANES);
             }
-            if let Some(end) = walk(odd, window, i, &mut bare) {
+            if let Some(end) = walk_odd_lanes(mask(odd), window, i, &mut bare) {
                 return done(end, bare, &gaps);
             }
             i += LANES;
         }
-        for at in i..data.len() {
-            if data[at] == b'\n' {
-                if data[at - 1] != b'\r' {
-                    bare += 1;
-                } else if data.get(at + 1) == Some(&b'.') {
-                    return done(at + 1, bare, &gaps);
-                }
-            }
+        match dot_line_in_bytes(data, i, data.len(), last_was_cr, &mut bare) {
+            Some(end) => done(end, bare, &gaps),
+            None => done(data.len(), bare, &gaps),
         }
-        done(data.len(), bare, &gaps)
     }
 }
 
