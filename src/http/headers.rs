@@ -1,7 +1,7 @@
-use alloc::vec::Vec;
 use bytes::Bytes;
 use core::fmt;
 use core::ops::Range;
+use thin_vec::ThinVec;
 
 /// Field names the machines look up on every message. Which of them are
 /// present is recorded as fields are added, so that looking up an absent
@@ -132,8 +132,10 @@ pub struct Headers {
     lines: (u32, u32),
     /// How many fields were received.
     received: u32,
-    /// Fields pushed by the caller.
-    owned: Vec<(Bytes, Bytes)>,
+    /// Fields pushed by the caller: a vector whose length and capacity
+    /// live in its allocation, one pointer here, so that a received head
+    /// (which has none) stays small to move.
+    owned: ThinVec<(Bytes, Bytes)>,
     /// Which [`KNOWN`] names occur (one bit each).
     present: u8,
     /// Which of them occur more than once.
@@ -446,6 +448,7 @@ impl fmt::Debug for Lossy<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
 
     #[test]
     fn received_fields_are_read_from_their_lines() {
