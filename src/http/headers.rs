@@ -160,11 +160,16 @@ impl Headers {
     /// [`set_received`](Self::set_received)). Fields are noted in order.
     #[inline]
     pub(crate) fn note_field(&mut self, name: &[u8], value_at: usize, value: &[u8]) {
-        self.received += 1;
         let bit = known_bit(name);
         if bit != 0 {
             self.note_known_field(bit, value_at, value);
         }
+    }
+
+    /// Says how many fields were noted: once, after the last, rather
+    /// than a count kept field by field.
+    pub(crate) fn set_received_count(&mut self, fields: usize) {
+        self.received = fields as u32;
     }
 
     /// [`note_field`](Self::note_field) for a [`KNOWN`] name (a few of a
@@ -473,6 +478,7 @@ mod tests {
                 &text[line + 2..line + 5],
             );
         }
+        h.set_received_count(at.len());
         h.set_received(Bytes::from(text), start..end);
         h.push("X-Own", "v");
         assert_eq!(h.len(), 41);
@@ -493,6 +499,7 @@ mod tests {
         h.note_field(b"Host", 5, b" a.example");
         h.note_field(b"Connection", 28, b"close");
         h.note_field(b"Connection", 47, b"x");
+        h.set_received_count(3);
         h.set_received(Bytes::from_static(text), 0..text.len());
         assert_eq!(h.get_known(Known::HOST), Some(&b"a.example"[..]));
         assert_eq!(h.count_known_up_to_two(Known::CONNECTION), 2);

@@ -175,6 +175,7 @@ fn collect_fields(head: &Bytes, fields: &[httparse::Header<'_>]) -> Headers {
     for f in fields {
         headers.note_field(f.name.as_bytes(), offset(head, f.value), f.value);
     }
+    headers.set_received_count(fields.len());
     if folded {
         let mut copy: Vec<u8> = head.to_vec();
         for f in fields {
@@ -265,10 +266,14 @@ fn parse_request_into(
         let target_at = offset(data, target.as_bytes());
         let mut crlf = true;
         for f in req.headers.iter() {
-            let end = offset(data, f.value) + f.value.len();
-            crlf &= ends_in_cr(&data[end..]);
-            headers.note_field(f.name.as_bytes(), offset(data, f.value), f.value);
+            let at = offset(data, f.value);
+            let end = at + f.value.len();
+            // httparse's value stops at the line end or at whitespace
+            // before it: a CR right after it is the usual case.
+            crlf &= data.get(end) == Some(&b'\r') || ends_in_cr(&data[end..]);
+            headers.note_field(f.name.as_bytes(), at, f.value);
         }
+        headers.set_received_count(req.headers.len());
         // The request line's end, and the blank line's (seen from the
         // first field's start and the head's end).
         crlf &= match req.headers.first() {

@@ -105,61 +105,82 @@ impl fmt::Debug for Response {
     }
 }
 
-/// The reason phrase RFC 9110 gives a status code, if it has one.
-///
-/// ```
-/// assert_eq!(sanswire::http::canonical_reason(404), Some("Not Found"));
-/// assert_eq!(sanswire::http::canonical_reason(299), None);
-/// ```
-pub fn canonical_reason(status: u16) -> Option<&'static str> {
-    Some(match status {
-        100 => "Continue",
-        101 => "Switching Protocols",
-        103 => "Early Hints",
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        203 => "Non-Authoritative Information",
-        204 => "No Content",
-        205 => "Reset Content",
-        206 => "Partial Content",
-        300 => "Multiple Choices",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        402 => "Payment Required",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        407 => "Proxy Authentication Required",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        410 => "Gone",
-        411 => "Length Required",
-        412 => "Precondition Failed",
-        413 => "Content Too Large",
-        414 => "URI Too Long",
-        415 => "Unsupported Media Type",
-        416 => "Range Not Satisfiable",
-        417 => "Expectation Failed",
-        421 => "Misdirected Request",
-        422 => "Unprocessable Content",
-        426 => "Upgrade Required",
-        428 => "Precondition Required",
-        429 => "Too Many Requests",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        505 => "HTTP Version Not Supported",
-        _ => return None,
-    })
+/// The status codes with a reason phrase in RFC 9110: one table for
+/// [`canonical_reason`] and for the whole HTTP/1.1 status lines, which are
+/// built when compiling so that answering with one is a single copy.
+macro_rules! statuses {
+    ($($code:literal => $reason:literal,)*) => {
+        /// The reason phrase RFC 9110 gives a status code, if it has one.
+        ///
+        /// ```
+        /// assert_eq!(sanswire::http::canonical_reason(404), Some("Not Found"));
+        /// assert_eq!(sanswire::http::canonical_reason(299), None);
+        /// ```
+        pub fn canonical_reason(status: u16) -> Option<&'static str> {
+            Some(match status {
+                $($code => $reason,)*
+                _ => return None,
+            })
+        }
+
+        /// `HTTP/1.1 <status> <canonical reason>` and the blank line after
+        /// it (a head with no fields); without the last CRLF for one with
+        /// fields.
+        pub(crate) fn canonical_status_head_11(status: u16) -> Option<&'static [u8]> {
+            Some(match status {
+                $($code => concat!("HTTP/1.1 ", $code, " ", $reason, "\r\n\r\n").as_bytes(),)*
+                _ => return None,
+            })
+        }
+    };
+}
+
+statuses! {
+    100 => "Continue",
+    101 => "Switching Protocols",
+    103 => "Early Hints",
+    200 => "OK",
+    201 => "Created",
+    202 => "Accepted",
+    203 => "Non-Authoritative Information",
+    204 => "No Content",
+    205 => "Reset Content",
+    206 => "Partial Content",
+    300 => "Multiple Choices",
+    301 => "Moved Permanently",
+    302 => "Found",
+    303 => "See Other",
+    304 => "Not Modified",
+    307 => "Temporary Redirect",
+    308 => "Permanent Redirect",
+    400 => "Bad Request",
+    401 => "Unauthorized",
+    402 => "Payment Required",
+    403 => "Forbidden",
+    404 => "Not Found",
+    405 => "Method Not Allowed",
+    406 => "Not Acceptable",
+    407 => "Proxy Authentication Required",
+    408 => "Request Timeout",
+    409 => "Conflict",
+    410 => "Gone",
+    411 => "Length Required",
+    412 => "Precondition Failed",
+    413 => "Content Too Large",
+    414 => "URI Too Long",
+    415 => "Unsupported Media Type",
+    416 => "Range Not Satisfiable",
+    417 => "Expectation Failed",
+    421 => "Misdirected Request",
+    422 => "Unprocessable Content",
+    426 => "Upgrade Required",
+    428 => "Precondition Required",
+    429 => "Too Many Requests",
+    431 => "Request Header Fields Too Large",
+    500 => "Internal Server Error",
+    501 => "Not Implemented",
+    502 => "Bad Gateway",
+    503 => "Service Unavailable",
+    504 => "Gateway Timeout",
+    505 => "HTTP Version Not Supported",
 }

@@ -53,6 +53,9 @@ enum Read {
     /// Handing out the current request's body; `discard` drops its data
     /// because the response already went out.
     Body { reader: BodyReader, discard: bool },
+    /// The current request has no body: its End is next (no body reader
+    /// to ask, for the usual GET).
+    End,
     /// The request's End went out; nothing is read until its response is
     /// complete (pipelined requests stay buffered, in order).
     AwaitResponse,
@@ -347,6 +350,8 @@ impl Server {
         let ex = self.exchange;
         match &mut self.read {
             Read::AwaitResponse => self.read = Read::Head,
+            // Its End is still to be handed out; then the next head.
+            Read::End => {}
             Read::Body { reader, discard } => {
                 let small = reader.known_remaining().is_some_and(|n| n <= DISCARD_LIMIT);
                 if (ex.expect_continue && !ex.continue_sent) || !small {
@@ -388,25 +393,29 @@ impl Server {
             match &mut self.read {
                 Read::AwaitResponse | Read::Stopped => return Ok(Next::Paused),
                 Read::Head => return self.read_head(),
+                Read::End => return Ok(Next::Event(self.request_end())),
                 Read::Body { reader, discard } => {
                     match reader.decode(&mut self.conn.inbox, &self.limits)? {
                         Decoded::NeedInput => return Ok(Next::NeedInput),
                         Decoded::Data(_) | Decoded::Trailers(_) if *discard => continue,
                         Decoded::Data(d) => return Ok(Next::Event(Event::Data(d))),
                         Decoded::Trailers(t) => return Ok(Next::Event(Event::Trailers(t))),
-                        Decoded::End => {
-                            self.read = if matches!(self.write, Write::Idle { .. }) {
-                                // The response went out already.
-                                Read::Head
-                            } else {
-                                Read::AwaitResponse
-                            };
-                            return Ok(Next::Event(Event::End));
-                        }
+                        Decoded::End => return Ok(Next::Event(self.request_end())),
                     }
                 }
             }
         }
+    }
+
+    /// The current request's End: what is read next depends on whether
+    /// its response went out already.
+    fn request_end(&mut self) -> Event {
+        self.read = if matches!(self.write, Write::Idle { .. }) {
+            Read::Head
+        } else {
+            Read::AwaitResponse
+        };
+        Event::End
     }
 
     /// Nothing more is read after an error; its last words are queued.
@@ -469,9 +478,12 @@ impl Server {
             }
         }
         self.exchange = Exchange::of(req);
-        self.read = Read::Body {
-            reader: BodyReader::new(framing),
-            discard: false,
+        self.read = match framing {
+            Framing::None | Framing::Length(0) => Read::End,
+            _ => Read::Body {
+                reader: BodyReader::new(framing),
+                discard: false,
+            },
         };
         self.write = Write::AwaitHead;
         Ok(())
@@ -505,7 +517,8 @@ impl Machine for Server {
     /// An idle keep-alive connection closes silently; one in the middle
     /// of a request head or body gets a `408`.
     fn on_timeout(&mut self) {
-        let mid_request = !self.conn.inbox.is_empty() || matches!(self.read, Read::Body { .. });
+        let mid_request =
+            !self.conn.inbox.is_empty() || matches!(self.read, Read::Body { .. } | Read::End);
         if mid_request {
             self.last_words(Some(408));
         }
