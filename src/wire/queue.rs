@@ -178,6 +178,14 @@ impl<T> CommandQueue<T> {
         let first = parts.next();
         let before = self.parts.len();
         self.parts.extend(parts);
+        if self.entries.capacity() == 0 {
+            // From idle, a slot for one command: a small block the
+            // allocator hands out and takes back on its fast path, where
+            // the default four slots (288 bytes for SMTP) were freed the
+            // slow way once the allocator's per-size cache was full, as
+            // it is across many connections. More commands grow it.
+            self.entries.reserve_exact(1);
+        }
         self.entries.push_back(Queued {
             tag,
             id,
