@@ -530,6 +530,33 @@ impl Machine for Server {
 mod tests {
     use super::*;
 
+    /// Known fields are looked up from where their value was noted, with
+    /// no scan: that place must hold the value without the whitespace
+    /// around it, whether the head came in whole (the fast path) or a
+    /// byte at a time (framed first).
+    #[test]
+    fn known_values_are_found_without_the_whitespace_around_them() {
+        let head = b"GET / HTTP/1.1\r\nHost: \t a.example \t\r\nConnection:  close  \r\n\r\n";
+        for piece in [head.len(), 1] {
+            let mut server = Server::new();
+            let mut request = None;
+            for chunk in head.chunks(piece) {
+                server.receive(chunk);
+                if let Ok(Next::Event(Event::Request(r))) = server.poll_event() {
+                    request = Some(r);
+                }
+            }
+            let r = request.expect("a request");
+            assert_eq!(r.headers().get("host"), Some(&b"a.example"[..]), "{piece}");
+            assert_eq!(
+                r.headers().get("Connection"),
+                Some(&b"close"[..]),
+                "{piece}"
+            );
+            assert!(!server.exchange.keep_alive, "{piece}");
+        }
+    }
+
     fn first_error(input: &[u8], limits: Limits) -> Error {
         let mut server = Server::with_limits(limits);
         server.receive(input);
