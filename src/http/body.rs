@@ -154,11 +154,6 @@ pub(crate) fn response_framing(resp: &Response, method: MethodKind) -> Result<Fr
 /// Whether the sender of a message lets the connection persist after it
 /// (RFC 9112 §9.3).
 pub(crate) fn wants_keep_alive(version: Version, headers: &Headers) -> bool {
-    // What browsers send, every request: one comparison, no list to walk
-    // asking whether it holds `close` (a third of this function's cost).
-    if headers.known_is(Known::CONNECTION, b"keep-alive") {
-        return true;
-    }
     if headers.has_known_token(Known::CONNECTION, "close") {
         return false;
     }

@@ -266,13 +266,6 @@ impl Headers {
         }
     }
 
-    /// Whether the [`Known`] name occurs once, with exactly `value` (any
-    /// case, no whitespace around it).
-    #[inline]
-    pub(crate) fn known_is(&self, k: Known, value: &[u8]) -> bool {
-        matches!(self.known_single(k.bit), Some(Some(v)) if v.eq_ignore_ascii_case(value))
-    }
-
     /// [`has_token`](Self::has_token) for a [`Known`] name.
     #[inline]
     pub(crate) fn has_known_token(&self, k: Known, token: &str) -> bool {
