@@ -578,7 +578,7 @@ fn profile(what: &str, ours: bool) {
                 let mut server = smtp::Server::new(ServerConfig::new("mx.example.org")).unwrap();
                 server.receive(b"EHLO c\r\n");
                 while let Next::Event(_) = server.poll_event().unwrap() {}
-                for _ in 0..4 {
+                for _ in 0..4 * rounds {
                     into_data(&mut server, &wire);
                     profiled(1, || {
                         black_box(take_message(&mut server));
@@ -588,7 +588,7 @@ fn profile(what: &str, ours: bool) {
                 }
             } else {
                 let mut buf = Vec::with_capacity(wire.len());
-                for _ in 0..4 {
+                for _ in 0..4 * rounds {
                     buf.clear();
                     let mut receiver = smtp_proto::request::receiver::DataReceiver::new();
                     profiled(1, || {

@@ -38,7 +38,7 @@ fn message(dot_every: u32) -> Bytes {
     let mut m = Vec::with_capacity(MESSAGE_SIZE + 100);
     let mut i = 0u32;
     while m.len() < MESSAGE_SIZE {
-        if i % dot_every == 0 {
+        if i.is_multiple_of(dot_every) {
             m.push(b'.');
         }
         m.extend_from_slice(

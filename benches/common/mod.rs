@@ -80,7 +80,7 @@ pub fn mail(size: usize, dot_every: usize) -> Vec<u8> {
     let mut w = 0usize;
     while m.len() < size {
         let start = m.len();
-        if i % dot_every == 0 {
+        if i.is_multiple_of(dot_every) {
             m.push(b'.');
         }
         // 68..=78 bytes of words, then CRLF: lines of 70 to 80 bytes.

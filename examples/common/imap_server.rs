@@ -1265,7 +1265,7 @@ impl<C: Link<Server>> Session<'_, C> {
         silent: bool,
         flags: &[Flag],
     ) -> Outcome {
-        if self.selected.as_ref().map_or(true, |f| f.read_only) {
+        if self.selected.as_ref().is_none_or(|f| f.read_only) {
             return self.no(tag, "mailbox is read-only");
         }
         for i in self.resolve(set, uid) {
@@ -1308,7 +1308,7 @@ impl<C: Link<Server>> Session<'_, C> {
         let mut i = 0;
         while i < folder.msgs.len() {
             let m = &folder.msgs[i];
-            let chosen = only.as_ref().map_or(true, |s| s.contains(m.uid, max_uid));
+            let chosen = only.as_ref().is_none_or(|s| s.contains(m.uid, max_uid));
             if chosen && m.flags.contains("\\Deleted") {
                 let _ = fs::remove_file(&m.path);
                 folder.msgs.remove(i);

@@ -137,7 +137,7 @@ impl<C: Link<Server>> Session<'_, C> {
                 s.group(&info).map_err(p)?;
                 for a in articles
                     .iter()
-                    .filter(|a| range.map_or(true, |r| r.contains(a.number)))
+                    .filter(|a| range.is_none_or(|r| r.contains(a.number)))
                 {
                     s.block_line(a.number.to_string().as_bytes()).map_err(p)?;
                 }

@@ -713,7 +713,7 @@ fn build_request(
         && !has(&headers, "expect")
         && match hop.method {
             "PUT" => len != Some(0),
-            _ => len.map_or(true, |n| n > EXPECT_100_THRESHOLD),
+            _ => len.is_none_or(|n| n > EXPECT_100_THRESHOLD),
         };
     if expect {
         headers.push(("Expect".into(), "100-continue".into()));

@@ -166,7 +166,7 @@ fn log_in(args: &Args, url: &Url, imap: &mut Imap) -> Result<(), Failure> {
             .map(|_| ())
             .map_err(denied);
     }
-    let any = login.auth.as_deref().map_or(true, |a| a == "*");
+    let any = login.auth.as_deref().is_none_or(|a| a == "*");
     if login.token.is_some() || !any || imap.machine().has_capability("LOGINDISABLED") {
         return Err(Failure(
             67,

@@ -204,7 +204,7 @@ trait UserCapability {
 /// curl tries USER/PASS when CAPA lists USER, or when there was no CAPA.
 impl UserCapability for Option<&Capabilities> {
     fn is_none_or_offers_user(&self) -> bool {
-        self.map_or(true, |c| c.contains(&sanswire::pop3::Capability::User))
+        self.is_none_or(|c| c.contains(&sanswire::pop3::Capability::User))
     }
 }
 

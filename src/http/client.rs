@@ -227,7 +227,7 @@ impl Client {
     /// chunked; a `Content-Length` body must be complete (unless its final
     /// response already arrived).
     pub fn send_end(&mut self, trailers: Option<&Headers>) -> Result<(), Error> {
-        let no_trailers = trailers.map_or(true, |t| t.is_empty());
+        let no_trailers = trailers.is_none_or(|t| t.is_empty());
         match &mut self.write {
             Write::Body { writer, abandoned } => {
                 match writer.check_end(trailers) {

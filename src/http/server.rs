@@ -232,7 +232,7 @@ impl Server {
     /// a `Content-Length` body must be complete. The response is then
     /// complete and the next request can be read.
     pub fn send_end(&mut self, trailers: Option<&Headers>) -> Result<(), Error> {
-        let no_trailers = trailers.map_or(true, |t| t.is_empty());
+        let no_trailers = trailers.is_none_or(|t| t.is_empty());
         match &mut self.write {
             Write::Body(w) => {
                 w.check_end(trailers)?;

@@ -49,7 +49,7 @@ where
             _ => creds.token.is_none(),
         };
         usable
-            && allowed.map_or(true, |a| a.eq_ignore_ascii_case(name))
+            && allowed.is_none_or(|a| a.eq_ignore_ascii_case(name))
             && !tried.iter().any(|t| t.eq_ignore_ascii_case(name))
             && offered
                 .clone()

@@ -474,9 +474,7 @@ fn check_param_syntax(keyword: &str, value: Option<&str>) -> Result<(), ParseErr
         && keyword
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    let value_ok = value.map_or(true, |v| {
-        !v.is_empty() && v.bytes().all(is_esmtp_value_byte)
-    });
+    let value_ok = value.is_none_or(|v| !v.is_empty() && v.bytes().all(is_esmtp_value_byte));
     if kw_ok && value_ok {
         Ok(())
     } else {

@@ -79,7 +79,7 @@ impl Spool {
                     name: group,
                 })
                 .unwrap();
-                for n in (1..=2).filter(|n| range.map_or(true, |r| r.contains(*n))) {
+                for n in (1..=2).filter(|n| range.is_none_or(|r| r.contains(*n))) {
                     s.block_line(n.to_string().as_bytes()).unwrap();
                 }
                 s.end_block().unwrap();
