@@ -30,8 +30,9 @@
 //! - `deflate`: `wire::Inflate` and `wire::Deflate` codec layers for
 //!   `COMPRESS=DEFLATE` and MCCP2 (no_std with alloc).
 #![no_std]
-// One scoped exception: `wire::dot` calls its block pass compiled for AVX2
-// after a runtime check of the CPU (see the SAFETY comment there).
+// One scoped exception: `wire::dot` calls its block pass compiled for
+// AVX-512BW or AVX2 after a runtime check of the CPU, and each pass's one
+// unaligned load reads a borrowed array (see the SAFETY comments there).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -18,32 +18,72 @@ const KNOWN: [&[u8]; 7] = [
 
 /// The bit of a known field name in [`Headers::present`]; 0 for others.
 /// Called for every field received, so it decides on the length and first
-/// letter before comparing any text. `const`, so that the machines' own
-/// lookups ([`Known`]) cost no name comparison at all.
+/// letter before comparing any text, and compares a word at a time.
+/// `const`, so that the machines' own lookups ([`Known`]) cost no name
+/// comparison at all.
 #[inline]
 const fn known_bit(name: &[u8]) -> u8 {
     if name.is_empty() {
         return 0;
     }
+    // Each arm compares with its own name, so that the comparison is
+    // compiled for that name's length: two or three loads.
     let index = match (name.len(), name[0] | 0x20) {
-        (4, b'h') => 0,
-        (14, b'c') => 1,
-        (17, b't') => 2,
-        (10, b'c') => 3,
-        (7, b'u') => 4,
-        (6, b'e') => 5,
-        (7, b't') => 6,
+        (4, b'h') if same_name(name, KNOWN[0]) => 0,
+        (14, b'c') if same_name(name, KNOWN[1]) => 1,
+        (17, b't') if same_name(name, KNOWN[2]) => 2,
+        (10, b'c') if same_name(name, KNOWN[3]) => 3,
+        (7, b'u') if same_name(name, KNOWN[4]) => 4,
+        (6, b'e') if same_name(name, KNOWN[5]) => 5,
+        (7, b't') if same_name(name, KNOWN[6]) => 6,
         _ => return 0,
     };
-    let known = KNOWN[index];
-    let mut i = 0;
-    while i < name.len() {
-        if name[i].to_ascii_lowercase() != known[i] {
-            return 0;
+    1 << index
+}
+
+/// Whether `name` is `known` (lower-case letters and `-`, 4 bytes or
+/// more, as long as `name`) in any letter case. Words of 8 (or 4) bytes
+/// from the front, the last one ending at the end (overlapping the one
+/// before); in each, the case bit (0x20) of `name`'s bytes is set where
+/// `known` has a letter (a letter is the only byte with 0x40), so only
+/// that letter's two cases match there, and only `-` matches a `-`.
+#[inline(always)]
+const fn same_name(name: &[u8], known: &[u8]) -> bool {
+    const LETTER: u64 = 0x4040_4040_4040_4040;
+    let n = known.len();
+    let (step, last) = if n >= 8 { (8, n - 8) } else { (4, n - 4) };
+    let mut at = 0;
+    loop {
+        let at_word = if at > last { last } else { at };
+        let (x, k) = if step == 8 {
+            (word::<8>(name, at_word), word::<8>(known, at_word))
+        } else {
+            (word::<4>(name, at_word), word::<4>(known, at_word))
+        };
+        if x | ((k & LETTER) >> 1) != k {
+            return false;
         }
+        if at_word == last {
+            return true;
+        }
+        at += step;
+    }
+}
+
+/// `N` (4 or 8) bytes of `bytes` from `at`, as a little-endian number.
+#[inline(always)]
+const fn word<const N: usize>(bytes: &[u8], at: usize) -> u64 {
+    let (_, rest) = bytes.split_at(at);
+    let Some(chunk) = rest.first_chunk::<N>() else {
+        panic!("a word inside the name");
+    };
+    let mut padded = [0u8; 8];
+    let mut i = 0;
+    while i < N {
+        padded[i] = chunk[i];
         i += 1;
     }
-    1 << index
+    u64::from_le_bytes(padded)
 }
 
 /// A field name the machines look up on every message, with its bit
@@ -455,6 +495,53 @@ impl fmt::Debug for Lossy<'_> {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+
+    /// [`known_bit`] by its definition: the name, in any letter case.
+    fn known_bit_plainly(name: &[u8]) -> u8 {
+        KNOWN
+            .iter()
+            .position(|k| k.eq_ignore_ascii_case(name))
+            .map_or(0, |i| 1 << i)
+    }
+
+    /// The word-wise comparison against the plain one: every case of
+    /// every known name, and every byte value at every position of each.
+    #[test]
+    fn known_names_are_found_in_any_case_and_nothing_else() {
+        for known in KNOWN {
+            let letters: Vec<usize> = (0..known.len())
+                .filter(|&i| known[i].is_ascii_alphabetic())
+                .collect();
+            // All case variants (2^16 for `transfer-encoding`'s letters).
+            for cases in 0u32..1 << letters.len() {
+                let mut name = known.to_vec();
+                for (bit, &i) in letters.iter().enumerate() {
+                    if cases >> bit & 1 == 1 {
+                        name[i] = name[i].to_ascii_uppercase();
+                    }
+                }
+                assert_eq!(known_bit(&name), known_bit_plainly(&name), "{name:?}");
+                assert_ne!(known_bit(&name), 0);
+            }
+            for at in 0..known.len() {
+                for b in 0..=255u8 {
+                    let mut name = known.to_vec();
+                    name[at] = b;
+                    assert_eq!(known_bit(&name), known_bit_plainly(&name), "{name:?}");
+                }
+            }
+        }
+        for other in [
+            &b"hots"[..],
+            b"content-lengtH",
+            b"x",
+            b"",
+            b"connectio",
+            b"upgrades",
+        ] {
+            assert_eq!(known_bit(other), known_bit_plainly(other), "{other:?}");
+        }
+    }
 
     #[test]
     fn received_fields_are_read_from_their_lines() {
