@@ -513,6 +513,17 @@ impl Gaps {
         self.run_end = at + len;
         self.longest = self.longest.max(self.run);
     }
+
+    /// What a pass found: the content's end, the bare LFs before it, and
+    /// the bound on line lengths, which is the longest LF-free stretch
+    /// and the pass's `slack` (what a line can span around one).
+    fn found(&self, end: usize, bare: usize, slack: usize) -> Scanned {
+        Scanned {
+            end,
+            bare,
+            bound: self.longest + slack,
+        }
+    }
 }
 
 /// [`find_dot_line`] written with AVX2 intrinsics: 128 bytes a step,
@@ -584,16 +595,13 @@ mod avx2 {
     /// The CPU must support AVX2.
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn find_dot_line(data: &[u8], last_was_cr: bool) -> Scanned {
-        let mut bare = 0;
-        let mut gaps = Gaps::default();
         // A line wholly inside the scanned bytes spans at most the longest
         // LF-free stretch, the two steps around it, and the bytes before
         // the steps (at most 32) or after them (at most 32).
-        let done = |end, bare, gaps: &Gaps| Scanned {
-            end,
-            bare,
-            bound: gaps.longest + 2 * STEP + LANES + 2,
-        };
+        const SLACK: usize = 2 * STEP + LANES + 2;
+        let mut bare = 0;
+        let mut gaps = Gaps::default();
+        let done = |end, bare, gaps: &Gaps| gaps.found(end, bare, SLACK);
         // The first byte, whose CR is the one before `data`.
         if data.is_empty() {
             return done(0, 0, &gaps);
@@ -739,17 +747,14 @@ mod avx512 {
     /// The CPU must support AVX-512BW.
     #[target_feature(enable = "avx512bw")]
     pub(super) unsafe fn find_dot_line(data: &[u8], last_was_cr: bool) -> Scanned {
-        let mut bare = 0;
-        let mut gaps = Gaps::default();
         // A line between two LFs of the content spans at most the longest
         // LF-free stretch of blocks and the two blocks around it, or, to a
         // LF in the bytes after the blocks (fewer than two blocks), one
         // block, the stretch and those bytes.
-        let done = |end, bare, gaps: &Gaps| Scanned {
-            end,
-            bare,
-            bound: gaps.longest + 3 * BLOCK + 2,
-        };
+        const SLACK: usize = 3 * BLOCK + 2;
+        let mut bare = 0;
+        let mut gaps = Gaps::default();
+        let done = |end, bare, gaps: &Gaps| gaps.found(end, bare, SLACK);
         let block = |at: usize| -> &[u8; BLOCK] { data[at..at + BLOCK].try_into().expect("block") };
         let mut at = 0;
         if data.len() >= 2 * BLOCK {
