@@ -259,15 +259,23 @@ mod tokio_drivers {
         }
     }
 
+    /// Accepts one connection on `listener` as a POP3 server on the tokio
+    /// driver, in plaintext.
+    async fn pop3_server(
+        listener: tokio::net::TcpListener,
+    ) -> Driver<Stream<tokio::net::TcpStream>, pop3::Server> {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let greeting = pop3::Response::ok("ready");
+        Driver::new(Stream::plain(tcp), pop3::Server::new(greeting).unwrap())
+    }
+
     /// POP3 STLS between the two machines, both on the tokio driver.
     #[tokio::test]
     async fn pop3_stls_upgrade() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
-            let (tcp, _) = listener.accept().await.unwrap();
-            let greeting = pop3::Response::ok("ready");
-            let mut conn = Driver::new(Stream::plain(tcp), pop3::Server::new(greeting).unwrap());
+            let mut conn = pop3_server(listener).await;
             let acceptor = pki().acceptor();
             while let Some(event) = conn.next_event().await.unwrap() {
                 match event {
@@ -306,6 +314,46 @@ mod tokio_drivers {
         pop.machine().quit().unwrap();
         pop.next_event().await.unwrap();
         server.await.unwrap();
+    }
+
+    /// As the blocking test of the same name: a client silent after the
+    /// STLS go-ahead; the tokio driver's handshake ends at the machine's
+    /// silence limit, on the runtime's timer.
+    #[tokio::test]
+    async fn server_handshake_ends_at_the_silence_limit() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let mut conn = pop3_server(listener).await;
+            conn.machine()
+                .set_timeout(Some(std::time::Duration::from_millis(300)));
+            let event = conn.next_event().await.unwrap();
+            assert!(matches!(event, Some(pop3::ServerEvent::Stls)), "{event:?}");
+            conn.machine().reply(&pop3::Response::ok("go")).unwrap();
+            let started = std::time::Instant::now();
+            let result = conn.accept_tls(&pki().acceptor()).await;
+            (io_kind(result), started.elapsed())
+        });
+        let mut quiet = std::net::TcpStream::connect(addr).unwrap();
+        let (kind, took) = tokio::task::spawn_blocking(move || {
+            assert_eq!(read_line(&mut quiet), b"+OK ready\r\n");
+            quiet.write_all(b"STLS\r\n").unwrap();
+            assert_eq!(read_line(&mut quiet), b"+OK go\r\n");
+            quiet
+        })
+        .await
+        .map(|quiet| async move {
+            let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), server)
+                .await
+                .expect("the handshake is still waiting")
+                .unwrap();
+            drop(quiet);
+            outcome
+        })
+        .unwrap()
+        .await;
+        assert_eq!(kind, Ok(std::io::ErrorKind::TimedOut));
+        assert!(took >= std::time::Duration::from_millis(250), "{took:?}");
     }
 
     /// `Driver::shutdown` ends a TLS connection with `close_notify`, so the
@@ -523,6 +571,120 @@ fn server_refuses_plaintext_pipelined_behind_stls() {
     let mut rest = Vec::new();
     evil.read_to_end(&mut rest).unwrap();
     assert_eq!(rest, b"");
+}
+
+/// Reads up to and including the next LF, byte by byte (a test peer's
+/// view of one line).
+fn read_line(tcp: &mut TcpStream) -> Vec<u8> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\n") {
+        assert_eq!(tcp.read(&mut byte).unwrap(), 1, "closed after {line:?}");
+        line.push(byte[0]);
+    }
+    line
+}
+
+/// What a bounded handshake ended with: the kind of I/O error, or what
+/// else came back.
+fn io_kind(result: Result<(), DriveError<pop3::Error>>) -> Result<std::io::ErrorKind, String> {
+    match result {
+        Err(DriveError::Io(e)) => Ok(e.kind()),
+        other => Err(format!("{other:?}")),
+    }
+}
+
+/// A client that asks for STLS, takes the go-ahead and then says
+/// nothing: the server's handshake ends at the machine's silence limit
+/// with an I/O error, not holding the connection (and its thread) for
+/// ever.
+#[test]
+fn blocking_server_handshake_ends_at_the_silence_limit() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let greeting = pop3::Response::ok("ready");
+        let mut conn = Driver::new(
+            tls::Stream::plain(tcp),
+            pop3::Server::new(greeting).unwrap(),
+        );
+        // No limit while the commands come, so no read timeout is left
+        // on the socket: the handshake's bound is the one set for it.
+        conn.machine().set_timeout(None);
+        let event = conn.next_event().unwrap();
+        assert!(matches!(event, Some(pop3::ServerEvent::Stls)), "{event:?}");
+        conn.machine().reply(&pop3::Response::ok("go")).unwrap();
+        conn.machine()
+            .set_timeout(Some(std::time::Duration::from_millis(300)));
+        let started = std::time::Instant::now();
+        let result = conn.accept_tls(&pki().acceptor());
+        done.send((io_kind(result), started.elapsed())).unwrap();
+    });
+    let mut quiet = TcpStream::connect(addr).unwrap();
+    assert_eq!(read_line(&mut quiet), b"+OK ready\r\n");
+    quiet.write_all(b"STLS\r\n").unwrap();
+    assert_eq!(read_line(&mut quiet), b"+OK go\r\n");
+    // No ClientHello, and the connection stays open.
+    let (kind, took) = outcome
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the handshake is still waiting");
+    let kind = kind.unwrap();
+    assert!(
+        matches!(
+            kind,
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "{kind:?}"
+    );
+    assert!(took >= std::time::Duration::from_millis(250), "{took:?}");
+    drop(quiet);
+}
+
+/// The client's side: a server that gives the STLS go-ahead and then
+/// sends nothing, not even its half of the handshake.
+#[test]
+fn blocking_client_handshake_ends_at_the_silence_limit() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let quiet = std::thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        tcp.write_all(b"+OK ready\r\n").unwrap();
+        assert_eq!(read_line(&mut tcp), b"STLS\r\n");
+        tcp.write_all(b"+OK go\r\n").unwrap();
+        // Read the ClientHello and what else comes, answer nothing.
+        let mut rest = Vec::new();
+        let _ = tcp.read_to_end(&mut rest);
+        rest
+    });
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let tcp = TcpStream::connect(addr).unwrap();
+        let mut pop = Driver::new(tls::Stream::plain(tcp), pop3::Client::new());
+        pop.machine().set_timeout(None);
+        pop.next_event().unwrap();
+        pop.machine().stls().unwrap();
+        pop.next_event().unwrap();
+        pop.machine()
+            .set_timeout(Some(std::time::Duration::from_millis(300)));
+        let result = pop.start_tls(&pki().connector(), "localhost");
+        done.send(io_kind(result)).unwrap();
+        // Dropping the client closes the connection: the peer's read ends.
+    });
+    let kind = outcome
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the handshake is still waiting")
+        .unwrap();
+    assert!(
+        matches!(
+            kind,
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "{kind:?}"
+    );
+    // The client did start a handshake (a TLS record: type 22).
+    assert_eq!(quiet.join().unwrap().first(), Some(&22));
 }
 
 /// A machine that claims whatever the test sets, to check the driver's own

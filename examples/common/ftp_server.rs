@@ -66,7 +66,7 @@ pub fn serve_connection(stream: TcpStream, config: &ServerConfig) {
         return;
     };
     let stream = match &session.acceptor {
-        Some(acceptor) if config.implicit_tls => match tls::Stream::accept(stream, acceptor) {
+        Some(acceptor) if config.implicit_tls => match super::accept_within(stream, acceptor) {
             Ok(s) => s,
             Err(_) => return,
         },
@@ -194,7 +194,7 @@ impl Threaded<'_> {
         let ascii = self.conn.machine_ref().transfer_type() == TransferType::Ascii;
         let data = match self.session.secure(self.conn.machine_ref()) {
             None => Some(tls::Stream::plain(tcp)),
-            Some(acceptor) => tls::Stream::accept(tcp, acceptor)
+            Some(acceptor) => super::accept_within(tcp, acceptor)
                 .ok()
                 .filter(|data| data.is_resumed()),
         };

@@ -46,10 +46,23 @@ impl ServerConfig {
     /// handler may upgrade with `Driver::accept_tls` on STARTTLS.
     pub fn open(&self, stream: TcpStream) -> std::io::Result<tls::Stream<TcpStream>> {
         match (&self.tls, self.implicit_tls) {
-            (Some(acceptor), true) => tls::Stream::accept(stream, acceptor),
+            (Some(acceptor), true) => accept_within(stream, acceptor),
             _ => Ok(tls::Stream::plain(stream)),
         }
     }
+}
+
+/// Implicit TLS on a thread's connection, within [`HANDSHAKE_TIMEOUT`]: a
+/// client that connects and says nothing holds the thread no longer. The
+/// read timeout is cleared after, for the driver to set its own.
+pub fn accept_within(
+    stream: TcpStream,
+    acceptor: &TlsAcceptor,
+) -> std::io::Result<tls::Stream<TcpStream>> {
+    stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
+    let mut tls = tls::Stream::accept(stream, acceptor)?;
+    sanswire::io::Socket::set_read_timeout(&mut tls, None)?;
+    Ok(tls)
 }
 
 /// A connection's stream on tokio: plaintext until a STARTTLS upgrade,

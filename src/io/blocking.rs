@@ -249,6 +249,19 @@ impl<S: Socket, M: Machine> Driver<S, M> {
         Ok(())
     }
 
+    /// Bounds a TLS handshake about to run on the stream: its read
+    /// timeout becomes the machine's silence limit
+    /// ([`Conn::timeout`](crate::wire::Conn::timeout)), or what is left of
+    /// the time limit when that ends sooner, so a peer that goes quiet
+    /// mid-handshake ends it with an error instead of holding the
+    /// connection for ever. The next read sets the timeout from the
+    /// machine again.
+    pub(crate) fn arm_handshake(&mut self) -> io::Result<()> {
+        let now = self.clock.now();
+        let silence = self.machine.conn().timeout().map(|limit| now + limit);
+        self.arm(super::earliest(self.limit, silence))
+    }
+
     /// Sets the stream's read timeout to what is left until `deadline`
     /// (and clears it when there is none), touching the socket only when
     /// something changes.

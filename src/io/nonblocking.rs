@@ -168,6 +168,34 @@ pub trait Timer: Send {
     fn poll_until(&mut self, cx: &mut Context<'_>, deadline: std::time::Instant) -> Poll<()>;
 }
 
+/// Runs `work` (a TLS handshake) until it ends or `deadline` passes on
+/// `timer`, whichever is first: then it fails with `TimedOut`, so a peer
+/// that goes quiet mid-handshake does not hold the connection for ever.
+/// Without a timer or a deadline it simply runs `work`.
+pub(crate) async fn bounded<T>(
+    work: impl core::future::Future<Output = io::Result<T>>,
+    mut timer: Option<&mut Box<dyn Timer>>,
+    deadline: Option<std::time::Instant>,
+) -> io::Result<T> {
+    let mut work = core::pin::pin!(work);
+    poll_fn(|cx| {
+        if let Poll::Ready(done) = work.as_mut().poll(cx) {
+            return Poll::Ready(done);
+        }
+        match (timer.as_mut(), deadline) {
+            (Some(timer), Some(at)) => {
+                ready!(timer.poll_until(cx, at));
+                Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the TLS handshake went silent",
+                )))
+            }
+            _ => Poll::Pending,
+        }
+    })
+    .await
+}
+
 /// Drives any [`Machine`] over an async stream of the family `R`; the async
 /// twin of the blocking [`io::Driver`](super::Driver), with the same
 /// methods. Named with the family filled in as `io::tokio::Driver` and
@@ -288,6 +316,23 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
     /// The stream.
     pub fn stream(&mut self) -> &mut S {
         &mut self.stream
+    }
+
+    /// The stream, the timer and the deadline for a TLS handshake about to
+    /// run on it ([`bounded`]): the machine's silence limit
+    /// ([`Conn::timeout`](crate::wire::Conn::timeout)) from now, or the
+    /// time limit if that ends sooner, as the blocking driver bounds it.
+    pub(crate) fn handshake_parts(
+        &mut self,
+    ) -> (
+        &mut S,
+        Option<&mut Box<dyn Timer>>,
+        Option<std::time::Instant>,
+    ) {
+        let now = self.clock.now();
+        let silence = self.machine.conn().timeout().map(|limit| now + limit);
+        let deadline = super::earliest(self.limit, silence).map(|at| self.clock.to_std(at));
+        (&mut self.stream, self.timer.as_mut(), deadline)
     }
 
     /// Gives back the stream and the machine; passed events not yet taken

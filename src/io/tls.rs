@@ -475,6 +475,12 @@ impl<S: Read + Write> Stream<S> {
     }
 
     /// Implicit TLS, server side: runs the handshake now.
+    ///
+    /// The handshake reads with `io`'s own read timeout: set one first
+    /// (`TcpStream::set_read_timeout`), or a client that connects and says
+    /// nothing holds the call for ever. (The drivers' in-band
+    /// [`Driver::start_tls`] and [`Driver::accept_tls`] bound their
+    /// handshake with the machine's silence limit themselves.)
     pub fn accept(io: S, acceptor: &TlsAcceptor) -> io::Result<Self> {
         Self::accept_with(io, acceptor, |_| {})
     }
@@ -679,7 +685,10 @@ impl<S: Socket, M: Machine> Driver<Stream<S>, M> {
     /// go-ahead came), writes what is queued, refuses if plaintext waits
     /// unread ([`UpgradeRefused`](super::UpgradeRefused)), runs the
     /// handshake for `host` and tells the machine
-    /// ([`Machine::tls_established`]).
+    /// ([`Machine::tls_established`]). The handshake may take as long as
+    /// the machine's silence limit ([`Conn::timeout`](crate::wire::Conn::timeout))
+    /// or the time limit, whichever ends first; a peer that goes quiet in
+    /// it ends it with an I/O error (`WouldBlock` or `TimedOut`).
     pub fn start_tls(
         &mut self,
         connector: &TlsConnector,
@@ -687,6 +696,7 @@ impl<S: Socket, M: Machine> Driver<Stream<S>, M> {
     ) -> Result<(), DriveError<M::Error>> {
         self.flush()?;
         check_upgrade(self.machine())?;
+        self.arm_handshake()?;
         self.stream().upgrade_client(connector, host)?;
         self.machine().tls_established();
         Ok(())
@@ -695,7 +705,8 @@ impl<S: Socket, M: Machine> Driver<Stream<S>, M> {
     /// The server side of the in-band upgrade: after the machine queued
     /// its go-ahead and reports `StartTls`, writes the go-ahead, refuses if
     /// the client pipelined plaintext behind its command, runs the
-    /// handshake and tells the machine.
+    /// handshake and tells the machine. The handshake is bounded as in
+    /// [`start_tls`](Self::start_tls).
     pub fn accept_tls(&mut self, acceptor: &TlsAcceptor) -> Result<(), DriveError<M::Error>> {
         self.accept_tls_with(acceptor, |_| {})
     }
@@ -711,6 +722,7 @@ impl<S: Socket, M: Machine> Driver<Stream<S>, M> {
     ) -> Result<(), DriveError<M::Error>> {
         self.flush()?;
         check_upgrade(self.machine())?;
+        self.arm_handshake()?;
         self.stream().upgrade_server_with(acceptor, hook)?;
         self.machine().tls_established();
         Ok(())

@@ -8,7 +8,7 @@
 //! [`Stream`] with the family filled in.
 
 use super::{already_tls, broken, server_name, Origin, TlsAcceptor, TlsConnector};
-use crate::io::nonblocking::{AsyncIo, Driver};
+use crate::io::nonblocking::{bounded, AsyncIo, Driver};
 use crate::io::{check_upgrade, DriveError};
 use crate::wire::Machine;
 use core::future::Future;
@@ -284,7 +284,8 @@ where
     ) -> Result<(), DriveError<M::Error>> {
         self.flush().await?;
         check_upgrade(self.machine())?;
-        self.stream().upgrade_client(connector, host).await?;
+        let (stream, timer, deadline) = self.handshake_parts();
+        bounded(stream.upgrade_client(connector, host), timer, deadline).await?;
         self.machine().tls_established();
         Ok(())
     }
@@ -304,7 +305,8 @@ where
     ) -> Result<(), DriveError<M::Error>> {
         self.flush().await?;
         check_upgrade(self.machine())?;
-        self.stream().upgrade_server_with(acceptor, hook).await?;
+        let (stream, timer, deadline) = self.handshake_parts();
+        bounded(stream.upgrade_server_with(acceptor, hook), timer, deadline).await?;
         self.machine().tls_established();
         Ok(())
     }
