@@ -126,6 +126,11 @@ impl<S: AsyncIo<R> + Unpin, R: AsyncTls<S>> Stream<S, R> {
     }
 
     /// Implicit TLS, server side: runs the handshake now.
+    ///
+    /// It takes as long as the client does: wrap it in the runtime's
+    /// timeout (`tokio::time::timeout`), or a client that connects and
+    /// says nothing holds the task for ever. (The drivers' in-band
+    /// `start_tls` and `accept_tls` bound their handshake themselves.)
     pub async fn accept(io: S, acceptor: &TlsAcceptor) -> io::Result<Self> {
         Self::accept_with(io, acceptor, |_| {}).await
     }
