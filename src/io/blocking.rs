@@ -257,9 +257,8 @@ impl<S: Socket, M: Machine> Driver<S, M> {
     /// connection for ever. The next read sets the timeout from the
     /// machine again.
     pub(crate) fn arm_handshake(&mut self) -> io::Result<()> {
-        let now = self.clock.now();
-        let silence = self.machine.conn().timeout().map(|limit| now + limit);
-        self.arm(super::earliest(self.limit, silence))
+        let deadline = super::handshake_deadline(&self.machine, self.clock.now(), self.limit);
+        self.arm(deadline)
     }
 
     /// Sets the stream's read timeout to what is left until `deadline`

@@ -371,6 +371,19 @@ pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant
     }
 }
 
+/// When a TLS handshake that starts `now` must be done, in every driver:
+/// within the machine's silence limit
+/// ([`Conn::timeout`](crate::wire::Conn::timeout)), or by the driver's
+/// time limit if that comes first.
+pub(crate) fn handshake_deadline<M: Machine>(
+    machine: &M,
+    now: Instant,
+    limit: Option<Instant>,
+) -> Option<Instant> {
+    let silence = machine.conn().timeout().map(|quiet| now + quiet);
+    earliest(limit, silence)
+}
+
 /// Hands one event to an operation, as every driver's `run` does: `Some`
 /// once the operation is complete; an event it passes goes to the back of
 /// `passed`, which the driver hands to its caller later, in order.

@@ -329,9 +329,8 @@ impl<S: AsyncIo<R> + Unpin, M: Machine, R> Driver<S, M, R> {
         Option<&mut Box<dyn Timer>>,
         Option<std::time::Instant>,
     ) {
-        let now = self.clock.now();
-        let silence = self.machine.conn().timeout().map(|limit| now + limit);
-        let deadline = super::earliest(self.limit, silence).map(|at| self.clock.to_std(at));
+        let deadline = super::handshake_deadline(&self.machine, self.clock.now(), self.limit)
+            .map(|at| self.clock.to_std(at));
         (&mut self.stream, self.timer.as_mut(), deadline)
     }
 
