@@ -24,6 +24,19 @@ use std::process::Command as Process;
 
 type Imap = io::imap::Client<io::tls::Stream<std::net::TcpStream>>;
 
+/// Held while a test creates or deletes its mailbox, and while the trace
+/// test has curl and fetch list every mailbox one after the other: the
+/// tests run in parallel, and a mailbox made or dropped between the two
+/// listings made them differ.
+static MAILBOX_LIST: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// [`MAILBOX_LIST`], whether or not a test failed while holding it.
+fn mailbox_list() -> std::sync::MutexGuard<'static, ()> {
+    MAILBOX_LIST
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Logged in over STARTTLS, with a fresh mailbox `name` holding three
 /// messages (appended with MULTIAPPEND): gives the session and the
 /// messages.
@@ -35,8 +48,11 @@ fn session_with_mailbox(name: &str) -> (Imap, Vec<Bytes>) {
     let (user, pass) = p.user();
     imap.login(user, pass).unwrap();
     // A mailbox left by an earlier run goes first.
-    let _ = imap.command(Command::Delete(Mailbox::new(name)));
-    imap.command(Command::Create(Mailbox::new(name))).unwrap();
+    {
+        let _list = mailbox_list();
+        let _ = imap.command(Command::Delete(Mailbox::new(name)));
+        imap.command(Command::Create(Mailbox::new(name))).unwrap();
+    }
     let messages: Vec<Bytes> = (1..=3)
         .map(|i| {
             Bytes::from(format!(
@@ -380,7 +396,11 @@ fn dovecot_list_extended_with_status() {
 
 fn cleanup(mut imap: Imap, name: &str) {
     let _ = imap.command(Command::Unselect);
-    match imap.command(Command::Delete(Mailbox::new(name))) {
+    let deleted = {
+        let _list = mailbox_list();
+        imap.command(Command::Delete(Mailbox::new(name)))
+    };
+    match deleted {
         Ok(_) | Err(DriveError::Refused(_)) => {}
         Err(e) => panic!("{e:?}"),
     }
@@ -478,8 +498,10 @@ fn fetch_traces_the_conversation_as_curl_does_with_dovecot() {
     );
     for path in ["/", "/INBOX/;UID=1", "/INBOX?SUBJECT%20small"] {
         let url = format!("{base}{path}");
+        let list = mailbox_list();
         let (curl_ok, curl_out, curl_err) = run(Process::new("curl").args(["-sv", &url]));
         let (ok, out, err) = run(Process::new(example("fetch")).args(["-sv", &url]));
+        drop(list);
         assert!(curl_ok && ok, "{url}: {err}");
         assert!(
             out == curl_out,
